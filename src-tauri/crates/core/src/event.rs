@@ -1,0 +1,200 @@
+//! What happened in a hall: the payload of every entry in the event log.
+//!
+//! Events are facts, already decided: applying one never fails. The store
+//! wraps each in an envelope (UUIDv7 id, hall id, per-hall seq, UTC time,
+//! actor) and persists it; projections and reports are derived from them.
+//! Variants are only ever added, never changed, once shipped: old logs must
+//! replay.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::Millis;
+use crate::counter::CounterConfig;
+use crate::hall::Hall;
+use crate::service::Service;
+use crate::staff::Staff;
+use crate::ticket::{LowScoreReason, Rating, Resolution, Ticket};
+
+/// The payload of one event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventData {
+    /// The hall's settings were set.
+    HallConfigured {
+        /// The settings.
+        hall: Hall,
+    },
+    /// A service was added or changed.
+    ServiceDefined {
+        /// The service.
+        service: Service,
+    },
+    /// A counter was added or reconfigured.
+    CounterDefined {
+        /// Its configuration.
+        counter: CounterConfig,
+    },
+    /// A staff member was added or changed.
+    StaffDefined {
+        /// The staff member.
+        staff: Staff,
+    },
+    /// A ticket (a visit's first leg) was issued.
+    TicketIssued {
+        /// The new ticket, waiting.
+        ticket: Ticket,
+    },
+    /// A ticket was called to a counter.
+    TicketCalled {
+        /// The ticket.
+        ticket: Uuid,
+        /// The counter.
+        counter: u32,
+        /// The staff member at the counter.
+        staff: String,
+        /// True when called by number rather than by Call next.
+        by_number: bool,
+    },
+    /// A called ticket was called again.
+    TicketRecalled {
+        /// The ticket.
+        ticket: Uuid,
+        /// The counter.
+        counter: u32,
+    },
+    /// A called customer did not come.
+    TicketNoShow {
+        /// The ticket.
+        ticket: Uuid,
+        /// The counter.
+        counter: u32,
+        /// True when marked by the recall limit rather than by hand.
+        automatic: bool,
+    },
+    /// Service started.
+    ServiceStarted {
+        /// The ticket.
+        ticket: Uuid,
+        /// The counter.
+        counter: u32,
+    },
+    /// Service finished.
+    TicketFinished {
+        /// The ticket.
+        ticket: Uuid,
+        /// The counter.
+        counter: u32,
+        /// Outcome code.
+        resolution: Resolution,
+    },
+    /// A leg was closed and a new leg opened for another service or counter.
+    TicketTransferred {
+        /// The closed leg.
+        ticket: Uuid,
+        /// The counter that transferred it.
+        counter: u32,
+        /// The new leg's id.
+        new_ticket: Uuid,
+        /// The new leg's service.
+        to_service: String,
+        /// The named counter the new leg waits for, if any.
+        to_counter: Option<u32>,
+    },
+    /// A waiting ticket was withdrawn.
+    TicketCancelled {
+        /// The ticket.
+        ticket: Uuid,
+    },
+    /// The customer rated a served ticket.
+    TicketRated {
+        /// The ticket.
+        ticket: Uuid,
+        /// The rating.
+        rating: Rating,
+        /// The reason of a low score.
+        reason: Option<LowScoreReason>,
+    },
+    /// A counter opened.
+    CounterOpened {
+        /// The counter.
+        counter: u32,
+    },
+    /// A counter paused.
+    CounterPaused {
+        /// The counter.
+        counter: u32,
+        /// Why.
+        reason: String,
+    },
+    /// A paused counter resumed.
+    CounterResumed {
+        /// The counter.
+        counter: u32,
+    },
+    /// A counter closed.
+    CounterClosed {
+        /// The counter.
+        counter: u32,
+    },
+    /// A staff member logged in at a counter.
+    StaffLoggedIn {
+        /// The counter.
+        counter: u32,
+        /// The staff number.
+        staff: String,
+    },
+    /// A staff member logged out.
+    StaffLoggedOut {
+        /// The counter.
+        counter: u32,
+        /// The staff number.
+        staff: String,
+    },
+    /// The business day ended: every open ticket expired and the numbers restart.
+    DayClosed {
+        /// The day that ended.
+        day: NaiveDate,
+        /// The day that begins.
+        next_day: NaiveDate,
+        /// Tickets that were still open.
+        expired: Vec<Uuid>,
+    },
+    /// The wall clock went backwards; the hall kept its last time instead.
+    ClockSetBack {
+        /// What the wall clock said.
+        wall: Millis,
+        /// The time the hall kept using.
+        kept: Millis,
+    },
+}
+
+impl EventData {
+    /// The snake_case kind stored in the log's `kind` column.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::HallConfigured { .. } => "hall_configured",
+            Self::ServiceDefined { .. } => "service_defined",
+            Self::CounterDefined { .. } => "counter_defined",
+            Self::StaffDefined { .. } => "staff_defined",
+            Self::TicketIssued { .. } => "ticket_issued",
+            Self::TicketCalled { .. } => "ticket_called",
+            Self::TicketRecalled { .. } => "ticket_recalled",
+            Self::TicketNoShow { .. } => "ticket_no_show",
+            Self::ServiceStarted { .. } => "service_started",
+            Self::TicketFinished { .. } => "ticket_finished",
+            Self::TicketTransferred { .. } => "ticket_transferred",
+            Self::TicketCancelled { .. } => "ticket_cancelled",
+            Self::TicketRated { .. } => "ticket_rated",
+            Self::CounterOpened { .. } => "counter_opened",
+            Self::CounterPaused { .. } => "counter_paused",
+            Self::CounterResumed { .. } => "counter_resumed",
+            Self::CounterClosed { .. } => "counter_closed",
+            Self::StaffLoggedIn { .. } => "staff_logged_in",
+            Self::StaffLoggedOut { .. } => "staff_logged_out",
+            Self::DayClosed { .. } => "day_closed",
+            Self::ClockSetBack { .. } => "clock_set_back",
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! The hall and its configuration: time zone, business day, opening hours,
+//! and the realistic default set of a supply hall's services and counters.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::counter::{Counter, RoutingOrder, RoutingPolicy};
+use crate::service::Service;
+use crate::staff::{Staff, StaffRole};
+use crate::{CoreError, Millis};
+
+/// A business hall (营业厅) or rural supply station (供电所).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hall {
+    /// Stable id, also the id of its event stream.
+    pub id: Uuid,
+    /// Short code, e.g. `TS01`.
+    pub code: String,
+    /// Display name, e.g. 泰顺县罗阳供电营业厅.
+    pub name: String,
+    /// The hall's time zone; business days and hours are local to it.
+    pub time_zone: Tz,
+    /// Local hour (0..=23) at which one business day ends and the next begins.
+    pub rollover_hour: u8,
+    /// Local opening hours; `None` means tickets can be issued at any time.
+    pub opening: Option<OpeningHours>,
+    /// After this many recalls, one more Recall marks the ticket a no-show.
+    pub max_recalls: u16,
+}
+
+/// Local opening hours of a hall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpeningHours {
+    /// First minute tickets are issued.
+    pub open: NaiveTime,
+    /// Tickets are no longer issued from this time on.
+    pub close: NaiveTime,
+}
+
+impl Hall {
+    /// A hall with HallQ's defaults: Asia/Shanghai, rollover at 03:00,
+    /// no opening-hour limit, two recalls before an automatic no-show.
+    pub fn new(id: Uuid, code: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id,
+            code: code.into(),
+            name: name.into(),
+            time_zone: chrono_tz::Asia::Shanghai,
+            rollover_hour: 3,
+            opening: None,
+            max_recalls: 2,
+        }
+    }
+
+    /// The business day an instant belongs to: the local date, shifted back
+    /// by the rollover hour (with rollover at 03:00, 02:30 is still yesterday).
+    pub fn business_day(&self, at: Millis) -> NaiveDate {
+        let local = self.local(at);
+        (local - Duration::hours(i64::from(self.rollover_hour))).date_naive()
+    }
+
+    /// The local date and time of an instant in the hall's zone.
+    pub fn local(&self, at: Millis) -> chrono::DateTime<Tz> {
+        let utc = DateTime::<Utc>::from_timestamp_millis(at).unwrap_or_default();
+        self.time_zone.from_utc_datetime(&utc.naive_utc())
+    }
+
+    /// Whether tickets may be issued at this instant.
+    pub fn is_open(&self, at: Millis) -> bool {
+        let Some(h) = self.opening else { return true };
+        let t = self.local(at).time();
+        if h.open <= h.close {
+            h.open <= t && t < h.close
+        } else {
+            t >= h.open || t < h.close
+        }
+    }
+
+    /// Checks the fields a supervisor can set.
+    pub fn validate(&self) -> Result<(), CoreError> {
+        if !valid_code(&self.code) {
+            return Err(CoreError::config(
+                format!("营业厅编码“{}”须为 1–16 位字母、数字、- 或 _", self.code),
+                format!(
+                    "hall code '{}' must be 1-16 letters, digits, '-' or '_'",
+                    self.code
+                ),
+            ));
+        }
+        if self.name.trim().is_empty() || self.name.chars().count() > 64 {
+            return Err(CoreError::config(
+                "营业厅名称不能为空，且不超过 64 字",
+                "hall name must be 1-64 characters",
+            ));
+        }
+        if self.rollover_hour > 23 {
+            return Err(CoreError::config(
+                "换日时刻须在 0–23 点之间",
+                "rollover hour must be 0-23",
+            ));
+        }
+        if self.max_recalls > 20 {
+            return Err(CoreError::config(
+                "重呼次数上限不能超过 20",
+                "max recalls must be at most 20",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Codes of halls, services and staff: short, ASCII, safe in URLs and files.
+pub(crate) fn valid_code(code: &str) -> bool {
+    (1..=16).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Everything configurable about a hall at once: what `hallq init` creates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HallConfig {
+    /// The hall itself.
+    pub hall: Hall,
+    /// Its services, in kiosk order.
+    pub services: Vec<Service>,
+    /// Its counters.
+    pub counters: Vec<Counter>,
+    /// Its staff.
+    pub staff: Vec<Staff>,
+}
+
+impl HallConfig {
+    /// A realistic county supply hall (DESIGN §4): eight services with a
+    /// 15-minute target wait, four counters and one admin (staff `0001`).
+    pub fn default_supply_hall(id: Uuid, code: &str, name: &str) -> Self {
+        let s = |code: &str, prefix: char, zh: &str, en: &str, wait: u32, handling: u32| Service {
+            code: code.to_string(),
+            prefix,
+            name_zh: zh.to_string(),
+            name_en: en.to_string(),
+            target_wait_min: wait,
+            target_handling_min: handling,
+            enabled: true,
+        };
+        let services = vec![
+            s("PAY", 'A', "交费", "Bill payment", 15, 4),
+            s(
+                "NEW",
+                'B',
+                "新装/增容",
+                "New connection / capacity increase",
+                15,
+                15,
+            ),
+            s("CHG", 'C', "变更用电", "Service changes", 15, 12),
+            s("ASK", 'D', "咨询", "Tariff and bill enquiry", 15, 5),
+            s(
+                "MTR",
+                'E',
+                "电能表校验",
+                "Meter check and disputed readings",
+                15,
+                10,
+            ),
+            s("FLT", 'F', "故障报修", "Fault report", 15, 6),
+            s("CMP", 'G', "投诉举报", "Complaints and reports", 15, 15),
+            s(
+                "DER",
+                'H',
+                "新能源并网",
+                "Distributed generation and EV-charger connection",
+                15,
+                20,
+            ),
+        ];
+        let c = |number: u32, name: &str, services: &[&str], order: RoutingOrder| {
+            Counter::new(
+                number,
+                name,
+                services.iter().map(|s| s.to_string()).collect(),
+                RoutingPolicy {
+                    order,
+                    max_priority_in_row: Some(2),
+                },
+            )
+        };
+        let counters = vec![
+            c(1, "1号窗口 交费", &["PAY", "ASK"], RoutingOrder::Ordered),
+            c(
+                2,
+                "2号窗口 综合",
+                &["NEW", "CHG", "DER", "PAY", "ASK"],
+                RoutingOrder::Fifo,
+            ),
+            c(
+                3,
+                "3号窗口 综合",
+                &["CHG", "MTR", "FLT", "PAY", "ASK"],
+                RoutingOrder::Fifo,
+            ),
+            c(
+                4,
+                "4号窗口 投诉/新能源",
+                &["CMP", "DER", "NEW", "MTR"],
+                RoutingOrder::Ordered,
+            ),
+        ];
+        let staff = vec![Staff {
+            number: "0001".to_string(),
+            name: "值班长".to_string(),
+            role: StaffRole::Admin,
+            active: true,
+        }];
+        Self {
+            hall: Hall::new(id, code, name),
+            services,
+            counters,
+            staff,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(y: i32, m: u32, d: u32, h: u32, min: u32) -> Millis {
+        chrono_tz::Asia::Shanghai
+            .with_ymd_and_hms(y, m, d, h, min, 0)
+            .unwrap()
+            .timestamp_millis()
+    }
+
+    #[test]
+    fn business_day_turns_at_the_rollover_hour_local_time() {
+        let hall = Hall::new(Uuid::nil(), "H", "h");
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(
+            hall.business_day(ms(2026, 11, 27, 2, 59)),
+            day(2026, 11, 26)
+        );
+        assert_eq!(hall.business_day(ms(2026, 11, 27, 3, 0)), day(2026, 11, 27));
+        assert_eq!(
+            hall.business_day(ms(2026, 11, 27, 23, 59)),
+            day(2026, 11, 27)
+        );
+        // 23:30 UTC on the 26th is 07:30 on the 27th in Shanghai.
+        let utc = Utc
+            .with_ymd_and_hms(2026, 11, 26, 23, 30, 0)
+            .unwrap()
+            .timestamp_millis();
+        assert_eq!(hall.business_day(utc), day(2026, 11, 27));
+    }
+
+    #[test]
+    fn opening_hours_limit_issuing() {
+        let mut hall = Hall::new(Uuid::nil(), "H", "h");
+        assert!(hall.is_open(ms(2026, 11, 27, 4, 0)));
+        hall.opening = Some(OpeningHours {
+            open: NaiveTime::from_hms_opt(8, 30, 0).unwrap(),
+            close: NaiveTime::from_hms_opt(17, 30, 0).unwrap(),
+        });
+        assert!(!hall.is_open(ms(2026, 11, 27, 8, 29)));
+        assert!(hall.is_open(ms(2026, 11, 27, 8, 30)));
+        assert!(hall.is_open(ms(2026, 11, 27, 17, 29)));
+        assert!(!hall.is_open(ms(2026, 11, 27, 17, 30)));
+    }
+
+    #[test]
+    fn default_hall_is_valid_and_every_counter_serves_known_services() {
+        let cfg = HallConfig::default_supply_hall(Uuid::nil(), "DEMO", "演示营业厅");
+        cfg.hall.validate().unwrap();
+        for s in &cfg.services {
+            s.validate().unwrap();
+        }
+        for c in &cfg.counters {
+            for s in &c.services {
+                assert!(cfg.services.iter().any(|x| &x.code == s), "{s}");
+            }
+        }
+        let prefixes: std::collections::HashSet<_> =
+            cfg.services.iter().map(|s| s.prefix).collect();
+        assert_eq!(prefixes.len(), cfg.services.len());
+    }
+
+    #[test]
+    fn bad_hall_fields_are_rejected() {
+        let mut hall = Hall::new(Uuid::nil(), "H 1", "h");
+        assert_eq!(hall.validate().unwrap_err().code(), "invalid_config");
+        hall.code = "H1".into();
+        hall.rollover_hour = 24;
+        assert!(hall.validate().is_err());
+        hall.rollover_hour = 3;
+        hall.name = " ".into();
+        assert!(hall.validate().is_err());
+    }
+}

@@ -1,0 +1,364 @@
+//! KPIs over a set of tickets: the numbers a hall is measured by (DESIGN §4).
+//!
+//! [`KpiAccumulator`] takes one ticket leg at a time ([`TicketFacts`], a
+//! compact copy of what the KPIs need) so the store can stream a year of a
+//! county's tickets through it without holding them all as [`Ticket`]s.
+//!
+//! Definitions, so that every report means the same thing:
+//! - *issued* counts visits (first legs); *served* counts legs that ended
+//!   `done`; no-show and left-without-service (cancelled + expired) rates are
+//!   per visit.
+//! - Waits are per leg (a transferred customer waits again). The share within
+//!   target wait counts, over legs that were called plus legs that ended
+//!   uncalled after waiting past the target, those called within the target.
+//! - Handling is per leg that was started and ended (done, or transferred
+//!   after starting).
+//! - Peak queue is the most legs waiting at one instant.
+//! - Arrivals per hour = visits ÷ clock hours in which at least one arrived.
+//! - Utilisation = handling time ÷ counter open time (given by the caller).
+//! - Satisfaction = (非常满意 + 满意) ÷ rated; coverage = rated ÷ served.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::Millis;
+use crate::service::Service;
+use crate::ticket::{LowScoreReason, Ticket, TicketState};
+
+/// What the KPIs need of one ticket leg.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TicketFacts {
+    /// 1 for the visit's first leg.
+    pub leg: u16,
+    /// Final or current state.
+    pub state: TicketState,
+    /// When the leg entered its queue.
+    pub issued_at: Millis,
+    /// First call.
+    pub called_at: Option<Millis>,
+    /// Service start.
+    pub started_at: Option<Millis>,
+    /// When it reached its final state.
+    pub ended_at: Option<Millis>,
+    /// The service's target wait.
+    pub target_wait_ms: Millis,
+    /// The service's target handling.
+    pub target_handling_ms: Millis,
+    /// Rating level 1..=5.
+    pub rating: Option<u8>,
+    /// Low-score reason.
+    pub reason: Option<LowScoreReason>,
+}
+
+impl TicketFacts {
+    /// The facts of a ticket of a service.
+    pub fn of(t: &Ticket, service: &Service) -> Self {
+        Self {
+            leg: t.leg,
+            state: t.state,
+            issued_at: t.issued_at,
+            called_at: t.called_at,
+            started_at: t.started_at,
+            ended_at: t.ended_at,
+            target_wait_ms: service.target_wait_ms(),
+            target_handling_ms: service.target_handling_ms(),
+            rating: t.rating.map(|r| r.level()),
+            reason: t.rating_reason,
+        }
+    }
+}
+
+/// The KPIs of a set of tickets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Kpis {
+    /// Visits (first legs).
+    pub issued: u64,
+    /// Legs (visits plus transfers).
+    pub legs: u64,
+    /// Legs served to the end.
+    pub served: u64,
+    /// Visits that ended as no-shows.
+    pub no_show: u64,
+    /// Visits withdrawn while waiting.
+    pub cancelled: u64,
+    /// Visits still open at day end.
+    pub expired: u64,
+    /// Legs handed on to another service or counter.
+    pub transferred: u64,
+    /// Legs still open (only for ranges that include today).
+    pub open: u64,
+    /// no_show ÷ issued.
+    pub no_show_rate: Option<f64>,
+    /// (cancelled + expired) ÷ issued.
+    pub left_without_service_rate: Option<f64>,
+    /// Mean wait, ms.
+    pub wait_mean_ms: Option<Millis>,
+    /// Median wait, ms.
+    pub wait_p50_ms: Option<Millis>,
+    /// 90th percentile wait, ms.
+    pub wait_p90_ms: Option<Millis>,
+    /// Longest wait, ms.
+    pub wait_max_ms: Option<Millis>,
+    /// Share of legs called within the target wait.
+    pub within_target_wait: Option<f64>,
+    /// Mean handling, ms.
+    pub handling_mean_ms: Option<Millis>,
+    /// 90th percentile handling, ms.
+    pub handling_p90_ms: Option<Millis>,
+    /// Share of handled legs within the target handling.
+    pub within_target_handling: Option<f64>,
+    /// Most legs waiting at one instant.
+    pub peak_queue: u64,
+    /// Visits per clock hour with arrivals.
+    pub arrivals_per_hour: Option<f64>,
+    /// Handling time ÷ counter open time.
+    pub utilisation: Option<f64>,
+    /// Rated legs.
+    pub rated: u64,
+    /// rated ÷ served.
+    pub rating_coverage: Option<f64>,
+    /// (非常满意 + 满意) ÷ rated.
+    pub satisfaction: Option<f64>,
+    /// Ratings per level, index 0 = level 1 (非常不满意) … 4 = level 5.
+    pub ratings_by_level: [u64; 5],
+    /// Low-score reasons and how often each was given.
+    pub low_score_reasons: BTreeMap<String, u64>,
+}
+
+/// Streams ticket legs into [`Kpis`].
+#[derive(Debug, Clone, Default)]
+pub struct KpiAccumulator {
+    k: Kpis,
+    waits: Vec<Millis>,
+    wait_judged: u64,
+    wait_within: u64,
+    handlings: Vec<Millis>,
+    handling_within: u64,
+    queue_deltas: Vec<(Millis, i8)>,
+    arrival_hours: HashSet<i64>,
+    open_ms: Millis,
+}
+
+const HOUR_MS: Millis = 3_600_000;
+
+impl KpiAccumulator {
+    /// An empty accumulator.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one ticket leg.
+    pub fn push(&mut self, t: &TicketFacts) {
+        let k = &mut self.k;
+        k.legs += 1;
+        if t.leg == 1 {
+            k.issued += 1;
+            self.arrival_hours.insert(t.issued_at.div_euclid(HOUR_MS));
+        }
+        match t.state {
+            TicketState::Done => k.served += 1,
+            TicketState::NoShow => k.no_show += 1,
+            TicketState::Cancelled => k.cancelled += 1,
+            TicketState::Expired => k.expired += 1,
+            TicketState::Transferred => k.transferred += 1,
+            TicketState::Waiting | TicketState::Called | TicketState::Serving => k.open += 1,
+        }
+        match t.called_at {
+            Some(c) => {
+                let w = (c - t.issued_at).max(0);
+                self.waits.push(w);
+                self.wait_judged += 1;
+                if w <= t.target_wait_ms {
+                    self.wait_within += 1;
+                }
+            }
+            None => {
+                if let Some(e) = t.ended_at
+                    && e - t.issued_at > t.target_wait_ms
+                {
+                    self.wait_judged += 1;
+                }
+            }
+        }
+        if let (Some(s), Some(e)) = (t.started_at, t.ended_at) {
+            let h = (e - s).max(0);
+            self.handlings.push(h);
+            if h <= t.target_handling_ms {
+                self.handling_within += 1;
+            }
+        }
+        // The leg leaves the queue at its first call, or when it ended uncalled.
+        self.queue_deltas.push((t.issued_at, 1));
+        if let Some(out) = t.called_at.or(t.ended_at) {
+            self.queue_deltas.push((out.max(t.issued_at), -1));
+        }
+        if let Some(r) = t.rating.filter(|r| (1..=5).contains(r)) {
+            k.rated += 1;
+            k.ratings_by_level[usize::from(r - 1)] += 1;
+            if let Some(reason) = t.reason {
+                *k.low_score_reasons
+                    .entry(reason.as_str().to_string())
+                    .or_default() += 1;
+            }
+        }
+    }
+
+    /// Adds counter open time (for utilisation).
+    pub fn add_open_ms(&mut self, ms: Millis) {
+        self.open_ms += ms.max(0);
+    }
+
+    /// The KPIs of everything pushed.
+    pub fn finish(mut self) -> Kpis {
+        let mut k = self.k;
+        let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
+        k.no_show_rate = ratio(k.no_show, k.issued);
+        k.left_without_service_rate = ratio(k.cancelled + k.expired, k.issued);
+        self.waits.sort_unstable();
+        k.wait_mean_ms = mean(&self.waits);
+        k.wait_p50_ms = percentile(&self.waits, 0.5);
+        k.wait_p90_ms = percentile(&self.waits, 0.9);
+        k.wait_max_ms = self.waits.last().copied();
+        k.within_target_wait = ratio(self.wait_within, self.wait_judged);
+        self.handlings.sort_unstable();
+        k.handling_mean_ms = mean(&self.handlings);
+        k.handling_p90_ms = percentile(&self.handlings, 0.9);
+        k.within_target_handling = ratio(self.handling_within, self.handlings.len() as u64);
+        self.queue_deltas.sort_unstable();
+        let mut len: i64 = 0;
+        for (_, d) in &self.queue_deltas {
+            len += i64::from(*d);
+            k.peak_queue = k.peak_queue.max(u64::try_from(len).unwrap_or(0));
+        }
+        k.arrivals_per_hour = ratio(k.issued, self.arrival_hours.len() as u64);
+        let handled: Millis = self.handlings.iter().sum();
+        k.utilisation = (self.open_ms > 0).then(|| handled as f64 / self.open_ms as f64);
+        k.rating_coverage = ratio(k.rated, k.served);
+        k.satisfaction = ratio(k.ratings_by_level[3] + k.ratings_by_level[4], k.rated);
+        k
+    }
+}
+
+fn mean(v: &[Millis]) -> Option<Millis> {
+    (!v.is_empty()).then(|| v.iter().sum::<Millis>() / v.len() as Millis)
+}
+
+/// Nearest-rank percentile of a sorted slice.
+pub fn percentile(sorted: &[Millis], p: f64) -> Option<Millis> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (p * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const M: Millis = 60_000;
+
+    fn leg(
+        state: TicketState,
+        issued: Millis,
+        called: Option<Millis>,
+        started: Option<Millis>,
+        ended: Option<Millis>,
+    ) -> TicketFacts {
+        TicketFacts {
+            leg: 1,
+            state,
+            issued_at: issued,
+            called_at: called,
+            started_at: started,
+            ended_at: ended,
+            target_wait_ms: 15 * M,
+            target_handling_ms: 10 * M,
+            rating: None,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<Millis> = (1..=10).collect();
+        assert_eq!(percentile(&v, 0.5), Some(5));
+        assert_eq!(percentile(&v, 0.9), Some(9));
+        assert_eq!(percentile(&v, 1.0), Some(10));
+        assert_eq!(percentile(&[7], 0.9), Some(7));
+        assert_eq!(percentile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn a_small_day_computed_by_hand() {
+        let mut acc = KpiAccumulator::new();
+        // Served: waits 5 and 20 minutes, handling 8 and 12 minutes.
+        let mut a = leg(TicketState::Done, 0, Some(5 * M), Some(6 * M), Some(14 * M));
+        a.rating = Some(5);
+        let mut b = leg(
+            TicketState::Done,
+            M,
+            Some(21 * M),
+            Some(22 * M),
+            Some(34 * M),
+        );
+        b.rating = Some(2);
+        b.reason = Some(LowScoreReason::Efficiency);
+        acc.push(&a);
+        acc.push(&b);
+        // A no-show called after 10 minutes.
+        acc.push(&leg(
+            TicketState::NoShow,
+            2 * M,
+            Some(12 * M),
+            None,
+            Some(13 * M),
+        ));
+        // Cancelled after 30 minutes uncalled: counts against the wait target.
+        acc.push(&leg(
+            TicketState::Cancelled,
+            3 * M,
+            None,
+            None,
+            Some(33 * M),
+        ));
+        // Expired after 2 minutes uncalled: not judged.
+        acc.push(&leg(TicketState::Expired, 4 * M, None, None, Some(6 * M)));
+        acc.add_open_ms(40 * M);
+        let k = acc.finish();
+        assert_eq!(
+            (k.issued, k.served, k.no_show, k.cancelled, k.expired),
+            (5, 2, 1, 1, 1)
+        );
+        assert_eq!(k.no_show_rate, Some(0.2));
+        assert_eq!(k.left_without_service_rate, Some(0.4));
+        assert_eq!(k.wait_mean_ms, Some((5 + 20 + 10) * M / 3));
+        assert_eq!(k.wait_p50_ms, Some(10 * M));
+        assert_eq!(k.wait_p90_ms, Some(20 * M));
+        assert_eq!(k.wait_max_ms, Some(20 * M));
+        // Judged: 3 called (2 within 15 min) + 1 cancelled past target.
+        assert_eq!(k.within_target_wait, Some(0.5));
+        assert_eq!(k.handling_mean_ms, Some(10 * M));
+        assert_eq!(k.within_target_handling, Some(0.5));
+        assert_eq!(k.utilisation, Some(0.5));
+        // At minute 4 all five legs wait.
+        assert_eq!(k.peak_queue, 5);
+        assert_eq!(k.arrivals_per_hour, Some(5.0));
+        assert_eq!(
+            (k.rated, k.rating_coverage, k.satisfaction),
+            (2, Some(1.0), Some(0.5))
+        );
+        assert_eq!(k.ratings_by_level, [0, 1, 0, 0, 1]);
+        assert_eq!(k.low_score_reasons.get("efficiency"), Some(&1));
+    }
+
+    #[test]
+    fn empty_set_has_no_ratios() {
+        let k = KpiAccumulator::new().finish();
+        assert_eq!(k.issued, 0);
+        assert_eq!(k.wait_mean_ms, None);
+        assert_eq!(k.satisfaction, None);
+        assert_eq!(k.utilisation, None);
+    }
+}

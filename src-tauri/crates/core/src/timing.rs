@@ -1,0 +1,68 @@
+//! Timing: the clamped clock rule and the estimated wait told to a new customer.
+//!
+//! The durations themselves (wait, walk-up, handling, visit) are methods of
+//! [`crate::Ticket`]; they are whole milliseconds and never negative.
+
+use crate::Millis;
+
+/// How many recent handling times per service feed the estimate.
+pub const RECENT_HANDLING_WINDOW: usize = 20;
+
+/// The time the hall uses for a command: the wall clock, unless it went back
+/// before the last event, in which case the last event's time (timestamps in
+/// the log never go backwards).
+pub fn clamp_clock(last_at: Millis, wall: Millis) -> Millis {
+    wall.max(last_at)
+}
+
+/// Estimated wait = people ahead × mean recent handling ÷ open counters.
+///
+/// `recent` are the latest handling times of the service (the service's
+/// target handling stands in when there are none yet). `None` when no open
+/// counter serves the service: the honest answer then is "unknown".
+pub fn estimate_wait(
+    people_ahead: u32,
+    recent: &[Millis],
+    target_handling: Millis,
+    open_counters: u32,
+) -> Option<Millis> {
+    if open_counters == 0 {
+        return None;
+    }
+    let mean = if recent.is_empty() {
+        target_handling
+    } else {
+        recent.iter().sum::<Millis>() / recent.len() as Millis
+    };
+    Some(Millis::from(people_ahead) * mean / Millis::from(open_counters))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn estimate_divides_work_ahead_among_open_counters() {
+        assert_eq!(
+            estimate_wait(6, &[240_000, 360_000], 600_000, 2),
+            Some(900_000)
+        );
+        assert_eq!(estimate_wait(0, &[240_000], 600_000, 1), Some(0));
+    }
+
+    #[test]
+    fn estimate_uses_the_target_before_any_history() {
+        assert_eq!(estimate_wait(3, &[], 300_000, 1), Some(900_000));
+    }
+
+    #[test]
+    fn estimate_is_unknown_with_no_open_counter() {
+        assert_eq!(estimate_wait(3, &[300_000], 300_000, 0), None);
+    }
+
+    #[test]
+    fn a_clock_set_back_is_clamped_to_the_last_event() {
+        assert_eq!(clamp_clock(1_000, 900), 1_000);
+        assert_eq!(clamp_clock(1_000, 1_200), 1_200);
+    }
+}

@@ -1,0 +1,91 @@
+//! `cargo xtask`: the project's two front-door commands (`run`, `test`) and
+//! their helpers (`setup`, `bench`).
+//!
+//! This file owns only argument parsing and dispatch; each subcommand lives in
+//! its own module. Arguments are parsed by hand so that xtask builds in seconds
+//! on a fresh machine, before anything else of the workspace is compiled.
+//!
+//! Read in this order: `workspace` (where things are), `shell` (how commands
+//! are run), `setup`, then the subcommands `test`, `run` and `bench`.
+
+mod bench;
+mod run;
+mod setup;
+mod shell;
+mod test;
+mod workspace;
+
+use std::process::ExitCode;
+
+use workspace::Workspace;
+
+/// Shown for `help`, and after every usage error.
+const USAGE: &str = "\
+用法 / usage: cargo xtask <command> [args]
+
+  setup          安装缺少的系统包 (apt) 与 UI 依赖 (npm)
+                 install missing system packages (apt) and UI dependencies (npm)
+  test           setup, 构建, 运行全部测试与 clippy
+                 setup, build, run every test and clippy
+  run            setup, 构建 release 版 hallq, 在演示营业厅上运行
+                 setup, build hallq in release, run it on a demo hall
+  bench [args]   setup, 构建 release 版 hallq, 运行 `hallq bench [args]`
+                 setup, build hallq in release, run `hallq bench [args]`
+  help           显示本说明 / show this help";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        return usage_error("缺少子命令 / missing command");
+    };
+    let ws = Workspace::locate();
+    let result = match command.as_str() {
+        "setup" => no_extra_args(command, rest).and_then(|()| setup::run(&ws)),
+        "test" => no_extra_args(command, rest).and_then(|()| test::run(&ws)),
+        "run" => no_extra_args(command, rest).and_then(|()| run::run(&ws)),
+        "bench" => bench::run(&ws, rest),
+        "help" | "-h" | "--help" => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        other => return usage_error(&format!("未知子命令 “{other}” / unknown command `{other}`")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.is::<UsageError>() => usage_error(&error.to_string()),
+        Err(error) => {
+            eprintln!("xtask: 失败 / failed: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A command line that xtask does not understand; reported with the usage text.
+#[derive(Debug)]
+struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Refuses arguments after a subcommand that takes none, rather than silently
+/// ignoring what the user probably meant to pass somewhere.
+fn no_extra_args(command: &str, rest: &[String]) -> anyhow::Result<()> {
+    match rest.first() {
+        None => Ok(()),
+        Some(extra) => Err(UsageError(format!(
+            "`{command}` 不接受参数 “{extra}” / `{command}` takes no argument `{extra}`"
+        ))
+        .into()),
+    }
+}
+
+/// Prints the error and the usage text; exit status 2, as for any bad command line.
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("xtask: 错误 / error: {message}\n\n{USAGE}");
+    ExitCode::from(2)
+}

@@ -1,0 +1,160 @@
+//! `cargo xtask setup`: installs what a fresh Debian 12 machine with only the
+//! Rust toolchain, Node.js 20 and apt is missing, and nothing it already has.
+//!
+//! The apt package list is [`APT_PACKAGES`], the one place to add a system
+//! dependency. Setup must stay idempotent and quiet when nothing is missing:
+//! `test` and `run` call it every time.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+use crate::shell;
+use crate::workspace::Workspace;
+
+/// Debian packages the build and the tests need, with why. To add a system
+/// dependency, add a line here; nothing else changes.
+const APT_PACKAGES: &[&str] = &[
+    "build-essential", // cc and make: rusqlite builds its bundled SQLite from C
+    "pkg-config",      // how build scripts find system libraries (WebKitGTK, later)
+    "sqlite3",         // the sqlite3 shell, to inspect a hall database by hand
+];
+
+/// Installs the missing apt packages, then the UI's npm dependencies.
+pub fn run(ws: &Workspace) -> anyhow::Result<()> {
+    apt()?;
+    npm(ws)?;
+    Ok(())
+}
+
+/// Checks every package with `dpkg-query` and, only if some are missing, runs
+/// `apt-get update` once and installs just those.
+fn apt() -> anyhow::Result<()> {
+    let mut missing = Vec::new();
+    for &package in APT_PACKAGES {
+        match is_installed(package) {
+            Ok(true) => {}
+            Ok(false) => missing.push(package),
+            Err(_) => {
+                // Not Debian: xtask cannot install anything, but the build may
+                // still work if the user installed the equivalents.
+                println!(
+                    "setup: 未找到 dpkg-query, 跳过 apt; 请自行安装 / no dpkg-query, skipping apt; \
+                     make sure these are installed: {}",
+                    APT_PACKAGES.join(" ")
+                );
+                return Ok(());
+            }
+        }
+    }
+    if missing.is_empty() {
+        println!(
+            "setup: apt 包已齐全 / apt packages present: {}",
+            APT_PACKAGES.join(" ")
+        );
+        return Ok(());
+    }
+    println!(
+        "setup: 安装缺少的 apt 包 / installing missing apt packages: {}",
+        missing.join(" ")
+    );
+    let sudo = needs_sudo(&missing)?;
+    shell::run(&mut apt_get(sudo, &["update"]))?;
+    let mut install = vec!["install", "-y", "--no-install-recommends"];
+    install.extend(&missing);
+    shell::run(&mut apt_get(sudo, &install))?;
+    Ok(())
+}
+
+/// Whether dpkg reports `package` as fully installed (`install ok installed`,
+/// or `hold ok installed`). An unknown package (dpkg-query exits non-zero)
+/// counts as not installed; `Err` means dpkg-query itself could not be run.
+fn is_installed(package: &str) -> std::io::Result<bool> {
+    let (ok, status) =
+        shell::capture(Command::new("dpkg-query").args(["-W", "-f=${Status}", package]))?;
+    Ok(ok && status.trim_end().ends_with(" ok installed"))
+}
+
+/// Whether apt-get must go through `sudo`: not if we are root; an error if
+/// we are not and there is no sudo, saying what to install by hand.
+fn needs_sudo(missing: &[&str]) -> anyhow::Result<bool> {
+    if is_root() {
+        return Ok(false);
+    }
+    if shell::capture(Command::new("sudo").arg("--version")).is_err() {
+        bail!(
+            "需要 root 权限或 sudo 来安装系统包 / root or sudo is needed to install packages; \
+             as root run: apt-get install -y --no-install-recommends {}",
+            missing.join(" ")
+        );
+    }
+    Ok(true)
+}
+
+/// `apt-get <args>`, non-interactive, through `sudo` if asked.
+fn apt_get(sudo: bool, args: &[&str]) -> Command {
+    if !sudo {
+        let mut command = Command::new("apt-get");
+        command.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+        return command;
+    }
+    let mut command = Command::new("sudo");
+    // Without a terminal (CI) sudo must not wait for a password nobody can type.
+    if !std::io::stdin().is_terminal() {
+        command.arg("-n");
+    }
+    // `sudo env VAR=...` rather than `.env()`: sudo's env_reset would drop it.
+    command
+        .args(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"])
+        .args(args);
+    command
+}
+
+fn is_root() -> bool {
+    shell::capture(Command::new("id").arg("-u"))
+        .map(|(ok, uid)| ok && uid.trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Installs the UI's npm dependencies once `ui/` exists (it does not yet, so
+/// today this does nothing).
+///
+/// Runs `npm ci` in `ui/` when `ui/package.json` exists and `ui/node_modules`
+/// is missing or older than `ui/package-lock.json` (someone changed the
+/// dependencies). `npm ci` installs exactly the lock file, so every machine
+/// and CI test the same dependency tree; a missing lock file is an error.
+fn npm(ws: &Workspace) -> anyhow::Result<()> {
+    let ui = ws.root.join("ui");
+    if !ui.join("package.json").is_file() {
+        return Ok(());
+    }
+    let lock = ui.join("package-lock.json");
+    if !lock.is_file() {
+        bail!(
+            "ui/package-lock.json 缺失: 运行 `npm install` 并提交它 / ui/package-lock.json is \
+             missing: run `npm install` in ui/ and commit it"
+        );
+    }
+    let node_modules = ui.join("node_modules");
+    let stale = match (modified(&node_modules), modified(&lock)) {
+        (Some(installed), Some(locked)) => installed < locked,
+        _ => true,
+    };
+    if !stale {
+        println!("setup: ui/node_modules 已是最新 / ui/node_modules up to date");
+        return Ok(());
+    }
+    println!("setup: 安装 UI 依赖 / installing UI dependencies (npm ci)");
+    shell::run(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&ui),
+    )
+    .context("npm ci 失败 / npm ci failed")
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    path.metadata().and_then(|meta| meta.modified()).ok()
+}

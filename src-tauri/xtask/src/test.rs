@@ -1,0 +1,80 @@
+//! `cargo xtask test`: setup, then every test of the workspace and clippy, in
+//! the order that makes each step meaningful.
+//!
+//! The binaries are built first because the end-to-end tests run the real
+//! `hallq` from the target directory. Cargo's output streams through, so its
+//! `test result:` lines appear in the log; the exit status is non-zero if any
+//! step failed. When the browser and desktop suites exist, they are added as
+//! further steps here.
+
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+
+use crate::workspace::Workspace;
+use crate::{setup, shell};
+
+/// Runs setup, build, tests and clippy; reports what failed and how long it took.
+pub fn run(ws: &Workspace) -> anyhow::Result<()> {
+    let started = Instant::now();
+    setup::run(ws)?;
+
+    // Without binaries the end-to-end tests cannot run: stop here.
+    if let Err(error) = shell::run(&mut ws.cargo(&["build", "--workspace", "--bins"])) {
+        bail!("{error:#} (用时 / after {})", elapsed(started.elapsed()));
+    }
+
+    // The remaining steps are independent: run them all, so one push to CI
+    // shows every failing test and every lint at once.
+    let steps: [(&str, &[&str]); 3] = [
+        ("tests", &["test", "--workspace", "--all-targets"]),
+        // `--all-targets` leaves out doc tests; they are examples that must compile and pass.
+        ("doc tests", &["test", "--workspace", "--doc"]),
+        (
+            "clippy",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ),
+    ];
+    let mut failed = Vec::new();
+    for (name, args) in steps {
+        if let Err(error) = shell::run(&mut ws.cargo(args)) {
+            eprintln!("xtask test: {error:#}");
+            failed.push(name);
+        }
+    }
+
+    let took = elapsed(started.elapsed());
+    if !failed.is_empty() {
+        bail!("失败 / failed: {} (用时 / after {took})", failed.join(", "));
+    }
+    println!("xtask test: 全部通过 / all passed in {took}");
+    Ok(())
+}
+
+/// `1m07s`, or `42.3s` under a minute.
+fn elapsed(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    if seconds < 60 {
+        format!("{:.1}s", duration.as_secs_f64())
+    } else {
+        format!("{}m{:02}s", seconds / 60, seconds % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elapsed_shows_minutes_only_past_one_minute() {
+        assert_eq!(elapsed(Duration::from_millis(42_300)), "42.3s");
+        assert_eq!(elapsed(Duration::from_secs(67)), "1m07s");
+    }
+}

@@ -1,0 +1,9 @@
+//! The end-to-end test binary: the real `hallq` (and later the hall server,
+//! the browser pages and the desktop window) driven from outside, through the
+//! harness in `tests/lib.rs` (`hallq_e2e::Hall`).
+//!
+//! This `mod` list is the map of what is tested end to end: a new test goes in
+//! the module of the behaviour it protects, a new area gets a new module here.
+//! One binary rather than one per file, so cargo links it once.
+
+mod cli_errors;
