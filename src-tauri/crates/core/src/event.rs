@@ -171,6 +171,23 @@ pub enum EventData {
 }
 
 impl EventData {
+    /// The ticket this event is about: the issued, called, finished or newly
+    /// transferred leg. `None` for hall, counter and staff events.
+    pub fn subject(&self) -> Option<Uuid> {
+        match self {
+            Self::TicketIssued { ticket } => Some(ticket.id),
+            Self::TicketTransferred { new_ticket, .. } => Some(*new_ticket),
+            Self::TicketCalled { ticket, .. }
+            | Self::TicketRecalled { ticket, .. }
+            | Self::TicketNoShow { ticket, .. }
+            | Self::ServiceStarted { ticket, .. }
+            | Self::TicketFinished { ticket, .. }
+            | Self::TicketCancelled { ticket }
+            | Self::TicketRated { ticket, .. } => Some(*ticket),
+            _ => None,
+        }
+    }
+
     /// The snake_case kind stored in the log's `kind` column.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -317,7 +317,7 @@ impl HallState {
             changes.tickets.extend(c.tickets);
             changes.counters.extend(c.counters);
         }
-        let ticket = subject(&events).and_then(|id| self.tickets.get(&id).cloned());
+        let ticket = events.iter().rev().find_map(EventData::subject).and_then(|id| self.tickets.get(&id).cloned());
         Ok(Outcome {
             events,
             ticket,
@@ -1027,12 +1027,25 @@ impl HallState {
         let Some(t) = self.tickets.get(&id) else {
             return;
         };
-        let q = match t.target_counter {
-            Some(n) => self.directed.get_mut(&n),
-            None => self.queues.get_mut(&t.service),
-        };
-        if let Some(q) = q {
-            q.remove(t);
+        // An emptied queue is removed, not kept: a state restored from a
+        // snapshot only has queues with tickets, and must compare equal.
+        match t.target_counter {
+            Some(n) => {
+                if let Some(q) = self.directed.get_mut(&n) {
+                    q.remove(t);
+                    if q.len() == 0 {
+                        self.directed.remove(&n);
+                    }
+                }
+            }
+            None => {
+                if let Some(q) = self.queues.get_mut(&t.service) {
+                    q.remove(t);
+                    if q.len() == 0 {
+                        self.queues.remove(&t.service);
+                    }
+                }
+            }
         }
     }
 
@@ -1061,21 +1074,4 @@ impl HallState {
             ch.counters.push(c.clone());
         }
     }
-}
-
-/// The ticket a command's events are about.
-fn subject(events: &[EventData]) -> Option<Uuid> {
-    use EventData as E;
-    events.iter().rev().find_map(|e| match e {
-        E::TicketIssued { ticket } => Some(ticket.id),
-        E::TicketTransferred { new_ticket, .. } => Some(*new_ticket),
-        E::TicketCalled { ticket, .. }
-        | E::TicketRecalled { ticket, .. }
-        | E::TicketNoShow { ticket, .. }
-        | E::ServiceStarted { ticket, .. }
-        | E::TicketFinished { ticket, .. }
-        | E::TicketCancelled { ticket }
-        | E::TicketRated { ticket, .. } => Some(*ticket),
-        _ => None,
-    })
 }

@@ -1,1 +1,43 @@
-//! placeholder
+//! hallq-store: HallQ's SQLite storage and the hall engine.
+//!
+//! It owns the schema (numbered migrations), the append-only event log, the
+//! projections of current state (tickets, counters, sessions), the one
+//! writer per hall (group commit, durable answers), read-only queries for the
+//! screens, KPI reports, staff PINs and backups. It must not know about HTTP,
+//! the UI or the command line; and it never decides a queue question itself:
+//! [`hallq_core`] does.
+//!
+//! Read in this order: [`Store`] (the doors), `writer` (the write path),
+//! [`HallEngine`] (the thread and group commit), `projection` (what each
+//! event writes), [`Reader`] and `report` (the read side).
+
+mod bulk;
+mod clock;
+mod counters;
+mod credentials;
+mod db;
+mod engine;
+mod error;
+mod halls;
+mod log;
+mod projection;
+mod reader;
+mod report;
+mod services;
+mod staff;
+mod store;
+mod tickets;
+mod writer;
+
+pub use bulk::BulkWriter;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use credentials::{LOCK_MS, MAX_FAILED_PINS, PinCheck, valid_pin};
+pub use engine::HallEngine;
+pub use error::{Result, StoreError};
+pub use hallq_core;
+pub use hallq_core::Millis;
+pub use log::StoredEvent;
+pub use reader::{CounterNow, HallStatus, Reader, ServiceStatus};
+pub use report::{GroupBy, KpiGroup, KpiQuery, KpiReport, day_start};
+pub use store::Store;
+pub use writer::Executed;

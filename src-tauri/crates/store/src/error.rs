@@ -1,0 +1,140 @@
+//! `StoreError`: what can go wrong below the domain — the database, the
+//! files, the engine thread — plus the domain's own [`CoreError`].
+//!
+//! Like `CoreError`, every variant has a stable code and a message in
+//! Chinese and English; the server maps them to HTTP statuses once.
+
+use std::path::PathBuf;
+
+use hallq_core::CoreError;
+
+/// A store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The domain rejected the command; nothing changed.
+    #[error("{0}")]
+    Core(#[from] CoreError),
+    /// SQLite failed (disk full, I/O error, a locked file ...).
+    #[error("数据库错误 / database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The schema could not be brought up to date.
+    #[error("数据库升级失败 / database migration failed: {0}")]
+    Migration(String),
+    /// A stored JSON value did not parse: the file was changed by hand or is damaged.
+    #[error("数据库内容损坏 / stored data is damaged: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A file operation failed.
+    #[error("文件操作失败 / file operation failed: {0}")]
+    Io(#[from] std::io::Error),
+    /// The database file does not exist.
+    #[error("数据库文件不存在：{0} / database file does not exist: {0}")]
+    NoDatabase(PathBuf),
+    /// The file is not a HallQ database or is damaged.
+    #[error(
+        "数据库文件损坏或不是 HallQ 数据库：{0} / the database file is damaged or not a HallQ database: {0}"
+    )]
+    Corrupt(String),
+    /// The database has no hall yet.
+    #[error(
+        "数据库中还没有营业厅，请先运行 hallq init / the database has no hall yet; run `hallq init` first"
+    )]
+    NoHall,
+    /// No hall has this code or id.
+    #[error("没有营业厅“{0}” / no hall '{0}'")]
+    UnknownHall(String),
+    /// The database has several halls and none was chosen.
+    #[error(
+        "数据库中有多个营业厅（{0}），请用 --hall 指定 / the database has several halls ({0}); choose one with --hall"
+    )]
+    SeveralHalls(String),
+    /// A hall with this code already exists.
+    #[error("营业厅“{0}”已存在 / hall '{0}' already exists")]
+    HallExists(String),
+    /// A PIN that is not 4–12 digits.
+    #[error("PIN 须为 4–12 位数字 / a PIN must be 4-12 digits")]
+    BadPin,
+    /// Too many wrong PINs: the staff number is locked for a while.
+    #[error(
+        "工号 {staff} 连续输错 PIN，已锁定 5 分钟 / staff {staff} entered too many wrong PINs and is locked for 5 minutes"
+    )]
+    StaffLocked {
+        /// The staff number.
+        staff: String,
+        /// Locked until, UTC ms.
+        until: i64,
+    },
+    /// The command was not executed because its batch failed to write.
+    #[error(
+        "命令未执行：写入数据库失败（{0}） / not executed: writing to the database failed ({0})"
+    )]
+    Aborted(String),
+    /// The hall engine has stopped; the command was not executed.
+    #[error(
+        "营业厅引擎已停止，命令未执行 / the hall engine has stopped; the command was not executed"
+    )]
+    EngineStopped,
+}
+
+impl From<rusqlite::types::FromSqlError> for StoreError {
+    fn from(e: rusqlite::types::FromSqlError) -> Self {
+        Self::Corrupt(e.to_string())
+    }
+}
+
+impl StoreError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Core(e) => e.code(),
+            Self::Sqlite(_) => "database_error",
+            Self::Migration(_) => "migration_failed",
+            Self::Json(_) => "stored_data_damaged",
+            Self::Io(_) => "io_error",
+            Self::NoDatabase(_) => "no_database",
+            Self::Corrupt(_) => "database_corrupt",
+            Self::NoHall => "no_hall",
+            Self::UnknownHall(_) => "unknown_hall",
+            Self::SeveralHalls(_) => "several_halls",
+            Self::HallExists(_) => "hall_exists",
+            Self::BadPin => "bad_pin",
+            Self::EngineStopped => "engine_stopped",
+            Self::Aborted(_) => "aborted",
+            Self::StaffLocked { .. } => "staff_locked",
+        }
+    }
+
+    /// The Chinese half of the message.
+    pub fn message_zh(&self) -> String {
+        match self {
+            Self::Core(e) => e.message_zh(),
+            other => other
+                .to_string()
+                .split(" / ")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        }
+    }
+
+    /// The English half of the message.
+    pub fn message_en(&self) -> String {
+        match self {
+            Self::Core(e) => e.message_en(),
+            other => {
+                let s = other.to_string();
+                match s.split_once(" / ") {
+                    Some((_, en)) => en.to_string(),
+                    None => s,
+                }
+            }
+        }
+    }
+
+    /// True when the domain refused the command (a 4xx, not a fault).
+    pub fn is_rejection(&self) -> bool {
+        matches!(self, Self::Core(_))
+    }
+}
+
+/// The store's result type.
+pub type Result<T> = std::result::Result<T, StoreError>;

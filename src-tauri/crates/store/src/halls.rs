@@ -1,0 +1,84 @@
+//! The `halls` table: which halls this database holds, each hall's current
+//! business day and the position of its log; and restoring a hall's live
+//! state from the projections.
+
+use chrono::NaiveDate;
+use hallq_core::state::HallSnapshot;
+use hallq_core::timing::RECENT_HANDLING_WINDOW;
+use hallq_core::{Hall, HallState, Millis};
+use rusqlite::{Connection, OptionalExtension, params};
+use uuid::Uuid;
+
+use crate::error::{Result, StoreError};
+
+/// Where a hall's log stands.
+pub(crate) struct HallRow {
+    pub(crate) key: i64,
+    pub(crate) hall: Hall,
+    pub(crate) day: NaiveDate,
+    pub(crate) last_at: Millis,
+    pub(crate) last_seq: u64,
+}
+
+/// Adds a hall's row; its configuration is then written by its first event.
+pub(crate) fn insert(conn: &Connection, hall: &Hall, now: Millis) -> Result<i64> {
+    let exists: Option<i64> = conn
+        .query_row(
+            "SELECT key FROM halls WHERE code = ?1 OR id = ?2",
+            params![hall.code, hall.id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if exists.is_some() {
+        return Err(StoreError::HallExists(hall.code.clone()));
+    }
+    conn.execute(
+        "INSERT INTO halls (id, code, name, config, day, last_at, last_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)",
+        params![hall.id.to_string(), hall.code, hall.name, serde_json::to_string(hall)?, hall.business_day(now).to_string(), now],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Every hall, by code.
+pub(crate) fn all(conn: &Connection) -> Result<Vec<HallRow>> {
+    let mut st =
+        conn.prepare_cached("SELECT key, config, day, last_at, last_seq FROM halls ORDER BY code")?;
+    let mut rows = st.query([])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(HallRow {
+            key: r.get(0)?,
+            hall: serde_json::from_str(&r.get::<_, String>(1)?)?,
+            day: r
+                .get::<_, String>(2)?
+                .parse()
+                .map_err(|e: chrono::ParseError| StoreError::Corrupt(e.to_string()))?,
+            last_at: r.get(3)?,
+            last_seq: r.get::<_, i64>(4)? as u64,
+        });
+    }
+    Ok(out)
+}
+
+/// One hall by id.
+pub(crate) fn by_id(conn: &Connection, id: Uuid) -> Result<HallRow> {
+    all(conn)?
+        .into_iter()
+        .find(|h| h.hall.id == id)
+        .ok_or_else(|| StoreError::UnknownHall(id.to_string()))
+}
+
+/// Restores a hall's live state from its projections.
+pub(crate) fn restore(conn: &Connection, row: &HallRow) -> Result<HallState> {
+    let snap = HallSnapshot {
+        hall: Some(row.hall.clone()),
+        day: Some(row.day),
+        last_at: row.last_at,
+        services: crate::services::all(conn, row.key)?,
+        counters: crate::counters::all(conn, row.key)?,
+        staff: crate::staff::all(conn, row.key)?,
+        tickets: crate::tickets::of_day(conn, row.key, row.day)?,
+        recent_handling: crate::tickets::recent_handling(conn, row.key, RECENT_HANDLING_WINDOW)?,
+    };
+    HallState::restore(snap).ok_or(StoreError::NoHall)
+}

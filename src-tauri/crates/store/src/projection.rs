@@ -1,0 +1,79 @@
+//! Projections: the tables of current state, written from events.
+//!
+//! [`project`] is the only code that writes them, both while the engine runs
+//! and when [`crate::Store::rebuild`] replays the log, so the two cannot
+//! disagree about what an event means. Ticket and counter rows are written
+//! as the domain left them after the event ([`Changes`]); sessions and
+//! configuration rows come from the event itself.
+
+use hallq_core::state::Changes;
+use hallq_core::{EventData, HallState};
+use rusqlite::{Connection, params};
+
+use crate::error::Result;
+use crate::log::StoredEvent;
+
+/// Writes what one event changed.
+pub(crate) fn project(
+    conn: &Connection,
+    hall_key: i64,
+    state: &HallState,
+    e: &StoredEvent,
+    ch: &Changes,
+) -> Result<()> {
+    use EventData as E;
+    match &e.data {
+        E::HallConfigured { hall } => {
+            conn.prepare_cached(
+                "UPDATE halls SET code = ?2, name = ?3, config = ?4 WHERE key = ?1",
+            )?
+            .execute(params![
+                hall_key,
+                hall.code,
+                hall.name,
+                serde_json::to_string(hall)?
+            ])?;
+        }
+        E::ServiceDefined { service } => crate::services::upsert(conn, hall_key, state, service)?,
+        E::StaffDefined { staff } => crate::staff::upsert(conn, hall_key, staff)?,
+        E::CounterOpened { counter } | E::CounterResumed { counter } => {
+            let staff = state.counter(*counter).and_then(|c| c.staff.clone());
+            conn.prepare_cached("INSERT INTO counter_sessions (hall, counter, staff, opened_at) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![hall_key, counter, staff, e.at])?;
+        }
+        E::CounterPaused { counter, .. } | E::CounterClosed { counter } => {
+            conn.prepare_cached(
+                "UPDATE counter_sessions SET closed_at = ?3 WHERE hall = ?1 AND counter = ?2 AND closed_at IS NULL",
+            )?
+            .execute(params![hall_key, counter, e.at])?;
+        }
+        E::StaffLoggedIn { counter, staff } => {
+            conn.prepare_cached("INSERT INTO staff_sessions (hall, staff, counter, login_at) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![hall_key, staff, counter, e.at])?;
+        }
+        E::StaffLoggedOut { counter, staff } => {
+            conn.prepare_cached(
+                "UPDATE staff_sessions SET logout_at = ?4
+                 WHERE hall = ?1 AND staff = ?2 AND counter = ?3 AND logout_at IS NULL",
+            )?
+            .execute(params![hall_key, staff, counter, e.at])?;
+        }
+        _ => {}
+    }
+    for t in &ch.tickets {
+        crate::tickets::upsert(conn, hall_key, t)?;
+    }
+    for c in &ch.counters {
+        crate::counters::upsert(conn, hall_key, c)?;
+    }
+    conn.prepare_cached(
+        "UPDATE halls SET day = ?2, last_at = max(last_at, ?3), last_seq = ?4 WHERE key = ?1",
+    )?
+    .execute(params![
+        hall_key,
+        state.day().to_string(),
+        e.at,
+        e.seq as i64
+    ])?;
+    Ok(())
+}

@@ -1,0 +1,401 @@
+//! KPI reports: a range of business days, grouped by hall, service, counter,
+//! staff, hour of day, day or weekday.
+//!
+//! Ticket rows are streamed through [`KpiAccumulator`]s (one per group plus
+//! the total) straight from the `tickets_by_day` index, without building
+//! `Ticket`s; counter open time for utilisation comes from
+//! `counter_sessions`, cut at hour boundaries where the grouping needs it.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::str::FromStr;
+
+use chrono::{Datelike, Duration, NaiveDate, TimeZone, Timelike};
+use hallq_core::{Hall, KpiAccumulator, Kpis, LowScoreReason, Millis, TicketFacts, TicketState};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::error::{Result, StoreError};
+use crate::halls::{self, HallRow};
+use crate::reader::Reader;
+
+/// How a report groups tickets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    /// One group: the total.
+    Total,
+    /// Per hall.
+    Hall,
+    /// Per service.
+    Service,
+    /// Per counter.
+    Counter,
+    /// Per staff member.
+    Staff,
+    /// Per hour of the day (local), by issue time.
+    Hour,
+    /// Per business day.
+    Day,
+    /// Per weekday of the business day.
+    Weekday,
+}
+
+impl GroupBy {
+    /// All groupings.
+    pub const ALL: [GroupBy; 8] = [
+        Self::Total,
+        Self::Hall,
+        Self::Service,
+        Self::Counter,
+        Self::Staff,
+        Self::Hour,
+        Self::Day,
+        Self::Weekday,
+    ];
+
+    /// The name used on the command line and in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Total => "total",
+            Self::Hall => "hall",
+            Self::Service => "service",
+            Self::Counter => "counter",
+            Self::Staff => "staff",
+            Self::Hour => "hour",
+            Self::Day => "day",
+            Self::Weekday => "weekday",
+        }
+    }
+}
+
+impl FromStr for GroupBy {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        Self::ALL.into_iter().find(|g| g.as_str() == s).ok_or_else(|| {
+            format!(
+                "分组方式须为 total/hall/service/counter/staff/hour/day/weekday 之一 / grouping must be one of total, hall, service, counter, staff, hour, day, weekday (got '{s}')"
+            )
+        })
+    }
+}
+
+/// What to report on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KpiQuery {
+    /// One hall, or `None` for every hall in the database.
+    pub hall: Option<Uuid>,
+    /// First business day, inclusive.
+    pub from: NaiveDate,
+    /// Last business day, inclusive.
+    pub to: NaiveDate,
+    /// Grouping.
+    pub by: GroupBy,
+}
+
+/// A report: the total and one row per group, in group order.
+#[derive(Debug, Clone, Serialize)]
+pub struct KpiReport {
+    /// First business day.
+    pub from: NaiveDate,
+    /// Last business day.
+    pub to: NaiveDate,
+    /// Grouping.
+    pub by: GroupBy,
+    /// All tickets of the range.
+    pub total: Kpis,
+    /// Per group.
+    pub groups: Vec<KpiGroup>,
+}
+
+/// One group's KPIs.
+#[derive(Debug, Clone, Serialize)]
+pub struct KpiGroup {
+    /// Sortable key (service code, counter number, hour "09", date ...).
+    pub key: String,
+    /// What people read (service name, staff name, "09:00–10:00", "周一 Mon" ...).
+    pub label: String,
+    /// The KPIs.
+    pub kpis: Kpis,
+}
+
+struct Groups {
+    index: HashMap<String, usize>,
+    rows: Vec<(String, String, KpiAccumulator)>,
+}
+
+impl Groups {
+    fn get(&mut self, key: &str, label: impl FnOnce() -> String) -> &mut KpiAccumulator {
+        let i = match self.index.get(key) {
+            Some(i) => *i,
+            None => {
+                self.rows
+                    .push((key.to_string(), label(), KpiAccumulator::new()));
+                self.index.insert(key.to_string(), self.rows.len() - 1);
+                self.rows.len() - 1
+            }
+        };
+        &mut self.rows[i].2
+    }
+}
+
+const WEEKDAYS: [&str; 7] = [
+    "周一 Mon",
+    "周二 Tue",
+    "周三 Wed",
+    "周四 Thu",
+    "周五 Fri",
+    "周六 Sat",
+    "周日 Sun",
+];
+
+impl Reader {
+    /// The KPIs of a range of business days, grouped.
+    pub fn kpis(&self, q: &KpiQuery) -> Result<KpiReport> {
+        if q.from > q.to {
+            return Err(StoreError::Core(hallq_core::CoreError::InvalidConfig {
+                zh: format!("起始日期 {} 晚于结束日期 {}", q.from, q.to),
+                en: format!("the start date {} is after the end date {}", q.from, q.to),
+            }));
+        }
+        let rows = halls::all(&self.conn)?;
+        let rows: Vec<HallRow> = match q.hall {
+            Some(id) => vec![
+                rows.into_iter()
+                    .find(|h| h.hall.id == id)
+                    .ok_or_else(|| StoreError::UnknownHall(id.to_string()))?,
+            ],
+            None => rows,
+        };
+        let mut total = KpiAccumulator::new();
+        let mut groups = Groups {
+            index: HashMap::new(),
+            rows: Vec::new(),
+        };
+        for row in &rows {
+            self.tickets_into(row, q, &mut total, &mut groups)?;
+            self.open_time_into(row, q, &mut total, &mut groups)?;
+        }
+        let mut out: Vec<KpiGroup> = groups
+            .rows
+            .into_iter()
+            .map(|(key, label, acc)| KpiGroup {
+                key,
+                label,
+                kpis: acc.finish(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(KpiReport {
+            from: q.from,
+            to: q.to,
+            by: q.by,
+            total: total.finish(),
+            groups: out,
+        })
+    }
+
+    fn tickets_into(
+        &self,
+        row: &HallRow,
+        q: &KpiQuery,
+        total: &mut KpiAccumulator,
+        groups: &mut Groups,
+    ) -> Result<()> {
+        let services: HashMap<String, (Millis, Millis, String)> =
+            crate::services::all(&self.conn, row.key)?
+                .into_iter()
+                .map(|s| {
+                    (
+                        s.code.clone(),
+                        (s.target_wait_ms(), s.target_handling_ms(), s.name_zh),
+                    )
+                })
+                .collect();
+        let staff: HashMap<String, String> = crate::staff::all(&self.conn, row.key)?
+            .into_iter()
+            .map(|s| (s.number, s.name))
+            .collect();
+        let counters: HashMap<u32, String> = crate::counters::all(&self.conn, row.key)?
+            .into_iter()
+            .map(|c| (c.number, c.name))
+            .collect();
+        let mut st = self.conn.prepare_cached(
+            "SELECT service, counter, staff, business_day, leg, state, issued_at, called_at, started_at, ended_at,
+                    rating, rating_reason
+             FROM tickets WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3",
+        )?;
+        let mut rs = st.query(rusqlite::params![
+            row.key,
+            q.from.to_string(),
+            q.to.to_string()
+        ])?;
+        let mut key = String::new();
+        while let Some(r) = rs.next()? {
+            let service = r.get_ref(0)?.as_str()?;
+            let (tw, th, service_name) = services
+                .get(service)
+                .map(|(a, b, c)| (*a, *b, c.as_str()))
+                .unwrap_or((Millis::MAX, Millis::MAX, service));
+            let facts = TicketFacts {
+                leg: r.get(4)?,
+                state: TicketState::parse(r.get_ref(5)?.as_str()?).unwrap_or(TicketState::Expired),
+                issued_at: r.get(6)?,
+                called_at: r.get(7)?,
+                started_at: r.get(8)?,
+                ended_at: r.get(9)?,
+                target_wait_ms: tw,
+                target_handling_ms: th,
+                rating: r.get(10)?,
+                reason: r
+                    .get_ref(11)?
+                    .as_str_or_null()?
+                    .and_then(LowScoreReason::parse),
+            };
+            total.push(&facts);
+            key.clear();
+            let label: Box<dyn FnOnce() -> String> = match q.by {
+                GroupBy::Total => continue,
+                GroupBy::Hall => {
+                    key.push_str(&row.hall.code);
+                    Box::new(|| row.hall.name.clone())
+                }
+                GroupBy::Service => {
+                    key.push_str(service);
+                    let name = service_name.to_string();
+                    Box::new(move || name)
+                }
+                GroupBy::Counter => {
+                    let c: Option<u32> = r.get(1)?;
+                    match c {
+                        Some(c) => {
+                            let _ = write!(key, "{c:03}");
+                            let name = counters
+                                .get(&c)
+                                .cloned()
+                                .unwrap_or_else(|| format!("{c} 号窗口"));
+                            Box::new(move || name)
+                        }
+                        None => {
+                            key.push('~');
+                            Box::new(|| "未叫号 not called".to_string())
+                        }
+                    }
+                }
+                GroupBy::Staff => match r.get_ref(2)?.as_str_or_null()? {
+                    Some(s) => {
+                        key.push_str(s);
+                        let name = staff.get(s).cloned().unwrap_or_else(|| s.to_string());
+                        Box::new(move || name)
+                    }
+                    None => {
+                        key.push('~');
+                        Box::new(|| "未叫号 not called".to_string())
+                    }
+                },
+                GroupBy::Hour => {
+                    let h = row.hall.local(facts.issued_at).hour();
+                    let _ = write!(key, "{h:02}");
+                    Box::new(move || format!("{h:02}:00–{:02}:00", h + 1))
+                }
+                GroupBy::Day => {
+                    key.push_str(r.get_ref(3)?.as_str()?);
+                    let k = key.clone();
+                    Box::new(move || k)
+                }
+                GroupBy::Weekday => {
+                    let d: NaiveDate = r
+                        .get_ref(3)?
+                        .as_str()?
+                        .parse()
+                        .map_err(|e: chrono::ParseError| StoreError::Corrupt(e.to_string()))?;
+                    let w = d.weekday().num_days_from_monday() as usize;
+                    let _ = write!(key, "{}", w + 1);
+                    Box::new(move || WEEKDAYS[w].to_string())
+                }
+            };
+            groups.get(&key, label).push(&facts);
+        }
+        Ok(())
+    }
+
+    fn open_time_into(
+        &self,
+        row: &HallRow,
+        q: &KpiQuery,
+        total: &mut KpiAccumulator,
+        groups: &mut Groups,
+    ) -> Result<()> {
+        let start = day_start(&row.hall, q.from);
+        let end = day_start(&row.hall, q.to + Duration::days(1));
+        let mut st = self.conn.prepare_cached(
+            "SELECT counter, staff, opened_at, coalesce(closed_at, ?4) FROM counter_sessions
+             WHERE hall = ?1 AND opened_at < ?3 AND coalesce(closed_at, ?4) > ?2",
+        )?;
+        let mut rs = st.query(rusqlite::params![row.key, start, end, row.last_at])?;
+        while let Some(r) = rs.next()? {
+            let counter: u32 = r.get(0)?;
+            let staff: Option<String> = r.get(1)?;
+            let (a, b): (Millis, Millis) = (
+                r.get::<_, Millis>(2)?.max(start),
+                r.get::<_, Millis>(3)?.min(end),
+            );
+            if b <= a {
+                continue;
+            }
+            total.add_open_ms(b - a);
+            match q.by {
+                GroupBy::Total | GroupBy::Service => {}
+                GroupBy::Hall => groups
+                    .get(&row.hall.code, || row.hall.name.clone())
+                    .add_open_ms(b - a),
+                GroupBy::Counter => groups
+                    .get(&format!("{counter:03}"), || format!("{counter} 号窗口"))
+                    .add_open_ms(b - a),
+                GroupBy::Staff => {
+                    if let Some(s) = staff {
+                        groups.get(&s, || s.clone()).add_open_ms(b - a);
+                    }
+                }
+                GroupBy::Hour | GroupBy::Day | GroupBy::Weekday => {
+                    // Cut the session at local hour boundaries.
+                    let mut t = a;
+                    while t < b {
+                        let local = row.hall.local(t);
+                        let next_hour = t + (60 - i64::from(local.minute())) * 60_000
+                            - i64::from(local.second()) * 1000
+                            - i64::from(local.timestamp_subsec_millis());
+                        let piece_end = next_hour.min(b);
+                        let day = row.hall.business_day(t);
+                        let (key, label) = match q.by {
+                            GroupBy::Hour => (
+                                format!("{:02}", local.hour()),
+                                format!("{:02}:00–{:02}:00", local.hour(), local.hour() + 1),
+                            ),
+                            GroupBy::Day => (day.to_string(), day.to_string()),
+                            _ => {
+                                let w = day.weekday().num_days_from_monday() as usize;
+                                ((w + 1).to_string(), WEEKDAYS[w].to_string())
+                            }
+                        };
+                        groups.get(&key, || label).add_open_ms(piece_end - t);
+                        t = piece_end;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// When a business day starts, UTC ms.
+pub fn day_start(hall: &Hall, day: NaiveDate) -> Millis {
+    let local = day
+        .and_hms_opt(u32::from(hall.rollover_hour), 0, 0)
+        .unwrap_or_default();
+    hall.time_zone
+        .from_local_datetime(&local)
+        .earliest()
+        .map(|t| t.timestamp_millis())
+        .unwrap_or_else(|| local.and_utc().timestamp_millis())
+}

@@ -1,0 +1,265 @@
+//! `Store`: a handle to one HallQ database file, and the doors into it —
+//! creating halls, the hall engine, the bulk writer, readers, PINs, backup,
+//! and rebuilding projections from the log.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hallq_core::{Actor, Command, EventData, Hall, HallConfig, HallState, Millis};
+use rusqlite::ErrorCode;
+use uuid::Uuid;
+
+use crate::bulk::BulkWriter;
+use crate::clock::Clock;
+use crate::credentials::{self, PinCheck};
+use crate::db;
+use crate::engine::HallEngine;
+use crate::error::{Result, StoreError};
+use crate::halls;
+use crate::log;
+use crate::projection::project;
+use crate::reader::Reader;
+use crate::writer::Writer;
+
+/// A HallQ database file. Cheap to clone; every method opens what it needs.
+#[derive(Debug, Clone)]
+pub struct Store {
+    path: Arc<PathBuf>,
+}
+
+impl Store {
+    /// Opens the database, creating the file (and its folder) if missing, and
+    /// brings its schema up to date. A file that is not a HallQ database is
+    /// refused and left as it is.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut conn = db::open_rw(path).map_err(corrupt_if_not_db)?;
+        db::migrate(&mut conn).map_err(corrupt_if_not_db)?;
+        Ok(Store {
+            path: Arc::new(path.to_path_buf()),
+        })
+    }
+
+    /// Opens an existing database; a missing file is an error, not created.
+    pub fn open_existing(path: &Path) -> Result<Store> {
+        if !path.is_file() {
+            return Err(StoreError::NoDatabase(path.to_path_buf()));
+        }
+        Self::open(path)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Creates a hall with its services, counters and staff, as events.
+    pub fn create_hall(&self, cfg: &HallConfig, now: Millis) -> Result<()> {
+        let conn = db::open_rw(&self.path)?;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let r = (|| {
+            let key = halls::insert(&conn, &cfg.hall, now)?;
+            Ok::<_, StoreError>(key)
+        })();
+        let key = match r {
+            Ok(k) => k,
+            Err(e) => {
+                conn.execute_batch("ROLLBACK")?;
+                return Err(e);
+            }
+        };
+        let mut w = Writer::fresh(conn, key, HallState::new(cfg.hall.clone(), now));
+        let mut cmds = vec![Command::ConfigureHall {
+            hall: cfg.hall.clone(),
+        }];
+        cmds.extend(
+            cfg.services
+                .iter()
+                .map(|s| Command::DefineService { service: s.clone() }),
+        );
+        cmds.extend(cfg.counters.iter().map(|c| Command::DefineCounter {
+            counter: c.config(),
+        }));
+        cmds.extend(
+            cfg.staff
+                .iter()
+                .map(|s| Command::DefineStaff { staff: s.clone() }),
+        );
+        for cmd in &cmds {
+            if let Err(e) = w.execute(Actor::Cli, cmd, now) {
+                w.conn.execute_batch("ROLLBACK")?;
+                return Err(e);
+            }
+        }
+        w.commit()
+    }
+
+    /// Every hall, by code.
+    pub fn halls(&self) -> Result<Vec<Hall>> {
+        self.reader()?.halls()
+    }
+
+    /// The hall with this code (or id); with `None`, the only hall.
+    pub fn resolve_hall(&self, code: Option<&str>) -> Result<Hall> {
+        let halls = self.halls()?;
+        match code {
+            Some(c) => halls
+                .into_iter()
+                .find(|h| h.code == c || h.id.to_string() == c)
+                .ok_or_else(|| StoreError::UnknownHall(c.to_string())),
+            None => match halls.len() {
+                0 => Err(StoreError::NoHall),
+                1 => Ok(halls.into_iter().next().expect("one hall")),
+                _ => Err(StoreError::SeveralHalls(
+                    halls
+                        .iter()
+                        .map(|h| h.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )),
+            },
+        }
+    }
+
+    /// Sets a staff member's PIN (4–12 digits), clearing any lock.
+    pub fn set_staff_pin(&self, hall: Uuid, staff: &str, pin: &str) -> Result<()> {
+        let conn = db::open_rw(&self.path)?;
+        let key = halls::by_id(&conn, hall)?.key;
+        credentials::set(&conn, key, staff, pin)
+    }
+
+    /// Checks a staff PIN at `now`, counting wrong tries (five lock the staff
+    /// number for five minutes).
+    pub fn check_staff_pin(
+        &self,
+        hall: Uuid,
+        staff: &str,
+        pin: &str,
+        now: Millis,
+    ) -> Result<PinCheck> {
+        let conn = db::open_rw(&self.path)?;
+        let key = halls::by_id(&conn, hall)?.key;
+        credentials::check(&conn, key, staff, pin, now)
+    }
+
+    /// Checks a staff PIN now: `true` if right; a locked staff number is an error.
+    pub fn verify_staff_pin(&self, hall: Uuid, staff: &str, pin: &str) -> Result<bool> {
+        match self.check_staff_pin(hall, staff, pin, chrono::Utc::now().timestamp_millis())? {
+            PinCheck::Ok => Ok(true),
+            PinCheck::Wrong { .. } | PinCheck::NoPin => Ok(false),
+            PinCheck::Locked { until } => Err(StoreError::StaffLocked {
+                staff: staff.to_string(),
+                until,
+            }),
+        }
+    }
+
+    /// Copies the database to `dest` with SQLite's online backup, while the
+    /// hall keeps working. `dest` must not exist.
+    pub fn backup_to(&self, dest: &Path) -> Result<()> {
+        if dest.exists() {
+            return Err(StoreError::Io(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("{} 已存在 / already exists", dest.display()),
+            )));
+        }
+        let src = db::open_ro(&self.path)?;
+        let mut dst = rusqlite::Connection::open(dest)?;
+        let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
+        backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+        drop(backup);
+        let r: String = dst.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        if r != "ok" {
+            return Err(StoreError::Corrupt(r));
+        }
+        Ok(())
+    }
+
+    /// A read-only view.
+    pub fn reader(&self) -> Result<Reader> {
+        Ok(Reader {
+            conn: db::open_ro(&self.path)?,
+        })
+    }
+
+    /// Starts the hall's engine: the only writer of that hall while it runs.
+    pub fn engine(&self, hall: Uuid, clock: Arc<dyn Clock>) -> Result<HallEngine> {
+        let writer = Writer::open(db::open_rw(&self.path)?, hall)?;
+        HallEngine::start(writer, clock)
+    }
+
+    /// A bulk writer for the hall (no engine may run for it meanwhile).
+    pub fn bulk(&self, hall: Uuid) -> Result<BulkWriter> {
+        Ok(BulkWriter::new(Writer::open(
+            db::open_rw(&self.path)?,
+            hall,
+        )?))
+    }
+
+    /// Rebuilds a hall's projections by replaying its whole log through the
+    /// domain. No engine may run for the hall meanwhile. Returns the number
+    /// of events replayed.
+    pub fn rebuild(&self, hall: Uuid) -> Result<u64> {
+        let conn = db::open_rw(&self.path)?;
+        let row = halls::by_id(&conn, hall)?;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let r = (|| -> Result<u64> {
+            for table in [
+                "tickets",
+                "counters",
+                "services",
+                "staff",
+                "counter_sessions",
+                "staff_sessions",
+            ] {
+                conn.execute(&format!("DELETE FROM {table} WHERE hall = ?1"), [row.key])?;
+            }
+            conn.execute(
+                "UPDATE halls SET last_seq = 0, last_at = 0 WHERE key = ?1",
+                [row.key],
+            )?;
+            let mut state: Option<HallState> = None;
+            let mut after = 0;
+            loop {
+                let events = log::read(&conn, row.key, hall, after, 10_000)?;
+                if events.is_empty() {
+                    break;
+                }
+                for e in &events {
+                    let st = state.get_or_insert_with(|| match &e.data {
+                        EventData::HallConfigured { hall } => HallState::new(hall.clone(), e.at),
+                        _ => HallState::new(row.hall.clone(), e.at),
+                    });
+                    let changes = st.apply(e.at, &e.data);
+                    project(&conn, row.key, st, e, &changes)?;
+                    after = e.seq;
+                }
+            }
+            Ok(after)
+        })();
+        match r {
+            Ok(n) => {
+                conn.execute_batch("COMMIT")?;
+                Ok(n)
+            }
+            Err(e) => {
+                conn.execute_batch("ROLLBACK")?;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// "file is not a database" and friends mean a damaged or foreign file.
+fn corrupt_if_not_db(e: StoreError) -> StoreError {
+    match &e {
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, msg))
+            if matches!(f.code, ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) =>
+        {
+            StoreError::Corrupt(msg.clone().unwrap_or_else(|| f.to_string()))
+        }
+        _ => e,
+    }
+}

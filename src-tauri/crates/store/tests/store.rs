@@ -1,0 +1,609 @@
+//! hallq-store against real database files in a temp folder: durability,
+//! restore, rebuild, group commit under concurrency, the clock rule,
+//! rollover, PINs, backup and KPI reports.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::TimeZone;
+use hallq_core::{
+    Actor, Command, EventData, HallConfig, Millis, PriorityClass, Resolution, TicketRef,
+    TicketState, TransferTarget,
+};
+use hallq_store::{BulkWriter, GroupBy, KpiQuery, ManualClock, PinCheck, Store};
+use uuid::Uuid;
+
+const MIN: Millis = 60_000;
+
+/// 2026-11-02 08:30 in Shanghai (a Monday).
+fn morning(day_offset: i64) -> Millis {
+    chrono_tz::Asia::Shanghai
+        .with_ymd_and_hms(2026, 11, 2, 8, 30, 0)
+        .unwrap()
+        .timestamp_millis()
+        + day_offset * 24 * 60 * MIN
+}
+
+fn new_hall() -> (tempfile::TempDir, Store, Uuid) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("hall.db")).unwrap();
+    let id = Uuid::from_u128(0x1234);
+    let mut cfg = HallConfig::default_supply_hall(id, "T1", "测试营业厅");
+    for (i, name) in ["王芳", "李强", "张伟", "刘洋"].iter().enumerate() {
+        cfg.staff.push(hallq_core::Staff {
+            number: format!("100{}", i + 1),
+            name: name.to_string(),
+            role: hallq_core::StaffRole::Agent,
+            active: true,
+        });
+    }
+    store.create_hall(&cfg, morning(0) - 60 * MIN).unwrap();
+    (dir, store, id)
+}
+
+/// A small deterministic random source (no dependency needed for tests).
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Drives `days` of varied traffic through bulk writers — a fresh writer each
+/// day, so the hall is restored from its projections in between — with one
+/// commit per day; then rolls the last day over. Returns the accepted commands.
+fn simulate(store: &Store, hall: Uuid, days: i64, seed: u64) -> usize {
+    let mut rng = Lcg(seed);
+    let mut ok = 0;
+    for d in 0..days {
+        let mut w = store.bulk(hall).unwrap();
+        ok += traffic(&mut w, d, &mut rng);
+        w.commit().unwrap();
+    }
+    let mut w = store.bulk(hall).unwrap();
+    w.tick(morning(days)).unwrap();
+    w.commit().unwrap();
+    ok
+}
+
+/// One day of varied traffic: logins, opens, issues of every class, calls,
+/// recalls, no-shows, transfers, pauses, cancels, ratings.
+fn traffic(w: &mut BulkWriter, d: i64, rng: &mut Lcg) -> usize {
+    let services: Vec<String> = w
+        .state()
+        .services()
+        .iter()
+        .map(|s| s.code.clone())
+        .collect();
+    let mut ok = 0;
+    let t0 = morning(d);
+    for c in 1..=4u32 {
+        let staff = format!("100{c}");
+        let _ = w.execute(Actor::Cli, Command::Login { counter: c, staff }, t0);
+        let _ = w.execute(Actor::Cli, Command::OpenCounter { counter: c }, t0);
+    }
+    for minute in 0..(8 * 60) {
+        let now = t0 + minute * MIN + 1000;
+        if rng.below(3) == 0 {
+            let service = services[rng.below(services.len() as u64) as usize].clone();
+            let priority = match rng.below(12) {
+                0 => PriorityClass::Priority,
+                1 => PriorityClass::Appointment,
+                _ => PriorityClass::Normal,
+            };
+            let cmd = Command::Issue {
+                service,
+                priority,
+                priority_reason: None,
+                appointment: None,
+            };
+            ok += usize::from(w.execute(Actor::Terminal("kiosk".into()), cmd, now).is_ok());
+        }
+        for c in 1..=4u32 {
+            let cmd = match rng.below(10) {
+                0 => Command::CallNext { counter: c },
+                1 => Command::Recall { counter: c },
+                2 => Command::Start { counter: c },
+                3 | 4 => Command::Finish {
+                    counter: c,
+                    resolution: Resolution::Completed,
+                },
+                5 if rng.below(8) == 0 => Command::Transfer {
+                    counter: c,
+                    to: if rng.below(2) == 0 {
+                        TransferTarget::Service(
+                            services[rng.below(services.len() as u64) as usize].clone(),
+                        )
+                    } else {
+                        TransferTarget::Counter(1 + (c % 4))
+                    },
+                },
+                6 if rng.below(20) == 0 => Command::PauseCounter {
+                    counter: c,
+                    reason: "午休".into(),
+                },
+                7 => Command::ResumeCounter { counter: c },
+                8 if rng.below(30) == 0 => Command::NoShow { counter: c },
+                _ => Command::CallNext { counter: c },
+            };
+            ok += usize::from(
+                w.execute(Actor::Staff(format!("100{c}")), cmd, now + i64::from(c))
+                    .is_ok(),
+            );
+        }
+        if rng.below(40) == 0 {
+            let n = format!("A{:03}", 1 + rng.below(20));
+            ok += usize::from(
+                w.execute(
+                    Actor::Cli,
+                    Command::Cancel {
+                        ticket: TicketRef::Number(n),
+                    },
+                    now + 10,
+                )
+                .is_ok(),
+            );
+        }
+        if rng.below(4) == 0 {
+            let done = w
+                .state()
+                .tickets()
+                .find(|t| t.state == TicketState::Done && t.rating.is_none())
+                .map(|t| t.number.clone());
+            if let Some(n) = done {
+                let level = 1 + rng.below(5) as u8;
+                let reason = (level <= 2).then_some(hallq_core::LowScoreReason::Attitude);
+                let cmd = Command::Rate {
+                    ticket: TicketRef::Number(n),
+                    level,
+                    reason,
+                };
+                ok += usize::from(
+                    w.execute(Actor::Terminal("pad".into()), cmd, now + 20)
+                        .is_ok(),
+                );
+            }
+        }
+    }
+    ok
+}
+
+#[test]
+fn rebuild_from_the_log_reproduces_the_incremental_projections() {
+    let (_dir, store, hall) = new_hall();
+    let ok = simulate(&store, hall, 3, 42);
+    assert!(ok > 500, "the simulation should do real work, did {ok}");
+    let before = store.reader().unwrap().projection_dump(hall).unwrap();
+    let n = store.rebuild(hall).unwrap();
+    let after = store.reader().unwrap().projection_dump(hall).unwrap();
+    assert!(n > 1000);
+    assert_eq!(before.len(), after.len());
+    for (a, b) in before.iter().zip(&after) {
+        assert_eq!(a, b);
+    }
+}
+
+#[test]
+fn a_restarted_hall_continues_exactly_where_it_was() {
+    let (_dir, store, hall) = new_hall();
+    simulate(&store, hall, 1, 7);
+    // A whole busy day in one writer, stopped mid-afternoon with tickets
+    // waiting, called and being served, then the hall is reopened.
+    let mut w = store.bulk(hall).unwrap();
+    traffic(&mut w, 1, &mut Lcg(8));
+    w.commit().unwrap();
+    let live = w.state().clone();
+    assert!(live.tickets().any(|t| t.state == TicketState::Waiting));
+    assert!(live.tickets().any(|t| t.state == TicketState::Done));
+    drop(w);
+    let restored = store.bulk(hall).unwrap();
+    assert_eq!(restored.state(), &live);
+}
+
+#[test]
+fn uncommitted_bulk_work_is_not_kept() {
+    let (_dir, store, hall) = new_hall();
+    let mut w = store.bulk(hall).unwrap();
+    let cmd = Command::Issue {
+        service: "PAY".into(),
+        priority: PriorityClass::Normal,
+        priority_reason: None,
+        appointment: None,
+    };
+    w.execute(Actor::Cli, cmd, morning(0)).unwrap();
+    drop(w);
+    let r = store.reader().unwrap();
+    assert!(
+        r.tickets_of_day(hall, chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap())
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn concurrent_submitters_each_get_one_durable_answer_and_numbers_stay_unique() {
+    let (_dir, store, hall) = new_hall();
+    let clock = ManualClock::new(morning(0));
+    let engine = store.engine(hall, Arc::new(clock.clone())).unwrap();
+    let services = ["PAY", "NEW", "CHG", "ASK"];
+    let handles: Vec<_> = (0..32)
+        .map(|i| {
+            let engine = engine.clone();
+            std::thread::spawn(move || {
+                (0..25)
+                    .map(|_| {
+                        let cmd = Command::Issue {
+                            service: services[i % services.len()].into(),
+                            priority: PriorityClass::Normal,
+                            priority_reason: None,
+                            appointment: None,
+                        };
+                        engine.execute(Actor::Cli, cmd).unwrap()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let answers: Vec<_> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    engine.shutdown();
+    assert_eq!(answers.len(), 800);
+    let numbers: HashSet<_> = answers
+        .iter()
+        .map(|a| a.ticket.as_ref().unwrap().number.clone())
+        .collect();
+    assert_eq!(numbers.len(), 800, "every ticket number is unique");
+    let seqs: HashSet<_> = answers.iter().map(|a| a.seq).collect();
+    assert_eq!(seqs.len(), 800, "every answer has its own event");
+    // Every answered command is in the log, gapless, after reopening.
+    let reopened = Store::open(store.path()).unwrap();
+    let events = reopened
+        .reader()
+        .unwrap()
+        .events_since(hall, 0, 100_000)
+        .unwrap();
+    let issued = events
+        .iter()
+        .filter(|e| matches!(e.data, EventData::TicketIssued { .. }))
+        .count();
+    assert_eq!(issued, 800);
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(e.seq, i as u64 + 1);
+    }
+}
+
+#[test]
+fn counters_calling_at_the_same_instant_never_get_the_same_ticket() {
+    let (_dir, store, hall) = new_hall();
+    let clock = ManualClock::new(morning(0));
+    let engine = store.engine(hall, Arc::new(clock.clone())).unwrap();
+    for c in 1..=4u32 {
+        engine
+            .execute(
+                Actor::Cli,
+                Command::Login {
+                    counter: c,
+                    staff: format!("100{c}"),
+                },
+            )
+            .unwrap();
+        engine
+            .execute(Actor::Cli, Command::OpenCounter { counter: c })
+            .unwrap();
+    }
+    for _ in 0..200 {
+        let cmd = Command::Issue {
+            service: "PAY".into(),
+            priority: PriorityClass::Normal,
+            priority_reason: None,
+            appointment: None,
+        };
+        engine.execute(Actor::Cli, cmd).unwrap();
+    }
+    clock.advance(MIN);
+    let handles: Vec<_> = (1..=3u32)
+        .map(|c| {
+            let engine = engine.clone();
+            std::thread::spawn(move || {
+                let mut called = Vec::new();
+                loop {
+                    match engine.execute(Actor::Cli, Command::CallNext { counter: c }) {
+                        Ok(x) => called.push(x.ticket.unwrap().id),
+                        Err(e) => {
+                            assert_eq!(e.code(), "queue_empty");
+                            break;
+                        }
+                    }
+                    engine
+                        .execute(Actor::Cli, Command::Start { counter: c })
+                        .unwrap();
+                    engine
+                        .execute(
+                            Actor::Cli,
+                            Command::Finish {
+                                counter: c,
+                                resolution: Resolution::Completed,
+                            },
+                        )
+                        .unwrap();
+                }
+                called
+            })
+        })
+        .collect();
+    let called: Vec<Uuid> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    engine.shutdown();
+    let unique: HashSet<_> = called.iter().collect();
+    assert_eq!(called.len(), 200);
+    assert_eq!(unique.len(), 200);
+}
+
+#[test]
+fn a_clock_set_back_is_clamped_and_logged_once() {
+    let (_dir, store, hall) = new_hall();
+    let clock = ManualClock::new(morning(0));
+    let engine = store.engine(hall, Arc::new(clock.clone())).unwrap();
+    let issue = || Command::Issue {
+        service: "ASK".into(),
+        priority: PriorityClass::Normal,
+        priority_reason: None,
+        appointment: None,
+    };
+    let first = engine.execute(Actor::Cli, issue()).unwrap();
+    clock.set(morning(0) - 30 * MIN);
+    let second = engine.execute(Actor::Cli, issue()).unwrap();
+    let third = engine.execute(Actor::Cli, issue()).unwrap();
+    engine.shutdown();
+    assert_eq!(second.at, first.at, "the hall keeps its last time");
+    assert!(matches!(
+        second.events[0].data,
+        EventData::ClockSetBack { .. }
+    ));
+    assert!(
+        third
+            .events
+            .iter()
+            .all(|e| !matches!(e.data, EventData::ClockSetBack { .. })),
+        "logged once per episode"
+    );
+    let events = store
+        .reader()
+        .unwrap()
+        .events_since(hall, 0, 10_000)
+        .unwrap();
+    assert!(
+        events.windows(2).all(|w| w[0].at <= w[1].at),
+        "log times never go backwards"
+    );
+}
+
+#[test]
+fn a_rejected_command_writes_nothing() {
+    let (_dir, store, hall) = new_hall();
+    let engine = store
+        .engine(hall, Arc::new(ManualClock::new(morning(0))))
+        .unwrap();
+    let before = store.reader().unwrap().last_seq(hall).unwrap();
+    let e = engine
+        .execute(Actor::Cli, Command::CallNext { counter: 1 })
+        .unwrap_err();
+    assert_eq!(e.code(), "counter_closed");
+    assert!(
+        !e.message_zh().is_empty()
+            && !e.message_en().is_empty()
+            && e.message_zh() != e.message_en()
+    );
+    let e = engine
+        .execute(
+            Actor::Cli,
+            Command::Issue {
+                service: "NOPE".into(),
+                priority: PriorityClass::Normal,
+                priority_reason: None,
+                appointment: None,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "unknown_service");
+    engine.shutdown();
+    assert_eq!(store.reader().unwrap().last_seq(hall).unwrap(), before);
+}
+
+#[test]
+fn the_day_rolls_over_expiring_open_tickets_and_restarting_numbers() {
+    let (_dir, store, hall) = new_hall();
+    let mut w = store.bulk(hall).unwrap();
+    let issue = || Command::Issue {
+        service: "PAY".into(),
+        priority: PriorityClass::Normal,
+        priority_reason: None,
+        appointment: None,
+    };
+    let a = w
+        .execute(Actor::Cli, issue(), morning(0))
+        .unwrap()
+        .ticket
+        .unwrap();
+    assert_eq!(a.number, "A001");
+    w.tick(morning(1)).unwrap();
+    let b = w
+        .execute(Actor::Cli, issue(), morning(1))
+        .unwrap()
+        .ticket
+        .unwrap();
+    w.commit().unwrap();
+    assert_eq!(b.number, "A001", "numbers restart each business day");
+    let r = store.reader().unwrap();
+    let old = r.ticket(a.id).unwrap().unwrap();
+    assert_eq!(old.state, TicketState::Expired);
+    let status = r.status(hall, morning(1)).unwrap();
+    assert_eq!(
+        status.day,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 3).unwrap()
+    );
+    assert_eq!(status.services[0].waiting, 1);
+}
+
+#[test]
+fn five_wrong_pins_lock_a_staff_number_for_five_minutes() {
+    let (_dir, store, hall) = new_hall();
+    assert_eq!(
+        store
+            .set_staff_pin(hall, "1001", "12a4")
+            .unwrap_err()
+            .code(),
+        "bad_pin"
+    );
+    assert_eq!(
+        store
+            .set_staff_pin(hall, "9999", "1234")
+            .unwrap_err()
+            .code(),
+        "unknown_staff"
+    );
+    store.set_staff_pin(hall, "1001", "2468").unwrap();
+    let t = morning(0);
+    assert_eq!(
+        store.check_staff_pin(hall, "1001", "2468", t).unwrap(),
+        PinCheck::Ok
+    );
+    for i in 1..=4 {
+        assert_eq!(
+            store.check_staff_pin(hall, "1001", "0000", t).unwrap(),
+            PinCheck::Wrong { remaining: 5 - i }
+        );
+    }
+    assert!(matches!(
+        store.check_staff_pin(hall, "1001", "0000", t).unwrap(),
+        PinCheck::Locked { .. }
+    ));
+    assert!(
+        matches!(
+            store
+                .check_staff_pin(hall, "1001", "2468", t + 4 * MIN)
+                .unwrap(),
+            PinCheck::Locked { .. }
+        ),
+        "locked even with the right PIN"
+    );
+    assert_eq!(
+        store
+            .check_staff_pin(hall, "1001", "2468", t + 5 * MIN + 1)
+            .unwrap(),
+        PinCheck::Ok
+    );
+    assert_eq!(
+        store.check_staff_pin(hall, "1002", "2468", t).unwrap(),
+        PinCheck::NoPin
+    );
+}
+
+#[test]
+fn a_backup_is_a_complete_working_copy() {
+    let (dir, store, hall) = new_hall();
+    simulate(&store, hall, 1, 3);
+    let dest = dir.path().join("backup.db");
+    store.backup_to(&dest).unwrap();
+    assert_eq!(
+        store.backup_to(&dest).unwrap_err().code(),
+        "io_error",
+        "never overwrites"
+    );
+    let copy = Store::open_existing(&dest).unwrap();
+    assert_eq!(
+        copy.reader().unwrap().projection_dump(hall).unwrap(),
+        store.reader().unwrap().projection_dump(hall).unwrap()
+    );
+}
+
+#[test]
+fn a_file_that_is_not_a_hallq_database_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.db");
+    std::fs::write(
+        &path,
+        "这不是数据库 / this is not a database, just some text that is long enough",
+    )
+    .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let e = Store::open(&path).unwrap_err();
+    assert_eq!(e.code(), "database_corrupt");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(
+        Store::open_existing(&dir.path().join("missing.db"))
+            .unwrap_err()
+            .code(),
+        "no_database"
+    );
+    assert!(!dir.path().join("missing.db").exists());
+}
+
+#[test]
+fn report_groups_add_up_to_the_total() {
+    let (_dir, store, hall) = new_hall();
+    simulate(&store, hall, 4, 11);
+    let r = store.reader().unwrap();
+    let from = chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+    let to = chrono::NaiveDate::from_ymd_opt(2026, 11, 5).unwrap();
+    for by in GroupBy::ALL {
+        let rep = r
+            .kpis(&KpiQuery {
+                hall: Some(hall),
+                from,
+                to,
+                by,
+            })
+            .unwrap();
+        assert!(rep.total.issued > 300, "{by:?}: {}", rep.total.issued);
+        if by != GroupBy::Total {
+            let issued: u64 = rep.groups.iter().map(|g| g.kpis.issued).sum();
+            let served: u64 = rep.groups.iter().map(|g| g.kpis.served).sum();
+            assert_eq!(issued, rep.total.issued, "{by:?}");
+            assert_eq!(served, rep.total.served, "{by:?}");
+        }
+        let u = rep.total.utilisation.unwrap();
+        assert!(u > 0.0 && u <= 1.0, "{by:?}: utilisation {u}");
+    }
+    let by_day = r
+        .kpis(&KpiQuery {
+            hall: Some(hall),
+            from,
+            to,
+            by: GroupBy::Day,
+        })
+        .unwrap();
+    assert_eq!(by_day.groups.len(), 4);
+    let by_counter = r
+        .kpis(&KpiQuery {
+            hall: Some(hall),
+            from,
+            to,
+            by: GroupBy::Counter,
+        })
+        .unwrap();
+    for g in by_counter.groups.iter().filter(|g| g.key != "~") {
+        let u = g.kpis.utilisation.unwrap();
+        assert!(u > 0.0 && u <= 1.0, "counter {}: {u}", g.key);
+    }
+    let bad = r
+        .kpis(&KpiQuery {
+            hall: Some(hall),
+            from: to,
+            to: from,
+            by: GroupBy::Total,
+        })
+        .unwrap_err();
+    assert_eq!(bad.code(), "invalid_config");
+}
