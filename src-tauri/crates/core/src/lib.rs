@@ -47,3 +47,7 @@ pub type Millis = i64;
 
 /// Milliseconds in one minute.
 pub const MINUTE_MS: Millis = 60_000;
+#[cfg(test)]
+mod state_props;
+#[cfg(test)]
+mod state_tests;

@@ -317,7 +317,11 @@ impl HallState {
             changes.tickets.extend(c.tickets);
             changes.counters.extend(c.counters);
         }
-        let ticket = events.iter().rev().find_map(EventData::subject).and_then(|id| self.tickets.get(&id).cloned());
+        let ticket = events
+            .iter()
+            .rev()
+            .find_map(EventData::subject)
+            .and_then(|id| self.tickets.get(&id).cloned());
         Ok(Outcome {
             events,
             ticket,
@@ -490,7 +494,9 @@ impl HallState {
                         if !svc.enabled {
                             return Err(CoreError::ServiceDisabled(s.clone()));
                         }
-                        if *s == t.service {
+                        // A leg waiting for a named counter may go back to its
+                        // service's general queue.
+                        if *s == t.service && t.target_counter.is_none() {
                             return Err(CoreError::TransferToSameService(s.clone()));
                         }
                         (s.clone(), None)
@@ -668,6 +674,35 @@ impl HallState {
                         format!(
                             "ticket prefix {} is already used by service '{}'",
                             service.prefix, other.code
+                        ),
+                    ));
+                }
+                // Today's printed numbers must stay unambiguous: no prefix
+                // moves while tickets carry it.
+                let issued_today =
+                    |prefix: char| self.tickets.values().any(|t| t.number.starts_with(prefix));
+                if let Some(old) = self
+                    .service(&service.code)
+                    .filter(|old| old.prefix != service.prefix)
+                {
+                    if issued_today(old.prefix) || issued_today(service.prefix) {
+                        return Err(CoreError::config(
+                            format!("今日已有 {} 字头的号码，号码前缀须在换日后再改", old.prefix),
+                            format!(
+                                "tickets with prefix {} were issued today; change the prefix after the day ends",
+                                old.prefix
+                            ),
+                        ));
+                    }
+                } else if self.service(&service.code).is_none() && issued_today(service.prefix) {
+                    return Err(CoreError::config(
+                        format!(
+                            "今日已有 {} 字头的号码，请换一个前缀或换日后再用",
+                            service.prefix
+                        ),
+                        format!(
+                            "tickets with prefix {} were issued today; choose another prefix or wait for the next day",
+                            service.prefix
                         ),
                     ));
                 }
