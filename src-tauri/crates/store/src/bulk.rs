@@ -17,10 +17,7 @@ pub struct BulkWriter {
 
 impl BulkWriter {
     pub(crate) fn new(writer: Writer) -> Self {
-        Self {
-            writer,
-            in_tx: false,
-        }
+        Self { writer, in_tx: false }
     }
 
     /// Executes a command at `now` (not durable until [`BulkWriter::commit`]).
@@ -36,7 +33,7 @@ impl BulkWriter {
     /// counters and expiring open tickets), without a command.
     pub fn tick(&mut self, now: Millis) -> Result<usize> {
         self.ensure_tx()?;
-        let r = self.writer.tick(now);
+        let r = self.writer.tick(now).map(|events| events.len());
         self.after(r)
     }
 

@@ -47,9 +47,7 @@ pub(crate) fn all(conn: &Connection, hall_key: i64) -> Result<Vec<Counter>> {
             status: CounterStatus::parse(&r.get::<_, String>(4)?).unwrap_or_default(),
             pause_reason: r.get(5)?,
             staff: r.get(6)?,
-            current: r
-                .get::<_, Option<Vec<u8>>>(7)?
-                .and_then(|b| Uuid::from_slice(&b).ok()),
+            current: r.get::<_, Option<Vec<u8>>>(7)?.and_then(|b| Uuid::from_slice(&b).ok()),
             priority_streak: r.get(8)?,
             status_since: r.get(9)?,
         });

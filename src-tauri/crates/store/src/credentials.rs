@@ -44,11 +44,7 @@ pub(crate) fn set(conn: &Connection, hall_key: i64, staff: &str, pin: &str) -> R
         return Err(StoreError::BadPin);
     }
     let known: Option<i64> = conn
-        .query_row(
-            "SELECT 1 FROM staff WHERE hall = ?1 AND number = ?2",
-            params![hall_key, staff],
-            |r| r.get(0),
-        )
+        .query_row("SELECT 1 FROM staff WHERE hall = ?1 AND number = ?2", params![hall_key, staff], |r| r.get(0))
         .optional()?;
     if known.is_none() {
         return Err(CoreError::UnknownStaff(staff.to_string()).into());
@@ -66,13 +62,7 @@ pub(crate) fn set(conn: &Connection, hall_key: i64, staff: &str, pin: &str) -> R
     Ok(())
 }
 
-pub(crate) fn check(
-    conn: &Connection,
-    hall_key: i64,
-    staff: &str,
-    pin: &str,
-    now: Millis,
-) -> Result<PinCheck> {
+pub(crate) fn check(conn: &Connection, hall_key: i64, staff: &str, pin: &str, now: Millis) -> Result<PinCheck> {
     let row: Option<(String, i64, Option<i64>)> = conn
         .query_row(
             "SELECT pin_hash, failed_attempts, locked_until FROM credentials WHERE hall = ?1 AND staff = ?2",
@@ -87,10 +77,7 @@ pub(crate) fn check(
         return Ok(PinCheck::Locked { until });
     }
     let parsed = PasswordHash::new(&hash).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    if Argon2::default()
-        .verify_password(pin.as_bytes(), &parsed)
-        .is_ok()
-    {
+    if Argon2::default().verify_password(pin.as_bytes(), &parsed).is_ok() {
         conn.execute(
             "UPDATE credentials SET failed_attempts = 0, locked_until = NULL WHERE hall = ?1 AND staff = ?2",
             params![hall_key, staff],
@@ -98,11 +85,7 @@ pub(crate) fn check(
         return Ok(PinCheck::Ok);
     }
     // A lock that has run out starts a fresh count.
-    let failed = if locked_until.is_some() {
-        1
-    } else {
-        failed + 1
-    };
+    let failed = if locked_until.is_some() { 1 } else { failed + 1 };
     if failed >= MAX_FAILED_PINS {
         let until = now + LOCK_MS;
         conn.execute(
@@ -115,7 +98,5 @@ pub(crate) fn check(
         "UPDATE credentials SET failed_attempts = ?3, locked_until = NULL WHERE hall = ?1 AND staff = ?2",
         params![hall_key, staff, failed],
     )?;
-    Ok(PinCheck::Wrong {
-        remaining: MAX_FAILED_PINS - failed,
-    })
+    Ok(PinCheck::Wrong { remaining: MAX_FAILED_PINS - failed })
 }

@@ -13,16 +13,18 @@ use rusqlite_migration::{M, Migrations};
 use crate::error::{Result, StoreError};
 
 /// The schema's migrations, in order. Never edit a shipped one.
-static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(vec![M::up(include_str!("migrations/0001_init.sql"))]));
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![
+        M::up(include_str!("migrations/0001_init.sql")),
+        M::up(include_str!("migrations/0002_terminals_idempotency.sql")),
+    ])
+});
 
 /// Opens a read-write connection with HallQ's pragmas.
 pub(crate) fn open_rw(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     set_pragmas(&conn)?;
     Ok(conn)
@@ -30,10 +32,7 @@ pub(crate) fn open_rw(path: &Path) -> Result<Connection> {
 
 /// Opens a connection that will only read.
 pub(crate) fn open_ro(path: &Path) -> Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     set_pragmas(&conn)?;
     conn.pragma_update(None, "query_only", true)?;
     Ok(conn)
@@ -53,22 +52,14 @@ fn set_pragmas(conn: &Connection) -> Result<()> {
 /// Brings the schema up to date. A file that is not SQLite, or a newer
 /// schema than this program knows, is refused rather than touched.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
-    let app_id: i64 = conn
-        .pragma_query_value(None, "application_id", |r| r.get(0))
-        .map_err(not_a_db)?;
+    let app_id: i64 = conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(not_a_db)?;
     let tables: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'",
-            [],
-            |r| r.get(0),
-        )
+        .query_row("SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'", [], |r| r.get(0))
         .map_err(not_a_db)?;
     if tables > 0 && app_id != APPLICATION_ID {
         return Err(StoreError::Corrupt("application_id".into()));
     }
-    MIGRATIONS
-        .to_latest(conn)
-        .map_err(|e| StoreError::Migration(e.to_string()))?;
+    MIGRATIONS.to_latest(conn).map_err(|e| StoreError::Migration(e.to_string()))?;
     conn.pragma_update(None, "application_id", APPLICATION_ID)?;
     Ok(())
 }
@@ -97,15 +88,9 @@ mod tests {
         migrate(&mut conn).unwrap();
         let ro = open_ro(&path).unwrap();
         for c in [&conn, &ro] {
-            let mode: String = c
-                .pragma_query_value(None, "journal_mode", |r| r.get(0))
-                .unwrap();
-            let sync: i64 = c
-                .pragma_query_value(None, "synchronous", |r| r.get(0))
-                .unwrap();
-            let fk: i64 = c
-                .pragma_query_value(None, "foreign_keys", |r| r.get(0))
-                .unwrap();
+            let mode: String = c.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+            let sync: i64 = c.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
+            let fk: i64 = c.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
             assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
         }
     }
@@ -119,9 +104,7 @@ mod tests {
         drop(other);
         let mut conn = open_rw(&path).unwrap();
         assert_eq!(migrate(&mut conn).unwrap_err().code(), "database_corrupt");
-        let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
-            .unwrap();
+        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0)).unwrap();
         assert_eq!(tables, 1);
     }
 }

@@ -6,28 +6,37 @@
 //! executed together and committed in one transaction (group commit), and
 //! each is answered only after that commit returned: an answered command is
 //! on disk (`synchronous=FULL`), and one fsync is shared by the whole batch.
+//! After the commit, its events fan out to subscribers (the WebSocket
+//! stream, the desktop windows) in seq order.
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use hallq_core::{Actor, Command};
-use tokio::sync::oneshot;
+use tokio::sync::{broadcast, oneshot};
 use uuid::Uuid;
 
 use crate::clock::Clock;
 use crate::error::{Result, StoreError};
+use crate::log::StoredEvent;
 use crate::writer::{Executed, Writer};
-
-/// How often an idle engine checks for the day rollover.
-const TICK: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// The most commands committed in one transaction.
 const MAX_BATCH: usize = 512;
 
+/// How often an idle engine checks for the day rollover.
+const TICK: Duration = Duration::from_secs(20);
+
+/// How many committed events a slow subscriber may fall behind before it is
+/// told it lagged (it then reads the gap from the log).
+const EVENT_BUFFER: usize = 8192;
+
 struct Job {
     actor: Actor,
     cmd: Command,
+    key: Option<String>,
     reply: oneshot::Sender<Result<Executed>>,
 }
 
@@ -40,6 +49,7 @@ pub struct HallEngine {
 
 struct Inner {
     hall_id: Uuid,
+    events: broadcast::Sender<StoredEvent>,
     tx: Mutex<Option<mpsc::Sender<Job>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
@@ -48,15 +58,13 @@ impl HallEngine {
     pub(crate) fn start(writer: Writer, clock: Arc<dyn Clock>) -> Result<Self> {
         let hall_id = writer.state.hall().id;
         let (tx, rx) = mpsc::channel::<Job>();
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let fanout = events.clone();
         let thread = std::thread::Builder::new()
             .name(format!("hall-engine-{}", writer.state.hall().code))
-            .spawn(move || run(writer, clock, rx))?;
+            .spawn(move || run(writer, clock, rx, fanout))?;
         Ok(Self {
-            inner: Arc::new(Inner {
-                hall_id,
-                tx: Mutex::new(Some(tx)),
-                thread: Mutex::new(Some(thread)),
-            }),
+            inner: Arc::new(Inner { hall_id, events, tx: Mutex::new(Some(tx)), thread: Mutex::new(Some(thread)) }),
         })
     }
 
@@ -68,23 +76,44 @@ impl HallEngine {
     /// Executes a command and waits until it is durable. Must not be called
     /// from inside an async runtime; use [`HallEngine::execute_async`] there.
     pub fn execute(&self, actor: Actor, cmd: Command) -> Result<Executed> {
-        let rx = self.submit(actor, cmd)?;
+        self.execute_keyed(actor, cmd, None)
+    }
+
+    /// [`HallEngine::execute`] with an idempotency key: the same key sent
+    /// again (a double click, a retry after a timeout) does not act again but
+    /// returns the first successful answer.
+    pub fn execute_keyed(&self, actor: Actor, cmd: Command, key: Option<String>) -> Result<Executed> {
+        let rx = self.submit(actor, cmd, key)?;
         rx.blocking_recv().map_err(|_| StoreError::EngineStopped)?
     }
 
     /// Executes a command and waits, without blocking the executor, until it
     /// is durable.
     pub async fn execute_async(&self, actor: Actor, cmd: Command) -> Result<Executed> {
-        let rx = self.submit(actor, cmd)?;
+        self.execute_keyed_async(actor, cmd, None).await
+    }
+
+    /// [`HallEngine::execute_keyed`] for async callers.
+    pub async fn execute_keyed_async(&self, actor: Actor, cmd: Command, key: Option<String>) -> Result<Executed> {
+        let rx = self.submit(actor, cmd, key)?;
         rx.await.map_err(|_| StoreError::EngineStopped)?
     }
 
-    fn submit(&self, actor: Actor, cmd: Command) -> Result<oneshot::Receiver<Result<Executed>>> {
+    /// Every event committed from now on, in seq order, once each. A
+    /// subscriber that falls more than 8,192 events behind receives `Lagged`
+    /// and should read the gap from the log ([`crate::Reader::events_since`]).
+    pub fn subscribe(&self) -> broadcast::Receiver<StoredEvent> {
+        self.inner.events.subscribe()
+    }
+
+    fn submit(&self, actor: Actor, cmd: Command, key: Option<String>) -> Result<oneshot::Receiver<Result<Executed>>> {
+        if key.as_ref().is_some_and(|k| k.is_empty() || k.len() > 128) {
+            return Err(StoreError::BadIdempotencyKey);
+        }
         let (reply, rx) = oneshot::channel();
         let guard = self.inner.tx.lock().unwrap_or_else(|p| p.into_inner());
         let tx = guard.as_ref().ok_or(StoreError::EngineStopped)?;
-        tx.send(Job { actor, cmd, reply })
-            .map_err(|_| StoreError::EngineStopped)?;
+        tx.send(Job { actor, cmd, key, reply }).map_err(|_| StoreError::EngineStopped)?;
         Ok(rx)
     }
 
@@ -109,12 +138,14 @@ impl Drop for Inner {
     }
 }
 
-fn run(mut writer: Writer, clock: Arc<dyn Clock>, rx: mpsc::Receiver<Job>) {
+fn run(mut writer: Writer, clock: Arc<dyn Clock>, rx: mpsc::Receiver<Job>, fanout: broadcast::Sender<StoredEvent>) {
     loop {
         let first = match rx.recv_timeout(TICK) {
             Ok(job) => job,
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                tick(&mut writer, clock.as_ref());
+                for e in tick(&mut writer, clock.as_ref()) {
+                    let _ = fanout.send(e);
+                }
                 continue;
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -127,7 +158,12 @@ fn run(mut writer: Writer, clock: Arc<dyn Clock>, rx: mpsc::Receiver<Job>) {
             }
         }
         let results = execute_batch(&mut writer, clock.as_ref(), &batch);
-        for (job, result) in batch.into_iter().zip(results) {
+        for (job, (result, replayed)) in batch.into_iter().zip(results) {
+            if let (Ok(executed), false) = (&result, replayed) {
+                for e in &executed.events {
+                    let _ = fanout.send(e.clone());
+                }
+            }
             let _ = job.reply.send(result);
         }
     }
@@ -135,35 +171,34 @@ fn run(mut writer: Writer, clock: Arc<dyn Clock>, rx: mpsc::Receiver<Job>) {
 
 /// Rolls the day over when the hall is idle at the rollover hour, so the
 /// screens show a fresh day even before the first ticket.
-fn tick(writer: &mut Writer, clock: &dyn Clock) {
+fn tick(writer: &mut Writer, clock: &dyn Clock) -> Vec<StoredEvent> {
     let now = clock.now_ms();
-    if writer
-        .state
-        .rollover(now.max(writer.state.last_at()))
-        .is_empty()
-    {
-        return;
+    if writer.state.rollover(now.max(writer.state.last_at())).is_empty() {
+        return Vec::new();
     }
-    let r = writer
-        .begin()
-        .and_then(|()| writer.tick(now))
-        .and_then(|_| writer.commit());
-    if let Err(e) = r {
-        tracing::error!(error = %e, "day rollover failed; rolled back");
-        let _ = writer.rollback();
+    let r = writer.begin().and_then(|()| writer.tick(now)).and_then(|events| writer.commit().map(|()| events));
+    match r {
+        Ok(events) => events,
+        Err(e) => {
+            tracing::error!(error = %e, "day rollover failed; rolled back");
+            let _ = writer.rollback();
+            Vec::new()
+        }
     }
 }
 
 /// Executes a batch in one transaction. Rejections are per command; a
-/// database failure fails the whole batch, and nothing of it is kept.
-fn execute_batch(writer: &mut Writer, clock: &dyn Clock, batch: &[Job]) -> Vec<Result<Executed>> {
+/// database failure fails the whole batch, and nothing of it is kept. Each
+/// result says whether it was a replayed idempotent answer.
+fn execute_batch(writer: &mut Writer, clock: &dyn Clock, batch: &[Job]) -> Vec<(Result<Executed>, bool)> {
     let mut results = Vec::with_capacity(batch.len());
     let outcome = (|| -> Result<()> {
         writer.begin()?;
         for job in batch {
-            match writer.execute(job.actor.clone(), &job.cmd, clock.now_ms()) {
+            match writer.execute_keyed(job.actor.clone(), &job.cmd, clock.now_ms(), job.key.as_deref()) {
                 Err(e) if !e.is_rejection() => return Err(e),
-                r => results.push(r),
+                Err(e) => results.push((Err(e), false)),
+                Ok((executed, replayed)) => results.push((Ok(executed), replayed)),
             }
         }
         writer.commit()
@@ -174,10 +209,7 @@ fn execute_batch(writer: &mut Writer, clock: &dyn Clock, batch: &[Job]) -> Vec<R
             tracing::error!(error = %e2, "rollback failed");
         }
         let why = e.to_string();
-        return batch
-            .iter()
-            .map(|_| Err(StoreError::Aborted(why.clone())))
-            .collect();
+        return batch.iter().map(|_| (Err(StoreError::Aborted(why.clone())), false)).collect();
     }
     results
 }

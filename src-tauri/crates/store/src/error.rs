@@ -30,14 +30,10 @@ pub enum StoreError {
     #[error("数据库文件不存在：{0} / database file does not exist: {0}")]
     NoDatabase(PathBuf),
     /// The file is not a HallQ database or is damaged.
-    #[error(
-        "数据库文件损坏或不是 HallQ 数据库：{0} / the database file is damaged or not a HallQ database: {0}"
-    )]
+    #[error("数据库文件损坏或不是 HallQ 数据库：{0} / the database file is damaged or not a HallQ database: {0}")]
     Corrupt(String),
     /// The database has no hall yet.
-    #[error(
-        "数据库中还没有营业厅，请先运行 hallq init / the database has no hall yet; run `hallq init` first"
-    )]
+    #[error("数据库中还没有营业厅，请先运行 hallq init / the database has no hall yet; run `hallq init` first")]
     NoHall,
     /// No hall has this code or id.
     #[error("没有营业厅“{0}” / no hall '{0}'")]
@@ -64,14 +60,19 @@ pub enum StoreError {
         until: i64,
     },
     /// The command was not executed because its batch failed to write.
-    #[error(
-        "命令未执行：写入数据库失败（{0}） / not executed: writing to the database failed ({0})"
-    )]
+    #[error("命令未执行：写入数据库失败（{0}） / not executed: writing to the database failed ({0})")]
     Aborted(String),
+    /// An idempotency key that is empty or longer than 128 characters.
+    #[error("幂等键须为 1–128 个字符 / an idempotency key must be 1-128 characters")]
+    BadIdempotencyKey,
+    /// A pairing code that is unknown, already used or expired.
+    #[error("配对码无效、已使用或已过期 / the pairing code is unknown, already used or expired")]
+    BadPairingCode,
+    /// No terminal has this id.
+    #[error("没有终端 {0} / no terminal {0}")]
+    UnknownTerminal(String),
     /// The hall engine has stopped; the command was not executed.
-    #[error(
-        "营业厅引擎已停止，命令未执行 / the hall engine has stopped; the command was not executed"
-    )]
+    #[error("营业厅引擎已停止，命令未执行 / the hall engine has stopped; the command was not executed")]
     EngineStopped,
 }
 
@@ -99,6 +100,9 @@ impl StoreError {
             Self::BadPin => "bad_pin",
             Self::EngineStopped => "engine_stopped",
             Self::Aborted(_) => "aborted",
+            Self::BadPairingCode => "bad_pairing_code",
+            Self::UnknownTerminal(_) => "unknown_terminal",
+            Self::BadIdempotencyKey => "bad_idempotency_key",
             Self::StaffLocked { .. } => "staff_locked",
         }
     }
@@ -107,12 +111,7 @@ impl StoreError {
     pub fn message_zh(&self) -> String {
         match self {
             Self::Core(e) => e.message_zh(),
-            other => other
-                .to_string()
-                .split(" / ")
-                .next()
-                .unwrap_or_default()
-                .to_string(),
+            other => other.to_string().split(" / ").next().unwrap_or_default().to_string(),
         }
     }
 

@@ -23,36 +23,37 @@ pub(crate) struct HallRow {
 /// Adds a hall's row; its configuration is then written by its first event.
 pub(crate) fn insert(conn: &Connection, hall: &Hall, now: Millis) -> Result<i64> {
     let exists: Option<i64> = conn
-        .query_row(
-            "SELECT key FROM halls WHERE code = ?1 OR id = ?2",
-            params![hall.code, hall.id.to_string()],
-            |r| r.get(0),
-        )
+        .query_row("SELECT key FROM halls WHERE code = ?1 OR id = ?2", params![hall.code, hall.id.to_string()], |r| {
+            r.get(0)
+        })
         .optional()?;
     if exists.is_some() {
         return Err(StoreError::HallExists(hall.code.clone()));
     }
     conn.execute(
         "INSERT INTO halls (id, code, name, config, day, last_at, last_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)",
-        params![hall.id.to_string(), hall.code, hall.name, serde_json::to_string(hall)?, hall.business_day(now).to_string(), now],
+        params![
+            hall.id.to_string(),
+            hall.code,
+            hall.name,
+            serde_json::to_string(hall)?,
+            hall.business_day(now).to_string(),
+            now
+        ],
     )?;
     Ok(conn.last_insert_rowid())
 }
 
 /// Every hall, by code.
 pub(crate) fn all(conn: &Connection) -> Result<Vec<HallRow>> {
-    let mut st =
-        conn.prepare_cached("SELECT key, config, day, last_at, last_seq FROM halls ORDER BY code")?;
+    let mut st = conn.prepare_cached("SELECT key, config, day, last_at, last_seq FROM halls ORDER BY code")?;
     let mut rows = st.query([])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         out.push(HallRow {
             key: r.get(0)?,
             hall: serde_json::from_str(&r.get::<_, String>(1)?)?,
-            day: r
-                .get::<_, String>(2)?
-                .parse()
-                .map_err(|e: chrono::ParseError| StoreError::Corrupt(e.to_string()))?,
+            day: r.get::<_, String>(2)?.parse().map_err(|e: chrono::ParseError| StoreError::Corrupt(e.to_string()))?,
             last_at: r.get(3)?,
             last_seq: r.get::<_, i64>(4)? as u64,
         });
@@ -62,10 +63,7 @@ pub(crate) fn all(conn: &Connection) -> Result<Vec<HallRow>> {
 
 /// One hall by id.
 pub(crate) fn by_id(conn: &Connection, id: Uuid) -> Result<HallRow> {
-    all(conn)?
-        .into_iter()
-        .find(|h| h.hall.id == id)
-        .ok_or_else(|| StoreError::UnknownHall(id.to_string()))
+    all(conn)?.into_iter().find(|h| h.hall.id == id).ok_or_else(|| StoreError::UnknownHall(id.to_string()))
 }
 
 /// Restores a hall's live state from its projections.

@@ -26,6 +26,7 @@ mod report;
 mod services;
 mod staff;
 mod store;
+mod terminals;
 mod tickets;
 mod writer;
 
@@ -40,4 +41,5 @@ pub use log::StoredEvent;
 pub use reader::{CounterNow, HallStatus, Reader, ServiceStatus};
 pub use report::{GroupBy, KpiGroup, KpiQuery, KpiReport, day_start};
 pub use store::Store;
+pub use terminals::{PAIRING_CODE_MS, PairingCode, Terminal};
 pub use writer::Executed;

@@ -24,22 +24,17 @@ pub(crate) fn project(
     use EventData as E;
     match &e.data {
         E::HallConfigured { hall } => {
-            conn.prepare_cached(
-                "UPDATE halls SET code = ?2, name = ?3, config = ?4 WHERE key = ?1",
-            )?
-            .execute(params![
-                hall_key,
-                hall.code,
-                hall.name,
-                serde_json::to_string(hall)?
-            ])?;
+            conn.prepare_cached("UPDATE halls SET code = ?2, name = ?3, config = ?4 WHERE key = ?1")?
+                .execute(params![hall_key, hall.code, hall.name, serde_json::to_string(hall)?])?;
         }
         E::ServiceDefined { service } => crate::services::upsert(conn, hall_key, state, service)?,
         E::StaffDefined { staff } => crate::staff::upsert(conn, hall_key, staff)?,
         E::CounterOpened { counter } | E::CounterResumed { counter } => {
             let staff = state.counter(*counter).and_then(|c| c.staff.clone());
-            conn.prepare_cached("INSERT INTO counter_sessions (hall, counter, staff, opened_at) VALUES (?1, ?2, ?3, ?4)")?
-                .execute(params![hall_key, counter, staff, e.at])?;
+            conn.prepare_cached(
+                "INSERT INTO counter_sessions (hall, counter, staff, opened_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![hall_key, counter, staff, e.at])?;
         }
         E::CounterPaused { counter, .. } | E::CounterClosed { counter } => {
             conn.prepare_cached(
@@ -66,14 +61,7 @@ pub(crate) fn project(
     for c in &ch.counters {
         crate::counters::upsert(conn, hall_key, c)?;
     }
-    conn.prepare_cached(
-        "UPDATE halls SET day = ?2, last_at = max(last_at, ?3), last_seq = ?4 WHERE key = ?1",
-    )?
-    .execute(params![
-        hall_key,
-        state.day().to_string(),
-        e.at,
-        e.seq as i64
-    ])?;
+    conn.prepare_cached("UPDATE halls SET day = ?2, last_at = max(last_at, ?3), last_seq = ?4 WHERE key = ?1")?
+        .execute(params![hall_key, state.day().to_string(), e.at, e.seq as i64])?;
     Ok(())
 }

@@ -62,10 +62,7 @@ pub struct CounterNow {
 impl Reader {
     /// Every hall in the database, by code.
     pub fn halls(&self) -> Result<Vec<Hall>> {
-        Ok(halls::all(&self.conn)?
-            .into_iter()
-            .map(|h| h.hall)
-            .collect())
+        Ok(halls::all(&self.conn)?.into_iter().map(|h| h.hall).collect())
     }
 
     /// A hall's queues and counters at `now`.
@@ -74,10 +71,8 @@ impl Reader {
         let key = row.key;
         let services = crate::services::all(&self.conn, key)?;
         let counters = crate::counters::all(&self.conn, key)?;
-        let staff: HashMap<String, String> = crate::staff::all(&self.conn, key)?
-            .into_iter()
-            .map(|s| (s.number, s.name))
-            .collect();
+        let staff: HashMap<String, String> =
+            crate::staff::all(&self.conn, key)?.into_iter().map(|s| (s.number, s.name)).collect();
         let mut waiting: HashMap<String, (u32, Millis)> = HashMap::new();
         {
             let mut st = self.conn.prepare_cached(
@@ -90,27 +85,17 @@ impl Reader {
             }
         }
         let recent: HashMap<String, Vec<Millis>> =
-            tickets::recent_handling(&self.conn, key, RECENT_HANDLING_WINDOW)?
-                .into_iter()
-                .collect();
+            tickets::recent_handling(&self.conn, key, RECENT_HANDLING_WINDOW)?.into_iter().collect();
         let services = services
             .into_iter()
             .map(|s| {
                 let (n, oldest) = waiting.get(&s.code).copied().unwrap_or((0, now));
                 let open = counters
                     .iter()
-                    .filter(|c| {
-                        c.status == CounterStatus::Open
-                            && c.staff.is_some()
-                            && c.services.contains(&s.code)
-                    })
+                    .filter(|c| c.status == CounterStatus::Open && c.staff.is_some() && c.services.contains(&s.code))
                     .count() as u32;
-                let est = estimate_wait(
-                    n,
-                    recent.get(&s.code).map_or(&[][..], Vec::as_slice),
-                    s.target_handling_ms(),
-                    open,
-                );
+                let est =
+                    estimate_wait(n, recent.get(&s.code).map_or(&[][..], Vec::as_slice), s.target_handling_ms(), open);
                 ServiceStatus {
                     waiting: n,
                     open_counters: open,
@@ -132,22 +117,13 @@ impl Reader {
                 counter: c,
             });
         }
-        Ok(HallStatus {
-            hall: row.hall,
-            day: row.day,
-            services,
-            counters: out,
-        })
+        Ok(HallStatus { hall: row.hall, day: row.day, services, counters: out })
     }
 
     /// A ticket by id.
     pub fn ticket(&self, id: Uuid) -> Result<Option<Ticket>> {
         let sql = format!("SELECT {} FROM tickets WHERE id = ?1", tickets::COLUMNS);
-        Ok(self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row([id.as_bytes()], tickets::from_row)
-            .optional()?)
+        Ok(self.conn.prepare_cached(&sql)?.query_row([id.as_bytes()], tickets::from_row).optional()?)
     }
 
     /// A hall's tickets of one business day, every leg, in issue order.
@@ -157,12 +133,7 @@ impl Reader {
     }
 
     /// A hall's events after `after_seq`, in order, at most `limit`.
-    pub fn events_since(
-        &self,
-        hall: Uuid,
-        after_seq: u64,
-        limit: usize,
-    ) -> Result<Vec<StoredEvent>> {
+    pub fn events_since(&self, hall: Uuid, after_seq: u64, limit: usize) -> Result<Vec<StoredEvent>> {
         let row = halls::by_id(&self.conn, hall)?;
         log::read(&self.conn, row.key, hall, after_seq, limit)
     }
@@ -174,14 +145,8 @@ impl Reader {
 
     /// Runs SQLite's integrity check; `Ok(())` when the file is sound.
     pub fn check_integrity(&self) -> Result<()> {
-        let r: String = self
-            .conn
-            .query_row("PRAGMA quick_check", [], |r| r.get(0))?;
-        if r == "ok" {
-            Ok(())
-        } else {
-            Err(crate::StoreError::Corrupt(r))
-        }
+        let r: String = self.conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        if r == "ok" { Ok(()) } else { Err(crate::StoreError::Corrupt(r)) }
     }
 
     /// The projection tables of a hall as canonical JSON lines, for comparing
@@ -199,9 +164,7 @@ impl Reader {
             ("staff_sessions", "staff, login_at"),
         ] {
             let col = if table == "halls" { "key" } else { "hall" };
-            let mut st = self.conn.prepare(&format!(
-                "SELECT * FROM {table} WHERE {col} = ?1 ORDER BY {order}"
-            ))?;
+            let mut st = self.conn.prepare(&format!("SELECT * FROM {table} WHERE {col} = ?1 ORDER BY {order}"))?;
             let n = st.column_count();
             let mut rows = st.query(params![key])?;
             while let Some(r) = rows.next()? {

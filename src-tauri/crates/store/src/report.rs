@@ -43,16 +43,8 @@ pub enum GroupBy {
 
 impl GroupBy {
     /// All groupings.
-    pub const ALL: [GroupBy; 8] = [
-        Self::Total,
-        Self::Hall,
-        Self::Service,
-        Self::Counter,
-        Self::Staff,
-        Self::Hour,
-        Self::Day,
-        Self::Weekday,
-    ];
+    pub const ALL: [GroupBy; 8] =
+        [Self::Total, Self::Hall, Self::Service, Self::Counter, Self::Staff, Self::Hour, Self::Day, Self::Weekday];
 
     /// The name used on the command line and in the API.
     pub fn as_str(self) -> &'static str {
@@ -129,8 +121,7 @@ impl Groups {
         let i = match self.index.get(key) {
             Some(i) => *i,
             None => {
-                self.rows
-                    .push((key.to_string(), label(), KpiAccumulator::new()));
+                self.rows.push((key.to_string(), label(), KpiAccumulator::new()));
                 self.index.insert(key.to_string(), self.rows.len() - 1);
                 self.rows.len() - 1
             }
@@ -139,15 +130,7 @@ impl Groups {
     }
 }
 
-const WEEKDAYS: [&str; 7] = [
-    "周一 Mon",
-    "周二 Tue",
-    "周三 Wed",
-    "周四 Thu",
-    "周五 Fri",
-    "周六 Sat",
-    "周日 Sun",
-];
+const WEEKDAYS: [&str; 7] = ["周一 Mon", "周二 Tue", "周三 Wed", "周四 Thu", "周五 Fri", "周六 Sat", "周日 Sun"];
 
 impl Reader {
     /// The KPIs of a range of business days, grouped.
@@ -161,82 +144,45 @@ impl Reader {
         let rows = halls::all(&self.conn)?;
         let rows: Vec<HallRow> = match q.hall {
             Some(id) => vec![
-                rows.into_iter()
-                    .find(|h| h.hall.id == id)
-                    .ok_or_else(|| StoreError::UnknownHall(id.to_string()))?,
+                rows.into_iter().find(|h| h.hall.id == id).ok_or_else(|| StoreError::UnknownHall(id.to_string()))?,
             ],
             None => rows,
         };
         let mut total = KpiAccumulator::new();
-        let mut groups = Groups {
-            index: HashMap::new(),
-            rows: Vec::new(),
-        };
+        let mut groups = Groups { index: HashMap::new(), rows: Vec::new() };
         for row in &rows {
             self.tickets_into(row, q, &mut total, &mut groups)?;
             self.open_time_into(row, q, &mut total, &mut groups)?;
         }
-        let mut out: Vec<KpiGroup> = groups
-            .rows
-            .into_iter()
-            .map(|(key, label, acc)| KpiGroup {
-                key,
-                label,
-                kpis: acc.finish(),
-            })
-            .collect();
+        let mut out: Vec<KpiGroup> =
+            groups.rows.into_iter().map(|(key, label, acc)| KpiGroup { key, label, kpis: acc.finish() }).collect();
         out.sort_by(|a, b| a.key.cmp(&b.key));
-        Ok(KpiReport {
-            from: q.from,
-            to: q.to,
-            by: q.by,
-            total: total.finish(),
-            groups: out,
-        })
+        Ok(KpiReport { from: q.from, to: q.to, by: q.by, total: total.finish(), groups: out })
     }
 
-    fn tickets_into(
-        &self,
-        row: &HallRow,
-        q: &KpiQuery,
-        total: &mut KpiAccumulator,
-        groups: &mut Groups,
-    ) -> Result<()> {
-        let services: HashMap<String, (Millis, Millis, String)> =
-            crate::services::all(&self.conn, row.key)?
-                .into_iter()
-                .map(|s| {
-                    (
-                        s.code.clone(),
-                        (s.target_wait_ms(), s.target_handling_ms(), s.name_zh),
-                    )
-                })
-                .collect();
-        let staff: HashMap<String, String> = crate::staff::all(&self.conn, row.key)?
+    fn tickets_into(&self, row: &HallRow, q: &KpiQuery, total: &mut KpiAccumulator, groups: &mut Groups) -> Result<()> {
+        let services: HashMap<String, (Millis, Millis, String)> = crate::services::all(&self.conn, row.key)?
             .into_iter()
-            .map(|s| (s.number, s.name))
+            .map(|s| (s.code.clone(), (s.target_wait_ms(), s.target_handling_ms(), s.name_zh)))
             .collect();
-        let counters: HashMap<u32, String> = crate::counters::all(&self.conn, row.key)?
-            .into_iter()
-            .map(|c| (c.number, c.name))
-            .collect();
+        let staff: HashMap<String, String> =
+            crate::staff::all(&self.conn, row.key)?.into_iter().map(|s| (s.number, s.name)).collect();
+        let counters: HashMap<u32, String> =
+            crate::counters::all(&self.conn, row.key)?.into_iter().map(|c| (c.number, c.name)).collect();
         let mut st = self.conn.prepare_cached(
             "SELECT service, counter, staff, business_day, leg, state, issued_at, called_at, started_at, ended_at,
                     rating, rating_reason
              FROM tickets WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3",
         )?;
-        let mut rs = st.query(rusqlite::params![
-            row.key,
-            q.from.to_string(),
-            q.to.to_string()
-        ])?;
+        let mut rs = st.query(rusqlite::params![row.key, q.from.to_string(), q.to.to_string()])?;
         let mut key = String::new();
         while let Some(r) = rs.next()? {
             let service = r.get_ref(0)?.as_str()?;
-            let (tw, th, service_name) = services
-                .get(service)
-                .map(|(a, b, c)| (*a, *b, c.as_str()))
-                .unwrap_or((Millis::MAX, Millis::MAX, service));
+            let (tw, th, service_name) = services.get(service).map(|(a, b, c)| (*a, *b, c.as_str())).unwrap_or((
+                Millis::MAX,
+                Millis::MAX,
+                service,
+            ));
             let facts = TicketFacts {
                 leg: r.get(4)?,
                 state: TicketState::parse(r.get_ref(5)?.as_str()?).unwrap_or(TicketState::Expired),
@@ -247,10 +193,7 @@ impl Reader {
                 target_wait_ms: tw,
                 target_handling_ms: th,
                 rating: r.get(10)?,
-                reason: r
-                    .get_ref(11)?
-                    .as_str_or_null()?
-                    .and_then(LowScoreReason::parse),
+                reason: r.get_ref(11)?.as_str_or_null()?.and_then(LowScoreReason::parse),
             };
             total.push(&facts);
             key.clear();
@@ -270,10 +213,7 @@ impl Reader {
                     match c {
                         Some(c) => {
                             let _ = write!(key, "{c:03}");
-                            let name = counters
-                                .get(&c)
-                                .cloned()
-                                .unwrap_or_else(|| format!("{c} 号窗口"));
+                            let name = counters.get(&c).cloned().unwrap_or_else(|| format!("{c} 号窗口"));
                             Box::new(move || name)
                         }
                         None => {
@@ -336,22 +276,17 @@ impl Reader {
         while let Some(r) = rs.next()? {
             let counter: u32 = r.get(0)?;
             let staff: Option<String> = r.get(1)?;
-            let (a, b): (Millis, Millis) = (
-                r.get::<_, Millis>(2)?.max(start),
-                r.get::<_, Millis>(3)?.min(end),
-            );
+            let (a, b): (Millis, Millis) = (r.get::<_, Millis>(2)?.max(start), r.get::<_, Millis>(3)?.min(end));
             if b <= a {
                 continue;
             }
             total.add_open_ms(b - a);
             match q.by {
                 GroupBy::Total | GroupBy::Service => {}
-                GroupBy::Hall => groups
-                    .get(&row.hall.code, || row.hall.name.clone())
-                    .add_open_ms(b - a),
-                GroupBy::Counter => groups
-                    .get(&format!("{counter:03}"), || format!("{counter} 号窗口"))
-                    .add_open_ms(b - a),
+                GroupBy::Hall => groups.get(&row.hall.code, || row.hall.name.clone()).add_open_ms(b - a),
+                GroupBy::Counter => {
+                    groups.get(&format!("{counter:03}"), || format!("{counter} 号窗口")).add_open_ms(b - a)
+                }
                 GroupBy::Staff => {
                     if let Some(s) = staff {
                         groups.get(&s, || s.clone()).add_open_ms(b - a);
@@ -390,9 +325,7 @@ impl Reader {
 
 /// When a business day starts, UTC ms.
 pub fn day_start(hall: &Hall, day: NaiveDate) -> Millis {
-    let local = day
-        .and_hms_opt(u32::from(hall.rollover_hour), 0, 0)
-        .unwrap_or_default();
+    let local = day.and_hms_opt(u32::from(hall.rollover_hour), 0, 0).unwrap_or_default();
     hall.time_zone
         .from_local_datetime(&local)
         .earliest()

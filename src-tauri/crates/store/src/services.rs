@@ -5,17 +5,8 @@ use rusqlite::{Connection, Row, params};
 
 use crate::error::Result;
 
-pub(crate) fn upsert(
-    conn: &Connection,
-    hall_key: i64,
-    state: &HallState,
-    s: &Service,
-) -> Result<()> {
-    let position = state
-        .services()
-        .iter()
-        .position(|x| x.code == s.code)
-        .unwrap_or(0) as i64;
+pub(crate) fn upsert(conn: &Connection, hall_key: i64, state: &HallState, s: &Service) -> Result<()> {
+    let position = state.services().iter().position(|x| x.code == s.code).unwrap_or(0) as i64;
     conn.prepare_cached(
         "INSERT INTO services (hall, code, position, prefix, name_zh, name_en, target_wait_min, target_handling_min, enabled)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)

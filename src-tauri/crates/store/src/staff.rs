@@ -11,21 +11,13 @@ pub(crate) fn upsert(conn: &Connection, hall_key: i64, s: &Staff) -> Result<()> 
         "INSERT INTO staff (hall, number, name, role, active) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (hall, number) DO UPDATE SET name = ?3, role = ?4, active = ?5",
     )?
-    .execute(params![
-        hall_key,
-        s.number,
-        s.name,
-        json_name(&s.role),
-        s.active
-    ])?;
+    .execute(params![hall_key, s.number, s.name, json_name(&s.role), s.active])?;
     Ok(())
 }
 
 /// A hall's staff by number.
 pub(crate) fn all(conn: &Connection, hall_key: i64) -> Result<Vec<Staff>> {
-    let mut st = conn.prepare_cached(
-        "SELECT number, name, role, active FROM staff WHERE hall = ?1 ORDER BY number",
-    )?;
+    let mut st = conn.prepare_cached("SELECT number, name, role, active FROM staff WHERE hall = ?1 ORDER BY number")?;
     let rows = st.query_map([hall_key], |r| {
         Ok(Staff {
             number: r.get(0)?,

@@ -19,6 +19,7 @@ use crate::halls;
 use crate::log;
 use crate::projection::project;
 use crate::reader::Reader;
+use crate::terminals::{self, PairingCode, Terminal};
 use crate::writer::Writer;
 
 /// A HallQ database file. Cheap to clone; every method opens what it needs.
@@ -37,9 +38,7 @@ impl Store {
         }
         let mut conn = db::open_rw(path).map_err(corrupt_if_not_db)?;
         db::migrate(&mut conn).map_err(corrupt_if_not_db)?;
-        Ok(Store {
-            path: Arc::new(path.to_path_buf()),
-        })
+        Ok(Store { path: Arc::new(path.to_path_buf()) })
     }
 
     /// Opens an existing database; a missing file is an error, not created.
@@ -71,22 +70,10 @@ impl Store {
             }
         };
         let mut w = Writer::fresh(conn, key, HallState::new(cfg.hall.clone(), now));
-        let mut cmds = vec![Command::ConfigureHall {
-            hall: cfg.hall.clone(),
-        }];
-        cmds.extend(
-            cfg.services
-                .iter()
-                .map(|s| Command::DefineService { service: s.clone() }),
-        );
-        cmds.extend(cfg.counters.iter().map(|c| Command::DefineCounter {
-            counter: c.config(),
-        }));
-        cmds.extend(
-            cfg.staff
-                .iter()
-                .map(|s| Command::DefineStaff { staff: s.clone() }),
-        );
+        let mut cmds = vec![Command::ConfigureHall { hall: cfg.hall.clone() }];
+        cmds.extend(cfg.services.iter().map(|s| Command::DefineService { service: s.clone() }));
+        cmds.extend(cfg.counters.iter().map(|c| Command::DefineCounter { counter: c.config() }));
+        cmds.extend(cfg.staff.iter().map(|s| Command::DefineStaff { staff: s.clone() }));
         for cmd in &cmds {
             if let Err(e) = w.execute(Actor::Cli, cmd, now) {
                 w.conn.execute_batch("ROLLBACK")?;
@@ -112,13 +99,9 @@ impl Store {
             None => match halls.len() {
                 0 => Err(StoreError::NoHall),
                 1 => Ok(halls.into_iter().next().expect("one hall")),
-                _ => Err(StoreError::SeveralHalls(
-                    halls
-                        .iter()
-                        .map(|h| h.code.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                )),
+                _ => {
+                    Err(StoreError::SeveralHalls(halls.iter().map(|h| h.code.as_str()).collect::<Vec<_>>().join(", ")))
+                }
             },
         }
     }
@@ -132,13 +115,7 @@ impl Store {
 
     /// Checks a staff PIN at `now`, counting wrong tries (five lock the staff
     /// number for five minutes).
-    pub fn check_staff_pin(
-        &self,
-        hall: Uuid,
-        staff: &str,
-        pin: &str,
-        now: Millis,
-    ) -> Result<PinCheck> {
+    pub fn check_staff_pin(&self, hall: Uuid, staff: &str, pin: &str, now: Millis) -> Result<PinCheck> {
         let conn = db::open_rw(&self.path)?;
         let key = halls::by_id(&conn, hall)?.key;
         credentials::check(&conn, key, staff, pin, now)
@@ -149,11 +126,81 @@ impl Store {
         match self.check_staff_pin(hall, staff, pin, chrono::Utc::now().timestamp_millis())? {
             PinCheck::Ok => Ok(true),
             PinCheck::Wrong { .. } | PinCheck::NoPin => Ok(false),
-            PinCheck::Locked { until } => Err(StoreError::StaffLocked {
-                staff: staff.to_string(),
-                until,
-            }),
+            PinCheck::Locked { until } => Err(StoreError::StaffLocked { staff: staff.to_string(), until }),
         }
+    }
+
+    /// Whether a staff member has a PIN (the first-run check: until the
+    /// admin has one, the hall accepts the first-run call that sets it).
+    pub fn has_pin(&self, hall: Uuid, staff: &str) -> Result<bool> {
+        let conn = db::open_ro(&self.path)?;
+        let key = halls::by_id(&conn, hall)?.key;
+        let n: i64 = conn.query_row(
+            "SELECT count(*) FROM credentials WHERE hall = ?1 AND staff = ?2",
+            rusqlite::params![key, staff],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Hands out a 6-digit pairing code for a terminal of `role`, valid ten minutes.
+    pub fn create_pairing_code(
+        &self,
+        hall: Uuid,
+        role: &str,
+        counter: Option<u32>,
+        name: &str,
+        now: Millis,
+    ) -> Result<PairingCode> {
+        let conn = db::open_rw(&self.path)?;
+        let key = halls::by_id(&conn, hall)?.key;
+        terminals::create_code(&conn, key, role, counter, name, now)
+    }
+
+    /// Exchanges a pairing code, once, for a terminal and its token.
+    pub fn redeem_pairing_code(&self, hall: Uuid, code: &str, now: Millis) -> Result<(Terminal, String)> {
+        let mut conn = db::open_rw(&self.path)?;
+        let key = halls::by_id(&conn, hall)?.key;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let r = terminals::redeem_code(&tx, key, hall, code, now)?;
+        tx.commit()?;
+        Ok(r)
+    }
+
+    /// Creates a terminal without a code (a supervisor session that expires
+    /// at `expires_at`, or the desktop app's own windows) and returns its token.
+    pub fn create_terminal(
+        &self,
+        hall: Uuid,
+        role: &str,
+        counter: Option<u32>,
+        name: &str,
+        now: Millis,
+        expires_at: Option<Millis>,
+    ) -> Result<(Terminal, String)> {
+        let conn = db::open_rw(&self.path)?;
+        let key = halls::by_id(&conn, hall)?.key;
+        terminals::insert_terminal(&conn, key, hall, role, counter, name, now, expires_at)
+    }
+
+    /// The live (not revoked, not expired) terminal holding this token.
+    pub fn terminal_by_token(&self, token: &str, now: Millis) -> Result<Option<Terminal>> {
+        let conn = db::open_ro(&self.path)?;
+        terminals::by_token(&conn, token, now)
+    }
+
+    /// A hall's terminals, newest first.
+    pub fn terminals(&self, hall: Uuid) -> Result<Vec<Terminal>> {
+        let conn = db::open_ro(&self.path)?;
+        let key = halls::by_id(&conn, hall)?.key;
+        terminals::all(&conn, key)
+    }
+
+    /// Revokes a terminal's token.
+    pub fn revoke_terminal(&self, hall: Uuid, id: Uuid, now: Millis) -> Result<()> {
+        let conn = db::open_rw(&self.path)?;
+        let key = halls::by_id(&conn, hall)?.key;
+        terminals::revoke(&conn, key, id, now)
     }
 
     /// Copies the database to `dest` with SQLite's online backup, while the
@@ -179,9 +226,7 @@ impl Store {
 
     /// A read-only view.
     pub fn reader(&self) -> Result<Reader> {
-        Ok(Reader {
-            conn: db::open_ro(&self.path)?,
-        })
+        Ok(Reader { conn: db::open_ro(&self.path)? })
     }
 
     /// Starts the hall's engine: the only writer of that hall while it runs.
@@ -192,10 +237,7 @@ impl Store {
 
     /// A bulk writer for the hall (no engine may run for it meanwhile).
     pub fn bulk(&self, hall: Uuid) -> Result<BulkWriter> {
-        Ok(BulkWriter::new(Writer::open(
-            db::open_rw(&self.path)?,
-            hall,
-        )?))
+        Ok(BulkWriter::new(Writer::open(db::open_rw(&self.path)?, hall)?))
     }
 
     /// Rebuilds a hall's projections by replaying its whole log through the
@@ -206,20 +248,10 @@ impl Store {
         let row = halls::by_id(&conn, hall)?;
         conn.execute_batch("BEGIN IMMEDIATE")?;
         let r = (|| -> Result<u64> {
-            for table in [
-                "tickets",
-                "counters",
-                "services",
-                "staff",
-                "counter_sessions",
-                "staff_sessions",
-            ] {
+            for table in ["tickets", "counters", "services", "staff", "counter_sessions", "staff_sessions"] {
                 conn.execute(&format!("DELETE FROM {table} WHERE hall = ?1"), [row.key])?;
             }
-            conn.execute(
-                "UPDATE halls SET last_seq = 0, last_at = 0 WHERE key = ?1",
-                [row.key],
-            )?;
+            conn.execute("UPDATE halls SET last_seq = 0, last_at = 0 WHERE key = ?1", [row.key])?;
             let mut state: Option<HallState> = None;
             let mut after = 0;
             loop {

@@ -87,9 +87,8 @@ pub(crate) fn upsert(conn: &Connection, hall_key: i64, t: &Ticket) -> Result<()>
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
     let uuid = |i: usize| -> rusqlite::Result<Uuid> {
         let b: Vec<u8> = r.get(i)?;
-        Uuid::from_slice(&b).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, Box::new(e))
-        })
+        Uuid::from_slice(&b)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, Box::new(e)))
     };
     let text = |i: usize| -> rusqlite::Result<Option<String>> { r.get(i) };
     Ok(Ticket {
@@ -101,10 +100,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
         priority: PriorityClass::parse(&r.get::<_, String>(5)?).unwrap_or_default(),
         priority_reason: text(6)?.and_then(|s| parse_name(&s)),
         appointment: r.get(7)?,
-        business_day: r
-            .get::<_, String>(8)?
-            .parse::<NaiveDate>()
-            .unwrap_or_default(),
+        business_day: r.get::<_, String>(8)?.parse::<NaiveDate>().unwrap_or_default(),
         visit_issued_at: r.get(9)?,
         issued_at: r.get(10)?,
         called_at: r.get(11)?,
@@ -117,9 +113,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
         counter: r.get(18)?,
         staff: r.get(19)?,
         target_counter: r.get(20)?,
-        transferred_to: r
-            .get::<_, Option<Vec<u8>>>(21)?
-            .and_then(|b| Uuid::from_slice(&b).ok()),
+        transferred_to: r.get::<_, Option<Vec<u8>>>(21)?.and_then(|b| Uuid::from_slice(&b).ok()),
         rating: r.get::<_, Option<u8>>(22)?.and_then(Rating::new),
         rating_reason: text(23)?.and_then(|s| LowScoreReason::parse(&s)),
         rated_at: r.get(24)?,
@@ -139,11 +133,7 @@ pub(crate) fn of_day(conn: &Connection, hall_key: i64, day: NaiveDate) -> Result
 }
 
 /// The last `n` handling times per service, oldest first (the estimate's input).
-pub(crate) fn recent_handling(
-    conn: &Connection,
-    hall_key: i64,
-    n: usize,
-) -> Result<Vec<(String, Vec<i64>)>> {
+pub(crate) fn recent_handling(conn: &Connection, hall_key: i64, n: usize) -> Result<Vec<(String, Vec<i64>)>> {
     let mut st = conn.prepare_cached(
         "SELECT service, handling_ms FROM (
              SELECT service, handling_ms, ended_at, id,
@@ -151,9 +141,7 @@ pub(crate) fn recent_handling(
              FROM tickets WHERE hall = ?1 AND state = 'done' AND started_at IS NOT NULL)
          WHERE k <= ?2 ORDER BY service, ended_at, id",
     )?;
-    let rows = st.query_map(params![hall_key, n as i64], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-    })?;
+    let rows = st.query_map(params![hall_key, n as i64], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
     let mut out: Vec<(String, Vec<i64>)> = Vec::new();
     for row in rows {
         let (s, h) = row?;
@@ -167,10 +155,7 @@ pub(crate) fn recent_handling(
 
 /// The snake_case name serde gives a unit enum variant.
 pub(crate) fn json_name<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|j| j.as_str().map(str::to_string))
-        .unwrap_or_default()
+    serde_json::to_value(v).ok().and_then(|j| j.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 /// Parses a unit enum variant from its serde name.

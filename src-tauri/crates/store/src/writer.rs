@@ -10,7 +10,7 @@
 
 use hallq_core::timing::clamp_clock;
 use hallq_core::{Actor, Command, EventData, HallState, Millis, Ticket};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 use crate::error::Result;
@@ -18,8 +18,11 @@ use crate::halls;
 use crate::log::{self, StoredEvent};
 use crate::projection::project;
 
+/// How long idempotency keys are kept: long enough for any retry.
+const KEY_LIFETIME_MS: Millis = 2 * 24 * 3_600_000;
+
 /// What an executed command produced.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Executed {
     /// The seq of the last event it appended.
     pub seq: u64,
@@ -45,27 +48,13 @@ impl Writer {
     pub(crate) fn open(conn: Connection, hall_id: Uuid) -> Result<Self> {
         let row = halls::by_id(&conn, hall_id)?;
         let state = halls::restore(&conn, &row)?;
-        Ok(Self {
-            conn,
-            hall_key: row.key,
-            hall_id,
-            state,
-            next_seq: row.last_seq + 1,
-            clock_behind: false,
-        })
+        Ok(Self { conn, hall_key: row.key, hall_id, state, next_seq: row.last_seq + 1, clock_behind: false })
     }
 
     /// A writer for a hall whose row was just inserted, starting from `state`.
     pub(crate) fn fresh(conn: Connection, hall_key: i64, state: HallState) -> Self {
         let hall_id = state.hall().id;
-        Self {
-            conn,
-            hall_key,
-            hall_id,
-            state,
-            next_seq: 1,
-            clock_behind: false,
-        }
+        Self { conn, hall_key, hall_id, state, next_seq: 1, clock_behind: false }
     }
 
     pub(crate) fn begin(&self) -> Result<()> {
@@ -93,76 +82,86 @@ impl Writer {
     /// (`StoreError::Core`) leaves the state as it was, apart from a rollover
     /// or clock event that was due anyway; any other error means the caller
     /// must [`Writer::rollback`].
-    pub(crate) fn execute(
+    pub(crate) fn execute(&mut self, actor: Actor, cmd: &Command, wall: Millis) -> Result<Executed> {
+        self.execute_keyed(actor, cmd, wall, None).map(|(e, _)| e)
+    }
+
+    /// [`Writer::execute`] with an idempotency key: if a command with this key
+    /// already succeeded, its first answer is returned with `true` (nothing
+    /// new happened); otherwise the command runs and a success is kept under
+    /// the key in the same transaction. Rejections are not kept: they changed
+    /// nothing, so a retry may rightly succeed.
+    pub(crate) fn execute_keyed(
         &mut self,
         actor: Actor,
         cmd: &Command,
         wall: Millis,
-    ) -> Result<Executed> {
+        key: Option<&str>,
+    ) -> Result<(Executed, bool)> {
+        if let Some(key) = key {
+            let answer: Option<String> = self
+                .conn
+                .prepare_cached("SELECT answer FROM idempotency WHERE hall = ?1 AND key = ?2")?
+                .query_row(params![self.hall_key, key], |r| r.get(0))
+                .optional()?;
+            if let Some(a) = answer {
+                return Ok((serde_json::from_str(&a)?, true));
+            }
+        }
+        let executed = self.run(actor, cmd, wall)?;
+        if let Some(key) = key {
+            self.conn
+                .prepare_cached("INSERT INTO idempotency (hall, key, answer, at) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![self.hall_key, key, serde_json::to_string(&executed)?, executed.at])?;
+        }
+        Ok((executed, false))
+    }
+
+    fn run(&mut self, actor: Actor, cmd: &Command, wall: Millis) -> Result<Executed> {
         let now = clamp_clock(self.state.last_at(), wall);
         let mut events = Vec::new();
         if wall < self.state.last_at() {
             if !self.clock_behind {
                 self.clock_behind = true;
-                tracing::warn!(
-                    wall,
-                    kept = now,
-                    "the wall clock went backwards; keeping the hall's last time"
-                );
-                events.push(self.record(
-                    Actor::System,
-                    now,
-                    EventData::ClockSetBack { wall, kept: now },
-                )?);
+                tracing::warn!(wall, kept = now, "the wall clock went backwards; keeping the hall's last time");
+                events.push(self.record(Actor::System, now, EventData::ClockSetBack { wall, kept: now })?);
             }
         } else {
             self.clock_behind = false;
         }
-        for e in self.state.rollover(now) {
-            events.push(self.record(Actor::System, now, e)?);
-        }
+        events.extend(self.tick(now)?);
         // On a rejection the rollover/clock events above still stand: they
         // were due whatever the command was.
         let decided = self.state.decide(cmd, now, &mut Uuid::now_v7)?;
         for e in decided {
             events.push(self.record(actor.clone(), now, e)?);
         }
-        let ticket = events
-            .iter()
-            .rev()
-            .find_map(|e| e.data.subject())
-            .and_then(|id| self.state.ticket(id).cloned());
-        Ok(Executed {
-            seq: self.next_seq - 1,
-            at: now,
-            events,
-            ticket,
-        })
+        let ticket = events.iter().rev().find_map(|e| e.data.subject()).and_then(|id| self.state.ticket(id).cloned());
+        Ok(Executed { seq: self.next_seq - 1, at: now, events, ticket })
     }
 
-    /// Rolls the business day over if `wall` is in a later one; returns how
-    /// many events that took.
-    pub(crate) fn tick(&mut self, wall: Millis) -> Result<usize> {
+    /// Rolls the business day over if `wall` is in a later one; returns the
+    /// events that took (none when the day has not changed).
+    pub(crate) fn tick(&mut self, wall: Millis) -> Result<Vec<StoredEvent>> {
         let now = clamp_clock(self.state.last_at(), wall);
         let events = self.state.rollover(now);
-        let n = events.len();
-        for e in events {
-            self.record(Actor::System, now, e)?;
+        if events.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(n)
+        self.conn
+            .prepare_cached("DELETE FROM idempotency WHERE hall = ?1 AND at < ?2")?
+            .execute(params![self.hall_key, now - KEY_LIFETIME_MS])?;
+        let mut out = Vec::with_capacity(events.len());
+        for e in events {
+            out.push(self.record(Actor::System, now, e)?);
+        }
+        Ok(out)
     }
 
     /// Applies one decided event, appends it to the log and projects it.
     fn record(&mut self, actor: Actor, at: Millis, data: EventData) -> Result<StoredEvent> {
         let changes = self.state.apply(at, &data);
-        let e = StoredEvent {
-            id: Uuid::now_v7(),
-            hall_id: self.hall_id,
-            seq: self.next_seq,
-            at,
-            actor,
-            data,
-        };
+        let e = StoredEvent { id: Uuid::now_v7(), hall_id: self.hall_id, seq: self.next_seq, at, actor, data };
         log::append(&self.conn, self.hall_key, &e)?;
         project(&self.conn, self.hall_key, &self.state, &e, &changes)?;
         self.next_seq += 1;

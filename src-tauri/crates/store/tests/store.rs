@@ -7,8 +7,7 @@ use std::sync::Arc;
 
 use chrono::TimeZone;
 use hallq_core::{
-    Actor, Command, EventData, HallConfig, Millis, PriorityClass, Resolution, TicketRef,
-    TicketState, TransferTarget,
+    Actor, Command, EventData, HallConfig, Millis, PriorityClass, Resolution, TicketRef, TicketState, TransferTarget,
 };
 use hallq_store::{BulkWriter, GroupBy, KpiQuery, ManualClock, PinCheck, Store};
 use uuid::Uuid;
@@ -17,10 +16,7 @@ const MIN: Millis = 60_000;
 
 /// 2026-11-02 08:30 in Shanghai (a Monday).
 fn morning(day_offset: i64) -> Millis {
-    chrono_tz::Asia::Shanghai
-        .with_ymd_and_hms(2026, 11, 2, 8, 30, 0)
-        .unwrap()
-        .timestamp_millis()
+    chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, 11, 2, 8, 30, 0).unwrap().timestamp_millis()
         + day_offset * 24 * 60 * MIN
 }
 
@@ -45,10 +41,7 @@ fn new_hall() -> (tempfile::TempDir, Store, Uuid) {
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn below(&mut self, n: u64) -> u64 {
@@ -76,12 +69,7 @@ fn simulate(store: &Store, hall: Uuid, days: i64, seed: u64) -> usize {
 /// One day of varied traffic: logins, opens, issues of every class, calls,
 /// recalls, no-shows, transfers, pauses, cancels, ratings.
 fn traffic(w: &mut BulkWriter, d: i64, rng: &mut Lcg) -> usize {
-    let services: Vec<String> = w
-        .state()
-        .services()
-        .iter()
-        .map(|s| s.code.clone())
-        .collect();
+    let services: Vec<String> = w.state().services().iter().map(|s| s.code.clone()).collect();
     let mut ok = 0;
     let t0 = morning(d);
     for c in 1..=4u32 {
@@ -98,12 +86,7 @@ fn traffic(w: &mut BulkWriter, d: i64, rng: &mut Lcg) -> usize {
                 1 => PriorityClass::Appointment,
                 _ => PriorityClass::Normal,
             };
-            let cmd = Command::Issue {
-                service,
-                priority,
-                priority_reason: None,
-                appointment: None,
-            };
+            let cmd = Command::Issue { service, priority, priority_reason: None, appointment: None };
             ok += usize::from(w.execute(Actor::Terminal("kiosk".into()), cmd, now).is_ok());
         }
         for c in 1..=4u32 {
@@ -111,45 +94,26 @@ fn traffic(w: &mut BulkWriter, d: i64, rng: &mut Lcg) -> usize {
                 0 => Command::CallNext { counter: c },
                 1 => Command::Recall { counter: c },
                 2 => Command::Start { counter: c },
-                3 | 4 => Command::Finish {
-                    counter: c,
-                    resolution: Resolution::Completed,
-                },
+                3 | 4 => Command::Finish { counter: c, resolution: Resolution::Completed },
                 5 if rng.below(8) == 0 => Command::Transfer {
                     counter: c,
                     to: if rng.below(2) == 0 {
-                        TransferTarget::Service(
-                            services[rng.below(services.len() as u64) as usize].clone(),
-                        )
+                        TransferTarget::Service(services[rng.below(services.len() as u64) as usize].clone())
                     } else {
                         TransferTarget::Counter(1 + (c % 4))
                     },
                 },
-                6 if rng.below(20) == 0 => Command::PauseCounter {
-                    counter: c,
-                    reason: "午休".into(),
-                },
+                6 if rng.below(20) == 0 => Command::PauseCounter { counter: c, reason: "午休".into() },
                 7 => Command::ResumeCounter { counter: c },
                 8 if rng.below(30) == 0 => Command::NoShow { counter: c },
                 _ => Command::CallNext { counter: c },
             };
-            ok += usize::from(
-                w.execute(Actor::Staff(format!("100{c}")), cmd, now + i64::from(c))
-                    .is_ok(),
-            );
+            ok += usize::from(w.execute(Actor::Staff(format!("100{c}")), cmd, now + i64::from(c)).is_ok());
         }
         if rng.below(40) == 0 {
             let n = format!("A{:03}", 1 + rng.below(20));
-            ok += usize::from(
-                w.execute(
-                    Actor::Cli,
-                    Command::Cancel {
-                        ticket: TicketRef::Number(n),
-                    },
-                    now + 10,
-                )
-                .is_ok(),
-            );
+            ok +=
+                usize::from(w.execute(Actor::Cli, Command::Cancel { ticket: TicketRef::Number(n) }, now + 10).is_ok());
         }
         if rng.below(4) == 0 {
             let done = w
@@ -160,15 +124,8 @@ fn traffic(w: &mut BulkWriter, d: i64, rng: &mut Lcg) -> usize {
             if let Some(n) = done {
                 let level = 1 + rng.below(5) as u8;
                 let reason = (level <= 2).then_some(hallq_core::LowScoreReason::Attitude);
-                let cmd = Command::Rate {
-                    ticket: TicketRef::Number(n),
-                    level,
-                    reason,
-                };
-                ok += usize::from(
-                    w.execute(Actor::Terminal("pad".into()), cmd, now + 20)
-                        .is_ok(),
-                );
+                let cmd = Command::Rate { ticket: TicketRef::Number(n), level, reason };
+                ok += usize::from(w.execute(Actor::Terminal("pad".into()), cmd, now + 20).is_ok());
             }
         }
     }
@@ -220,11 +177,7 @@ fn uncommitted_bulk_work_is_not_kept() {
     w.execute(Actor::Cli, cmd, morning(0)).unwrap();
     drop(w);
     let r = store.reader().unwrap();
-    assert!(
-        r.tickets_of_day(hall, chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap())
-            .unwrap()
-            .is_empty()
-    );
+    assert!(r.tickets_of_day(hall, chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap()).unwrap().is_empty());
 }
 
 #[test]
@@ -251,30 +204,17 @@ fn concurrent_submitters_each_get_one_durable_answer_and_numbers_stay_unique() {
             })
         })
         .collect();
-    let answers: Vec<_> = handles
-        .into_iter()
-        .flat_map(|h| h.join().unwrap())
-        .collect();
+    let answers: Vec<_> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
     engine.shutdown();
     assert_eq!(answers.len(), 800);
-    let numbers: HashSet<_> = answers
-        .iter()
-        .map(|a| a.ticket.as_ref().unwrap().number.clone())
-        .collect();
+    let numbers: HashSet<_> = answers.iter().map(|a| a.ticket.as_ref().unwrap().number.clone()).collect();
     assert_eq!(numbers.len(), 800, "every ticket number is unique");
     let seqs: HashSet<_> = answers.iter().map(|a| a.seq).collect();
     assert_eq!(seqs.len(), 800, "every answer has its own event");
     // Every answered command is in the log, gapless, after reopening.
     let reopened = Store::open(store.path()).unwrap();
-    let events = reopened
-        .reader()
-        .unwrap()
-        .events_since(hall, 0, 100_000)
-        .unwrap();
-    let issued = events
-        .iter()
-        .filter(|e| matches!(e.data, EventData::TicketIssued { .. }))
-        .count();
+    let events = reopened.reader().unwrap().events_since(hall, 0, 100_000).unwrap();
+    let issued = events.iter().filter(|e| matches!(e.data, EventData::TicketIssued { .. })).count();
     assert_eq!(issued, 800);
     for (i, e) in events.iter().enumerate() {
         assert_eq!(e.seq, i as u64 + 1);
@@ -287,18 +227,8 @@ fn counters_calling_at_the_same_instant_never_get_the_same_ticket() {
     let clock = ManualClock::new(morning(0));
     let engine = store.engine(hall, Arc::new(clock.clone())).unwrap();
     for c in 1..=4u32 {
-        engine
-            .execute(
-                Actor::Cli,
-                Command::Login {
-                    counter: c,
-                    staff: format!("100{c}"),
-                },
-            )
-            .unwrap();
-        engine
-            .execute(Actor::Cli, Command::OpenCounter { counter: c })
-            .unwrap();
+        engine.execute(Actor::Cli, Command::Login { counter: c, staff: format!("100{c}") }).unwrap();
+        engine.execute(Actor::Cli, Command::OpenCounter { counter: c }).unwrap();
     }
     for _ in 0..200 {
         let cmd = Command::Issue {
@@ -323,27 +253,16 @@ fn counters_calling_at_the_same_instant_never_get_the_same_ticket() {
                             break;
                         }
                     }
+                    engine.execute(Actor::Cli, Command::Start { counter: c }).unwrap();
                     engine
-                        .execute(Actor::Cli, Command::Start { counter: c })
-                        .unwrap();
-                    engine
-                        .execute(
-                            Actor::Cli,
-                            Command::Finish {
-                                counter: c,
-                                resolution: Resolution::Completed,
-                            },
-                        )
+                        .execute(Actor::Cli, Command::Finish { counter: c, resolution: Resolution::Completed })
                         .unwrap();
                 }
                 called
             })
         })
         .collect();
-    let called: Vec<Uuid> = handles
-        .into_iter()
-        .flat_map(|h| h.join().unwrap())
-        .collect();
+    let called: Vec<Uuid> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
     engine.shutdown();
     let unique: HashSet<_> = called.iter().collect();
     assert_eq!(called.len(), 200);
@@ -367,44 +286,20 @@ fn a_clock_set_back_is_clamped_and_logged_once() {
     let third = engine.execute(Actor::Cli, issue()).unwrap();
     engine.shutdown();
     assert_eq!(second.at, first.at, "the hall keeps its last time");
-    assert!(matches!(
-        second.events[0].data,
-        EventData::ClockSetBack { .. }
-    ));
-    assert!(
-        third
-            .events
-            .iter()
-            .all(|e| !matches!(e.data, EventData::ClockSetBack { .. })),
-        "logged once per episode"
-    );
-    let events = store
-        .reader()
-        .unwrap()
-        .events_since(hall, 0, 10_000)
-        .unwrap();
-    assert!(
-        events.windows(2).all(|w| w[0].at <= w[1].at),
-        "log times never go backwards"
-    );
+    assert!(matches!(second.events[0].data, EventData::ClockSetBack { .. }));
+    assert!(third.events.iter().all(|e| !matches!(e.data, EventData::ClockSetBack { .. })), "logged once per episode");
+    let events = store.reader().unwrap().events_since(hall, 0, 10_000).unwrap();
+    assert!(events.windows(2).all(|w| w[0].at <= w[1].at), "log times never go backwards");
 }
 
 #[test]
 fn a_rejected_command_writes_nothing() {
     let (_dir, store, hall) = new_hall();
-    let engine = store
-        .engine(hall, Arc::new(ManualClock::new(morning(0))))
-        .unwrap();
+    let engine = store.engine(hall, Arc::new(ManualClock::new(morning(0)))).unwrap();
     let before = store.reader().unwrap().last_seq(hall).unwrap();
-    let e = engine
-        .execute(Actor::Cli, Command::CallNext { counter: 1 })
-        .unwrap_err();
+    let e = engine.execute(Actor::Cli, Command::CallNext { counter: 1 }).unwrap_err();
     assert_eq!(e.code(), "counter_closed");
-    assert!(
-        !e.message_zh().is_empty()
-            && !e.message_en().is_empty()
-            && e.message_zh() != e.message_en()
-    );
+    assert!(!e.message_zh().is_empty() && !e.message_en().is_empty() && e.message_zh() != e.message_en());
     let e = engine
         .execute(
             Actor::Cli,
@@ -431,83 +326,38 @@ fn the_day_rolls_over_expiring_open_tickets_and_restarting_numbers() {
         priority_reason: None,
         appointment: None,
     };
-    let a = w
-        .execute(Actor::Cli, issue(), morning(0))
-        .unwrap()
-        .ticket
-        .unwrap();
+    let a = w.execute(Actor::Cli, issue(), morning(0)).unwrap().ticket.unwrap();
     assert_eq!(a.number, "A001");
     w.tick(morning(1)).unwrap();
-    let b = w
-        .execute(Actor::Cli, issue(), morning(1))
-        .unwrap()
-        .ticket
-        .unwrap();
+    let b = w.execute(Actor::Cli, issue(), morning(1)).unwrap().ticket.unwrap();
     w.commit().unwrap();
     assert_eq!(b.number, "A001", "numbers restart each business day");
     let r = store.reader().unwrap();
     let old = r.ticket(a.id).unwrap().unwrap();
     assert_eq!(old.state, TicketState::Expired);
     let status = r.status(hall, morning(1)).unwrap();
-    assert_eq!(
-        status.day,
-        chrono::NaiveDate::from_ymd_opt(2026, 11, 3).unwrap()
-    );
+    assert_eq!(status.day, chrono::NaiveDate::from_ymd_opt(2026, 11, 3).unwrap());
     assert_eq!(status.services[0].waiting, 1);
 }
 
 #[test]
 fn five_wrong_pins_lock_a_staff_number_for_five_minutes() {
     let (_dir, store, hall) = new_hall();
-    assert_eq!(
-        store
-            .set_staff_pin(hall, "1001", "12a4")
-            .unwrap_err()
-            .code(),
-        "bad_pin"
-    );
-    assert_eq!(
-        store
-            .set_staff_pin(hall, "9999", "1234")
-            .unwrap_err()
-            .code(),
-        "unknown_staff"
-    );
+    assert_eq!(store.set_staff_pin(hall, "1001", "12a4").unwrap_err().code(), "bad_pin");
+    assert_eq!(store.set_staff_pin(hall, "9999", "1234").unwrap_err().code(), "unknown_staff");
     store.set_staff_pin(hall, "1001", "2468").unwrap();
     let t = morning(0);
-    assert_eq!(
-        store.check_staff_pin(hall, "1001", "2468", t).unwrap(),
-        PinCheck::Ok
-    );
+    assert_eq!(store.check_staff_pin(hall, "1001", "2468", t).unwrap(), PinCheck::Ok);
     for i in 1..=4 {
-        assert_eq!(
-            store.check_staff_pin(hall, "1001", "0000", t).unwrap(),
-            PinCheck::Wrong { remaining: 5 - i }
-        );
+        assert_eq!(store.check_staff_pin(hall, "1001", "0000", t).unwrap(), PinCheck::Wrong { remaining: 5 - i });
     }
-    assert!(matches!(
-        store.check_staff_pin(hall, "1001", "0000", t).unwrap(),
-        PinCheck::Locked { .. }
-    ));
+    assert!(matches!(store.check_staff_pin(hall, "1001", "0000", t).unwrap(), PinCheck::Locked { .. }));
     assert!(
-        matches!(
-            store
-                .check_staff_pin(hall, "1001", "2468", t + 4 * MIN)
-                .unwrap(),
-            PinCheck::Locked { .. }
-        ),
+        matches!(store.check_staff_pin(hall, "1001", "2468", t + 4 * MIN).unwrap(), PinCheck::Locked { .. }),
         "locked even with the right PIN"
     );
-    assert_eq!(
-        store
-            .check_staff_pin(hall, "1001", "2468", t + 5 * MIN + 1)
-            .unwrap(),
-        PinCheck::Ok
-    );
-    assert_eq!(
-        store.check_staff_pin(hall, "1002", "2468", t).unwrap(),
-        PinCheck::NoPin
-    );
+    assert_eq!(store.check_staff_pin(hall, "1001", "2468", t + 5 * MIN + 1).unwrap(), PinCheck::Ok);
+    assert_eq!(store.check_staff_pin(hall, "1002", "2468", t).unwrap(), PinCheck::NoPin);
 }
 
 #[test]
@@ -516,11 +366,7 @@ fn a_backup_is_a_complete_working_copy() {
     simulate(&store, hall, 1, 3);
     let dest = dir.path().join("backup.db");
     store.backup_to(&dest).unwrap();
-    assert_eq!(
-        store.backup_to(&dest).unwrap_err().code(),
-        "io_error",
-        "never overwrites"
-    );
+    assert_eq!(store.backup_to(&dest).unwrap_err().code(), "io_error", "never overwrites");
     let copy = Store::open_existing(&dest).unwrap();
     assert_eq!(
         copy.reader().unwrap().projection_dump(hall).unwrap(),
@@ -532,21 +378,12 @@ fn a_backup_is_a_complete_working_copy() {
 fn a_file_that_is_not_a_hallq_database_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("notes.db");
-    std::fs::write(
-        &path,
-        "这不是数据库 / this is not a database, just some text that is long enough",
-    )
-    .unwrap();
+    std::fs::write(&path, "这不是数据库 / this is not a database, just some text that is long enough").unwrap();
     let before = std::fs::read(&path).unwrap();
     let e = Store::open(&path).unwrap_err();
     assert_eq!(e.code(), "database_corrupt");
     assert_eq!(std::fs::read(&path).unwrap(), before);
-    assert_eq!(
-        Store::open_existing(&dir.path().join("missing.db"))
-            .unwrap_err()
-            .code(),
-        "no_database"
-    );
+    assert_eq!(Store::open_existing(&dir.path().join("missing.db")).unwrap_err().code(), "no_database");
     assert!(!dir.path().join("missing.db").exists());
 }
 
@@ -558,14 +395,7 @@ fn report_groups_add_up_to_the_total() {
     let from = chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
     let to = chrono::NaiveDate::from_ymd_opt(2026, 11, 5).unwrap();
     for by in GroupBy::ALL {
-        let rep = r
-            .kpis(&KpiQuery {
-                hall: Some(hall),
-                from,
-                to,
-                by,
-            })
-            .unwrap();
+        let rep = r.kpis(&KpiQuery { hall: Some(hall), from, to, by }).unwrap();
         assert!(rep.total.issued > 300, "{by:?}: {}", rep.total.issued);
         if by != GroupBy::Total {
             let issued: u64 = rep.groups.iter().map(|g| g.kpis.issued).sum();
@@ -576,34 +406,110 @@ fn report_groups_add_up_to_the_total() {
         let u = rep.total.utilisation.unwrap();
         assert!(u > 0.0 && u <= 1.0, "{by:?}: utilisation {u}");
     }
-    let by_day = r
-        .kpis(&KpiQuery {
-            hall: Some(hall),
-            from,
-            to,
-            by: GroupBy::Day,
-        })
-        .unwrap();
+    let by_day = r.kpis(&KpiQuery { hall: Some(hall), from, to, by: GroupBy::Day }).unwrap();
     assert_eq!(by_day.groups.len(), 4);
-    let by_counter = r
-        .kpis(&KpiQuery {
-            hall: Some(hall),
-            from,
-            to,
-            by: GroupBy::Counter,
-        })
-        .unwrap();
+    let by_counter = r.kpis(&KpiQuery { hall: Some(hall), from, to, by: GroupBy::Counter }).unwrap();
     for g in by_counter.groups.iter().filter(|g| g.key != "~") {
         let u = g.kpis.utilisation.unwrap();
         assert!(u > 0.0 && u <= 1.0, "counter {}: {u}", g.key);
     }
-    let bad = r
-        .kpis(&KpiQuery {
-            hall: Some(hall),
-            from: to,
-            to: from,
-            by: GroupBy::Total,
-        })
-        .unwrap_err();
+    let bad = r.kpis(&KpiQuery { hall: Some(hall), from: to, to: from, by: GroupBy::Total }).unwrap_err();
     assert_eq!(bad.code(), "invalid_config");
+}
+
+#[test]
+fn the_same_idempotency_key_acts_once_and_returns_the_first_answer() {
+    let (_dir, store, hall) = new_hall();
+    let engine = store.engine(hall, Arc::new(ManualClock::new(morning(0)))).unwrap();
+    let issue = || Command::Issue {
+        service: "PAY".into(),
+        priority: PriorityClass::Normal,
+        priority_reason: None,
+        appointment: None,
+    };
+    let a = engine.execute_keyed(Actor::Cli, issue(), Some("k-1".into())).unwrap();
+    let b = engine.execute_keyed(Actor::Cli, issue(), Some("k-1".into())).unwrap();
+    let c = engine.execute_keyed(Actor::Cli, issue(), Some("k-2".into())).unwrap();
+    assert_eq!(a, b, "a double submit gets the first answer");
+    assert_eq!(c.ticket.unwrap().number, "A002", "the repeat issued nothing");
+    // A rejection is not remembered: once the cause is gone, the retry acts.
+    let e = engine.execute_keyed(Actor::Cli, Command::OpenCounter { counter: 1 }, Some("k-3".into())).unwrap_err();
+    assert_eq!(e.code(), "no_staff_at_counter");
+    engine.execute(Actor::Cli, Command::Login { counter: 1, staff: "1001".into() }).unwrap();
+    engine.execute_keyed(Actor::Cli, Command::OpenCounter { counter: 1 }, Some("k-3".into())).unwrap();
+    assert_eq!(
+        engine.execute_keyed(Actor::Cli, issue(), Some(String::new())).unwrap_err().code(),
+        "bad_idempotency_key"
+    );
+    engine.shutdown();
+    // Keys survive a restart.
+    let engine = store.engine(hall, Arc::new(ManualClock::new(morning(0) + MIN))).unwrap();
+    let again = engine.execute_keyed(Actor::Cli, issue(), Some("k-1".into())).unwrap();
+    assert_eq!(again, a);
+    engine.shutdown();
+}
+
+#[test]
+fn subscribers_see_every_committed_event_once_in_order() {
+    let (_dir, store, hall) = new_hall();
+    let engine = store.engine(hall, Arc::new(ManualClock::new(morning(0)))).unwrap();
+    let mut rx = engine.subscribe();
+    let from = store.reader().unwrap().last_seq(hall).unwrap();
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let engine = engine.clone();
+            std::thread::spawn(move || {
+                for k in 0..50 {
+                    let cmd = Command::Issue {
+                        service: ["PAY", "ASK"][(i + k) % 2].into(),
+                        priority: PriorityClass::Normal,
+                        priority_reason: None,
+                        appointment: None,
+                    };
+                    engine.execute_keyed(Actor::Cli, cmd.clone(), Some(format!("{i}-{k}"))).unwrap();
+                    // A retry of the same key must not be broadcast again.
+                    engine.execute_keyed(Actor::Cli, cmd, Some(format!("{i}-{k}"))).unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    engine.shutdown();
+    let mut seqs = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        seqs.push(e.seq);
+    }
+    let want: Vec<u64> = (from + 1..=from + 200).collect();
+    assert_eq!(seqs, want);
+}
+
+#[test]
+fn a_pairing_code_works_once_within_ten_minutes_and_tokens_can_be_revoked() {
+    let (_dir, store, hall) = new_hall();
+    let t = morning(0);
+    let code = store.create_pairing_code(hall, "kiosk", None, "大厅取号机", t).unwrap();
+    assert_eq!(code.code.len(), 6);
+    assert_eq!(store.redeem_pairing_code(hall, "000000x", t).unwrap_err().code(), "bad_pairing_code");
+    let (term, token) = store.redeem_pairing_code(hall, &code.code, t + 9 * MIN).unwrap();
+    assert_eq!(
+        store.redeem_pairing_code(hall, &code.code, t + 9 * MIN).unwrap_err().code(),
+        "bad_pairing_code",
+        "once"
+    );
+    let late = store.create_pairing_code(hall, "display", None, "电视", t).unwrap();
+    assert_eq!(
+        store.redeem_pairing_code(hall, &late.code, t + 10 * MIN).unwrap_err().code(),
+        "bad_pairing_code",
+        "expired"
+    );
+    assert_eq!(store.terminal_by_token(&token, t).unwrap().unwrap().id, term.id);
+    assert!(store.terminal_by_token("not-a-token", t).unwrap().is_none());
+    store.revoke_terminal(hall, term.id, t + 20 * MIN).unwrap();
+    assert!(store.terminal_by_token(&token, t + 21 * MIN).unwrap().is_none());
+    assert_eq!(store.terminals(hall).unwrap().len(), 1);
+    let (_, session) = store.create_terminal(hall, "supervisor", None, "值班长", t, Some(t + 60 * MIN)).unwrap();
+    assert!(store.terminal_by_token(&session, t + 59 * MIN).unwrap().is_some());
+    assert!(store.terminal_by_token(&session, t + 60 * MIN).unwrap().is_none(), "sessions expire");
 }
