@@ -28,6 +28,9 @@ pub struct Hall {
     pub opening: Option<OpeningHours>,
     /// After this many recalls, one more Recall marks the ticket a no-show.
     pub max_recalls: u16,
+    /// Notices shown on the lobby display's ticker (outages, policy), in order.
+    #[serde(default)]
+    pub notices: Vec<String>,
 }
 
 /// Local opening hours of a hall.
@@ -51,6 +54,7 @@ impl Hall {
             rollover_hour: 3,
             opening: None,
             max_recalls: 2,
+            notices: Vec::new(),
         }
     }
 
@@ -99,6 +103,12 @@ impl Hall {
             return Err(CoreError::config(
                 "换日时刻须在 0–23 点之间",
                 "rollover hour must be 0-23",
+            ));
+        }
+        if self.notices.len() > 10 || self.notices.iter().any(|n| n.trim().is_empty() || n.chars().count() > 200) {
+            return Err(CoreError::config(
+                "公告最多 10 条，每条 1–200 字",
+                "at most 10 notices, each 1-200 characters",
             ));
         }
         if self.max_recalls > 20 {

@@ -120,6 +120,17 @@ impl Reader {
         Ok(HallStatus { hall: row.hall, day: row.day, services, counters: out })
     }
 
+    /// The live (not revoked, not expired) terminal holding this token.
+    pub fn terminal_by_token(&self, token: &str, now: Millis) -> Result<Option<crate::Terminal>> {
+        crate::terminals::by_token(&self.conn, token, now)
+    }
+
+    /// A hall's terminals, newest first.
+    pub fn terminals(&self, hall: Uuid) -> Result<Vec<crate::Terminal>> {
+        let row = halls::by_id(&self.conn, hall)?;
+        crate::terminals::all(&self.conn, row.key)
+    }
+
     /// A ticket by id.
     pub fn ticket(&self, id: Uuid) -> Result<Option<Ticket>> {
         let sql = format!("SELECT {} FROM tickets WHERE id = ?1", tickets::COLUMNS);
