@@ -23,10 +23,8 @@ pub fn hallq_bin() -> PathBuf {
         _ => {
             let exe = std::env::current_exe().expect("the test binary knows its own path");
             // <target>/<profile>/deps/e2e-<hash> → <target>/<profile>
-            let profile_dir = exe
-                .parent()
-                .and_then(Path::parent)
-                .expect("test binaries live in <target>/<profile>/deps");
+            let profile_dir =
+                exe.parent().and_then(Path::parent).expect("test binaries live in <target>/<profile>/deps");
             profile_dir.join(format!("hallq{}", std::env::consts::EXE_SUFFIX))
         }
     };
@@ -63,10 +61,8 @@ impl Hall {
     ///
     /// If the temporary directory cannot be created.
     pub fn new() -> Self {
-        let dir = tempfile::Builder::new()
-            .prefix("hallq-e2e-")
-            .tempdir()
-            .expect("create a temporary directory for the hall");
+        let dir =
+            tempfile::Builder::new().prefix("hallq-e2e-").tempdir().expect("create a temporary directory for the hall");
         let db = dir.path().join("hall.db");
         Self { dir, db }
     }
@@ -125,11 +121,7 @@ impl Hall {
             String::from_utf8_lossy(&out.stdout),
         );
         let code = out.status.code().unwrap_or_else(|| {
-            panic!(
-                "`hallq {}` was killed ({})\n--- stderr ---\n{stderr}",
-                args.join(" "),
-                out.status
-            )
+            panic!("`hallq {}` was killed ({})\n--- stderr ---\n{stderr}", args.join(" "), out.status)
         });
         (code, stderr)
     }
@@ -143,12 +135,8 @@ impl Hall {
     /// If the command fails or stdout is not one JSON value.
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         let stdout = self.ok(args);
-        serde_json::from_str(&stdout).unwrap_or_else(|error| {
-            panic!(
-                "`hallq {}` printed no valid JSON ({error}):\n{stdout}",
-                args.join(" ")
-            )
-        })
+        serde_json::from_str(&stdout)
+            .unwrap_or_else(|error| panic!("`hallq {}` printed no valid JSON ({error}):\n{stdout}", args.join(" ")))
     }
 }
 
@@ -167,7 +155,5 @@ fn command() -> Command {
 }
 
 fn output(command: &mut Command) -> Output {
-    command
-        .output()
-        .unwrap_or_else(|error| panic!("could not start {:?}: {error}", command.get_program()))
+    command.output().unwrap_or_else(|error| panic!("could not start {:?}: {error}", command.get_program()))
 }

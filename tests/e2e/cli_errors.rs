@@ -10,10 +10,7 @@ fn help_succeeds_and_lists_the_subcommands() {
     let out = hallq(&["--help"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "hallq --help failed: {out:?}");
-    assert!(
-        stdout.contains("init"),
-        "help does not list `init`:\n{stdout}"
-    );
+    assert!(stdout.contains("init"), "help does not list `init`:\n{stdout}");
 }
 
 #[test]
@@ -21,12 +18,6 @@ fn unknown_subcommand_fails_and_names_it() {
     let out = hallq(&["frobnicate"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "hallq frobnicate succeeded: {out:?}");
-    assert!(
-        out.status.code().is_some(),
-        "hallq frobnicate crashed: {out:?}"
-    );
-    assert!(
-        stderr.contains("frobnicate"),
-        "the error does not name the subcommand:\n{stderr}"
-    );
+    assert!(out.status.code().is_some(), "hallq frobnicate crashed: {out:?}");
+    assert!(stderr.contains("frobnicate"), "the error does not name the subcommand:\n{stderr}");
 }

@@ -6,4 +6,11 @@
 //! the module of the behaviour it protects, a new area gets a new module here.
 //! One binary rather than one per file, so cargo links it once.
 
+mod cli_backup;
+mod cli_counter;
+mod cli_demo;
 mod cli_errors;
+mod cli_init;
+mod cli_report;
+mod cli_status;
+mod cli_support;

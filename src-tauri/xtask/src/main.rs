@@ -77,10 +77,10 @@ impl std::error::Error for UsageError {}
 fn no_extra_args(command: &str, rest: &[String]) -> anyhow::Result<()> {
     match rest.first() {
         None => Ok(()),
-        Some(extra) => Err(UsageError(format!(
-            "`{command}` 不接受参数 “{extra}” / `{command}` takes no argument `{extra}`"
-        ))
-        .into()),
+        Some(extra) => {
+            Err(UsageError(format!("`{command}` 不接受参数 “{extra}” / `{command}` takes no argument `{extra}`"))
+                .into())
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! `cargo xtask run`: builds `hallq` in release and shows it working on a
-//! freshly generated demo hall — init, a week of simulated traffic, the live
-//! status and two reports.
+//! freshly generated demo hall — a week of simulated traffic (`hallq demo`
+//! creates the hall and prints its admin PIN), the live status and three
+//! reports.
 //!
 //! This is the stand-in for the desktop app: once `hallq-desktop` exists,
 //! `run` builds and starts the app instead, and this walk through the CLI
@@ -14,9 +15,6 @@ use anyhow::Context;
 use crate::workspace::Workspace;
 use crate::{setup, shell};
 
-/// The PIN of the demo hall's administrator (printed, not secret).
-const DEMO_PIN: &str = "246810";
-
 /// Runs setup, builds release `hallq`, and runs it on `<target>/demo/hall.db`.
 pub fn run(ws: &Workspace) -> anyhow::Result<()> {
     setup::run(ws)?;
@@ -25,27 +23,23 @@ pub fn run(ws: &Workspace) -> anyhow::Result<()> {
     // A fresh hall every time: remove the old database and its WAL files.
     let demo = ws.target.join("demo");
     if demo.exists() {
-        std::fs::remove_dir_all(&demo)
-            .with_context(|| format!("无法删除 / could not remove {}", demo.display()))?;
+        std::fs::remove_dir_all(&demo).with_context(|| format!("无法删除 / could not remove {}", demo.display()))?;
     }
-    std::fs::create_dir_all(&demo)
-        .with_context(|| format!("无法创建 / could not create {}", demo.display()))?;
+    std::fs::create_dir_all(&demo).with_context(|| format!("无法创建 / could not create {}", demo.display()))?;
     let db = demo.join("hall.db");
-    let db = db
-        .to_str()
-        .context("目标目录路径不是 UTF-8 / target dir path is not UTF-8")?;
+    let db = db.to_str().context("目标目录路径不是 UTF-8 / target dir path is not UTF-8")?;
 
     let steps: [&[&str]; 5] = [
-        &["init", "--db", db, "--non-interactive", "--pin", DEMO_PIN],
         &["demo", "--db", db, "--days", "7", "--seed", "1"],
         &["status", "--db", db],
         &["report", "--db", db, "--by", "service"],
         &["report", "--db", db, "--by", "hour"],
+        &["report", "--db", db, "--by", "staff"],
     ];
     for args in steps {
         shell::run(Command::new(&hallq).args(args))?;
     }
-    println!("xtask run: 演示营业厅 / demo hall: {db} (PIN {DEMO_PIN})");
+    println!("xtask run: 演示营业厅 / demo hall: {db}");
     Ok(())
 }
 
@@ -53,10 +47,6 @@ pub fn run(ws: &Workspace) -> anyhow::Result<()> {
 pub fn build_release_hallq(ws: &Workspace) -> anyhow::Result<PathBuf> {
     shell::run(&mut ws.cargo(&["build", "--release", "-p", "hallq-cli"]))?;
     let hallq = ws.binary("release", "hallq");
-    anyhow::ensure!(
-        hallq.is_file(),
-        "构建成功但找不到 / built, but not found: {}",
-        hallq.display()
-    );
+    anyhow::ensure!(hallq.is_file(), "构建成功但找不到 / built, but not found: {}", hallq.display());
     Ok(hallq)
 }

@@ -50,16 +50,10 @@ fn apt() -> anyhow::Result<()> {
         }
     }
     if missing.is_empty() {
-        println!(
-            "setup: apt 包已齐全 / apt packages present: {}",
-            APT_PACKAGES.join(" ")
-        );
+        println!("setup: apt 包已齐全 / apt packages present: {}", APT_PACKAGES.join(" "));
         return Ok(());
     }
-    println!(
-        "setup: 安装缺少的 apt 包 / installing missing apt packages: {}",
-        missing.join(" ")
-    );
+    println!("setup: 安装缺少的 apt 包 / installing missing apt packages: {}", missing.join(" "));
     let sudo = needs_sudo(&missing)?;
     shell::run(&mut apt_get(sudo, &["update"]))?;
     let mut install = vec!["install", "-y", "--no-install-recommends"];
@@ -72,8 +66,7 @@ fn apt() -> anyhow::Result<()> {
 /// or `hold ok installed`). An unknown package (dpkg-query exits non-zero)
 /// counts as not installed; `Err` means dpkg-query itself could not be run.
 fn is_installed(package: &str) -> std::io::Result<bool> {
-    let (ok, status) =
-        shell::capture(Command::new("dpkg-query").args(["-W", "-f=${Status}", package]))?;
+    let (ok, status) = shell::capture(Command::new("dpkg-query").args(["-W", "-f=${Status}", package]))?;
     Ok(ok && status.trim_end().ends_with(" ok installed"))
 }
 
@@ -106,16 +99,12 @@ fn apt_get(sudo: bool, args: &[&str]) -> Command {
         command.arg("-n");
     }
     // `sudo env VAR=...` rather than `.env()`: sudo's env_reset would drop it.
-    command
-        .args(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"])
-        .args(args);
+    command.args(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]).args(args);
     command
 }
 
 fn is_root() -> bool {
-    shell::capture(Command::new("id").arg("-u"))
-        .map(|(ok, uid)| ok && uid.trim() == "0")
-        .unwrap_or(false)
+    shell::capture(Command::new("id").arg("-u")).map(|(ok, uid)| ok && uid.trim() == "0").unwrap_or(false)
 }
 
 /// Installs the UI's npm dependencies once `ui/` exists (it does not yet, so
@@ -147,12 +136,8 @@ fn npm(ws: &Workspace) -> anyhow::Result<()> {
         return Ok(());
     }
     println!("setup: 安装 UI 依赖 / installing UI dependencies (npm ci)");
-    shell::run(
-        Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&ui),
-    )
-    .context("npm ci 失败 / npm ci failed")
+    shell::run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&ui))
+        .context("npm ci 失败 / npm ci failed")
 }
 
 fn modified(path: &Path) -> Option<std::time::SystemTime> {

@@ -14,9 +14,7 @@ use anyhow::{Context, bail};
 pub fn run(command: &mut Command) -> anyhow::Result<()> {
     let shown = display(command);
     println!("$ {shown}");
-    let status = command
-        .status()
-        .with_context(|| format!("无法启动 / could not start `{shown}`"))?;
+    let status = command.status().with_context(|| format!("无法启动 / could not start `{shown}`"))?;
     if !status.success() {
         bail!("`{shown}` 退出 / exited with {status}");
     }
@@ -28,14 +26,8 @@ pub fn run(command: &mut Command) -> anyhow::Result<()> {
 /// A program that cannot be started at all (not installed) is an `Err`, so
 /// callers can tell "said no" from "is not there".
 pub fn capture(command: &mut Command) -> std::io::Result<(bool, String)> {
-    let output = command
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()?;
-    Ok((
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    ))
+    let output = command.stdin(Stdio::null()).stderr(Stdio::null()).output()?;
+    Ok((output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned()))
 }
 
 /// The command as a shell line: environment overrides, program, arguments,
@@ -45,28 +37,16 @@ pub fn display(command: &Command) -> String {
         // CARGO_TARGET_DIR is set on every cargo we start; echoing it each time
         // would only add noise.
         let key = key.to_string_lossy();
-        (key != "CARGO_TARGET_DIR")
-            .then(|| value.map(|v| format!("{key}={}", quote(&v.to_string_lossy()))))
-            .flatten()
+        (key != "CARGO_TARGET_DIR").then(|| value.map(|v| format!("{key}={}", quote(&v.to_string_lossy())))).flatten()
     });
     let program = std::iter::once(quote(&command.get_program().to_string_lossy()));
     let args = command.get_args().map(|arg| quote(&arg.to_string_lossy()));
-    envs.chain(program)
-        .chain(args)
-        .collect::<Vec<_>>()
-        .join(" ")
+    envs.chain(program).chain(args).collect::<Vec<_>>().join(" ")
 }
 
 fn quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_alphanumeric() || "-_./=:,+@%".contains(c));
-    if plain {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
+    let plain = !word.is_empty() && word.chars().all(|c| c.is_alphanumeric() || "-_./=:,+@%".contains(c));
+    if plain { word.to_owned() } else { format!("'{}'", word.replace('\'', r"'\''")) }
 }
 
 #[cfg(test)]
@@ -76,17 +56,8 @@ mod tests {
     #[test]
     fn display_quotes_only_words_that_need_it() {
         let mut command = Command::new("apt-get");
-        command.env("DEBIAN_FRONTEND", "noninteractive").args([
-            "install",
-            "-y",
-            "a b",
-            "it's",
-            "${Status}",
-        ]);
-        assert_eq!(
-            display(&command),
-            r"DEBIAN_FRONTEND=noninteractive apt-get install -y 'a b' 'it'\''s' '${Status}'"
-        );
+        command.env("DEBIAN_FRONTEND", "noninteractive").args(["install", "-y", "a b", "it's", "${Status}"]);
+        assert_eq!(display(&command), r"DEBIAN_FRONTEND=noninteractive apt-get install -y 'a b' 'it'\''s' '${Status}'");
     }
 
     #[test]

@@ -30,17 +30,7 @@ pub fn run(ws: &Workspace) -> anyhow::Result<()> {
         ("tests", &["test", "--workspace", "--all-targets"]),
         // `--all-targets` leaves out doc tests; they are examples that must compile and pass.
         ("doc tests", &["test", "--workspace", "--doc"]),
-        (
-            "clippy",
-            &[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ],
-        ),
+        ("clippy", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
     ];
     let mut failed = Vec::new();
     for (name, args) in steps {

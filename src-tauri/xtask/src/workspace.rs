@@ -22,24 +22,14 @@ impl Workspace {
     /// subfolder.
     pub fn locate() -> Self {
         let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let root = manifest_dir
-            .ancestors()
-            .nth(2)
-            .expect("xtask lives at <root>/src-tauri/xtask")
-            .to_path_buf();
+        let root = manifest_dir.ancestors().nth(2).expect("xtask lives at <root>/src-tauri/xtask").to_path_buf();
         // Cargo resolves a relative CARGO_TARGET_DIR against the current
         // directory; make it absolute here so the cargo we start from the root
         // and the binaries we look for agree with the user's cargo.
         let target = match std::env::var_os("CARGO_TARGET_DIR") {
             Some(dir) if !dir.is_empty() => {
                 let dir = PathBuf::from(dir);
-                if dir.is_absolute() {
-                    dir
-                } else {
-                    std::env::current_dir()
-                        .map(|cwd| cwd.join(&dir))
-                        .unwrap_or(dir)
-                }
+                if dir.is_absolute() { dir } else { std::env::current_dir().map(|cwd| cwd.join(&dir)).unwrap_or(dir) }
             }
             _ => root.join("target"),
         };
@@ -51,18 +41,13 @@ impl Workspace {
     pub fn cargo(&self, args: &[&str]) -> Command {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut command = Command::new(cargo);
-        command
-            .args(args)
-            .current_dir(&self.root)
-            .env("CARGO_TARGET_DIR", &self.target);
+        command.args(args).current_dir(&self.root).env("CARGO_TARGET_DIR", &self.target);
         command
     }
 
     /// The path of a binary built by `cargo build` in `profile` (`debug` or
     /// `release`).
     pub fn binary(&self, profile: &str, name: &str) -> PathBuf {
-        self.target
-            .join(profile)
-            .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+        self.target.join(profile).join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
     }
 }

@@ -1,1 +1,158 @@
-fn main() {}
+//! `hallq`: the command line of a hall database — set up a hall, take and
+//! serve tickets from a shell, look at the queues, report the KPIs, fill a
+//! hall with simulated traffic and back it up.
+//!
+//! This file only parses the command line, sets up logging, dispatches to
+//! one module per concept and turns errors into a bilingual message and an
+//! exit code. Every change to a hall goes through the store's hall engine
+//! (or, for `demo`, its bulk writer): the CLI never writes SQL of its own.
+//!
+//! Read in this order: [`error`] (how failures reach the user), [`hall`]
+//! (opening the database and running one command), then the subcommands:
+//! [`init`], [`counter_cmd`], [`status`], [`report`], [`demo`], [`backup`];
+//! [`format`] holds the shared table and duration formatting.
+
+mod backup;
+mod bench;
+mod counter_cmd;
+mod demo;
+mod error;
+mod format;
+mod hall;
+mod init;
+mod report;
+mod status;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::CliError;
+
+/// HallQ 营业厅排队叫号 — queue management for electricity supply halls.
+#[derive(Debug, Parser)]
+#[command(name = "hallq", version, about, long_about = None)]
+struct Cli {
+    /// 数据库文件 / the hall database file
+    /// [default: <OS data dir>/hallq/hall.db]
+    #[arg(long, global = true, env = "HALLQ_DB", value_name = "FILE")]
+    db: Option<PathBuf>,
+
+    /// 营业厅编码（多厅数据库时选择）/ which hall, in a database with several
+    #[arg(long, global = true, value_name = "CODE")]
+    hall: Option<String>,
+
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// 新建营业厅 / create the hall: services, counters, admin PIN
+    Init(init::InitArgs),
+    /// 取号 / take a ticket (kiosk)
+    Issue(counter_cmd::IssueArgs),
+    /// 员工登录窗口 / log a staff member in at a counter
+    Login(counter_cmd::LoginArgs),
+    /// 员工退出窗口 / log the staff member out (the counter closes)
+    Logout(counter_cmd::CounterArgs),
+    /// 开启窗口 / open a counter
+    Open(counter_cmd::CounterArgs),
+    /// 暂停窗口 / pause an open counter
+    Pause(counter_cmd::PauseArgs),
+    /// 恢复窗口 / resume a paused counter
+    Resume(counter_cmd::CounterArgs),
+    /// 关闭窗口 / close a counter
+    Close(counter_cmd::CounterArgs),
+    /// 叫号 / call the next ticket (or a given number) to a counter
+    Call(counter_cmd::CallArgs),
+    /// 重呼 / call the counter's current ticket again
+    Recall(counter_cmd::CounterArgs),
+    /// 过号 / the called customer did not come
+    NoShow(counter_cmd::CounterArgs),
+    /// 开始办理 / the customer is at the counter: service starts
+    Start(counter_cmd::CounterArgs),
+    /// 办结 / the transaction is done
+    Finish(counter_cmd::FinishArgs),
+    /// 转移 / send the current customer to another service or counter
+    Transfer(counter_cmd::TransferArgs),
+    /// 取消 / withdraw a waiting ticket
+    Cancel(counter_cmd::CancelArgs),
+    /// 评价 / the customer's 好差评 rating of a served ticket (1–5)
+    Rate(counter_cmd::RateArgs),
+    /// 实时状态 / queues and counters now
+    Status(status::StatusArgs),
+    /// 指标报表 / responsiveness KPIs per hall, service, counter, staff, hour, day
+    Report(report::ReportArgs),
+    /// 演示数据 / fill halls with simulated days of realistic traffic
+    Demo(demo::DemoArgs),
+    /// 在线备份 / online backup of the database
+    Backup(backup::BackupArgs),
+    /// 性能测试 / measure durable issues/s, latency and the million-ticket report
+    Bench(bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return error::clap_exit(&e),
+    };
+    init_logging();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => error::report(&e),
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let db = match cli.db {
+        Some(path) => path,
+        None => default_db()?,
+    };
+    let hall = cli.hall.as_deref();
+    match cli.command {
+        Cmd::Init(a) => init::run(&db, &a),
+        Cmd::Issue(a) => counter_cmd::issue(&db, hall, &a),
+        Cmd::Login(a) => counter_cmd::login(&db, hall, &a),
+        Cmd::Logout(a) => counter_cmd::logout(&db, hall, &a),
+        Cmd::Open(a) => counter_cmd::open(&db, hall, &a),
+        Cmd::Pause(a) => counter_cmd::pause(&db, hall, &a),
+        Cmd::Resume(a) => counter_cmd::resume(&db, hall, &a),
+        Cmd::Close(a) => counter_cmd::close(&db, hall, &a),
+        Cmd::Call(a) => counter_cmd::call(&db, hall, &a),
+        Cmd::Recall(a) => counter_cmd::recall(&db, hall, &a),
+        Cmd::NoShow(a) => counter_cmd::no_show(&db, hall, &a),
+        Cmd::Start(a) => counter_cmd::start(&db, hall, &a),
+        Cmd::Finish(a) => counter_cmd::finish(&db, hall, &a),
+        Cmd::Transfer(a) => counter_cmd::transfer(&db, hall, &a),
+        Cmd::Cancel(a) => counter_cmd::cancel(&db, hall, &a),
+        Cmd::Rate(a) => counter_cmd::rate(&db, hall, &a),
+        Cmd::Status(a) => status::run(&db, hall, &a),
+        Cmd::Report(a) => report::run(&db, hall, &a),
+        Cmd::Demo(a) => demo::run(&db, hall, &a),
+        Cmd::Backup(a) => backup::run(&db, &a),
+        Cmd::Bench(a) => Ok(bench::run(&a)?),
+    }
+}
+
+/// `<OS data dir>/hallq/hall.db`, e.g. `~/.local/share/hallq/hall.db`.
+fn default_db() -> anyhow::Result<PathBuf> {
+    directories::ProjectDirs::from("cn", "HallQ", "hallq").map(|dirs| dirs.data_dir().join("hall.db")).ok_or_else(
+        || {
+            CliError::input(
+                "找不到本机的数据目录，请用 --db 指定数据库文件",
+                "no data directory found on this machine; give the database with --db",
+            )
+            .into()
+        },
+    )
+}
+
+/// Logs go to stderr so that stdout stays parseable (JSON, CSV); the filter
+/// comes from `HALLQ_LOG` (e.g. `info`, `hallq_store=debug`), default `warn`.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HALLQ_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}

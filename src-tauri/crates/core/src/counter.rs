@@ -52,9 +52,7 @@ impl CounterStatus {
 
     /// Parses [`CounterStatus::as_str`]'s names.
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Closed, Self::Open, Self::Paused]
-            .into_iter()
-            .find(|c| c.as_str() == s)
+        [Self::Closed, Self::Open, Self::Paused].into_iter().find(|c| c.as_str() == s)
     }
 }
 
@@ -98,12 +96,7 @@ pub struct CounterConfig {
 
 impl Counter {
     /// A closed counter with nobody logged in.
-    pub fn new(
-        number: u32,
-        name: impl Into<String>,
-        services: Vec<String>,
-        policy: RoutingPolicy,
-    ) -> Self {
+    pub fn new(number: u32, name: impl Into<String>, services: Vec<String>, policy: RoutingPolicy) -> Self {
         Self {
             number,
             name: name.into(),
@@ -141,29 +134,17 @@ impl CounterConfig {
     /// Checks the fields (that its services exist is the hall's check).
     pub fn validate(&self) -> Result<(), CoreError> {
         if !(1..=999).contains(&self.number) {
-            return Err(CoreError::config(
-                "窗口号须在 1–999 之间",
-                "counter number must be 1-999",
-            ));
+            return Err(CoreError::config("窗口号须在 1–999 之间", "counter number must be 1-999"));
         }
         if self.name.trim().is_empty() || self.name.chars().count() > 32 {
-            return Err(CoreError::config(
-                "窗口名称不能为空，且不超过 32 字",
-                "counter name must be 1-32 characters",
-            ));
+            return Err(CoreError::config("窗口名称不能为空，且不超过 32 字", "counter name must be 1-32 characters"));
         }
         if self.services.is_empty() {
-            return Err(CoreError::config(
-                "窗口至少要办理一项业务",
-                "a counter must serve at least one service",
-            ));
+            return Err(CoreError::config("窗口至少要办理一项业务", "a counter must serve at least one service"));
         }
         let mut seen = std::collections::HashSet::new();
         if !self.services.iter().all(|s| seen.insert(s)) {
-            return Err(CoreError::config(
-                "窗口的业务列表有重复",
-                "a counter's service list has duplicates",
-            ));
+            return Err(CoreError::config("窗口的业务列表有重复", "a counter's service list has duplicates"));
         }
         if self.policy.max_priority_in_row == Some(0) {
             return Err(CoreError::config(

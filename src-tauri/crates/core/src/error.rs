@@ -195,9 +195,7 @@ impl CoreError {
             Self::UnknownStaff(s) => format!("no staff member with number {s}"),
             Self::StaffInactive(s) => format!("staff number {s} is deactivated"),
             Self::UnknownTicket(t) => format!("no ticket {t} today"),
-            Self::HallClosed => {
-                "the hall is outside its opening hours; no tickets are issued".to_string()
-            }
+            Self::HallClosed => "the hall is outside its opening hours; no tickets are issued".to_string(),
             Self::CounterClosed(c) => format!("counter {c} is closed"),
             Self::CounterPaused(c) => format!("counter {c} is paused; resume it first"),
             Self::CounterAlreadyOpen(c) => format!("counter {c} is already open"),
@@ -211,9 +209,9 @@ impl CoreError {
             Self::StaffAtOtherCounter { staff, counter } => {
                 format!("staff {staff} is logged in at counter {counter}; log out there first")
             }
-            Self::CurrentTicketOpen { counter, number } => format!(
-                "ticket {number} at counter {counter} is still open; finish it or mark it a no-show first"
-            ),
+            Self::CurrentTicketOpen { counter, number } => {
+                format!("ticket {number} at counter {counter} is still open; finish it or mark it a no-show first")
+            }
             Self::NoCurrentTicket(c) => format!("counter {c} has no current ticket"),
             Self::AlreadyServing(n) => format!("ticket {n} is already being served"),
             Self::NotStarted(n) => format!("ticket {n} was called but not started; start it first"),
@@ -239,10 +237,7 @@ impl CoreError {
     }
 
     pub(crate) fn config(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self::InvalidConfig {
-            zh: zh.into(),
-            en: en.into(),
-        }
+        Self::InvalidConfig { zh: zh.into(), en: en.into() }
     }
 }
 

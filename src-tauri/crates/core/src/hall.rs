@@ -75,11 +75,7 @@ impl Hall {
     pub fn is_open(&self, at: Millis) -> bool {
         let Some(h) = self.opening else { return true };
         let t = self.local(at).time();
-        if h.open <= h.close {
-            h.open <= t && t < h.close
-        } else {
-            t >= h.open || t < h.close
-        }
+        if h.open <= h.close { h.open <= t && t < h.close } else { t >= h.open || t < h.close }
     }
 
     /// Checks the fields a supervisor can set.
@@ -87,23 +83,14 @@ impl Hall {
         if !valid_code(&self.code) {
             return Err(CoreError::config(
                 format!("营业厅编码“{}”须为 1–16 位字母、数字、- 或 _", self.code),
-                format!(
-                    "hall code '{}' must be 1-16 letters, digits, '-' or '_'",
-                    self.code
-                ),
+                format!("hall code '{}' must be 1-16 letters, digits, '-' or '_'", self.code),
             ));
         }
         if self.name.trim().is_empty() || self.name.chars().count() > 64 {
-            return Err(CoreError::config(
-                "营业厅名称不能为空，且不超过 64 字",
-                "hall name must be 1-64 characters",
-            ));
+            return Err(CoreError::config("营业厅名称不能为空，且不超过 64 字", "hall name must be 1-64 characters"));
         }
         if self.rollover_hour > 23 {
-            return Err(CoreError::config(
-                "换日时刻须在 0–23 点之间",
-                "rollover hour must be 0-23",
-            ));
+            return Err(CoreError::config("换日时刻须在 0–23 点之间", "rollover hour must be 0-23"));
         }
         if self.notices.len() > 10 || self.notices.iter().any(|n| n.trim().is_empty() || n.chars().count() > 200) {
             return Err(CoreError::config(
@@ -112,10 +99,7 @@ impl Hall {
             ));
         }
         if self.max_recalls > 20 {
-            return Err(CoreError::config(
-                "重呼次数上限不能超过 20",
-                "max recalls must be at most 20",
-            ));
+            return Err(CoreError::config("重呼次数上限不能超过 20", "max recalls must be at most 20"));
         }
         Ok(())
     }
@@ -123,10 +107,7 @@ impl Hall {
 
 /// Codes of halls, services and staff: short, ASCII, safe in URLs and files.
 pub(crate) fn valid_code(code: &str) -> bool {
-    (1..=16).contains(&code.len())
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (1..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Everything configurable about a hall at once: what `hallq init` creates.
@@ -157,66 +138,27 @@ impl HallConfig {
         };
         let services = vec![
             s("PAY", 'A', "交费", "Bill payment", 15, 4),
-            s(
-                "NEW",
-                'B',
-                "新装/增容",
-                "New connection / capacity increase",
-                15,
-                15,
-            ),
+            s("NEW", 'B', "新装/增容", "New connection / capacity increase", 15, 15),
             s("CHG", 'C', "变更用电", "Service changes", 15, 12),
             s("ASK", 'D', "咨询", "Tariff and bill enquiry", 15, 5),
-            s(
-                "MTR",
-                'E',
-                "电能表校验",
-                "Meter check and disputed readings",
-                15,
-                10,
-            ),
+            s("MTR", 'E', "电能表校验", "Meter check and disputed readings", 15, 10),
             s("FLT", 'F', "故障报修", "Fault report", 15, 6),
             s("CMP", 'G', "投诉举报", "Complaints and reports", 15, 15),
-            s(
-                "DER",
-                'H',
-                "新能源并网",
-                "Distributed generation and EV-charger connection",
-                15,
-                20,
-            ),
+            s("DER", 'H', "新能源并网", "Distributed generation and EV-charger connection", 15, 20),
         ];
         let c = |number: u32, name: &str, services: &[&str], order: RoutingOrder| {
             Counter::new(
                 number,
                 name,
                 services.iter().map(|s| s.to_string()).collect(),
-                RoutingPolicy {
-                    order,
-                    max_priority_in_row: Some(2),
-                },
+                RoutingPolicy { order, max_priority_in_row: Some(2) },
             )
         };
         let counters = vec![
             c(1, "1号窗口 交费", &["PAY", "ASK"], RoutingOrder::Ordered),
-            c(
-                2,
-                "2号窗口 综合",
-                &["NEW", "CHG", "DER", "PAY", "ASK"],
-                RoutingOrder::Fifo,
-            ),
-            c(
-                3,
-                "3号窗口 综合",
-                &["CHG", "MTR", "FLT", "PAY", "ASK"],
-                RoutingOrder::Fifo,
-            ),
-            c(
-                4,
-                "4号窗口 投诉/新能源",
-                &["CMP", "DER", "NEW", "MTR"],
-                RoutingOrder::Ordered,
-            ),
+            c(2, "2号窗口 综合", &["NEW", "CHG", "DER", "PAY", "ASK"], RoutingOrder::Fifo),
+            c(3, "3号窗口 综合", &["CHG", "MTR", "FLT", "PAY", "ASK"], RoutingOrder::Fifo),
+            c(4, "4号窗口 投诉/新能源", &["CMP", "DER", "NEW", "MTR"], RoutingOrder::Ordered),
         ];
         let staff = vec![Staff {
             number: "0001".to_string(),
@@ -224,12 +166,7 @@ impl HallConfig {
             role: StaffRole::Admin,
             active: true,
         }];
-        Self {
-            hall: Hall::new(id, code, name),
-            services,
-            counters,
-            staff,
-        }
+        Self { hall: Hall::new(id, code, name), services, counters, staff }
     }
 }
 
@@ -238,30 +175,18 @@ mod tests {
     use super::*;
 
     fn ms(y: i32, m: u32, d: u32, h: u32, min: u32) -> Millis {
-        chrono_tz::Asia::Shanghai
-            .with_ymd_and_hms(y, m, d, h, min, 0)
-            .unwrap()
-            .timestamp_millis()
+        chrono_tz::Asia::Shanghai.with_ymd_and_hms(y, m, d, h, min, 0).unwrap().timestamp_millis()
     }
 
     #[test]
     fn business_day_turns_at_the_rollover_hour_local_time() {
         let hall = Hall::new(Uuid::nil(), "H", "h");
         let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        assert_eq!(
-            hall.business_day(ms(2026, 11, 27, 2, 59)),
-            day(2026, 11, 26)
-        );
+        assert_eq!(hall.business_day(ms(2026, 11, 27, 2, 59)), day(2026, 11, 26));
         assert_eq!(hall.business_day(ms(2026, 11, 27, 3, 0)), day(2026, 11, 27));
-        assert_eq!(
-            hall.business_day(ms(2026, 11, 27, 23, 59)),
-            day(2026, 11, 27)
-        );
+        assert_eq!(hall.business_day(ms(2026, 11, 27, 23, 59)), day(2026, 11, 27));
         // 23:30 UTC on the 26th is 07:30 on the 27th in Shanghai.
-        let utc = Utc
-            .with_ymd_and_hms(2026, 11, 26, 23, 30, 0)
-            .unwrap()
-            .timestamp_millis();
+        let utc = Utc.with_ymd_and_hms(2026, 11, 26, 23, 30, 0).unwrap().timestamp_millis();
         assert_eq!(hall.business_day(utc), day(2026, 11, 27));
     }
 
@@ -291,8 +216,7 @@ mod tests {
                 assert!(cfg.services.iter().any(|x| &x.code == s), "{s}");
             }
         }
-        let prefixes: std::collections::HashSet<_> =
-            cfg.services.iter().map(|s| s.prefix).collect();
+        let prefixes: std::collections::HashSet<_> = cfg.services.iter().map(|s| s.prefix).collect();
         assert_eq!(prefixes.len(), cfg.services.len());
     }
 

@@ -197,9 +197,7 @@ impl KpiAccumulator {
             k.rated += 1;
             k.ratings_by_level[usize::from(r - 1)] += 1;
             if let Some(reason) = t.reason {
-                *k.low_score_reasons
-                    .entry(reason.as_str().to_string())
-                    .or_default() += 1;
+                *k.low_score_reasons.entry(reason.as_str().to_string()).or_default() += 1;
             }
         }
     }
@@ -296,41 +294,20 @@ mod tests {
         // Served: waits 5 and 20 minutes, handling 8 and 12 minutes.
         let mut a = leg(TicketState::Done, 0, Some(5 * M), Some(6 * M), Some(14 * M));
         a.rating = Some(5);
-        let mut b = leg(
-            TicketState::Done,
-            M,
-            Some(21 * M),
-            Some(22 * M),
-            Some(34 * M),
-        );
+        let mut b = leg(TicketState::Done, M, Some(21 * M), Some(22 * M), Some(34 * M));
         b.rating = Some(2);
         b.reason = Some(LowScoreReason::Efficiency);
         acc.push(&a);
         acc.push(&b);
         // A no-show called after 10 minutes.
-        acc.push(&leg(
-            TicketState::NoShow,
-            2 * M,
-            Some(12 * M),
-            None,
-            Some(13 * M),
-        ));
+        acc.push(&leg(TicketState::NoShow, 2 * M, Some(12 * M), None, Some(13 * M)));
         // Cancelled after 30 minutes uncalled: counts against the wait target.
-        acc.push(&leg(
-            TicketState::Cancelled,
-            3 * M,
-            None,
-            None,
-            Some(33 * M),
-        ));
+        acc.push(&leg(TicketState::Cancelled, 3 * M, None, None, Some(33 * M)));
         // Expired after 2 minutes uncalled: not judged.
         acc.push(&leg(TicketState::Expired, 4 * M, None, None, Some(6 * M)));
         acc.add_open_ms(40 * M);
         let k = acc.finish();
-        assert_eq!(
-            (k.issued, k.served, k.no_show, k.cancelled, k.expired),
-            (5, 2, 1, 1, 1)
-        );
+        assert_eq!((k.issued, k.served, k.no_show, k.cancelled, k.expired), (5, 2, 1, 1, 1));
         assert_eq!(k.no_show_rate, Some(0.2));
         assert_eq!(k.left_without_service_rate, Some(0.4));
         assert_eq!(k.wait_mean_ms, Some((5 + 20 + 10) * M / 3));
@@ -345,10 +322,7 @@ mod tests {
         // At minute 4 all five legs wait.
         assert_eq!(k.peak_queue, 5);
         assert_eq!(k.arrivals_per_hour, Some(5.0));
-        assert_eq!(
-            (k.rated, k.rating_coverage, k.satisfaction),
-            (2, Some(1.0), Some(0.5))
-        );
+        assert_eq!((k.rated, k.rating_coverage, k.satisfaction), (2, Some(1.0), Some(0.5)));
         assert_eq!(k.ratings_by_level, [0, 1, 0, 0, 1]);
         assert_eq!(k.low_score_reasons.get("efficiency"), Some(&1));
     }

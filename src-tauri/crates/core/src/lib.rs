@@ -35,9 +35,7 @@ pub use kpi::{KpiAccumulator, Kpis, TicketFacts};
 pub use service::Service;
 pub use staff::{Staff, StaffRole};
 pub use state::{Changes, HallSnapshot, HallState, Outcome};
-pub use ticket::{
-    LowScoreReason, PriorityClass, PriorityReason, Rating, Resolution, Ticket, TicketState,
-};
+pub use ticket::{LowScoreReason, PriorityClass, PriorityReason, Rating, Resolution, Ticket, TicketState};
 
 /// A point in time: milliseconds since the Unix epoch, UTC.
 ///

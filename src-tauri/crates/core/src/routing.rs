@@ -70,8 +70,8 @@ pub(crate) fn pick(
 ) -> Option<Uuid> {
     let normal_waiting = sources.iter().any(|s| !s.queue.normal.is_empty());
     let priority_waiting = sources.iter().any(|s| !s.queue.priority.is_empty());
-    let mix_blocks = matches!(counter.policy.max_priority_in_row, Some(k) if counter.priority_streak >= k)
-        && normal_waiting;
+    let mix_blocks =
+        matches!(counter.policy.max_priority_in_row, Some(k) if counter.priority_streak >= k) && normal_waiting;
 
     let best_by_order = |sets: &mut dyn Iterator<Item = (usize, Key)>| -> Option<Key> {
         match counter.policy.order {
@@ -81,9 +81,7 @@ pub(crate) fn pick(
     };
 
     if priority_waiting && !mix_blocks {
-        let mut firsts = sources
-            .iter()
-            .filter_map(|s| s.queue.priority.first().map(|k| (s.rank, *k)));
+        let mut firsts = sources.iter().filter_map(|s| s.queue.priority.first().map(|k| (s.rank, *k)));
         return best_by_order(&mut firsts).map(|k| k.1);
     }
 
@@ -109,9 +107,7 @@ pub(crate) fn pick(
     if let Some(k) = overdue {
         return Some(k.1);
     }
-    let mut firsts = sources
-        .iter()
-        .filter_map(|s| s.queue.normal.first().map(|k| (s.rank, *k)));
+    let mut firsts = sources.iter().filter_map(|s| s.queue.normal.first().map(|k| (s.rank, *k)));
     best_by_order(&mut firsts).map(|k| k.1)
 }
 
@@ -128,33 +124,25 @@ pub fn pick_reference(
         if t.target_counter == Some(counter.number) {
             0
         } else {
-            1 + counter
-                .services
-                .iter()
-                .position(|s| *s == t.service)
-                .unwrap_or(usize::MAX - 1)
+            1 + counter.services.iter().position(|s| *s == t.service).unwrap_or(usize::MAX - 1)
         }
     };
     let by_order = |ts: Vec<&&Ticket>| -> Option<Uuid> {
         match counter.policy.order {
             RoutingOrder::Fifo => ts.into_iter().min_by_key(|t| (t.visit_issued_at, t.id)),
-            RoutingOrder::Ordered => ts
-                .into_iter()
-                .min_by_key(|t| (rank(t), t.visit_issued_at, t.id)),
+            RoutingOrder::Ordered => ts.into_iter().min_by_key(|t| (rank(t), t.visit_issued_at, t.id)),
         }
         .map(|t| t.id)
     };
     let priority: Vec<_> = waiting.iter().filter(|t| t.is_priority()).collect();
     let normal: Vec<_> = waiting.iter().filter(|t| !t.is_priority()).collect();
-    let mix_blocks = matches!(counter.policy.max_priority_in_row, Some(k) if counter.priority_streak >= k)
-        && !normal.is_empty();
+    let mix_blocks =
+        matches!(counter.policy.max_priority_in_row, Some(k) if counter.priority_streak >= k) && !normal.is_empty();
     if !priority.is_empty() && !mix_blocks {
         return by_order(priority);
     }
-    let overdue = normal
-        .iter()
-        .filter(|t| now - t.issued_at > target_wait(&t.service))
-        .min_by_key(|t| (t.visit_issued_at, t.id));
+    let overdue =
+        normal.iter().filter(|t| now - t.issued_at > target_wait(&t.service)).min_by_key(|t| (t.visit_issued_at, t.id));
     if let Some(t) = overdue {
         return Some(t.id);
     }

@@ -41,30 +41,19 @@ impl Service {
         if !valid_code(&self.code) {
             return Err(CoreError::config(
                 format!("业务编码“{}”须为 1–16 位字母、数字、- 或 _", self.code),
-                format!(
-                    "service code '{}' must be 1-16 letters, digits, '-' or '_'",
-                    self.code
-                ),
+                format!("service code '{}' must be 1-16 letters, digits, '-' or '_'", self.code),
             ));
         }
         if !self.prefix.is_ascii_uppercase() {
             return Err(CoreError::config(
                 format!("号码前缀“{}”须为一个大写字母 A–Z", self.prefix),
-                format!(
-                    "ticket prefix '{}' must be one capital letter A-Z",
-                    self.prefix
-                ),
+                format!("ticket prefix '{}' must be one capital letter A-Z", self.prefix),
             ));
         }
         if self.name_zh.trim().is_empty() || self.name_en.trim().is_empty() {
-            return Err(CoreError::config(
-                "业务须有中文和英文名称",
-                "a service needs a Chinese and an English name",
-            ));
+            return Err(CoreError::config("业务须有中文和英文名称", "a service needs a Chinese and an English name"));
         }
-        if !(1..=240).contains(&self.target_wait_min)
-            || !(1..=240).contains(&self.target_handling_min)
-        {
+        if !(1..=240).contains(&self.target_wait_min) || !(1..=240).contains(&self.target_handling_min) {
             return Err(CoreError::config(
                 "目标等候和办理时长须在 1–240 分钟之间",
                 "target wait and handling must be 1-240 minutes",

@@ -37,17 +37,11 @@ impl Staff {
         if !valid_code(&self.number) {
             return Err(CoreError::config(
                 format!("工号“{}”须为 1–16 位字母或数字", self.number),
-                format!(
-                    "staff number '{}' must be 1-16 letters or digits",
-                    self.number
-                ),
+                format!("staff number '{}' must be 1-16 letters or digits", self.number),
             ));
         }
         if self.name.trim().is_empty() || self.name.chars().count() > 32 {
-            return Err(CoreError::config(
-                "员工姓名不能为空，且不超过 32 字",
-                "staff name must be 1-32 characters",
-            ));
+            return Err(CoreError::config("员工姓名不能为空，且不超过 32 字", "staff name must be 1-32 characters"));
         }
         Ok(())
     }

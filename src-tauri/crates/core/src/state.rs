@@ -114,11 +114,7 @@ impl HallState {
         st.day = day;
         st.services = snap.services;
         st.counters = snap.counters.into_iter().map(|c| (c.number, c)).collect();
-        st.staff = snap
-            .staff
-            .into_iter()
-            .map(|s| (s.number.clone(), s))
-            .collect();
+        st.staff = snap.staff.into_iter().map(|s| (s.number.clone(), s)).collect();
         for t in snap.tickets {
             if t.leg == 1
                 && t.business_day == day
@@ -135,16 +131,7 @@ impl HallState {
         st.recent_handling = snap
             .recent_handling
             .into_iter()
-            .map(|(s, v)| {
-                (
-                    s,
-                    v.into_iter()
-                        .rev()
-                        .take(RECENT_HANDLING_WINDOW)
-                        .rev()
-                        .collect(),
-                )
-            })
+            .map(|(s, v)| (s, v.into_iter().rev().take(RECENT_HANDLING_WINDOW).rev().collect()))
             .collect();
         Some(st)
     }
@@ -153,11 +140,8 @@ impl HallState {
     pub fn snapshot(&self) -> HallSnapshot {
         let mut tickets: Vec<Ticket> = self.tickets.values().cloned().collect();
         tickets.sort_by_key(|t| (t.visit_issued_at, t.issued_at, t.id));
-        let mut recent: Vec<(String, Vec<Millis>)> = self
-            .recent_handling
-            .iter()
-            .map(|(s, v)| (s.clone(), v.iter().copied().collect()))
-            .collect();
+        let mut recent: Vec<(String, Vec<Millis>)> =
+            self.recent_handling.iter().map(|(s, v)| (s.clone(), v.iter().copied().collect())).collect();
         recent.sort();
         HallSnapshot {
             hall: Some(self.hall.clone()),
@@ -232,21 +216,13 @@ impl HallState {
         let n = self
             .counters
             .values()
-            .filter(|c| {
-                c.status == CounterStatus::Open
-                    && c.staff.is_some()
-                    && c.services.iter().any(|s| s == service)
-            })
+            .filter(|c| c.status == CounterStatus::Open && c.staff.is_some() && c.services.iter().any(|s| s == service))
             .count();
         u32::try_from(n).unwrap_or(u32::MAX)
     }
 
     /// The estimated wait of a new ticket of this service and class now.
-    pub fn estimate_for(
-        &self,
-        service: &Service,
-        priority: PriorityClass,
-    ) -> (u32, Option<Millis>) {
+    pub fn estimate_for(&self, service: &Service, priority: PriorityClass) -> (u32, Option<Millis>) {
         let q = self.queues.get(&service.code);
         let ahead = match (q, priority) {
             (None, _) => 0,
@@ -254,17 +230,10 @@ impl HallState {
             (Some(q), _) => q.priority.len(),
         };
         let ahead = u32::try_from(ahead).unwrap_or(u32::MAX);
-        let recent: Vec<Millis> = self
-            .recent_handling
-            .get(&service.code)
-            .map(|v| v.iter().copied().collect())
-            .unwrap_or_default();
-        let est = timing::estimate_wait(
-            ahead,
-            &recent,
-            service.target_handling_ms(),
-            self.open_counters_for(&service.code),
-        );
+        let recent: Vec<Millis> =
+            self.recent_handling.get(&service.code).map(|v| v.iter().copied().collect()).unwrap_or_default();
+        let est =
+            timing::estimate_wait(ahead, &recent, service.target_handling_ms(), self.open_counters_for(&service.code));
         (ahead, est)
     }
 
@@ -282,17 +251,10 @@ impl HallState {
                 events.push(EventData::CounterClosed { counter: c.number });
             }
             if let Some(s) = &c.staff {
-                events.push(EventData::StaffLoggedOut {
-                    counter: c.number,
-                    staff: s.clone(),
-                });
+                events.push(EventData::StaffLoggedOut { counter: c.number, staff: s.clone() });
             }
         }
-        let mut expired: Vec<&Ticket> = self
-            .tickets
-            .values()
-            .filter(|t| !t.state.is_final())
-            .collect();
+        let mut expired: Vec<&Ticket> = self.tickets.values().filter(|t| !t.state.is_final()).collect();
         expired.sort_by_key(|t| (t.visit_issued_at, t.issued_at, t.id));
         events.push(EventData::DayClosed {
             day: self.day,
@@ -317,16 +279,8 @@ impl HallState {
             changes.tickets.extend(c.tickets);
             changes.counters.extend(c.counters);
         }
-        let ticket = events
-            .iter()
-            .rev()
-            .find_map(EventData::subject)
-            .and_then(|id| self.tickets.get(&id).cloned());
-        Ok(Outcome {
-            events,
-            ticket,
-            changes,
-        })
+        let ticket = events.iter().rev().find_map(EventData::subject).and_then(|id| self.tickets.get(&id).cloned());
+        Ok(Outcome { events, ticket, changes })
     }
 
     /// Validates a command against the state and returns the events it
@@ -339,15 +293,8 @@ impl HallState {
     ) -> Result<Vec<EventData>, CoreError> {
         use EventData as E;
         Ok(match cmd {
-            Command::Issue {
-                service,
-                priority,
-                priority_reason,
-                appointment,
-            } => {
-                let svc = self
-                    .service(service)
-                    .ok_or_else(|| CoreError::UnknownService(service.clone()))?;
+            Command::Issue { service, priority, priority_reason, appointment } => {
+                let svc = self.service(service).ok_or_else(|| CoreError::UnknownService(service.clone()))?;
                 if !svc.enabled {
                     return Err(CoreError::ServiceDisabled(service.clone()));
                 }
@@ -368,8 +315,7 @@ impl HallState {
                         number: format!("{}{:03}", svc.prefix, n),
                         service: service.clone(),
                         priority: *priority,
-                        priority_reason: priority_reason
-                            .filter(|_| *priority == PriorityClass::Priority),
+                        priority_reason: priority_reason.filter(|_| *priority == PriorityClass::Priority),
                         appointment: appointment
                             .as_ref()
                             .filter(|_| *priority == PriorityClass::Appointment)
@@ -399,98 +345,56 @@ impl HallState {
             Command::CallNext { counter } => {
                 let (c, staff) = self.ready_to_call(*counter)?;
                 let id = self.pick(c, now).ok_or(CoreError::QueueEmpty(*counter))?;
-                vec![E::TicketCalled {
-                    ticket: id,
-                    counter: *counter,
-                    staff,
-                    by_number: false,
-                }]
+                vec![E::TicketCalled { ticket: id, counter: *counter, staff, by_number: false }]
             }
             Command::CallNumber { counter, ticket } => {
                 let (c, staff) = self.ready_to_call(*counter)?;
                 let t = self.find(ticket)?;
                 if t.state != TicketState::Waiting {
-                    return Err(CoreError::TicketNotWaiting {
-                        number: t.number.clone(),
-                        state: t.state.as_str(),
-                    });
+                    return Err(CoreError::TicketNotWaiting { number: t.number.clone(), state: t.state.as_str() });
                 }
                 match t.target_counter {
                     Some(tc) if tc != c.number => {
-                        return Err(CoreError::TicketForOtherCounter {
-                            number: t.number.clone(),
-                            counter: tc,
-                        });
+                        return Err(CoreError::TicketForOtherCounter { number: t.number.clone(), counter: tc });
                     }
                     None if !c.services.contains(&t.service) => {
-                        return Err(CoreError::ServiceNotAtCounter {
-                            counter: c.number,
-                            service: t.service.clone(),
-                        });
+                        return Err(CoreError::ServiceNotAtCounter { counter: c.number, service: t.service.clone() });
                     }
                     _ => {}
                 }
-                vec![E::TicketCalled {
-                    ticket: t.id,
-                    counter: *counter,
-                    staff,
-                    by_number: true,
-                }]
+                vec![E::TicketCalled { ticket: t.id, counter: *counter, staff, by_number: true }]
             }
             Command::Recall { counter } => {
                 let t = self.current(*counter)?;
                 self.require_called(t)?;
                 if t.recalls >= self.hall.max_recalls {
-                    vec![E::TicketNoShow {
-                        ticket: t.id,
-                        counter: *counter,
-                        automatic: true,
-                    }]
+                    vec![E::TicketNoShow { ticket: t.id, counter: *counter, automatic: true }]
                 } else {
-                    vec![E::TicketRecalled {
-                        ticket: t.id,
-                        counter: *counter,
-                    }]
+                    vec![E::TicketRecalled { ticket: t.id, counter: *counter }]
                 }
             }
             Command::NoShow { counter } => {
                 let t = self.current(*counter)?;
                 self.require_called(t)?;
-                vec![E::TicketNoShow {
-                    ticket: t.id,
-                    counter: *counter,
-                    automatic: false,
-                }]
+                vec![E::TicketNoShow { ticket: t.id, counter: *counter, automatic: false }]
             }
             Command::Start { counter } => {
                 let t = self.current(*counter)?;
                 self.require_called(t)?;
-                vec![E::ServiceStarted {
-                    ticket: t.id,
-                    counter: *counter,
-                }]
+                vec![E::ServiceStarted { ticket: t.id, counter: *counter }]
             }
-            Command::Finish {
-                counter,
-                resolution,
-            } => {
+            Command::Finish { counter, resolution } => {
                 let t = self.current(*counter)?;
                 if t.state == TicketState::Called {
                     return Err(CoreError::NotStarted(t.number.clone()));
                 }
-                vec![E::TicketFinished {
-                    ticket: t.id,
-                    counter: *counter,
-                    resolution: *resolution,
-                }]
+                vec![E::TicketFinished { ticket: t.id, counter: *counter, resolution: *resolution }]
             }
             Command::Transfer { counter, to } => {
                 let t = self.current(*counter)?;
                 let (to_service, to_counter) = match to {
                     TransferTarget::Service(s) => {
-                        let svc = self
-                            .service(s)
-                            .ok_or_else(|| CoreError::UnknownService(s.clone()))?;
+                        let svc = self.service(s).ok_or_else(|| CoreError::UnknownService(s.clone()))?;
                         if !svc.enabled {
                             return Err(CoreError::ServiceDisabled(s.clone()));
                         }
@@ -525,18 +429,11 @@ impl HallState {
             Command::Cancel { ticket } => {
                 let t = self.find(ticket)?;
                 if t.state != TicketState::Waiting {
-                    return Err(CoreError::TicketNotWaiting {
-                        number: t.number.clone(),
-                        state: t.state.as_str(),
-                    });
+                    return Err(CoreError::TicketNotWaiting { number: t.number.clone(), state: t.state.as_str() });
                 }
                 vec![E::TicketCancelled { ticket: t.id }]
             }
-            Command::Rate {
-                ticket,
-                level,
-                reason,
-            } => {
+            Command::Rate { ticket, level, reason } => {
                 let t = self.find(ticket)?;
                 if t.state != TicketState::Done {
                     return Err(CoreError::NotRateable(t.number.clone()));
@@ -544,19 +441,12 @@ impl HallState {
                 if t.rating.is_some() {
                     return Err(CoreError::AlreadyRated(t.number.clone()));
                 }
-                let rating = Rating::new(*level).ok_or_else(|| {
-                    CoreError::InvalidRating(format!("level {level} (1–5 / 1-5)"))
-                })?;
+                let rating = Rating::new(*level)
+                    .ok_or_else(|| CoreError::InvalidRating(format!("level {level} (1–5 / 1-5)")))?;
                 if reason.is_some() && !rating.is_low() {
-                    return Err(CoreError::InvalidRating(
-                        "reason only for 不满意/非常不满意 / low scores".into(),
-                    ));
+                    return Err(CoreError::InvalidRating("reason only for 不满意/非常不满意 / low scores".into()));
                 }
-                vec![E::TicketRated {
-                    ticket: t.id,
-                    rating,
-                    reason: *reason,
-                }]
+                vec![E::TicketRated { ticket: t.id, rating, reason: *reason }]
             }
             Command::OpenCounter { counter } => {
                 let c = self.counter_ref(*counter)?;
@@ -585,10 +475,7 @@ impl HallState {
                         "a pause needs a reason of 1-64 characters",
                     ));
                 }
-                vec![E::CounterPaused {
-                    counter: *counter,
-                    reason: reason.to_string(),
-                }]
+                vec![E::CounterPaused { counter: *counter, reason: reason.to_string() }]
             }
             Command::ResumeCounter { counter } => {
                 let c = self.counter_ref(*counter)?;
@@ -607,84 +494,49 @@ impl HallState {
             }
             Command::Login { counter, staff } => {
                 let c = self.counter_ref(*counter)?;
-                let s = self
-                    .staff
-                    .get(staff)
-                    .ok_or_else(|| CoreError::UnknownStaff(staff.clone()))?;
+                let s = self.staff.get(staff).ok_or_else(|| CoreError::UnknownStaff(staff.clone()))?;
                 if !s.active {
                     return Err(CoreError::StaffInactive(staff.clone()));
                 }
                 if let Some(other) = &c.staff {
-                    return Err(CoreError::CounterHasStaff {
-                        counter: *counter,
-                        staff: other.clone(),
-                    });
+                    return Err(CoreError::CounterHasStaff { counter: *counter, staff: other.clone() });
                 }
-                if let Some(elsewhere) = self
-                    .counters
-                    .values()
-                    .find(|c| c.staff.as_ref() == Some(staff))
-                {
-                    return Err(CoreError::StaffAtOtherCounter {
-                        staff: staff.clone(),
-                        counter: elsewhere.number,
-                    });
+                if let Some(elsewhere) = self.counters.values().find(|c| c.staff.as_ref() == Some(staff)) {
+                    return Err(CoreError::StaffAtOtherCounter { staff: staff.clone(), counter: elsewhere.number });
                 }
-                vec![E::StaffLoggedIn {
-                    counter: *counter,
-                    staff: staff.clone(),
-                }]
+                vec![E::StaffLoggedIn { counter: *counter, staff: staff.clone() }]
             }
             Command::Logout { counter } => {
                 let c = self.counter_ref(*counter)?;
-                let staff = c
-                    .staff
-                    .clone()
-                    .ok_or(CoreError::NoStaffAtCounter(*counter))?;
+                let staff = c.staff.clone().ok_or(CoreError::NoStaffAtCounter(*counter))?;
                 self.require_idle(c)?;
                 let mut events = Vec::new();
                 if c.status != CounterStatus::Closed {
                     events.push(E::CounterClosed { counter: *counter });
                 }
-                events.push(E::StaffLoggedOut {
-                    counter: *counter,
-                    staff,
-                });
+                events.push(E::StaffLoggedOut { counter: *counter, staff });
                 events
             }
             Command::ConfigureHall { hall } => {
                 if hall.id != self.hall.id {
-                    return Err(CoreError::config(
-                        "营业厅编号不能更改",
-                        "a hall's id cannot change",
-                    ));
+                    return Err(CoreError::config("营业厅编号不能更改", "a hall's id cannot change"));
                 }
                 hall.validate()?;
                 vec![E::HallConfigured { hall: hall.clone() }]
             }
             Command::DefineService { service } => {
                 service.validate()?;
-                if let Some(other) = self
-                    .services
-                    .iter()
-                    .find(|s| s.prefix == service.prefix && s.code != service.code)
+                if let Some(other) = self.services.iter().find(|s| s.prefix == service.prefix && s.code != service.code)
                 {
                     return Err(CoreError::config(
                         format!("号码前缀 {} 已被业务“{}”使用", service.prefix, other.code),
-                        format!(
-                            "ticket prefix {} is already used by service '{}'",
-                            service.prefix, other.code
-                        ),
+                        format!("ticket prefix {} is already used by service '{}'", service.prefix, other.code),
                     ));
                 }
                 // Today's printed numbers must stay unambiguous: no prefix
                 // moves while tickets carry it.
-                let issued_today =
-                    |prefix: char| self.tickets.values().any(|t| t.number.starts_with(prefix));
-                if let Some(old) = self
-                    .service(&service.code)
-                    .filter(|old| old.prefix != service.prefix)
-                {
+                let issued_today = |prefix: char| self.tickets.values().any(|t| t.number.starts_with(prefix));
+                if let Some(old) = self.service(&service.code).filter(|old| old.prefix != service.prefix) {
                     if issued_today(old.prefix) || issued_today(service.prefix) {
                         return Err(CoreError::config(
                             format!("今日已有 {} 字头的号码，号码前缀须在换日后再改", old.prefix),
@@ -696,10 +548,7 @@ impl HallState {
                     }
                 } else if self.service(&service.code).is_none() && issued_today(service.prefix) {
                     return Err(CoreError::config(
-                        format!(
-                            "今日已有 {} 字头的号码，请换一个前缀或换日后再用",
-                            service.prefix
-                        ),
+                        format!("今日已有 {} 字头的号码，请换一个前缀或换日后再用", service.prefix),
                         format!(
                             "tickets with prefix {} were issued today; choose another prefix or wait for the next day",
                             service.prefix
@@ -707,40 +556,25 @@ impl HallState {
                     ));
                 }
                 if self.services.len() >= 26 && self.service(&service.code).is_none() {
-                    return Err(CoreError::config(
-                        "最多 26 项业务（前缀 A–Z）",
-                        "at most 26 services (prefixes A-Z)",
-                    ));
+                    return Err(CoreError::config("最多 26 项业务（前缀 A–Z）", "at most 26 services (prefixes A-Z)"));
                 }
-                vec![E::ServiceDefined {
-                    service: service.clone(),
-                }]
+                vec![E::ServiceDefined { service: service.clone() }]
             }
             Command::DefineCounter { counter } => {
                 counter.validate()?;
                 if let Some(s) = counter.services.iter().find(|s| self.service(s).is_none()) {
                     return Err(CoreError::UnknownService(s.clone()));
                 }
-                vec![E::CounterDefined {
-                    counter: counter.clone(),
-                }]
+                vec![E::CounterDefined { counter: counter.clone() }]
             }
             Command::DefineStaff { staff } => {
                 staff.validate()?;
                 if !staff.active
-                    && let Some(c) = self
-                        .counters
-                        .values()
-                        .find(|c| c.staff.as_ref() == Some(&staff.number))
+                    && let Some(c) = self.counters.values().find(|c| c.staff.as_ref() == Some(&staff.number))
                 {
-                    return Err(CoreError::StaffAtOtherCounter {
-                        staff: staff.number.clone(),
-                        counter: c.number,
-                    });
+                    return Err(CoreError::StaffAtOtherCounter { staff: staff.number.clone(), counter: c.number });
                 }
-                vec![E::StaffDefined {
-                    staff: staff.clone(),
-                }]
+                vec![E::StaffDefined { staff: staff.clone() }]
             }
         })
     }
@@ -752,12 +586,10 @@ impl HallState {
         let mut ch = Changes::default();
         match event {
             E::HallConfigured { hall } => self.hall = hall.clone(),
-            E::ServiceDefined { service } => {
-                match self.services.iter_mut().find(|s| s.code == service.code) {
-                    Some(s) => *s = service.clone(),
-                    None => self.services.push(service.clone()),
-                }
-            }
+            E::ServiceDefined { service } => match self.services.iter_mut().find(|s| s.code == service.code) {
+                Some(s) => *s = service.clone(),
+                None => self.services.push(service.clone()),
+            },
             E::CounterDefined { counter: cfg } => {
                 let c = self
                     .counters
@@ -780,12 +612,7 @@ impl HallState {
                 self.tickets.insert(ticket.id, ticket.clone());
                 ch.tickets.push(ticket.clone());
             }
-            E::TicketCalled {
-                ticket,
-                counter,
-                staff,
-                by_number,
-            } => {
+            E::TicketCalled { ticket, counter, staff, by_number } => {
                 self.dequeue(*ticket);
                 let priority = self.update_ticket(*ticket, &mut ch, |t| {
                     t.state = TicketState::Called;
@@ -798,11 +625,8 @@ impl HallState {
                 self.update_counter(*counter, &mut ch, |c| {
                     c.current = Some(*ticket);
                     if !by_number {
-                        c.priority_streak = if priority == Some(true) {
-                            c.priority_streak.saturating_add(1)
-                        } else {
-                            0
-                        };
+                        c.priority_streak =
+                            if priority == Some(true) { c.priority_streak.saturating_add(1) } else { 0 };
                     }
                 });
             }
@@ -812,9 +636,7 @@ impl HallState {
                     t.last_called_at = Some(at);
                 });
             }
-            E::TicketNoShow {
-                ticket, counter, ..
-            } => {
+            E::TicketNoShow { ticket, counter, .. } => {
                 self.end_ticket(*ticket, TicketState::NoShow, at, &mut ch);
                 self.update_counter(*counter, &mut ch, |c| c.current = None);
             }
@@ -824,11 +646,7 @@ impl HallState {
                     t.started_at = Some(at);
                 });
             }
-            E::TicketFinished {
-                ticket,
-                counter,
-                resolution,
-            } => {
+            E::TicketFinished { ticket, counter, resolution } => {
                 self.update_ticket(*ticket, &mut ch, |t| t.resolution = Some(*resolution));
                 ch.tickets.pop();
                 self.end_ticket(*ticket, TicketState::Done, at, &mut ch);
@@ -843,13 +661,7 @@ impl HallState {
                 }
                 self.update_counter(*counter, &mut ch, |c| c.current = None);
             }
-            E::TicketTransferred {
-                ticket,
-                counter,
-                new_ticket,
-                to_service,
-                to_counter,
-            } => {
+            E::TicketTransferred { ticket, counter, new_ticket, to_service, to_counter } => {
                 self.update_ticket(*ticket, &mut ch, |t| t.transferred_to = Some(*new_ticket));
                 ch.tickets.pop();
                 self.end_ticket(*ticket, TicketState::Transferred, at, &mut ch);
@@ -888,11 +700,7 @@ impl HallState {
                 self.dequeue(*ticket);
                 self.end_ticket(*ticket, TicketState::Cancelled, at, &mut ch);
             }
-            E::TicketRated {
-                ticket,
-                rating,
-                reason,
-            } => {
+            E::TicketRated { ticket, rating, reason } => {
                 self.update_ticket(*ticket, &mut ch, |t| {
                     t.rating = Some(*rating);
                     t.rating_reason = *reason;
@@ -927,9 +735,7 @@ impl HallState {
             E::StaffLoggedOut { counter, .. } => {
                 self.update_counter(*counter, &mut ch, |c| c.staff = None);
             }
-            E::DayClosed {
-                next_day, expired, ..
-            } => {
+            E::DayClosed { next_day, expired, .. } => {
                 for id in expired {
                     self.dequeue(*id);
                     self.end_ticket(*id, TicketState::Expired, at, &mut ch);
@@ -953,9 +759,7 @@ impl HallState {
     }
 
     fn counter_ref(&self, number: u32) -> Result<&Counter, CoreError> {
-        self.counters
-            .get(&number)
-            .ok_or(CoreError::UnknownCounter(number))
+        self.counters.get(&number).ok_or(CoreError::UnknownCounter(number))
     }
 
     /// A counter that may call: open, staffed, with no open ticket.
@@ -973,19 +777,14 @@ impl HallState {
 
     fn require_idle(&self, c: &Counter) -> Result<(), CoreError> {
         match c.current.and_then(|id| self.tickets.get(&id)) {
-            Some(t) => Err(CoreError::CurrentTicketOpen {
-                counter: c.number,
-                number: t.number.clone(),
-            }),
+            Some(t) => Err(CoreError::CurrentTicketOpen { counter: c.number, number: t.number.clone() }),
             None => Ok(()),
         }
     }
 
     fn current(&self, number: u32) -> Result<&Ticket, CoreError> {
         let c = self.counter_ref(number)?;
-        c.current
-            .and_then(|id| self.tickets.get(&id))
-            .ok_or(CoreError::NoCurrentTicket(number))
+        c.current.and_then(|id| self.tickets.get(&id)).ok_or(CoreError::NoCurrentTicket(number))
     }
 
     fn require_called(&self, t: &Ticket) -> Result<(), CoreError> {
@@ -1001,10 +800,7 @@ impl HallState {
             TicketRef::Id(id) => self.tickets.get(id),
             TicketRef::Number(n) => {
                 let n = n.trim().to_ascii_uppercase();
-                self.tickets
-                    .values()
-                    .filter(|t| t.number == n)
-                    .max_by_key(|t| t.leg)
+                self.tickets.values().filter(|t| t.number == n).max_by_key(|t| t.leg)
             }
         }
         .ok_or_else(|| CoreError::UnknownTicket(r.to_string()))
@@ -1012,26 +808,15 @@ impl HallState {
 
     fn pick(&self, c: &Counter, now: Millis) -> Option<Uuid> {
         let empty = Queue::default();
-        let mut sources = vec![Source {
-            rank: 0,
-            queue: self.directed.get(&c.number).unwrap_or(&empty),
-            target_wait: None,
-        }];
+        let mut sources =
+            vec![Source { rank: 0, queue: self.directed.get(&c.number).unwrap_or(&empty), target_wait: None }];
         for (i, code) in c.services.iter().enumerate() {
             let target = self.service(code).map(Service::target_wait_ms);
-            sources.push(Source {
-                rank: i + 1,
-                queue: self.queues.get(code).unwrap_or(&empty),
-                target_wait: target,
-            });
+            sources.push(Source { rank: i + 1, queue: self.queues.get(code).unwrap_or(&empty), target_wait: target });
         }
         let lookup = |id: Uuid| {
             let t = self.tickets.get(&id)?;
-            Some((
-                t.issued_at,
-                self.service(&t.service)
-                    .map_or(Millis::MAX, Service::target_wait_ms),
-            ))
+            Some((t.issued_at, self.service(&t.service).map_or(Millis::MAX, Service::target_wait_ms)))
         };
         routing::pick(c, &sources, now, &lookup)
     }
@@ -1084,12 +869,7 @@ impl HallState {
         }
     }
 
-    fn update_ticket<R>(
-        &mut self,
-        id: Uuid,
-        ch: &mut Changes,
-        f: impl FnOnce(&mut Ticket) -> R,
-    ) -> Option<R> {
+    fn update_ticket<R>(&mut self, id: Uuid, ch: &mut Changes, f: impl FnOnce(&mut Ticket) -> R) -> Option<R> {
         let t = self.tickets.get_mut(&id)?;
         let r = f(t);
         ch.tickets.push(t.clone());

@@ -34,11 +34,7 @@ use crate::{CoreError, MINUTE_MS, Millis};
 const T0: Millis = 1_795_741_200_000;
 const HOUR: Millis = 60 * MINUTE_MS;
 
-const SERVICES: [(&str, char, u32, u32); 3] = [
-    ("PAY", 'A', 5, 4),
-    ("NEW", 'B', 15, 15),
-    ("ASK", 'C', 10, 5),
-];
+const SERVICES: [(&str, char, u32, u32); 3] = [("PAY", 'A', 5, 4), ("NEW", 'B', 15, 15), ("ASK", 'C', 10, 5)];
 const STAFF: [&str; 3] = ["1001", "1002", "1003"];
 
 fn hall() -> Hall {
@@ -83,20 +79,12 @@ fn counter(number: u32, variant: u8) -> CounterConfig {
         number,
         name: format!("{number}号窗口"),
         services: services.iter().map(|s| s.to_string()).collect(),
-        policy: RoutingPolicy {
-            order,
-            max_priority_in_row: max,
-        },
+        policy: RoutingPolicy { order, max_priority_in_row: max },
     }
 }
 
 fn staff(i: usize, active: bool) -> Staff {
-    Staff {
-        number: STAFF[i].into(),
-        name: format!("员工{}", STAFF[i]),
-        role: StaffRole::Agent,
-        active,
-    }
+    Staff { number: STAFF[i].into(), name: format!("员工{}", STAFF[i]), role: StaffRole::Agent, active }
 }
 
 /// One step of a random day: a clock move or a command. Counter numbers run
@@ -217,15 +205,9 @@ impl Harness {
             call_next_ok: 0,
         };
         let mut setup = vec![Command::ConfigureHall { hall: hall() }];
-        setup.extend((0..3).map(|i| Command::DefineService {
-            service: service(i, true),
-        }));
-        setup.extend((1..=3).map(|n| Command::DefineCounter {
-            counter: counter(n, 0),
-        }));
-        setup.extend((0..3).map(|i| Command::DefineStaff {
-            staff: staff(i, true),
-        }));
+        setup.extend((0..3).map(|i| Command::DefineService { service: service(i, true) }));
+        setup.extend((1..=3).map(|n| Command::DefineCounter { counter: counter(n, 0) }));
+        setup.extend((0..3).map(|i| Command::DefineStaff { staff: staff(i, true) }));
         for cmd in setup {
             h.command(&cmd).unwrap();
         }
@@ -240,11 +222,7 @@ impl Harness {
         }
         ts.sort_by_key(|t| (t.visit_issued_at, t.issued_at, t.id));
         let t = ts[i % ts.len()];
-        if by_id {
-            TicketRef::Id(t.id)
-        } else {
-            TicketRef::Number(t.number.to_ascii_lowercase())
-        }
+        if by_id { TicketRef::Id(t.id) } else { TicketRef::Number(t.number.to_ascii_lowercase()) }
     }
 
     fn command_for(&mut self, op: &Op) -> Option<Command> {
@@ -273,10 +251,7 @@ impl Harness {
             Op::Jump(hour, minute) => {
                 // The wall clock's local midnight, then the next day's hh:mm.
                 let off = (self.wall - T0 + 9 * HOUR).rem_euclid(24 * HOUR);
-                let at = self.wall - off
-                    + 24 * HOUR
-                    + Millis::from(*hour) * HOUR
-                    + Millis::from(*minute) * MINUTE_MS;
+                let at = self.wall - off + 24 * HOUR + Millis::from(*hour) * HOUR + Millis::from(*minute) * MINUTE_MS;
                 self.wall = at.max(self.wall);
                 return None;
             }
@@ -292,54 +267,31 @@ impl Harness {
                 appointment: Some("YY2026-001".into()),
             },
             Op::CallNext(c) => Command::CallNext { counter: *c },
-            Op::CallNumber(c, i, b) => Command::CallNumber {
-                counter: *c,
-                ticket: self.pick(*i, *b),
-            },
+            Op::CallNumber(c, i, b) => Command::CallNumber { counter: *c, ticket: self.pick(*i, *b) },
             Op::Recall(c) => Command::Recall { counter: *c },
             Op::NoShow(c) => Command::NoShow { counter: *c },
             Op::Start(c) => Command::Start { counter: *c },
-            Op::Finish(c, r) => Command::Finish {
-                counter: *c,
-                resolution: RESOLUTIONS[usize::from(*r)],
-            },
+            Op::Finish(c, r) => Command::Finish { counter: *c, resolution: RESOLUTIONS[usize::from(*r)] },
             Op::TransferService(c, s) => Command::Transfer {
                 counter: *c,
                 to: TransferTarget::Service(SERVICES.get(*s).map_or("XXX", |s| s.0).into()),
             },
-            Op::TransferCounter(c, to) => Command::Transfer {
-                counter: *c,
-                to: TransferTarget::Counter(*to),
-            },
-            Op::Cancel(i, b) => Command::Cancel {
-                ticket: self.pick(*i, *b),
-            },
+            Op::TransferCounter(c, to) => Command::Transfer { counter: *c, to: TransferTarget::Counter(*to) },
+            Op::Cancel(i, b) => Command::Cancel { ticket: self.pick(*i, *b) },
             Op::Rate(i, level, r) => Command::Rate {
                 ticket: self.pick(*i, false),
                 level: *level,
                 reason: r.then_some(LowScoreReason::Attitude),
             },
             Op::Open(c) => Command::OpenCounter { counter: *c },
-            Op::Pause(c) => Command::PauseCounter {
-                counter: *c,
-                reason: "休息".into(),
-            },
+            Op::Pause(c) => Command::PauseCounter { counter: *c, reason: "休息".into() },
             Op::Resume(c) => Command::ResumeCounter { counter: *c },
             Op::Close(c) => Command::CloseCounter { counter: *c },
-            Op::Login(c, s) => Command::Login {
-                counter: *c,
-                staff: STAFF.get(*s).copied().unwrap_or("9999").into(),
-            },
+            Op::Login(c, s) => Command::Login { counter: *c, staff: STAFF.get(*s).copied().unwrap_or("9999").into() },
             Op::Logout(c) => Command::Logout { counter: *c },
-            Op::Reconfigure(c, v) => Command::DefineCounter {
-                counter: counter_or_unknown(*c, *v),
-            },
-            Op::SetStaff(i, on) => Command::DefineStaff {
-                staff: staff(*i, *on),
-            },
-            Op::SetService(i, on) => Command::DefineService {
-                service: service(*i, *on),
-            },
+            Op::Reconfigure(c, v) => Command::DefineCounter { counter: counter_or_unknown(*c, *v) },
+            Op::SetStaff(i, on) => Command::DefineStaff { staff: staff(*i, *on) },
+            Op::SetService(i, on) => Command::DefineService { service: service(*i, *on) },
         })
     }
 
@@ -349,50 +301,28 @@ impl Harness {
             return Command::CallNext { counter: c };
         };
         if counter.staff.is_none() {
-            let busy: HashSet<&str> = self
-                .st
-                .counters()
-                .filter_map(|c| c.staff.as_deref())
-                .collect();
+            let busy: HashSet<&str> = self.st.counters().filter_map(|c| c.staff.as_deref()).collect();
             let free = (0..3)
                 .map(|i| (i + usize::from(choice)) % 3)
                 .find(|i| self.staff_active[*i] && !busy.contains(STAFF[*i]))
                 .unwrap_or(0);
-            return Command::Login {
-                counter: c,
-                staff: STAFF[free].into(),
-            };
+            return Command::Login { counter: c, staff: STAFF[free].into() };
         }
         let service = |i: u8| SERVICES[usize::from(i) % 3].0.to_string();
-        match (
-            counter.status,
-            counter.current.and_then(|id| self.st.ticket(id)),
-        ) {
+        match (counter.status, counter.current.and_then(|id| self.st.ticket(id))) {
             (CounterStatus::Closed, _) => Command::OpenCounter { counter: c },
             (CounterStatus::Paused, _) => Command::ResumeCounter { counter: c },
             (CounterStatus::Open, None) => Command::CallNext { counter: c },
             (CounterStatus::Open, Some(t)) if t.state == TicketState::Called => match choice % 8 {
                 0 => Command::Recall { counter: c },
                 1 => Command::NoShow { counter: c },
-                2 => Command::Transfer {
-                    counter: c,
-                    to: TransferTarget::Service(service(choice / 8)),
-                },
+                2 => Command::Transfer { counter: c, to: TransferTarget::Service(service(choice / 8)) },
                 _ => Command::Start { counter: c },
             },
             (CounterStatus::Open, Some(_)) => match choice % 8 {
-                0 => Command::Transfer {
-                    counter: c,
-                    to: TransferTarget::Counter(u32::from(choice / 8 % 3) + 1),
-                },
-                1 => Command::Transfer {
-                    counter: c,
-                    to: TransferTarget::Service(service(choice / 8)),
-                },
-                _ => Command::Finish {
-                    counter: c,
-                    resolution: Resolution::Completed,
-                },
+                0 => Command::Transfer { counter: c, to: TransferTarget::Counter(u32::from(choice / 8 % 3) + 1) },
+                1 => Command::Transfer { counter: c, to: TransferTarget::Service(service(choice / 8)) },
+                _ => Command::Finish { counter: c, resolution: Resolution::Completed },
             },
         }
     }
@@ -405,13 +335,7 @@ impl Harness {
         let now = timing::clamp_clock(self.st.last_at(), self.wall);
         assert!(now >= self.st.last_at());
         if self.wall < now {
-            self.record(
-                now,
-                EventData::ClockSetBack {
-                    wall: self.wall,
-                    kept: now,
-                },
-            );
+            self.record(now, EventData::ClockSetBack { wall: self.wall, kept: now });
         }
         let day_before = self.st.day();
         for e in self.st.rollover(now) {
@@ -434,9 +358,7 @@ impl Harness {
                 let callable = self.st.callable(*counter);
                 let normal_waiting = callable.iter().any(|t| !t.is_priority());
                 let want = routing::pick_reference(c, &callable, now, &|s| {
-                    self.st
-                        .service(s)
-                        .map_or(Millis::MAX, Service::target_wait_ms)
+                    self.st.service(s).map_or(Millis::MAX, Service::target_wait_ms)
                 });
                 let streak = self.streak.get(counter).copied().unwrap_or(0);
                 (c.clone(), normal_waiting, want, streak)
@@ -455,10 +377,7 @@ impl Harness {
         match result {
             Err(e) => {
                 self.rejected += 1;
-                assert_eq!(
-                    self.st, before,
-                    "{cmd:?} rejected ({e}) but changed the state"
-                );
+                assert_eq!(self.st, before, "{cmd:?} rejected ({e}) but changed the state");
                 assert_eq!(decided, Err(e));
                 if let Some((_, _, want, _)) = &expected {
                     // Call next fails only for a reason, never with a ticket to call.
@@ -475,16 +394,8 @@ impl Harness {
                     let [EventData::TicketCalled { ticket, .. }] = events[..] else {
                         panic!("call next produced {events:?}");
                     };
-                    assert_eq!(
-                        Some(ticket),
-                        want,
-                        "call next at {} picked by the rule",
-                        c.number
-                    );
-                    assert_eq!(
-                        c.priority_streak, mine,
-                        "the counter's streak is the calls'"
-                    );
+                    assert_eq!(Some(ticket), want, "call next at {} picked by the rule", c.number);
+                    assert_eq!(c.priority_streak, mine, "the counter's streak is the calls'");
                     if let Some(k) = c.policy.max_priority_in_row
                         && mine >= k
                         && normal_waiting
@@ -547,35 +458,25 @@ impl Harness {
             E::TicketIssued { ticket: t } => {
                 assert_eq!(t.leg, 1);
                 assert_eq!(t.business_day, self.st.day());
-                let n = self
-                    .issued
-                    .entry((t.service.clone(), t.business_day))
-                    .or_default();
+                let n = self.issued.entry((t.service.clone(), t.business_day)).or_default();
                 *n += 1;
                 let prefix = self.st.service(&t.service).unwrap().prefix;
-                assert_eq!(
-                    t.number,
-                    format!("{prefix}{n:03}"),
-                    "numbers count up from 001 each day"
-                );
+                assert_eq!(t.number, format!("{prefix}{n:03}"), "numbers count up from 001 each day");
                 assert!(
-                    self.numbers
-                        .insert((t.service.clone(), t.business_day, t.number.clone())),
+                    self.numbers.insert((t.service.clone(), t.business_day, t.number.clone())),
                     "number {} issued twice on {}",
                     t.number,
                     t.business_day
                 );
                 assert!(self.seen.insert(t.id), "ticket id reused");
             }
-            E::TicketTransferred {
-                ticket, new_ticket, ..
-            } => {
+            E::TicketTransferred { ticket, new_ticket, .. } => {
                 end(ticket);
                 assert!(self.seen.insert(*new_ticket), "ticket id reused");
             }
-            E::TicketNoShow { ticket, .. }
-            | E::TicketFinished { ticket, .. }
-            | E::TicketCancelled { ticket } => end(ticket),
+            E::TicketNoShow { ticket, .. } | E::TicketFinished { ticket, .. } | E::TicketCancelled { ticket } => {
+                end(ticket)
+            }
             E::DayClosed { expired, .. } => {
                 expired.iter().for_each(end);
                 self.streak.clear();
@@ -583,12 +484,7 @@ impl Harness {
             E::CounterClosed { counter } => {
                 self.streak.remove(counter);
             }
-            E::TicketCalled {
-                ticket,
-                counter,
-                by_number: false,
-                ..
-            } => {
+            E::TicketCalled { ticket, counter, by_number: false, .. } => {
                 let priority = self.st.ticket(*ticket).unwrap().is_priority();
                 let s = self.streak.entry(*counter).or_default();
                 *s = if priority { s.saturating_add(1) } else { 0 };
@@ -601,10 +497,7 @@ impl Harness {
     /// never changes.
     fn observe_changes(&mut self, ch: &Changes) {
         for t in &ch.tickets {
-            assert!(
-                self.seen.contains(&t.id),
-                "a change reports an unknown ticket"
-            );
+            assert!(self.seen.contains(&t.id), "a change reports an unknown ticket");
             check_ticket(t);
             match self.finals.get(&t.id) {
                 Some(f) => assert_eq!(*f, t.state, "{} left its final state", t.number),
@@ -656,21 +549,14 @@ impl Harness {
                 None => assert!(!t.state.is_final(), "{} ended unreported", t.number),
             }
             if matches!(t.state, TicketState::Called | TicketState::Serving) {
-                assert!(
-                    current.contains(&t.id),
-                    "{} is called but at no counter",
-                    t.number
-                );
+                assert!(current.contains(&t.id), "{} is called but at no counter", t.number);
             }
             if t.state == TicketState::Waiting && t.target_counter.is_none() {
                 *waiting.entry(t.service.as_str()).or_default() += 1;
             }
         }
         for (code, ..) in SERVICES {
-            assert_eq!(
-                st.waiting_count(code),
-                waiting.get(code).copied().unwrap_or(0)
-            );
+            assert_eq!(st.waiting_count(code), waiting.get(code).copied().unwrap_or(0));
         }
     }
 
@@ -685,11 +571,7 @@ impl Harness {
         assert_eq!(self.st.tickets().count(), 0);
         for id in &self.seen {
             assert!(self.finals.contains_key(id), "a ticket never ended");
-            assert_eq!(
-                self.endings.get(id),
-                Some(&1),
-                "a ticket ended more than once"
-            );
+            assert_eq!(self.endings.get(id), Some(&1), "a ticket ended more than once");
         }
         assert_eq!(self.finals.len(), self.seen.len());
 
@@ -732,17 +614,10 @@ fn check_ticket(t: &Ticket) {
             at = n;
         }
     }
-    for d in [t.wait_ms(), t.walkup_ms(), t.handling_ms(), t.visit_ms()]
-        .into_iter()
-        .flatten()
-    {
+    for d in [t.wait_ms(), t.walkup_ms(), t.handling_ms(), t.visit_ms()].into_iter().flatten() {
         assert!(d >= 0);
     }
-    let (called, started, ended) = (
-        t.called_at.is_some(),
-        t.started_at.is_some(),
-        t.ended_at.is_some(),
-    );
+    let (called, started, ended) = (t.called_at.is_some(), t.started_at.is_some(), t.ended_at.is_some());
     assert_eq!(t.last_called_at.is_some(), called);
     let shape_ok = match t.state {
         TicketState::Waiting => !called && !started && !ended,
@@ -754,11 +629,7 @@ fn check_ticket(t: &Ticket) {
         TicketState::Cancelled => !called && ended,
         TicketState::Expired => ended,
     };
-    assert!(
-        shape_ok,
-        "{} has timestamps that do not fit {:?}: {t:?}",
-        t.number, t.state
-    );
+    assert!(shape_ok, "{} has timestamps that do not fit {:?}: {t:?}", t.number, t.state);
     if t.rating.is_some() {
         assert_eq!(t.state, TicketState::Done);
     }

@@ -19,9 +19,7 @@ use crate::routing;
 use crate::service::Service;
 use crate::staff::{Staff, StaffRole};
 use crate::state::{HallState, MAX_DAILY_NUMBER, Outcome};
-use crate::ticket::{
-    LowScoreReason, PriorityClass, PriorityReason, Resolution, Ticket, TicketState,
-};
+use crate::ticket::{LowScoreReason, PriorityClass, PriorityReason, Resolution, Ticket, TicketState};
 use crate::{CoreError, MINUTE_MS, Millis};
 
 /// 2026-11-27 09:00 in Asia/Shanghai (01:00 UTC), a Friday morning.
@@ -53,30 +51,17 @@ fn service(code: &str, prefix: char, wait_min: u32, handling_min: u32) -> Servic
     }
 }
 
-fn counter(
-    number: u32,
-    services: &[&str],
-    order: RoutingOrder,
-    max_priority_in_row: Option<u8>,
-) -> CounterConfig {
+fn counter(number: u32, services: &[&str], order: RoutingOrder, max_priority_in_row: Option<u8>) -> CounterConfig {
     CounterConfig {
         number,
         name: format!("{number}号窗口"),
         services: services.iter().map(|s| s.to_string()).collect(),
-        policy: RoutingPolicy {
-            order,
-            max_priority_in_row,
-        },
+        policy: RoutingPolicy { order, max_priority_in_row },
     }
 }
 
 fn staff(number: &str, active: bool) -> Staff {
-    Staff {
-        number: number.into(),
-        name: format!("员工{number}"),
-        role: StaffRole::Agent,
-        active,
-    }
+    Staff { number: number.into(), name: format!("员工{number}"), role: StaffRole::Agent, active }
 }
 
 fn num(n: &str) -> TicketRef {
@@ -94,11 +79,7 @@ struct Fx {
 impl Fx {
     /// A hall with no services, counters or staff.
     fn empty() -> Self {
-        Self {
-            st: HallState::new(hall(), T0),
-            now: T0,
-            next_id: 0,
-        }
+        Self { st: HallState::new(hall(), T0), now: T0, next_id: 0 }
     }
 
     /// The small hall most tests use:
@@ -110,12 +91,7 @@ impl Fx {
         let mut fx = Self::empty();
         let mut old = service("OLD", 'D', 15, 5);
         old.enabled = false;
-        for s in [
-            service("PAY", 'A', 15, 4),
-            service("NEW", 'B', 15, 15),
-            service("ASK", 'C', 15, 5),
-            old,
-        ] {
+        for s in [service("PAY", 'A', 15, 4), service("NEW", 'B', 15, 15), service("ASK", 'C', 15, 5), old] {
             fx.ok(Command::DefineService { service: s });
         }
         use RoutingOrder::{Fifo, Ordered};
@@ -129,13 +105,9 @@ impl Fx {
             fx.ok(Command::DefineCounter { counter: c });
         }
         for s in ["1001", "1002", "1003", "1004", "1005"] {
-            fx.ok(Command::DefineStaff {
-                staff: staff(s, true),
-            });
+            fx.ok(Command::DefineStaff { staff: staff(s, true) });
         }
-        fx.ok(Command::DefineStaff {
-            staff: staff("1009", false),
-        });
+        fx.ok(Command::DefineStaff { staff: staff("1009", false) });
         fx
     }
 
@@ -158,43 +130,22 @@ impl Fx {
         }
         fx.tick(MIN);
         for n in ["A001", "A002"] {
-            fx.ok(Command::CallNumber {
-                counter: 1,
-                ticket: num(n),
-            });
+            fx.ok(Command::CallNumber { counter: 1, ticket: num(n) });
             fx.tick(MIN);
             fx.ok(Command::Start { counter: 1 });
             fx.tick(3 * MIN);
-            fx.ok(Command::Finish {
-                counter: 1,
-                resolution: Resolution::Completed,
-            });
+            fx.ok(Command::Finish { counter: 1, resolution: Resolution::Completed });
         }
-        fx.ok(Command::Rate {
-            ticket: num("A002"),
-            level: 5,
-            reason: None,
-        });
+        fx.ok(Command::Rate { ticket: num("A002"), level: 5, reason: None });
         fx.tick(MIN);
         assert_eq!(fx.call_next(1).number, "A003");
         assert_eq!(fx.call_next(2).number, "B001");
         fx.ok(Command::Start { counter: 2 });
-        fx.ok(Command::CallNumber {
-            counter: 3,
-            ticket: num("C002"),
-        });
-        fx.ok(Command::Transfer {
-            counter: 3,
-            to: TransferTarget::Counter(4),
-        });
-        fx.ok(Command::PauseCounter {
-            counter: 3,
-            reason: "午休".into(),
-        });
+        fx.ok(Command::CallNumber { counter: 3, ticket: num("C002") });
+        fx.ok(Command::Transfer { counter: 3, to: TransferTarget::Counter(4) });
+        fx.ok(Command::PauseCounter { counter: 3, reason: "午休".into() });
         fx.issue("PAY");
-        fx.ok(Command::Cancel {
-            ticket: num("A004"),
-        });
+        fx.ok(Command::Cancel { ticket: num("A004") });
         fx.tick(SEC);
         fx.issue("PAY");
         fx.tick(MIN);
@@ -225,20 +176,14 @@ impl Fx {
     }
 
     fn ok(&mut self, cmd: Command) -> Outcome {
-        self.run(&cmd)
-            .unwrap_or_else(|e| panic!("{cmd:?} was rejected: {e}"))
+        self.run(&cmd).unwrap_or_else(|e| panic!("{cmd:?} was rejected: {e}"))
     }
 
     /// Runs a command that must be rejected; checks that nothing changed.
     fn rejects(&mut self, cmd: Command) -> CoreError {
         let before = self.st.clone();
-        let err = self
-            .run(&cmd)
-            .expect_err(&format!("{cmd:?} should be rejected"));
-        assert_eq!(
-            self.st, before,
-            "{cmd:?} was rejected but changed the state"
-        );
+        let err = self.run(&cmd).expect_err(&format!("{cmd:?} should be rejected"));
+        assert_eq!(self.st, before, "{cmd:?} was rejected but changed the state");
         err
     }
 
@@ -250,8 +195,7 @@ impl Fx {
         self.ok(Command::Issue {
             service: svc.into(),
             priority,
-            priority_reason: (priority == PriorityClass::Priority)
-                .then_some(PriorityReason::Elderly),
+            priority_reason: (priority == PriorityClass::Priority).then_some(PriorityReason::Elderly),
             appointment: None,
         })
         .ticket
@@ -259,10 +203,7 @@ impl Fx {
     }
 
     fn staff_open(&mut self, c: u32, s: &str) {
-        self.ok(Command::Login {
-            counter: c,
-            staff: s.into(),
-        });
+        self.ok(Command::Login { counter: c, staff: s.into() });
         self.ok(Command::OpenCounter { counter: c });
     }
 
@@ -274,10 +215,7 @@ impl Fx {
     fn serve_next(&mut self, c: u32) -> String {
         let t = self.call_next(c);
         self.ok(Command::Start { counter: c });
-        self.ok(Command::Finish {
-            counter: c,
-            resolution: Resolution::Completed,
-        });
+        self.ok(Command::Finish { counter: c, resolution: Resolution::Completed });
         t.number
     }
 
@@ -315,18 +253,13 @@ impl Fx {
     fn reference_pick(&self, c: u32) -> Option<Uuid> {
         let counter = self.st.counter(c).unwrap();
         let waiting = self.st.callable(c);
-        routing::pick_reference(counter, &waiting, self.now, &|s| {
-            self.st.service(s).unwrap().target_wait_ms()
-        })
+        routing::pick_reference(counter, &waiting, self.now, &|s| self.st.service(s).unwrap().target_wait_ms())
     }
 }
 
 /// A hand-made error that only its code can be compared with.
 fn invalid_config() -> CoreError {
-    CoreError::InvalidConfig {
-        zh: String::new(),
-        en: String::new(),
-    }
+    CoreError::InvalidConfig { zh: String::new(), en: String::new() }
 }
 
 /// Asserts the exact error, or only the code for `InvalidConfig`, whose
@@ -385,510 +318,140 @@ fn every_rejected_command_returns_its_error_and_changes_nothing() {
         (Command::CallNext { counter: 99 }, E::UnknownCounter(99)),
         (Command::CallNext { counter: 4 }, E::CounterClosed(4)),
         (Command::CallNext { counter: 3 }, E::CounterPaused(3)),
-        (
-            Command::CallNext { counter: 1 },
-            E::CurrentTicketOpen {
-                counter: 1,
-                number: "A003".into(),
-            },
-        ),
-        (
-            Command::CallNext { counter: 2 },
-            E::CurrentTicketOpen {
-                counter: 2,
-                number: "B001".into(),
-            },
-        ),
+        (Command::CallNext { counter: 1 }, E::CurrentTicketOpen { counter: 1, number: "A003".into() }),
+        (Command::CallNext { counter: 2 }, E::CurrentTicketOpen { counter: 2, number: "B001".into() }),
         (Command::CallNext { counter: 5 }, E::QueueEmpty(5)),
         // CallNumber
+        (Command::CallNumber { counter: 5, ticket: num("Z999") }, E::UnknownTicket("Z999".into())),
         (
-            Command::CallNumber {
-                counter: 5,
-                ticket: num("Z999"),
-            },
-            E::UnknownTicket("Z999".into()),
-        ),
-        (
-            Command::CallNumber {
-                counter: 5,
-                ticket: TicketRef::Id(Uuid::from_u128(u128::MAX)),
-            },
+            Command::CallNumber { counter: 5, ticket: TicketRef::Id(Uuid::from_u128(u128::MAX)) },
             E::UnknownTicket(Uuid::from_u128(u128::MAX).to_string()),
         ),
         (
-            Command::CallNumber {
-                counter: 5,
-                ticket: num("A005"),
-            },
-            E::ServiceNotAtCounter {
-                counter: 5,
-                service: "PAY".into(),
-            },
+            Command::CallNumber { counter: 5, ticket: num("A005") },
+            E::ServiceNotAtCounter { counter: 5, service: "PAY".into() },
         ),
         (
-            Command::CallNumber {
-                counter: 5,
-                ticket: num("A001"),
-            },
-            E::TicketNotWaiting {
-                number: "A001".into(),
-                state: "done",
-            },
+            Command::CallNumber { counter: 5, ticket: num("A001") },
+            E::TicketNotWaiting { number: "A001".into(), state: "done" },
         ),
         (
-            Command::CallNumber {
-                counter: 5,
-                ticket: num("B001"),
-            },
-            E::TicketNotWaiting {
-                number: "B001".into(),
-                state: "serving",
-            },
+            Command::CallNumber { counter: 5, ticket: num("B001") },
+            E::TicketNotWaiting { number: "B001".into(), state: "serving" },
         ),
         (
-            Command::CallNumber {
-                counter: 5,
-                ticket: TicketRef::Id(c002_leg1),
-            },
-            E::TicketNotWaiting {
-                number: "C002".into(),
-                state: "transferred",
-            },
+            Command::CallNumber { counter: 5, ticket: TicketRef::Id(c002_leg1) },
+            E::TicketNotWaiting { number: "C002".into(), state: "transferred" },
         ),
         (
-            Command::CallNumber {
-                counter: 5,
-                ticket: num("C002"),
-            },
-            E::TicketForOtherCounter {
-                number: "C002".into(),
-                counter: 4,
-            },
+            Command::CallNumber { counter: 5, ticket: num("C002") },
+            E::TicketForOtherCounter { number: "C002".into(), counter: 4 },
         ),
+        (Command::CallNumber { counter: 4, ticket: num("C001") }, E::CounterClosed(4)),
         (
-            Command::CallNumber {
-                counter: 4,
-                ticket: num("C001"),
-            },
-            E::CounterClosed(4),
-        ),
-        (
-            Command::CallNumber {
-                counter: 1,
-                ticket: num("C001"),
-            },
-            E::CurrentTicketOpen {
-                counter: 1,
-                number: "A003".into(),
-            },
+            Command::CallNumber { counter: 1, ticket: num("C001") },
+            E::CurrentTicketOpen { counter: 1, number: "A003".into() },
         ),
         // Recall, NoShow, Start, Finish
         (Command::Recall { counter: 99 }, E::UnknownCounter(99)),
         (Command::Recall { counter: 5 }, E::NoCurrentTicket(5)),
-        (
-            Command::Recall { counter: 2 },
-            E::AlreadyServing("B001".into()),
-        ),
+        (Command::Recall { counter: 2 }, E::AlreadyServing("B001".into())),
         (Command::NoShow { counter: 5 }, E::NoCurrentTicket(5)),
-        (
-            Command::NoShow { counter: 2 },
-            E::AlreadyServing("B001".into()),
-        ),
+        (Command::NoShow { counter: 2 }, E::AlreadyServing("B001".into())),
         (Command::Start { counter: 4 }, E::NoCurrentTicket(4)),
-        (
-            Command::Start { counter: 2 },
-            E::AlreadyServing("B001".into()),
-        ),
-        (
-            Command::Finish {
-                counter: 5,
-                resolution: Resolution::Completed,
-            },
-            E::NoCurrentTicket(5),
-        ),
-        (
-            Command::Finish {
-                counter: 1,
-                resolution: Resolution::Completed,
-            },
-            E::NotStarted("A003".into()),
-        ),
+        (Command::Start { counter: 2 }, E::AlreadyServing("B001".into())),
+        (Command::Finish { counter: 5, resolution: Resolution::Completed }, E::NoCurrentTicket(5)),
+        (Command::Finish { counter: 1, resolution: Resolution::Completed }, E::NotStarted("A003".into())),
         // Transfer
+        (Command::Transfer { counter: 5, to: TransferTarget::Service("PAY".into()) }, E::NoCurrentTicket(5)),
+        (Command::Transfer { counter: 2, to: TransferTarget::Service("XXX".into()) }, E::UnknownService("XXX".into())),
+        (Command::Transfer { counter: 2, to: TransferTarget::Service("OLD".into()) }, E::ServiceDisabled("OLD".into())),
         (
-            Command::Transfer {
-                counter: 5,
-                to: TransferTarget::Service("PAY".into()),
-            },
-            E::NoCurrentTicket(5),
-        ),
-        (
-            Command::Transfer {
-                counter: 2,
-                to: TransferTarget::Service("XXX".into()),
-            },
-            E::UnknownService("XXX".into()),
-        ),
-        (
-            Command::Transfer {
-                counter: 2,
-                to: TransferTarget::Service("OLD".into()),
-            },
-            E::ServiceDisabled("OLD".into()),
-        ),
-        (
-            Command::Transfer {
-                counter: 2,
-                to: TransferTarget::Service("NEW".into()),
-            },
+            Command::Transfer { counter: 2, to: TransferTarget::Service("NEW".into()) },
             E::TransferToSameService("NEW".into()),
         ),
         (
-            Command::Transfer {
-                counter: 1,
-                to: TransferTarget::Service("PAY".into()),
-            },
+            Command::Transfer { counter: 1, to: TransferTarget::Service("PAY".into()) },
             E::TransferToSameService("PAY".into()),
         ),
-        (
-            Command::Transfer {
-                counter: 2,
-                to: TransferTarget::Counter(99),
-            },
-            E::UnknownCounter(99),
-        ),
-        (
-            Command::Transfer {
-                counter: 2,
-                to: TransferTarget::Counter(2),
-            },
-            invalid_config(),
-        ),
+        (Command::Transfer { counter: 2, to: TransferTarget::Counter(99) }, E::UnknownCounter(99)),
+        (Command::Transfer { counter: 2, to: TransferTarget::Counter(2) }, invalid_config()),
         // Cancel
-        (
-            Command::Cancel {
-                ticket: num("Z999"),
-            },
-            E::UnknownTicket("Z999".into()),
-        ),
-        (
-            Command::Cancel {
-                ticket: num("A003"),
-            },
-            E::TicketNotWaiting {
-                number: "A003".into(),
-                state: "called",
-            },
-        ),
-        (
-            Command::Cancel {
-                ticket: num("A001"),
-            },
-            E::TicketNotWaiting {
-                number: "A001".into(),
-                state: "done",
-            },
-        ),
-        (
-            Command::Cancel {
-                ticket: num("A004"),
-            },
-            E::TicketNotWaiting {
-                number: "A004".into(),
-                state: "cancelled",
-            },
-        ),
+        (Command::Cancel { ticket: num("Z999") }, E::UnknownTicket("Z999".into())),
+        (Command::Cancel { ticket: num("A003") }, E::TicketNotWaiting { number: "A003".into(), state: "called" }),
+        (Command::Cancel { ticket: num("A001") }, E::TicketNotWaiting { number: "A001".into(), state: "done" }),
+        (Command::Cancel { ticket: num("A004") }, E::TicketNotWaiting { number: "A004".into(), state: "cancelled" }),
         // Rate
+        (Command::Rate { ticket: num("Z999"), level: 5, reason: None }, E::UnknownTicket("Z999".into())),
+        (Command::Rate { ticket: num("A003"), level: 5, reason: None }, E::NotRateable("A003".into())),
+        (Command::Rate { ticket: num("B001"), level: 5, reason: None }, E::NotRateable("B001".into())),
+        (Command::Rate { ticket: num("A004"), level: 1, reason: None }, E::NotRateable("A004".into())),
+        (Command::Rate { ticket: TicketRef::Id(c002_leg1), level: 4, reason: None }, E::NotRateable("C002".into())),
         (
-            Command::Rate {
-                ticket: num("Z999"),
-                level: 5,
-                reason: None,
-            },
-            E::UnknownTicket("Z999".into()),
-        ),
-        (
-            Command::Rate {
-                ticket: num("A003"),
-                level: 5,
-                reason: None,
-            },
-            E::NotRateable("A003".into()),
-        ),
-        (
-            Command::Rate {
-                ticket: num("B001"),
-                level: 5,
-                reason: None,
-            },
-            E::NotRateable("B001".into()),
-        ),
-        (
-            Command::Rate {
-                ticket: num("A004"),
-                level: 1,
-                reason: None,
-            },
-            E::NotRateable("A004".into()),
-        ),
-        (
-            Command::Rate {
-                ticket: TicketRef::Id(c002_leg1),
-                level: 4,
-                reason: None,
-            },
-            E::NotRateable("C002".into()),
-        ),
-        (
-            Command::Rate {
-                ticket: num("A002"),
-                level: 1,
-                reason: Some(LowScoreReason::Attitude),
-            },
+            Command::Rate { ticket: num("A002"), level: 1, reason: Some(LowScoreReason::Attitude) },
             E::AlreadyRated("A002".into()),
         ),
+        (Command::Rate { ticket: num("A001"), level: 0, reason: None }, E::InvalidRating("level 0 (1–5 / 1-5)".into())),
+        (Command::Rate { ticket: num("A001"), level: 6, reason: None }, E::InvalidRating("level 6 (1–5 / 1-5)".into())),
         (
-            Command::Rate {
-                ticket: num("A001"),
-                level: 0,
-                reason: None,
-            },
-            E::InvalidRating("level 0 (1–5 / 1-5)".into()),
-        ),
-        (
-            Command::Rate {
-                ticket: num("A001"),
-                level: 6,
-                reason: None,
-            },
-            E::InvalidRating("level 6 (1–5 / 1-5)".into()),
-        ),
-        (
-            Command::Rate {
-                ticket: num("A001"),
-                level: 3,
-                reason: Some(LowScoreReason::Efficiency),
-            },
+            Command::Rate { ticket: num("A001"), level: 3, reason: Some(LowScoreReason::Efficiency) },
             E::InvalidRating("reason only for 不满意/非常不满意 / low scores".into()),
         ),
         (
-            Command::Rate {
-                ticket: num("A001"),
-                level: 5,
-                reason: Some(LowScoreReason::Skill),
-            },
+            Command::Rate { ticket: num("A001"), level: 5, reason: Some(LowScoreReason::Skill) },
             E::InvalidRating("reason only for 不满意/非常不满意 / low scores".into()),
         ),
         // Counter lifecycle
         (Command::OpenCounter { counter: 99 }, E::UnknownCounter(99)),
-        (
-            Command::OpenCounter { counter: 1 },
-            E::CounterAlreadyOpen(1),
-        ),
+        (Command::OpenCounter { counter: 1 }, E::CounterAlreadyOpen(1)),
         (Command::OpenCounter { counter: 3 }, E::CounterPaused(3)),
         (Command::OpenCounter { counter: 4 }, E::NoStaffAtCounter(4)),
+        (Command::PauseCounter { counter: 99, reason: "break".into() }, E::UnknownCounter(99)),
+        (Command::PauseCounter { counter: 4, reason: "break".into() }, E::CounterClosed(4)),
+        (Command::PauseCounter { counter: 3, reason: "break".into() }, E::CounterPaused(3)),
         (
-            Command::PauseCounter {
-                counter: 99,
-                reason: "break".into(),
-            },
-            E::UnknownCounter(99),
+            Command::PauseCounter { counter: 1, reason: "break".into() },
+            E::CurrentTicketOpen { counter: 1, number: "A003".into() },
         ),
-        (
-            Command::PauseCounter {
-                counter: 4,
-                reason: "break".into(),
-            },
-            E::CounterClosed(4),
-        ),
-        (
-            Command::PauseCounter {
-                counter: 3,
-                reason: "break".into(),
-            },
-            E::CounterPaused(3),
-        ),
-        (
-            Command::PauseCounter {
-                counter: 1,
-                reason: "break".into(),
-            },
-            E::CurrentTicketOpen {
-                counter: 1,
-                number: "A003".into(),
-            },
-        ),
-        (
-            Command::PauseCounter {
-                counter: 5,
-                reason: "  ".into(),
-            },
-            invalid_config(),
-        ),
-        (
-            Command::PauseCounter {
-                counter: 5,
-                reason: "很".repeat(65),
-            },
-            invalid_config(),
-        ),
-        (
-            Command::ResumeCounter { counter: 99 },
-            E::UnknownCounter(99),
-        ),
-        (
-            Command::ResumeCounter { counter: 1 },
-            E::CounterNotPaused(1),
-        ),
-        (
-            Command::ResumeCounter { counter: 4 },
-            E::CounterNotPaused(4),
-        ),
+        (Command::PauseCounter { counter: 5, reason: "  ".into() }, invalid_config()),
+        (Command::PauseCounter { counter: 5, reason: "很".repeat(65) }, invalid_config()),
+        (Command::ResumeCounter { counter: 99 }, E::UnknownCounter(99)),
+        (Command::ResumeCounter { counter: 1 }, E::CounterNotPaused(1)),
+        (Command::ResumeCounter { counter: 4 }, E::CounterNotPaused(4)),
         (Command::CloseCounter { counter: 99 }, E::UnknownCounter(99)),
         (Command::CloseCounter { counter: 4 }, E::CounterClosed(4)),
-        (
-            Command::CloseCounter { counter: 2 },
-            E::CurrentTicketOpen {
-                counter: 2,
-                number: "B001".into(),
-            },
-        ),
+        (Command::CloseCounter { counter: 2 }, E::CurrentTicketOpen { counter: 2, number: "B001".into() }),
         // Login, Logout
+        (Command::Login { counter: 99, staff: "1004".into() }, E::UnknownCounter(99)),
+        (Command::Login { counter: 4, staff: "7777".into() }, E::UnknownStaff("7777".into())),
+        (Command::Login { counter: 4, staff: "1009".into() }, E::StaffInactive("1009".into())),
+        (Command::Login { counter: 1, staff: "1004".into() }, E::CounterHasStaff { counter: 1, staff: "1001".into() }),
+        (Command::Login { counter: 1, staff: "1001".into() }, E::CounterHasStaff { counter: 1, staff: "1001".into() }),
         (
-            Command::Login {
-                counter: 99,
-                staff: "1004".into(),
-            },
-            E::UnknownCounter(99),
-        ),
-        (
-            Command::Login {
-                counter: 4,
-                staff: "7777".into(),
-            },
-            E::UnknownStaff("7777".into()),
-        ),
-        (
-            Command::Login {
-                counter: 4,
-                staff: "1009".into(),
-            },
-            E::StaffInactive("1009".into()),
-        ),
-        (
-            Command::Login {
-                counter: 1,
-                staff: "1004".into(),
-            },
-            E::CounterHasStaff {
-                counter: 1,
-                staff: "1001".into(),
-            },
-        ),
-        (
-            Command::Login {
-                counter: 1,
-                staff: "1001".into(),
-            },
-            E::CounterHasStaff {
-                counter: 1,
-                staff: "1001".into(),
-            },
-        ),
-        (
-            Command::Login {
-                counter: 4,
-                staff: "1002".into(),
-            },
-            E::StaffAtOtherCounter {
-                staff: "1002".into(),
-                counter: 2,
-            },
+            Command::Login { counter: 4, staff: "1002".into() },
+            E::StaffAtOtherCounter { staff: "1002".into(), counter: 2 },
         ),
         (Command::Logout { counter: 99 }, E::UnknownCounter(99)),
         (Command::Logout { counter: 4 }, E::NoStaffAtCounter(4)),
-        (
-            Command::Logout { counter: 1 },
-            E::CurrentTicketOpen {
-                counter: 1,
-                number: "A003".into(),
-            },
-        ),
+        (Command::Logout { counter: 1 }, E::CurrentTicketOpen { counter: 1, number: "A003".into() }),
         // Configuration
-        (
-            Command::ConfigureHall { hall: other_hall },
-            invalid_config(),
-        ),
+        (Command::ConfigureHall { hall: other_hall }, invalid_config()),
         (Command::ConfigureHall { hall: bad_code }, invalid_config()),
-        (
-            Command::ConfigureHall {
-                hall: too_many_recalls,
-            },
-            invalid_config(),
-        ),
-        (
-            Command::ConfigureHall { hall: bad_rollover },
-            invalid_config(),
-        ),
-        (
-            Command::DefineService {
-                service: service("FLT", 'A', 15, 5),
-            },
-            invalid_config(),
-        ),
-        (
-            Command::DefineService {
-                service: lower_prefix,
-            },
-            invalid_config(),
-        ),
-        (
-            Command::DefineService {
-                service: service("FLT", 'F', 0, 5),
-            },
-            invalid_config(),
-        ),
-        (
-            Command::DefineService {
-                service: service("F LT", 'F', 15, 5),
-            },
-            invalid_config(),
-        ),
-        (
-            cfg(counter(6, &["PAY", "XXX"], Fifo, None)),
-            E::UnknownService("XXX".into()),
-        ),
+        (Command::ConfigureHall { hall: too_many_recalls }, invalid_config()),
+        (Command::ConfigureHall { hall: bad_rollover }, invalid_config()),
+        (Command::DefineService { service: service("FLT", 'A', 15, 5) }, invalid_config()),
+        (Command::DefineService { service: lower_prefix }, invalid_config()),
+        (Command::DefineService { service: service("FLT", 'F', 0, 5) }, invalid_config()),
+        (Command::DefineService { service: service("F LT", 'F', 15, 5) }, invalid_config()),
+        (cfg(counter(6, &["PAY", "XXX"], Fifo, None)), E::UnknownService("XXX".into())),
         (cfg(counter(6, &[], Fifo, None)), invalid_config()),
         (cfg(counter(0, &["PAY"], Fifo, None)), invalid_config()),
         (cfg(counter(1000, &["PAY"], Fifo, None)), invalid_config()),
-        (
-            cfg(counter(6, &["PAY", "PAY"], Fifo, None)),
-            invalid_config(),
-        ),
+        (cfg(counter(6, &["PAY", "PAY"], Fifo, None)), invalid_config()),
         (cfg(counter(6, &["PAY"], Fifo, Some(0))), invalid_config()),
-        (
-            Command::DefineStaff {
-                staff: deactivated_1001,
-            },
-            E::StaffAtOtherCounter {
-                staff: "1001".into(),
-                counter: 1,
-            },
-        ),
-        (
-            Command::DefineStaff {
-                staff: staff("10 01", true),
-            },
-            invalid_config(),
-        ),
-        (
-            Command::DefineStaff {
-                staff: Staff {
-                    name: " ".into(),
-                    ..staff("1006", true)
-                },
-            },
-            invalid_config(),
-        ),
+        (Command::DefineStaff { staff: deactivated_1001 }, E::StaffAtOtherCounter { staff: "1001".into(), counter: 1 }),
+        (Command::DefineStaff { staff: staff("10 01", true) }, invalid_config()),
+        (Command::DefineStaff { staff: Staff { name: " ".into(), ..staff("1006", true) } }, invalid_config()),
     ];
 
     for (cmd, want) in &cases {
@@ -914,13 +477,9 @@ fn every_rejected_command_returns_its_error_and_changes_nothing() {
 fn a_27th_service_is_rejected_but_redefining_one_is_not() {
     let mut fx = Fx::empty();
     for (i, p) in ('A'..='Z').enumerate() {
-        fx.ok(Command::DefineService {
-            service: service(&format!("S{i}"), p, 15, 5),
-        });
+        fx.ok(Command::DefineService { service: service(&format!("S{i}"), p, 15, 5) });
     }
-    let err = fx.rejects(Command::DefineService {
-        service: service("S26", 'A', 15, 5),
-    });
+    let err = fx.rejects(Command::DefineService { service: service("S26", 'A', 15, 5) });
     assert_eq!(err.code(), "invalid_config");
     let mut renamed = service("S0", 'A', 20, 5);
     renamed.name_zh = "改名".into();
@@ -932,15 +491,11 @@ fn a_27th_service_is_rejected_but_redefining_one_is_not() {
 #[test]
 fn a_service_cannot_take_a_prefix_another_service_uses() {
     let mut fx = Fx::small();
-    let err = fx.rejects(Command::DefineService {
-        service: service("NEW", 'A', 15, 5),
-    });
+    let err = fx.rejects(Command::DefineService { service: service("NEW", 'A', 15, 5) });
     assert_eq!(err.code(), "invalid_config");
     assert!(err.message_en().contains("'PAY'"), "{err}");
     // Keeping its own prefix is fine.
-    fx.ok(Command::DefineService {
-        service: service("NEW", 'B', 10, 15),
-    });
+    fx.ok(Command::DefineService { service: service("NEW", 'B', 10, 15) });
 }
 
 #[test]
@@ -993,10 +548,7 @@ fn the_thousandth_ticket_of_a_service_is_refused_and_numbers_restart_next_day() 
         priority_reason: Some(PriorityReason::Pregnant),
         appointment: None,
     };
-    assert_eq!(
-        fx.rejects(issue.clone()),
-        CoreError::NumbersExhausted("PAY".into())
-    );
+    assert_eq!(fx.rejects(issue.clone()), CoreError::NumbersExhausted("PAY".into()));
     // Other services have their own numbers.
     assert_eq!(fx.issue("NEW").number, "B001");
     fx.at(ROLLOVER);
@@ -1022,44 +574,15 @@ fn every_accepted_command_produces_exactly_its_events() {
     let s6 = staff("1006", true);
     use EventData as E;
     let cases: Vec<(Command, Vec<EventData>)> = vec![
+        (Command::Recall { counter: 1 }, vec![E::TicketRecalled { ticket: a003, counter: 1 }]),
+        (Command::NoShow { counter: 1 }, vec![E::TicketNoShow { ticket: a003, counter: 1, automatic: false }]),
+        (Command::Start { counter: 1 }, vec![E::ServiceStarted { ticket: a003, counter: 1 }]),
         (
-            Command::Recall { counter: 1 },
-            vec![E::TicketRecalled {
-                ticket: a003,
-                counter: 1,
-            }],
+            Command::Finish { counter: 2, resolution: Resolution::Accepted },
+            vec![E::TicketFinished { ticket: b001, counter: 2, resolution: Resolution::Accepted }],
         ),
         (
-            Command::NoShow { counter: 1 },
-            vec![E::TicketNoShow {
-                ticket: a003,
-                counter: 1,
-                automatic: false,
-            }],
-        ),
-        (
-            Command::Start { counter: 1 },
-            vec![E::ServiceStarted {
-                ticket: a003,
-                counter: 1,
-            }],
-        ),
-        (
-            Command::Finish {
-                counter: 2,
-                resolution: Resolution::Accepted,
-            },
-            vec![E::TicketFinished {
-                ticket: b001,
-                counter: 2,
-                resolution: Resolution::Accepted,
-            }],
-        ),
-        (
-            Command::Transfer {
-                counter: 2,
-                to: TransferTarget::Service("PAY".into()),
-            },
+            Command::Transfer { counter: 2, to: TransferTarget::Service("PAY".into()) },
             vec![E::TicketTransferred {
                 ticket: b001,
                 counter: 2,
@@ -1069,10 +592,7 @@ fn every_accepted_command_produces_exactly_its_events() {
             }],
         ),
         (
-            Command::Transfer {
-                counter: 2,
-                to: TransferTarget::Counter(1),
-            },
+            Command::Transfer { counter: 2, to: TransferTarget::Counter(1) },
             vec![E::TicketTransferred {
                 ticket: b001,
                 counter: 2,
@@ -1082,10 +602,7 @@ fn every_accepted_command_produces_exactly_its_events() {
             }],
         ),
         (
-            Command::Transfer {
-                counter: 1,
-                to: TransferTarget::Service("ASK".into()),
-            },
+            Command::Transfer { counter: 1, to: TransferTarget::Service("ASK".into()) },
             vec![E::TicketTransferred {
                 ticket: a003,
                 counter: 1,
@@ -1094,18 +611,9 @@ fn every_accepted_command_produces_exactly_its_events() {
                 to_counter: None,
             }],
         ),
+        (Command::Cancel { ticket: num("c001") }, vec![E::TicketCancelled { ticket: c001 }]),
         (
-            Command::Cancel {
-                ticket: num("c001"),
-            },
-            vec![E::TicketCancelled { ticket: c001 }],
-        ),
-        (
-            Command::Rate {
-                ticket: num("A001"),
-                level: 2,
-                reason: Some(LowScoreReason::Procedure),
-            },
+            Command::Rate { ticket: num("A001"), level: 2, reason: Some(LowScoreReason::Procedure) },
             vec![E::TicketRated {
                 ticket: a001,
                 rating: crate::Rating::new(2).unwrap(),
@@ -1113,71 +621,27 @@ fn every_accepted_command_produces_exactly_its_events() {
             }],
         ),
         (
-            Command::Login {
-                counter: 4,
-                staff: "1004".into(),
-            },
-            vec![E::StaffLoggedIn {
-                counter: 4,
-                staff: "1004".into(),
-            }],
+            Command::Login { counter: 4, staff: "1004".into() },
+            vec![E::StaffLoggedIn { counter: 4, staff: "1004".into() }],
         ),
+        (Command::ResumeCounter { counter: 3 }, vec![E::CounterResumed { counter: 3 }]),
+        (Command::CloseCounter { counter: 3 }, vec![E::CounterClosed { counter: 3 }]),
         (
-            Command::ResumeCounter { counter: 3 },
-            vec![E::CounterResumed { counter: 3 }],
+            Command::PauseCounter { counter: 5, reason: " 开会 ".into() },
+            vec![E::CounterPaused { counter: 5, reason: "开会".into() }],
         ),
-        (
-            Command::CloseCounter { counter: 3 },
-            vec![E::CounterClosed { counter: 3 }],
-        ),
-        (
-            Command::PauseCounter {
-                counter: 5,
-                reason: " 开会 ".into(),
-            },
-            vec![E::CounterPaused {
-                counter: 5,
-                reason: "开会".into(),
-            }],
-        ),
-        (
-            Command::CloseCounter { counter: 5 },
-            vec![E::CounterClosed { counter: 5 }],
-        ),
+        (Command::CloseCounter { counter: 5 }, vec![E::CounterClosed { counter: 5 }]),
         (
             Command::Logout { counter: 5 },
-            vec![
-                E::CounterClosed { counter: 5 },
-                E::StaffLoggedOut {
-                    counter: 5,
-                    staff: "1005".into(),
-                },
-            ],
+            vec![E::CounterClosed { counter: 5 }, E::StaffLoggedOut { counter: 5, staff: "1005".into() }],
         ),
         (
             Command::Logout { counter: 3 },
-            vec![
-                E::CounterClosed { counter: 3 },
-                E::StaffLoggedOut {
-                    counter: 3,
-                    staff: "1003".into(),
-                },
-            ],
+            vec![E::CounterClosed { counter: 3 }, E::StaffLoggedOut { counter: 3, staff: "1003".into() }],
         ),
-        (
-            Command::ConfigureHall { hall: h.clone() },
-            vec![E::HallConfigured { hall: h }],
-        ),
-        (
-            Command::DefineService {
-                service: new_svc.clone(),
-            },
-            vec![E::ServiceDefined { service: new_svc }],
-        ),
-        (
-            Command::DefineStaff { staff: s6.clone() },
-            vec![E::StaffDefined { staff: s6 }],
-        ),
+        (Command::ConfigureHall { hall: h.clone() }, vec![E::HallConfigured { hall: h }]),
+        (Command::DefineService { service: new_svc.clone() }, vec![E::ServiceDefined { service: new_svc }]),
+        (Command::DefineStaff { staff: s6.clone() }, vec![E::StaffDefined { staff: s6 }]),
     ];
     for (cmd, want) in cases {
         let mut fx = busy.clone();
@@ -1192,12 +656,8 @@ fn every_accepted_command_produces_exactly_its_events() {
     }
     // A counter may be defined once its services exist.
     let mut fx = busy.clone();
-    fx.ok(Command::DefineService {
-        service: service("FLT", 'F', 10, 6),
-    });
-    let out = fx.ok(Command::DefineCounter {
-        counter: c6.clone(),
-    });
+    fx.ok(Command::DefineService { service: service("FLT", 'F', 10, 6) });
+    let out = fx.ok(Command::DefineCounter { counter: c6.clone() });
     assert_eq!(out.events, vec![E::CounterDefined { counter: c6 }]);
     assert_eq!(fx.status(6), CounterStatus::Closed);
 }
@@ -1221,28 +681,19 @@ fn issue_creates_a_waiting_first_leg_numbered_by_service_and_day() {
     let c = out.ticket.clone().unwrap();
     assert_eq!((a.number.as_str(), b.number.as_str()), ("A001", "B001"));
     assert_eq!(c.number, "A002");
-    assert_eq!(
-        out.events,
-        vec![EventData::TicketIssued { ticket: c.clone() }]
-    );
+    assert_eq!(out.events, vec![EventData::TicketIssued { ticket: c.clone() }]);
     assert_eq!(out.changes.tickets, vec![c.clone()]);
     assert_eq!(c.id, Uuid::from_u128(3));
     assert_eq!(c.visit_id, c.id);
     assert_eq!(c.leg, 1);
     assert_eq!(c.state, TicketState::Waiting);
     assert_eq!(c.business_day, date(DAY0));
-    assert_eq!(
-        (c.issued_at, c.visit_issued_at),
-        (T0 + 2 * SEC, T0 + 2 * SEC)
-    );
+    assert_eq!((c.issued_at, c.visit_issued_at), (T0 + 2 * SEC, T0 + 2 * SEC));
     // A reason only belongs to a priority ticket; an appointment number is
     // kept (at most 32 characters) only for an appointment.
     assert_eq!(c.priority_reason, None);
     assert_eq!(c.appointment.as_deref(), Some("Y".repeat(32).as_str()));
-    assert_eq!(
-        c.people_ahead, 0,
-        "an appointment only counts priority tickets ahead"
-    );
+    assert_eq!(c.people_ahead, 0, "an appointment only counts priority tickets ahead");
     assert_eq!(a.people_ahead, 0);
     assert_eq!(a.estimated_wait_ms, None, "no counter open: unknown");
     assert_eq!(fx.st.waiting_count("PAY"), 2);
@@ -1262,19 +713,11 @@ fn call_next_marks_the_ticket_called_at_the_counter_by_its_staff() {
     let out = fx.ok(Command::CallNext { counter: 1 });
     assert_eq!(
         out.events,
-        vec![EventData::TicketCalled {
-            ticket: a.id,
-            counter: 1,
-            staff: "1001".into(),
-            by_number: false,
-        }]
+        vec![EventData::TicketCalled { ticket: a.id, counter: 1, staff: "1001".into(), by_number: false }]
     );
     let t = out.ticket.unwrap();
     assert_eq!(t.state, TicketState::Called);
-    assert_eq!(
-        (t.called_at, t.last_called_at),
-        (Some(fx.now), Some(fx.now))
-    );
+    assert_eq!((t.called_at, t.last_called_at), (Some(fx.now), Some(fx.now)));
     assert_eq!((t.counter, t.staff.as_deref()), (Some(1), Some("1001")));
     let c = fx.st.counter(1).unwrap();
     assert_eq!(c.current, Some(a.id));
@@ -1289,18 +732,10 @@ fn call_number_calls_that_ticket_trimmed_and_case_insensitive() {
     fx.issue("PAY");
     let second = fx.issue("PAY");
     fx.staff_open(4, "1004");
-    let out = fx.ok(Command::CallNumber {
-        counter: 4,
-        ticket: num(" a002 "),
-    });
+    let out = fx.ok(Command::CallNumber { counter: 4, ticket: num(" a002 ") });
     assert_eq!(
         out.events,
-        vec![EventData::TicketCalled {
-            ticket: second.id,
-            counter: 4,
-            staff: "1004".into(),
-            by_number: true,
-        }]
+        vec![EventData::TicketCalled { ticket: second.id, counter: 4, staff: "1004".into(), by_number: true }]
     );
     assert_eq!(fx.t("A002").state, TicketState::Called);
     assert_eq!(fx.t("A001").state, TicketState::Waiting);
@@ -1320,32 +755,16 @@ fn recall_counts_calls_and_the_recall_past_max_recalls_is_an_automatic_no_show()
         let t = fx.t("A001");
         assert_eq!(t.recalls, n);
         assert_eq!(t.state, TicketState::Called);
-        assert_eq!(
-            (t.called_at, t.last_called_at),
-            (Some(called), Some(fx.now))
-        );
+        assert_eq!((t.called_at, t.last_called_at), (Some(called), Some(fx.now)));
     }
     fx.tick(MIN);
     let out = fx.ok(Command::Recall { counter: 1 });
     let id = fx.t("A001").id;
-    assert_eq!(
-        out.events,
-        vec![EventData::TicketNoShow {
-            ticket: id,
-            counter: 1,
-            automatic: true,
-        }]
-    );
+    assert_eq!(out.events, vec![EventData::TicketNoShow { ticket: id, counter: 1, automatic: true }]);
     let t = fx.t("A001");
-    assert_eq!(
-        (t.state, t.recalls, t.ended_at),
-        (TicketState::NoShow, 2, Some(fx.now))
-    );
+    assert_eq!((t.state, t.recalls, t.ended_at), (TicketState::NoShow, 2, Some(fx.now)));
     assert_eq!(fx.st.counter(1).unwrap().current, None);
-    assert_eq!(
-        fx.rejects(Command::Recall { counter: 1 }),
-        CoreError::NoCurrentTicket(1)
-    );
+    assert_eq!(fx.rejects(Command::Recall { counter: 1 }), CoreError::NoCurrentTicket(1));
 }
 
 #[test]
@@ -1358,13 +777,7 @@ fn with_max_recalls_zero_the_first_recall_is_a_no_show() {
     fx.staff_open(1, "1001");
     fx.call_next(1);
     let out = fx.ok(Command::Recall { counter: 1 });
-    assert!(matches!(
-        out.events[..],
-        [EventData::TicketNoShow {
-            automatic: true,
-            ..
-        }]
-    ));
+    assert!(matches!(out.events[..], [EventData::TicketNoShow { automatic: true, .. }]));
 }
 
 #[test]
@@ -1372,10 +785,7 @@ fn no_show_ends_a_called_ticket_and_frees_the_counter() {
     let mut fx = Fx::busy();
     fx.ok(Command::NoShow { counter: 1 });
     let t = fx.t("A003");
-    assert_eq!(
-        (t.state, t.ended_at, t.started_at),
-        (TicketState::NoShow, Some(fx.now), None)
-    );
+    assert_eq!((t.state, t.ended_at, t.started_at), (TicketState::NoShow, Some(fx.now), None));
     assert_eq!(fx.st.counter(1).unwrap().current, None);
     assert_eq!(fx.call_next(1).number, "A005");
 }
@@ -1396,10 +806,7 @@ fn start_and_finish_record_every_resolution() {
         assert_eq!(fx.t("A003").state, TicketState::Serving);
         assert_eq!(fx.t("A003").started_at, Some(started));
         fx.tick(4 * MIN);
-        let out = fx.ok(Command::Finish {
-            counter: 1,
-            resolution: res,
-        });
+        let out = fx.ok(Command::Finish { counter: 1, resolution: res });
         let t = out.ticket.unwrap();
         assert_eq!((t.state, t.resolution), (TicketState::Done, Some(res)));
         assert_eq!(t.ended_at, Some(fx.now));
@@ -1416,10 +823,7 @@ fn transfer_to_a_service_opens_a_new_leg_of_the_same_visit() {
     let mut fx = Fx::busy();
     let old = fx.t("B001").clone();
     fx.tick(5 * MIN);
-    let out = fx.ok(Command::Transfer {
-        counter: 2,
-        to: TransferTarget::Service("PAY".into()),
-    });
+    let out = fx.ok(Command::Transfer { counter: 2, to: TransferTarget::Service("PAY".into()) });
     let new = out.ticket.unwrap();
     let closed = fx.leg("B001", 1);
     assert_eq!(closed.state, TicketState::Transferred);
@@ -1434,10 +838,7 @@ fn transfer_to_a_service_opens_a_new_leg_of_the_same_visit() {
     assert_eq!(new.visit_issued_at, old.visit_issued_at);
     assert_eq!(new.issued_at, fx.now);
     assert_eq!(new.target_counter, None);
-    assert_eq!(
-        (new.called_at, new.counter, new.staff.clone()),
-        (None, None, None)
-    );
+    assert_eq!((new.called_at, new.counter, new.staff.clone()), (None, None, None));
     assert_eq!(new.priority, old.priority);
     assert_eq!(fx.st.counter(2).unwrap().current, None);
     assert_eq!(out.changes.tickets.len(), 2);
@@ -1453,10 +854,7 @@ fn transfer_to_a_service_opens_a_new_leg_of_the_same_visit() {
 #[test]
 fn transfer_of_a_called_ticket_ends_its_leg_without_handling() {
     let mut fx = Fx::busy();
-    fx.ok(Command::Transfer {
-        counter: 1,
-        to: TransferTarget::Service("ASK".into()),
-    });
+    fx.ok(Command::Transfer { counter: 1, to: TransferTarget::Service("ASK".into()) });
     let leg1 = fx.leg("A003", 1);
     assert_eq!(leg1.state, TicketState::Transferred);
     assert_eq!(leg1.handling_ms(), None);
@@ -1467,28 +865,15 @@ fn transfer_of_a_called_ticket_ends_its_leg_without_handling() {
 #[test]
 fn transfer_to_a_named_counter_keeps_the_service_and_is_only_callable_there() {
     let mut fx = Fx::busy();
-    let out = fx.ok(Command::Transfer {
-        counter: 2,
-        to: TransferTarget::Counter(5),
-    });
+    let out = fx.ok(Command::Transfer { counter: 2, to: TransferTarget::Counter(5) });
     let new = out.ticket.unwrap();
     assert_eq!((new.service.as_str(), new.target_counter), ("NEW", Some(5)));
-    assert_eq!(
-        fx.st.waiting_count("NEW"),
-        0,
-        "a named-counter leg is not in the service queue"
-    );
+    assert_eq!(fx.st.waiting_count("NEW"), 0, "a named-counter leg is not in the service queue");
     // Counter 2 serves NEW but may not call it.
     assert!(fx.st.callable(2).iter().all(|t| t.id != new.id));
     assert_eq!(
-        fx.rejects(Command::CallNumber {
-            counter: 2,
-            ticket: num("B001"),
-        }),
-        CoreError::TicketForOtherCounter {
-            number: "B001".into(),
-            counter: 5,
-        }
+        fx.rejects(Command::CallNumber { counter: 2, ticket: num("B001") }),
+        CoreError::TicketForOtherCounter { number: "B001".into(), counter: 5 }
     );
     assert_eq!(fx.call_next(2).number, "A005");
     assert_eq!(fx.call_next(5).id, new.id);
@@ -1499,10 +884,7 @@ fn a_ticket_transferred_to_a_counter_can_be_called_there_by_number_even_outside_
     let mut fx = Fx::busy();
     fx.staff_open(4, "1004");
     // Counter 4 serves only PAY; C002 (ASK) was sent to it by name.
-    fx.ok(Command::CallNumber {
-        counter: 4,
-        ticket: num("C002"),
-    });
+    fx.ok(Command::CallNumber { counter: 4, ticket: num("C002") });
     assert_eq!(fx.t("C002").counter, Some(4));
 }
 
@@ -1510,19 +892,12 @@ fn a_ticket_transferred_to_a_counter_can_be_called_there_by_number_even_outside_
 fn cancel_withdraws_a_waiting_ticket_from_its_queue() {
     let mut fx = Fx::busy();
     assert_eq!(fx.st.waiting_count("ASK"), 1);
-    fx.ok(Command::Cancel {
-        ticket: num("C001"),
-    });
+    fx.ok(Command::Cancel { ticket: num("C001") });
     let t = fx.t("C001");
-    assert_eq!(
-        (t.state, t.ended_at),
-        (TicketState::Cancelled, Some(fx.now))
-    );
+    assert_eq!((t.state, t.ended_at), (TicketState::Cancelled, Some(fx.now)));
     assert_eq!(fx.st.waiting_count("ASK"), 0);
     // A named-counter leg can be cancelled too.
-    fx.ok(Command::Cancel {
-        ticket: num("C002"),
-    });
+    fx.ok(Command::Cancel { ticket: num("C002") });
     assert_eq!(fx.t("C002").state, TicketState::Cancelled);
     assert!(fx.st.callable(4).iter().all(|t| t.number != "C002"));
 }
@@ -1533,11 +908,7 @@ fn a_served_ticket_is_rated_once_and_only_low_scores_take_a_reason() {
         for reason in [None, Some(LowScoreReason::Environment)] {
             let mut fx = Fx::busy();
             fx.tick(MIN);
-            let cmd = Command::Rate {
-                ticket: num("A001"),
-                level,
-                reason,
-            };
+            let cmd = Command::Rate { ticket: num("A001"), level, reason };
             if reason.is_some() && level > 2 {
                 assert_eq!(fx.rejects(cmd).code(), "invalid_rating");
                 continue;
@@ -1547,11 +918,7 @@ fn a_served_ticket_is_rated_once_and_only_low_scores_take_a_reason() {
             assert_eq!(t.rating.map(|r| r.level()), Some(level));
             assert_eq!((t.rating_reason, t.rated_at), (reason, Some(fx.now)));
             assert_eq!(t.state, TicketState::Done);
-            let again = Command::Rate {
-                ticket: num("A001"),
-                level: 5,
-                reason: None,
-            };
+            let again = Command::Rate { ticket: num("A001"), level: 5, reason: None };
             assert_eq!(fx.rejects(again), CoreError::AlreadyRated("A001".into()));
         }
     }
@@ -1562,11 +929,7 @@ fn only_a_done_ticket_can_be_rated() {
     let mut fx = Fx::busy();
     fx.ok(Command::NoShow { counter: 1 });
     for n in ["A003", "A004", "A005", "B001", "C001", "C002"] {
-        let err = fx.rejects(Command::Rate {
-            ticket: num(n),
-            level: 4,
-            reason: None,
-        });
+        let err = fx.rejects(Command::Rate { ticket: num(n), level: 4, reason: None });
         assert_eq!(err, CoreError::NotRateable(n.into()));
     }
 }
@@ -1574,42 +937,26 @@ fn only_a_done_ticket_can_be_rated() {
 #[test]
 fn counters_open_pause_resume_and_close_recording_when() {
     let mut fx = Fx::small();
-    fx.ok(Command::Login {
-        counter: 1,
-        staff: "1001".into(),
-    });
+    fx.ok(Command::Login { counter: 1, staff: "1001".into() });
     assert_eq!(fx.status(1), CounterStatus::Closed);
     fx.tick(MIN);
     fx.ok(Command::OpenCounter { counter: 1 });
     let c = fx.st.counter(1).unwrap();
     assert_eq!((c.status, c.status_since), (CounterStatus::Open, fx.now));
     fx.tick(MIN);
-    fx.ok(Command::PauseCounter {
-        counter: 1,
-        reason: "系统故障".into(),
-    });
+    fx.ok(Command::PauseCounter { counter: 1, reason: "系统故障".into() });
     let c = fx.st.counter(1).unwrap();
-    assert_eq!(
-        (c.status, c.pause_reason.as_deref()),
-        (CounterStatus::Paused, Some("系统故障"))
-    );
+    assert_eq!((c.status, c.pause_reason.as_deref()), (CounterStatus::Paused, Some("系统故障")));
     assert_eq!(c.state_name(), "paused");
     fx.tick(MIN);
     fx.ok(Command::ResumeCounter { counter: 1 });
     let c = fx.st.counter(1).unwrap();
-    assert_eq!(
-        (c.status, c.pause_reason.clone(), c.status_since),
-        (CounterStatus::Open, None, fx.now)
-    );
+    assert_eq!((c.status, c.pause_reason.clone(), c.status_since), (CounterStatus::Open, None, fx.now));
     fx.tick(MIN);
     fx.ok(Command::CloseCounter { counter: 1 });
     let c = fx.st.counter(1).unwrap();
     assert_eq!((c.status, c.status_since), (CounterStatus::Closed, fx.now));
-    assert_eq!(
-        c.staff.as_deref(),
-        Some("1001"),
-        "closing keeps the staff logged in"
-    );
+    assert_eq!(c.staff.as_deref(), Some("1001"), "closing keeps the staff logged in");
     fx.ok(Command::OpenCounter { counter: 1 });
     assert_eq!(fx.status(1), CounterStatus::Open);
 }
@@ -1622,10 +969,7 @@ fn an_open_counter_counts_toward_estimates_only_while_open() {
     fx.staff_open(2, "1002");
     assert_eq!(fx.st.open_counters_for("PAY"), 2);
     assert_eq!(fx.st.open_counters_for("ASK"), 1);
-    fx.ok(Command::PauseCounter {
-        counter: 2,
-        reason: "break".into(),
-    });
+    fx.ok(Command::PauseCounter { counter: 2, reason: "break".into() });
     assert_eq!(fx.st.open_counters_for("PAY"), 1);
 }
 
@@ -1638,27 +982,13 @@ fn logout_closes_the_counter_and_frees_the_staff_member() {
     let c = fx.st.counter(1).unwrap();
     assert_eq!((c.status, c.staff.clone()), (CounterStatus::Closed, None));
     // A closed counter only logs the staff member out.
-    fx.ok(Command::Login {
-        counter: 2,
-        staff: "1001".into(),
-    });
+    fx.ok(Command::Login { counter: 2, staff: "1001".into() });
     let out = fx.ok(Command::Logout { counter: 2 });
-    assert_eq!(
-        out.events,
-        vec![EventData::StaffLoggedOut {
-            counter: 2,
-            staff: "1001".into(),
-        }]
-    );
+    assert_eq!(out.events, vec![EventData::StaffLoggedOut { counter: 2, staff: "1001".into() }]);
     // Logged out everywhere, the staff member can be deactivated.
-    fx.ok(Command::DefineStaff {
-        staff: staff("1001", false),
-    });
+    fx.ok(Command::DefineStaff { staff: staff("1001", false) });
     assert_eq!(
-        fx.rejects(Command::Login {
-            counter: 1,
-            staff: "1001".into(),
-        }),
+        fx.rejects(Command::Login { counter: 1, staff: "1001".into() }),
         CoreError::StaffInactive("1001".into())
     );
 }
@@ -1684,27 +1014,14 @@ fn configuration_commands_change_the_hall_services_counters_and_staff() {
     assert_eq!(fx.rejects(issue), CoreError::ServiceDisabled("PAY".into()));
     assert_eq!(fx.st.waiting_count("PAY"), 1);
     // Redefining a counter keeps its live state (status, staff, current).
-    fx.ok(Command::DefineCounter {
-        counter: counter(1, &["ASK", "PAY"], RoutingOrder::Fifo, None),
-    });
+    fx.ok(Command::DefineCounter { counter: counter(1, &["ASK", "PAY"], RoutingOrder::Fifo, None) });
     let c = fx.st.counter(1).unwrap();
     assert_eq!(c.services, vec!["ASK".to_string(), "PAY".to_string()]);
     assert_eq!(c.policy.max_priority_in_row, None);
-    assert_eq!(
-        (c.status, c.staff.as_deref()),
-        (CounterStatus::Open, Some("1001"))
-    );
+    assert_eq!((c.status, c.staff.as_deref()), (CounterStatus::Open, Some("1001")));
     assert_eq!(c.current, Some(fx.t("A003").id));
-    fx.ok(Command::DefineStaff {
-        staff: Staff {
-            role: StaffRole::Supervisor,
-            ..staff("1004", true)
-        },
-    });
-    assert_eq!(
-        fx.st.staff().find(|s| s.number == "1004").unwrap().role,
-        StaffRole::Supervisor
-    );
+    fx.ok(Command::DefineStaff { staff: Staff { role: StaffRole::Supervisor, ..staff("1004", true) } });
+    assert_eq!(fx.st.staff().find(|s| s.number == "1004").unwrap().role, StaffRole::Supervisor);
 }
 
 #[test]
@@ -1716,22 +1033,10 @@ fn the_default_supply_hall_can_be_set_up_through_commands() {
         n += 1;
         Uuid::from_u128(n)
     };
-    let mut cmds = vec![Command::ConfigureHall {
-        hall: cfg.hall.clone(),
-    }];
-    cmds.extend(
-        cfg.services
-            .iter()
-            .map(|s| Command::DefineService { service: s.clone() }),
-    );
-    cmds.extend(cfg.counters.iter().map(|c| Command::DefineCounter {
-        counter: c.config(),
-    }));
-    cmds.extend(
-        cfg.staff
-            .iter()
-            .map(|s| Command::DefineStaff { staff: s.clone() }),
-    );
+    let mut cmds = vec![Command::ConfigureHall { hall: cfg.hall.clone() }];
+    cmds.extend(cfg.services.iter().map(|s| Command::DefineService { service: s.clone() }));
+    cmds.extend(cfg.counters.iter().map(|c| Command::DefineCounter { counter: c.config() }));
+    cmds.extend(cfg.staff.iter().map(|s| Command::DefineStaff { staff: s.clone() }));
     for c in &cmds {
         st.execute(c, T0, &mut ids).unwrap();
     }
@@ -1762,34 +1067,20 @@ fn the_default_supply_hall_can_be_set_up_through_commands() {
 fn rollover_expires_open_tickets_closes_counters_and_logs_staff_out() {
     let mut fx = Fx::busy();
     fx.at(ROLLOVER - 1);
-    assert!(
-        fx.st.rollover(fx.now).is_empty(),
-        "02:59:59.999 is still the same day"
-    );
+    assert!(fx.st.rollover(fx.now).is_empty(), "02:59:59.999 is still the same day");
     fx.at(ROLLOVER);
     let id = |n: &str| fx.t(n).id;
     // Open legs in queue order (the visit's first issue).
     let expired = vec![id("B001"), id("C001"), id("C002"), id("A003"), id("A005")];
     let events = fx.st.rollover(fx.now);
     use EventData as E;
-    let closed_out = |c: u32, s: &str| {
-        [
-            E::CounterClosed { counter: c },
-            E::StaffLoggedOut {
-                counter: c,
-                staff: s.into(),
-            },
-        ]
-    };
+    let closed_out =
+        |c: u32, s: &str| [E::CounterClosed { counter: c }, E::StaffLoggedOut { counter: c, staff: s.into() }];
     let mut want: Vec<EventData> = Vec::new();
     for (c, s) in [(1, "1001"), (2, "1002"), (3, "1003"), (5, "1005")] {
         want.extend(closed_out(c, s));
     }
-    want.push(E::DayClosed {
-        day: date(DAY0),
-        next_day: date((2026, 11, 28)),
-        expired: expired.clone(),
-    });
+    want.push(E::DayClosed { day: date(DAY0), next_day: date((2026, 11, 28)), expired: expired.clone() });
     assert_eq!(events, want);
     // The engine applies them; the changes report each expired leg.
     let before = fx.st.clone();
@@ -1799,34 +1090,21 @@ fn rollover_expires_open_tickets_closes_counters_and_logs_staff_out() {
     }
     assert_eq!(changed.len(), expired.len());
     for t in &changed {
-        assert_eq!(
-            (t.state, t.ended_at),
-            (TicketState::Expired, Some(ROLLOVER))
-        );
+        assert_eq!((t.state, t.ended_at), (TicketState::Expired, Some(ROLLOVER)));
         assert!(expired.contains(&t.id));
         assert!(!before.ticket(t.id).unwrap().state.is_final());
     }
     assert_eq!(fx.st.day(), date((2026, 11, 28)));
-    assert_eq!(
-        fx.st.tickets().count(),
-        0,
-        "yesterday's tickets leave the state"
-    );
+    assert_eq!(fx.st.tickets().count(), 0, "yesterday's tickets leave the state");
     for c in fx.st.counters() {
-        assert_eq!(
-            (c.status, &c.staff, c.current),
-            (CounterStatus::Closed, &None, None)
-        );
+        assert_eq!((c.status, &c.staff, c.current), (CounterStatus::Closed, &None, None));
         assert_eq!(c.priority_streak, 0);
     }
     assert!(fx.st.rollover(fx.now).is_empty(), "rollover happens once");
     // Numbers restart at 001.
     fx.staff_open(1, "1001");
     let t = fx.issue("PAY");
-    assert_eq!(
-        (t.number.as_str(), t.business_day),
-        ("A001", date((2026, 11, 28)))
-    );
+    assert_eq!((t.number.as_str(), t.business_day), ("A001", date((2026, 11, 28))));
     assert_eq!(fx.issue("ASK").number, "C001");
 }
 
@@ -1848,11 +1126,7 @@ fn a_quiet_day_rolls_over_with_nothing_to_expire() {
     fx.at(ROLLOVER);
     assert_eq!(
         fx.rollover(),
-        vec![EventData::DayClosed {
-            day: date(DAY0),
-            next_day: date((2026, 11, 28)),
-            expired: vec![],
-        }]
+        vec![EventData::DayClosed { day: date(DAY0), next_day: date((2026, 11, 28)), expired: vec![] }]
     );
 }
 
@@ -1874,17 +1148,10 @@ fn wait_walkup_handling_and_visit_are_measured_per_leg_in_millis() {
     fx.at(T0 + 7 * MIN + 500);
     fx.ok(Command::Start { counter: 1 });
     fx.at(T0 + 11 * MIN);
-    fx.ok(Command::Finish {
-        counter: 1,
-        resolution: Resolution::Completed,
-    });
+    fx.ok(Command::Finish { counter: 1, resolution: Resolution::Completed });
     let a = fx.t("A001");
     assert_eq!(a.wait_ms(), Some(5 * MIN));
-    assert_eq!(
-        a.walkup_ms(),
-        Some(MIN + 500),
-        "from the recall the customer answered"
-    );
+    assert_eq!(a.walkup_ms(), Some(MIN + 500), "from the recall the customer answered");
     assert_eq!(a.handling_ms(), Some(4 * MIN - 500));
     assert_eq!(a.visit_ms(), Some(11 * MIN));
 
@@ -1894,28 +1161,18 @@ fn wait_walkup_handling_and_visit_are_measured_per_leg_in_millis() {
     fx.at(T0 + 13 * MIN);
     fx.ok(Command::Start { counter: 1 });
     fx.at(T0 + 15 * MIN);
-    fx.ok(Command::Transfer {
-        counter: 1,
-        to: TransferTarget::Service("NEW".into()),
-    });
+    fx.ok(Command::Transfer { counter: 1, to: TransferTarget::Service("NEW".into()) });
     let leg1 = fx.leg("A002", 1);
     assert_eq!(leg1.wait_ms(), Some(11 * MIN));
     assert_eq!(leg1.handling_ms(), Some(2 * MIN));
-    assert_eq!(
-        leg1.visit_ms(),
-        None,
-        "a transferred leg is not a finished visit"
-    );
+    assert_eq!(leg1.visit_ms(), None, "a transferred leg is not a finished visit");
     // Leg 2 waits from the transfer: called at 20', served 21'–30'.
     fx.at(T0 + 20 * MIN);
     assert_eq!(fx.call_next(2).number, "A002");
     fx.at(T0 + 21 * MIN);
     fx.ok(Command::Start { counter: 2 });
     fx.at(T0 + 30 * MIN);
-    fx.ok(Command::Finish {
-        counter: 2,
-        resolution: Resolution::Accepted,
-    });
+    fx.ok(Command::Finish { counter: 2, resolution: Resolution::Accepted });
     let leg2 = fx.t("A002");
     assert_eq!(leg2.leg, 2);
     assert_eq!(leg2.wait_ms(), Some(5 * MIN));
@@ -1929,12 +1186,7 @@ fn durations_are_unknown_until_their_events_happen() {
     let fx = Fx::busy();
     let waiting = fx.t("A005");
     assert_eq!(
-        (
-            waiting.wait_ms(),
-            waiting.walkup_ms(),
-            waiting.handling_ms(),
-            waiting.visit_ms()
-        ),
+        (waiting.wait_ms(), waiting.walkup_ms(), waiting.handling_ms(), waiting.visit_ms()),
         (None, None, None, None)
     );
     let called = fx.t("A003");
@@ -1962,10 +1214,7 @@ fn estimated_wait_is_people_ahead_times_recent_handling_over_open_counters() {
         fx.call_next(1);
         fx.ok(Command::Start { counter: 1 });
         fx.tick(h);
-        fx.ok(Command::Finish {
-            counter: 1,
-            resolution: Resolution::Completed,
-        });
+        fx.ok(Command::Finish { counter: 1, resolution: Resolution::Completed });
     }
     fx.staff_open(2, "1002");
     fx.staff_open(4, "1004");
@@ -1980,10 +1229,7 @@ fn estimated_wait_is_people_ahead_times_recent_handling_over_open_counters() {
     assert_eq!(t.estimated_wait_ms, Some(5 * (9 * MIN / 2) / 3));
     // A priority customer only waits behind priority tickets.
     let p = fx.issue_as("PAY", PriorityClass::Priority);
-    assert_eq!(
-        (p.people_ahead, p.estimated_wait_ms),
-        (1, Some(9 * MIN / 2 / 3))
-    );
+    assert_eq!((p.people_ahead, p.estimated_wait_ms), (1, Some(9 * MIN / 2 / 3)));
     // Other services keep their own history.
     let ask = fx.issue("ASK");
     assert_eq!((ask.people_ahead, ask.estimated_wait_ms), (0, Some(0)));
@@ -2005,10 +1251,7 @@ fn the_estimate_uses_only_the_most_recent_handling_times() {
         fx.call_next(4);
         fx.ok(Command::Start { counter: 4 });
         fx.tick(if i < 5 { 20 * MIN } else { 2 * MIN });
-        fx.ok(Command::Finish {
-            counter: 4,
-            resolution: Resolution::Completed,
-        });
+        fx.ok(Command::Finish { counter: 4, resolution: Resolution::Completed });
     }
     fx.issue("PAY");
     let t = fx.issue("PAY");
@@ -2031,11 +1274,7 @@ fn call_next_takes_priority_tickets_first() {
 
 #[test]
 fn every_priority_class_but_normal_goes_first() {
-    for class in [
-        PriorityClass::Priority,
-        PriorityClass::Appointment,
-        PriorityClass::Vip,
-    ] {
+    for class in [PriorityClass::Priority, PriorityClass::Appointment, PriorityClass::Vip] {
         let mut fx = Fx::small();
         fx.staff_open(4, "1004");
         fx.issue("PAY");
@@ -2106,10 +1345,7 @@ fn calling_by_number_does_not_count_toward_the_priority_mix() {
         fx.issue_as("PAY", PriorityClass::Priority); // A002..A005
     }
     fx.serve_next(4); // A002, streak 1
-    fx.ok(Command::CallNumber {
-        counter: 4,
-        ticket: num("A004"),
-    });
+    fx.ok(Command::CallNumber { counter: 4, ticket: num("A004") });
     fx.ok(Command::NoShow { counter: 4 });
     assert_eq!(fx.st.counter(4).unwrap().priority_streak, 1);
     assert_eq!(fx.serve_next(4), "A003");
@@ -2162,9 +1398,7 @@ fn priority_still_goes_before_an_overdue_normal_ticket() {
 #[test]
 fn the_oldest_overdue_ticket_goes_first_across_services() {
     let mut fx = Fx::small();
-    fx.ok(Command::DefineService {
-        service: service("ASK", 'C', 5, 5),
-    });
+    fx.ok(Command::DefineService { service: service("ASK", 'C', 5, 5) });
     fx.staff_open(1, "1001"); // [PAY, ASK] ordered
     fx.issue("PAY"); // A001 at T0, target 15'
     fx.at(T0 + MIN);
@@ -2179,14 +1413,9 @@ fn overdue_is_judged_on_the_legs_own_wait_not_the_visits() {
     let mut fx = Fx::busy();
     // B001's visit began at T0+1s; its new PAY leg starts waiting at the transfer.
     fx.at(T0 + 30 * MIN);
-    fx.ok(Command::Transfer {
-        counter: 2,
-        to: TransferTarget::Service("PAY".into()),
-    });
+    fx.ok(Command::Transfer { counter: 2, to: TransferTarget::Service("PAY".into()) });
     fx.ok(Command::NoShow { counter: 1 });
-    fx.ok(Command::Cancel {
-        ticket: num("C001"),
-    });
+    fx.ok(Command::Cancel { ticket: num("C001") });
     fx.issue("PAY"); // A006, newest
     // A005 (issued ~T0+10') is overdue at T0+30'; B001's new leg is not,
     // although its visit is older.
@@ -2204,9 +1433,7 @@ fn fifo_takes_the_oldest_across_services_and_ordered_the_first_service() {
     fx.issue("PAY"); // A001
     let mut ordered = fx.clone();
     assert_eq!(ordered.call_next(1).number, "A001");
-    fx.ok(Command::DefineCounter {
-        counter: counter(1, &["PAY", "ASK"], RoutingOrder::Fifo, Some(2)),
-    });
+    fx.ok(Command::DefineCounter { counter: counter(1, &["PAY", "ASK"], RoutingOrder::Fifo, Some(2)) });
     assert_eq!(fx.reference_pick(1), Some(fx.t("C001").id));
     assert_eq!(fx.call_next(1).number, "C001");
 }
@@ -2224,9 +1451,7 @@ fn ordered_priority_tickets_also_follow_the_counters_service_order() {
 #[test]
 fn a_ticket_sent_to_a_named_counter_is_called_there_and_nowhere_else() {
     let mut fx = Fx::busy();
-    fx.ok(Command::DefineCounter {
-        counter: counter(4, &["PAY"], RoutingOrder::Ordered, Some(2)),
-    });
+    fx.ok(Command::DefineCounter { counter: counter(4, &["PAY"], RoutingOrder::Ordered, Some(2)) });
     fx.staff_open(4, "1004");
     fx.issue("PAY");
     // A005 waits in PAY; C002's leg waits for counter 4 by name and goes first
@@ -2250,10 +1475,7 @@ fn a_transferred_customer_keeps_their_place_in_the_new_queue() {
     assert_eq!(fx.call_next(2).number, "B001");
     fx.ok(Command::Start { counter: 2 });
     fx.tick(MIN);
-    fx.ok(Command::Transfer {
-        counter: 2,
-        to: TransferTarget::Service("PAY".into()),
-    });
+    fx.ok(Command::Transfer { counter: 2, to: TransferTarget::Service("PAY".into()) });
     // B001's visit is older than A001: it is called first at counter 4.
     assert_eq!(fx.call_next(4).number, "B001");
 }
@@ -2264,10 +1486,7 @@ fn call_next_with_nobody_waiting_for_the_counter_is_queue_empty() {
     fx.staff_open(5, "1005");
     fx.issue("PAY");
     assert_eq!(fx.reference_pick(5), None);
-    assert_eq!(
-        fx.rejects(Command::CallNext { counter: 5 }),
-        CoreError::QueueEmpty(5)
-    );
+    assert_eq!(fx.rejects(Command::CallNext { counter: 5 }), CoreError::QueueEmpty(5));
 }
 
 // ---------------------------------------------------------------------------
@@ -2279,19 +1498,12 @@ fn restoring_a_snapshot_gives_back_the_same_state() {
     let restored = HallState::restore(fx.st.snapshot()).unwrap();
     assert_eq!(restored, fx.st);
     // Including after queues were emptied by calls and cancels.
-    fx.ok(Command::Cancel {
-        ticket: num("C001"),
-    });
-    fx.ok(Command::Cancel {
-        ticket: num("C002"),
-    });
+    fx.ok(Command::Cancel { ticket: num("C001") });
+    fx.ok(Command::Cancel { ticket: num("C002") });
     let restored = HallState::restore(fx.st.snapshot()).unwrap();
     assert_eq!(restored, fx.st);
     // And it keeps numbering where the live state was.
-    let mut back = Fx {
-        st: restored,
-        ..fx.clone()
-    };
+    let mut back = Fx { st: restored, ..fx.clone() };
     assert_eq!(back.issue("PAY").number, fx.issue("PAY").number);
     assert!(HallState::restore(crate::HallSnapshot::default()).is_none());
 }
@@ -2301,16 +1513,9 @@ fn state_names_round_trip_and_exactly_five_states_are_final() {
     for s in TicketState::ALL {
         assert_eq!(TicketState::parse(s.as_str()), Some(s));
     }
-    let finals: Vec<_> = TicketState::ALL
-        .into_iter()
-        .filter(|s| s.is_final())
-        .collect();
+    let finals: Vec<_> = TicketState::ALL.into_iter().filter(|s| s.is_final()).collect();
     assert_eq!(finals.len(), 5);
-    for s in [
-        CounterStatus::Closed,
-        CounterStatus::Open,
-        CounterStatus::Paused,
-    ] {
+    for s in [CounterStatus::Closed, CounterStatus::Open, CounterStatus::Paused] {
         assert_eq!(CounterStatus::parse(s.as_str()), Some(s));
     }
     for r in [
@@ -2341,43 +1546,22 @@ fn every_error() -> Vec<CoreError> {
         E::CounterAlreadyOpen(3),
         E::CounterNotPaused(3),
         E::NoStaffAtCounter(3),
-        E::CounterHasStaff {
-            counter: 3,
-            staff: "1001".into(),
-        },
-        E::StaffAtOtherCounter {
-            staff: "1001".into(),
-            counter: 3,
-        },
-        E::CurrentTicketOpen {
-            counter: 3,
-            number: "A001".into(),
-        },
+        E::CounterHasStaff { counter: 3, staff: "1001".into() },
+        E::StaffAtOtherCounter { staff: "1001".into(), counter: 3 },
+        E::CurrentTicketOpen { counter: 3, number: "A001".into() },
         E::NoCurrentTicket(3),
         E::AlreadyServing("A001".into()),
         E::NotStarted("A001".into()),
         E::QueueEmpty(3),
-        E::TicketNotWaiting {
-            number: "A001".into(),
-            state: "called",
-        },
-        E::ServiceNotAtCounter {
-            counter: 3,
-            service: "PAY".into(),
-        },
-        E::TicketForOtherCounter {
-            number: "A001".into(),
-            counter: 3,
-        },
+        E::TicketNotWaiting { number: "A001".into(), state: "called" },
+        E::ServiceNotAtCounter { counter: 3, service: "PAY".into() },
+        E::TicketForOtherCounter { number: "A001".into(), counter: 3 },
         E::NumbersExhausted("PAY".into()),
         E::TransferToSameService("PAY".into()),
         E::AlreadyRated("A001".into()),
         E::NotRateable("A001".into()),
         E::InvalidRating("level 9".into()),
-        E::InvalidConfig {
-            zh: "不对".into(),
-            en: "wrong".into(),
-        },
+        E::InvalidConfig { zh: "不对".into(), en: "wrong".into() },
     ];
     for e in &all {
         match e {
@@ -2426,23 +1610,14 @@ fn every_error_has_a_unique_code_and_distinct_nonempty_zh_and_en_messages() {
         assert!(!zh.is_ascii(), "zh is Chinese: {zh}");
         assert!(en.is_ascii(), "en is English: {en}");
         assert_eq!(e.to_string(), format!("{zh} / {en}"));
-        assert!(
-            e.code()
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b == b'_'),
-            "{}",
-            e.code()
-        );
+        assert!(e.code().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{}", e.code());
     }
 }
 
 #[test]
 fn every_ticket_state_has_a_chinese_name_in_messages() {
     for s in TicketState::ALL {
-        let e = CoreError::TicketNotWaiting {
-            number: "A001".into(),
-            state: s.as_str(),
-        };
+        let e = CoreError::TicketNotWaiting { number: "A001".into(), state: s.as_str() };
         assert!(!e.message_zh().contains("未知"), "{}", e.message_zh());
         assert!(e.message_en().contains(s.as_str()));
     }
@@ -2454,21 +1629,15 @@ fn a_prefix_in_use_today_cannot_move_until_the_day_ends() {
     fx.issue("PAY");
     // PAY printed A001 today: moving PAY to Z, or giving A to a new service
     // once PAY has left it, would make "A001" ambiguous.
-    let err = fx.rejects(Command::DefineService {
-        service: service("PAY", 'Z', 15, 4),
-    });
+    let err = fx.rejects(Command::DefineService { service: service("PAY", 'Z', 15, 4) });
     assert_eq!(err.code(), "invalid_config");
     assert!(err.message_en().contains("prefix A"), "{err}");
     // A prefix nobody printed today moves freely.
-    fx.ok(Command::DefineService {
-        service: service("NEW", 'Y', 15, 15),
-    });
+    fx.ok(Command::DefineService { service: service("NEW", 'Y', 15, 15) });
     // The next business day, PAY may move.
     fx.tick(24 * 60 * MIN);
     assert!(!fx.rollover().is_empty());
-    fx.ok(Command::DefineService {
-        service: service("PAY", 'Z', 15, 4),
-    });
+    fx.ok(Command::DefineService { service: service("PAY", 'Z', 15, 4) });
     assert_eq!(fx.issue("PAY").number, "Z001");
 }
 
@@ -2476,20 +1645,8 @@ fn a_prefix_in_use_today_cannot_move_until_the_day_ends() {
 fn a_ticket_sent_to_a_named_counter_can_go_back_to_its_service_queue() {
     let mut fx = Fx::busy();
     fx.staff_open(4, "1004");
-    fx.ok(Command::CallNumber {
-        counter: 4,
-        ticket: num("C002"),
-    });
-    let back = fx
-        .ok(Command::Transfer {
-            counter: 4,
-            to: TransferTarget::Service("ASK".into()),
-        })
-        .ticket
-        .unwrap();
-    assert_eq!(
-        (back.service.as_str(), back.target_counter, back.leg),
-        ("ASK", None, 3)
-    );
+    fx.ok(Command::CallNumber { counter: 4, ticket: num("C002") });
+    let back = fx.ok(Command::Transfer { counter: 4, to: TransferTarget::Service("ASK".into()) }).ticket.unwrap();
+    assert_eq!((back.service.as_str(), back.target_counter, back.leg), ("ASK", None, 3));
     assert!(fx.st.callable(3).iter().any(|t| t.id == back.id) || fx.st.waiting_count("ASK") >= 1);
 }

@@ -102,9 +102,7 @@ impl PriorityClass {
 
     /// Parses [`PriorityClass::as_str`]'s names.
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Normal, Self::Priority, Self::Appointment, Self::Vip]
-            .into_iter()
-            .find(|p| p.as_str() == s)
+        [Self::Normal, Self::Priority, Self::Appointment, Self::Vip].into_iter().find(|p| p.as_str() == s)
     }
 }
 
@@ -151,15 +149,9 @@ impl Resolution {
 
     /// Parses [`Resolution::as_str`]'s names.
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Completed,
-            Self::Accepted,
-            Self::MissingDocuments,
-            Self::Answered,
-            Self::Declined,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
+        [Self::Completed, Self::Accepted, Self::MissingDocuments, Self::Answered, Self::Declined]
+            .into_iter()
+            .find(|r| r.as_str() == s)
     }
 }
 
@@ -238,15 +230,9 @@ impl LowScoreReason {
 
     /// Parses [`LowScoreReason::as_str`]'s names.
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Efficiency,
-            Self::Skill,
-            Self::Attitude,
-            Self::Environment,
-            Self::Procedure,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
+        [Self::Efficiency, Self::Skill, Self::Attitude, Self::Environment, Self::Procedure]
+            .into_iter()
+            .find(|r| r.as_str() == s)
     }
 }
 

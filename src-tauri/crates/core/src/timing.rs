@@ -29,11 +29,7 @@ pub fn estimate_wait(
     if open_counters == 0 {
         return None;
     }
-    let mean = if recent.is_empty() {
-        target_handling
-    } else {
-        recent.iter().sum::<Millis>() / recent.len() as Millis
-    };
+    let mean = if recent.is_empty() { target_handling } else { recent.iter().sum::<Millis>() / recent.len() as Millis };
     Some(Millis::from(people_ahead) * mean / Millis::from(open_counters))
 }
 
@@ -43,10 +39,7 @@ mod tests {
 
     #[test]
     fn estimate_divides_work_ahead_among_open_counters() {
-        assert_eq!(
-            estimate_wait(6, &[240_000, 360_000], 600_000, 2),
-            Some(900_000)
-        );
+        assert_eq!(estimate_wait(6, &[240_000, 360_000], 600_000, 2), Some(900_000));
         assert_eq!(estimate_wait(0, &[240_000], 600_000, 1), Some(0));
     }
 

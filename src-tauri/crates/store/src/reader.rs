@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use hallq_core::timing::{RECENT_HANDLING_WINDOW, estimate_wait};
-use hallq_core::{Counter, CounterStatus, Hall, Millis, Service, Ticket};
+use hallq_core::{Counter, CounterStatus, Hall, Millis, Service, Staff, Ticket};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use uuid::Uuid;
@@ -118,6 +118,29 @@ impl Reader {
             });
         }
         Ok(HallStatus { hall: row.hall, day: row.day, services, counters: out })
+    }
+
+    /// [`Reader::status`] with the seq of the last event it reflects, read in
+    /// one transaction so that the two agree even while the engine commits
+    /// (the WebSocket stream's snapshot: events after that seq follow it).
+    pub fn status_with_seq(&self, hall: Uuid, now: Millis) -> Result<(u64, HallStatus)> {
+        // A deferred transaction takes its WAL snapshot at the first read.
+        self.conn.execute_batch("BEGIN")?;
+        let r = self.last_seq(hall).and_then(|seq| Ok((seq, self.status(hall, now)?)));
+        self.conn.execute_batch("COMMIT")?;
+        r
+    }
+
+    /// A hall's staff, by number.
+    pub fn staff(&self, hall: Uuid) -> Result<Vec<Staff>> {
+        let row = halls::by_id(&self.conn, hall)?;
+        crate::staff::all(&self.conn, row.key)
+    }
+
+    /// A hall's counters with their live state, by number.
+    pub fn counters(&self, hall: Uuid) -> Result<Vec<Counter>> {
+        let row = halls::by_id(&self.conn, hall)?;
+        crate::counters::all(&self.conn, row.key)
     }
 
     /// The live (not revoked, not expired) terminal holding this token.

@@ -513,3 +513,29 @@ fn a_pairing_code_works_once_within_ten_minutes_and_tokens_can_be_revoked() {
     assert!(store.terminal_by_token(&session, t + 59 * MIN).unwrap().is_some());
     assert!(store.terminal_by_token(&session, t + 60 * MIN).unwrap().is_none(), "sessions expire");
 }
+
+#[test]
+fn a_status_snapshot_names_the_seq_it_reflects_and_staff_and_counters_are_listed() {
+    let (_dir, store, hall) = new_hall();
+    let engine = store.engine(hall, Arc::new(ManualClock::new(morning(0)))).unwrap();
+    let issue = || Command::Issue {
+        service: "PAY".into(),
+        priority: PriorityClass::Normal,
+        priority_reason: None,
+        appointment: None,
+    };
+    engine.execute(Actor::Cli, issue()).unwrap();
+    let reader = store.reader().unwrap();
+    let (seq, status) = reader.status_with_seq(hall, morning(0)).unwrap();
+    assert_eq!(seq, reader.last_seq(hall).unwrap());
+    assert_eq!(status.services.iter().find(|s| s.service.code == "PAY").unwrap().waiting, 1);
+    let done = engine.execute(Actor::Cli, issue()).unwrap();
+    let (seq2, status2) = reader.status_with_seq(hall, morning(0)).unwrap();
+    assert_eq!(seq2, done.seq);
+    assert_eq!(status2.services.iter().find(|s| s.service.code == "PAY").unwrap().waiting, 2);
+    let staff: Vec<String> = reader.staff(hall).unwrap().into_iter().map(|s| s.number).collect();
+    assert_eq!(staff, ["0001", "1001", "1002", "1003", "1004"]);
+    let counters: Vec<u32> = reader.counters(hall).unwrap().into_iter().map(|c| c.number).collect();
+    assert_eq!(counters, [1, 2, 3, 4]);
+    engine.shutdown();
+}

@@ -1,0 +1,311 @@
+//! `hallq bench`: the figures the foundation promises, measured on a temp
+//! file database with `synchronous=FULL`, through the real hall engine:
+//! durable ticket issues per second and latency with 1, 8 and 32 concurrent
+//! submitters; the same for whole issue → call → start → finish cycles; and
+//! the time of the full KPI report over a million tickets (8 halls × 365 days
+//! of `demo` traffic, built once and kept).
+//!
+//! It measures; it does not pass or fail. Timings depend on the disk (one
+//! fsync per group commit) and on the two cores the submitters share with
+//! the engine.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use hallq_core::counter::CounterConfig;
+use hallq_core::{
+    Actor, Command, HallConfig, PriorityClass, Resolution, RoutingOrder, RoutingPolicy, Service, Staff, StaffRole,
+};
+use hallq_store::{GroupBy, HallEngine, KpiQuery, ManualClock, Store};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::error::CliError;
+
+/// Arguments of `hallq bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// 每个客户端的命令数倍率（0.1–10）/ scale the number of commands per client (0.1-10)
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// 百万号报表所用数据库（不存在则生成，约数分钟）/ the million-ticket database for the report
+    /// benchmark (generated if missing, a few minutes) [default: <temp dir>/hallq-bench-1m.db]
+    #[arg(long, value_name = "FILE")]
+    report_db: Option<PathBuf>,
+    /// 跳过百万号报表 / skip the million-ticket report benchmark
+    #[arg(long)]
+    skip_report: bool,
+    /// 输出格式 / output format
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    format: String,
+}
+
+/// One measured load.
+#[derive(Debug, Serialize)]
+struct Load {
+    what: &'static str,
+    clients: usize,
+    operations: usize,
+    seconds: f64,
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct ReportBench {
+    tickets: u64,
+    halls: usize,
+    days: i64,
+    generated_seconds: Option<f64>,
+    by_service_seconds: f64,
+    by_hall_seconds: f64,
+    by_hour_seconds: f64,
+}
+
+/// Runs every benchmark and prints the figures.
+pub fn run(args: &BenchArgs) -> Result<(), CliError> {
+    if !(0.1..=10.0).contains(&args.scale) {
+        return Err(CliError::input("--scale 须在 0.1–10 之间", "--scale must be between 0.1 and 10"));
+    }
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(&dir.path().join("bench.db"))?;
+    let start = chrono::Utc::now().timestamp_millis();
+    let cfg = bench_hall();
+    store.create_hall(&cfg, start)?;
+    let clock = ManualClock::new(start);
+    let engine = store.engine(cfg.hall.id, Arc::new(clock.clone()))?;
+    let scaled = |n: usize| ((n as f64 * args.scale) as usize).max(1);
+
+    let mut loads = Vec::new();
+    for (clients, per_client) in [(1, scaled(3000)), (8, scaled(1500)), (32, scaled(600))] {
+        new_day(&engine, &clock)?;
+        loads.push(measure("issue", &engine, clients, per_client, |e, c, k| {
+            e.execute(Actor::Cli, issue(c * 7 + k))?;
+            Ok(())
+        })?);
+    }
+    for (clients, per_client) in [(1, scaled(750)), (8, scaled(375)), (32, scaled(150))] {
+        new_day(&engine, &clock)?;
+        loads.push(measure("cycle", &engine, clients, per_client, |e, c, k| {
+            let counter = c as u32 + 1;
+            e.execute(Actor::Cli, issue(c * 7 + k))?;
+            e.execute(Actor::Cli, Command::CallNext { counter })?;
+            e.execute(Actor::Cli, Command::Start { counter })?;
+            e.execute(Actor::Cli, Command::Finish { counter, resolution: Resolution::Completed })?;
+            Ok(())
+        })?);
+    }
+    new_day(&engine, &clock)?;
+    let calls = scaled(750);
+    for i in 0..calls {
+        engine.execute(Actor::Cli, issue(i))?;
+    }
+    loads.push(measure("call_next", &engine, 1, calls, |e, _, _| {
+        e.execute(Actor::Cli, Command::CallNext { counter: 1 })?;
+        e.execute(Actor::Cli, Command::NoShow { counter: 1 })?;
+        Ok(())
+    })?);
+    engine.shutdown();
+
+    let report = if args.skip_report {
+        None
+    } else {
+        let path = args.report_db.clone().unwrap_or_else(|| std::env::temp_dir().join("hallq-bench-1m.db"));
+        Some(report_bench(&path)?)
+    };
+    print(args, &loads, report.as_ref());
+    Ok(())
+}
+
+/// A hall sized for load: 26 services (so a day holds 25,974 numbers) and
+/// 32 counters serving all of them, each with a clerk.
+fn bench_hall() -> HallConfig {
+    let mut cfg = HallConfig::default_supply_hall(Uuid::now_v7(), "BENCH", "压测营业厅");
+    cfg.services = (0..26u8)
+        .map(|i| {
+            let prefix = char::from(b'A' + i);
+            Service {
+                code: format!("S{prefix}"),
+                prefix,
+                name_zh: format!("业务{prefix}"),
+                name_en: format!("Service {prefix}"),
+                target_wait_min: 15,
+                target_handling_min: 5,
+                enabled: true,
+            }
+        })
+        .collect();
+    let all: Vec<String> = cfg.services.iter().map(|s| s.code.clone()).collect();
+    cfg.counters = (1..=32)
+        .map(|n| {
+            let c = CounterConfig {
+                number: n,
+                name: format!("{n}号窗口"),
+                services: all.clone(),
+                policy: RoutingPolicy { order: RoutingOrder::Fifo, max_priority_in_row: Some(2) },
+            };
+            hallq_core::Counter::new(c.number, c.name, c.services, c.policy)
+        })
+        .collect();
+    cfg.staff = (1..=32)
+        .map(|n| Staff {
+            number: format!("{:04}", 1000 + n),
+            name: format!("员工{n}"),
+            role: StaffRole::Agent,
+            active: true,
+        })
+        .collect();
+    cfg
+}
+
+fn issue(k: usize) -> Command {
+    let prefix = char::from(b'A' + (k % 26) as u8);
+    Command::Issue {
+        service: format!("S{prefix}"),
+        priority: PriorityClass::Normal,
+        priority_reason: None,
+        appointment: None,
+    }
+}
+
+/// Moves the clock to the next business day (so numbers restart) and opens
+/// every counter again; not timed.
+fn new_day(engine: &HallEngine, clock: &ManualClock) -> Result<(), CliError> {
+    clock.advance(24 * 3_600_000);
+    for n in 1..=32u32 {
+        engine.execute(Actor::Cli, Command::Login { counter: n, staff: format!("{:04}", 1000 + n) })?;
+        engine.execute(Actor::Cli, Command::OpenCounter { counter: n })?;
+    }
+    Ok(())
+}
+
+type Op = fn(&HallEngine, usize, usize) -> Result<(), hallq_store::StoreError>;
+
+/// Runs `op` `per_client` times on each of `clients` threads at once and
+/// collects every latency.
+fn measure(
+    what: &'static str,
+    engine: &HallEngine,
+    clients: usize,
+    per_client: usize,
+    op: Op,
+) -> Result<Load, CliError> {
+    let started = Instant::now();
+    let handles: Vec<_> = (0..clients)
+        .map(|c| {
+            let engine = engine.clone();
+            std::thread::spawn(move || -> Result<Vec<Duration>, hallq_store::StoreError> {
+                let mut lat = Vec::with_capacity(per_client);
+                for k in 0..per_client {
+                    let t = Instant::now();
+                    op(&engine, c, k)?;
+                    lat.push(t.elapsed());
+                }
+                Ok(lat)
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(clients * per_client);
+    for h in handles {
+        all.extend(h.join().map_err(|_| CliError::failure("压测线程崩溃", "a benchmark thread panicked"))??);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    all.sort_unstable();
+    let pct = |p: f64| all[((p * all.len() as f64).ceil() as usize).clamp(1, all.len()) - 1].as_secs_f64() * 1000.0;
+    Ok(Load {
+        what,
+        clients,
+        operations: all.len(),
+        seconds,
+        per_second: all.len() as f64 / seconds,
+        p50_ms: pct(0.5),
+        p99_ms: pct(0.99),
+    })
+}
+
+/// The full KPI report over a year of eight halls.
+fn report_bench(path: &std::path::Path) -> Result<ReportBench, CliError> {
+    const HALLS: usize = 8;
+    const DAYS: i64 = 365;
+    let store = Store::open(path)?;
+    let mut generated = None;
+    if store.halls()?.len() < HALLS {
+        drop(store);
+        let _ = std::fs::remove_file(path);
+        let _ = std::fs::remove_file(path.with_extension("db-wal"));
+        let _ = std::fs::remove_file(path.with_extension("db-shm"));
+        eprintln!(
+            "生成百万号数据（{HALLS} 个营业厅 × {DAYS} 天）… / generating a million tickets ({HALLS} halls × {DAYS} days)…"
+        );
+        let t = Instant::now();
+        crate::demo::build_year(path, HALLS, DAYS)?;
+        generated = Some(t.elapsed().as_secs_f64());
+    }
+    let store = Store::open(path)?;
+    let reader = store.reader()?;
+    let halls = store.halls()?;
+    let (from, to) = crate::demo::year_range(DAYS);
+    let time = |by: GroupBy| -> Result<(f64, u64), CliError> {
+        // The best of three: the first run also warms the page cache.
+        let mut best = f64::MAX;
+        let mut legs = 0;
+        for _ in 0..3 {
+            let t = Instant::now();
+            let r = reader.kpis(&KpiQuery { hall: None, from, to, by })?;
+            best = best.min(t.elapsed().as_secs_f64());
+            legs = r.total.legs;
+        }
+        Ok((best, legs))
+    };
+    let (by_service, tickets) = time(GroupBy::Service)?;
+    let (by_hall, _) = time(GroupBy::Hall)?;
+    let (by_hour, _) = time(GroupBy::Hour)?;
+    Ok(ReportBench {
+        tickets,
+        halls: halls.len(),
+        days: DAYS,
+        generated_seconds: generated,
+        by_service_seconds: by_service,
+        by_hall_seconds: by_hall,
+        by_hour_seconds: by_hour,
+    })
+}
+
+fn print(args: &BenchArgs, loads: &[Load], report: Option<&ReportBench>) {
+    if args.format == "json" {
+        let v = serde_json::json!({ "loads": loads, "report": report });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return;
+    }
+    println!(
+        "HallQ bench — 持久化（synchronous=FULL，组提交）/ durable (synchronous=FULL, group commit), in-process engine"
+    );
+    println!(
+        "{:<10} {:>7} {:>8} {:>9} {:>11} {:>9} {:>9}",
+        "what", "clients", "ops", "seconds", "ops/s", "p50 ms", "p99 ms"
+    );
+    for l in loads {
+        println!(
+            "{:<10} {:>7} {:>8} {:>9.2} {:>11.0} {:>9.3} {:>9.3}",
+            l.what, l.clients, l.operations, l.seconds, l.per_second, l.p50_ms, l.p99_ms
+        );
+    }
+    println!("(cycle = issue → call next → start → finish, 4 durable commands; call_next = call next + no-show)");
+    if let Some(r) = report {
+        println!();
+        println!(
+            "KPI report over {} ticket legs ({} halls × {} days){}:",
+            r.tickets,
+            r.halls,
+            r.days,
+            r.generated_seconds.map(|s| format!(", generated in {s:.0} s")).unwrap_or_default()
+        );
+        println!(
+            "  by service {:.3} s · by hall {:.3} s · by hour {:.3} s (best of 3)",
+            r.by_service_seconds, r.by_hall_seconds, r.by_hour_seconds
+        );
+    }
+}
