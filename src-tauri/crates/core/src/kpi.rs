@@ -202,6 +202,35 @@ impl KpiAccumulator {
         }
     }
 
+    /// Adds everything another accumulator collected (e.g. another hall's
+    /// tickets, counted on another thread).
+    pub fn merge(&mut self, other: KpiAccumulator) {
+        let (a, b) = (&mut self.k, other.k);
+        a.issued += b.issued;
+        a.legs += b.legs;
+        a.served += b.served;
+        a.no_show += b.no_show;
+        a.cancelled += b.cancelled;
+        a.expired += b.expired;
+        a.transferred += b.transferred;
+        a.open += b.open;
+        a.rated += b.rated;
+        for (x, y) in a.ratings_by_level.iter_mut().zip(b.ratings_by_level) {
+            *x += y;
+        }
+        for (reason, n) in b.low_score_reasons {
+            *a.low_score_reasons.entry(reason).or_default() += n;
+        }
+        self.waits.extend(other.waits);
+        self.wait_judged += other.wait_judged;
+        self.wait_within += other.wait_within;
+        self.handlings.extend(other.handlings);
+        self.handling_within += other.handling_within;
+        self.queue_deltas.extend(other.queue_deltas);
+        self.arrival_hours.extend(other.arrival_hours);
+        self.open_ms += other.open_ms;
+    }
+
     /// Adds counter open time (for utilisation).
     pub fn add_open_ms(&mut self, ms: Millis) {
         self.open_ms += ms.max(0);
@@ -325,6 +354,35 @@ mod tests {
         assert_eq!((k.rated, k.rating_coverage, k.satisfaction), (2, Some(1.0), Some(0.5)));
         assert_eq!(k.ratings_by_level, [0, 1, 0, 0, 1]);
         assert_eq!(k.low_score_reasons.get("efficiency"), Some(&1));
+    }
+
+    #[test]
+    fn merging_two_halves_gives_the_kpis_of_the_whole() {
+        let legs: Vec<TicketFacts> = (0..40)
+            .map(|i| {
+                let mut t = leg(
+                    TicketState::Done,
+                    i * M,
+                    Some(i * M + (i % 7) * 4 * M),
+                    Some((i + 30) * M),
+                    Some((i + 30 + i % 5 * 3) * M),
+                );
+                t.rating = Some((i % 5 + 1) as u8);
+                t.reason = (i % 5 < 2).then_some(LowScoreReason::Procedure);
+                t
+            })
+            .collect();
+        let mut whole = KpiAccumulator::new();
+        let (mut a, mut b) = (KpiAccumulator::new(), KpiAccumulator::new());
+        for (i, t) in legs.iter().enumerate() {
+            whole.push(t);
+            if i % 3 == 0 { a.push(t) } else { b.push(t) }
+        }
+        whole.add_open_ms(100 * M);
+        a.add_open_ms(60 * M);
+        b.add_open_ms(40 * M);
+        a.merge(b);
+        assert_eq!(a.finish(), whole.finish());
     }
 
     #[test]

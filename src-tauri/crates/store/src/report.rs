@@ -111,12 +111,19 @@ pub struct KpiGroup {
     pub kpis: Kpis,
 }
 
+#[derive(Default)]
 struct Groups {
     index: HashMap<String, usize>,
     rows: Vec<(String, String, KpiAccumulator)>,
 }
 
 impl Groups {
+    fn merge(&mut self, other: Groups) {
+        for (key, label, acc) in other.rows {
+            self.get(&key, || label).merge(acc);
+        }
+    }
+
     fn get(&mut self, key: &str, label: impl FnOnce() -> String) -> &mut KpiAccumulator {
         let i = match self.index.get(key) {
             Some(i) => *i,
@@ -130,10 +137,14 @@ impl Groups {
     }
 }
 
+/// The group key of tickets never called (no counter, no staff); sorts last.
+const NOT_CALLED: char = '~';
+
 const WEEKDAYS: [&str; 7] = ["周一 Mon", "周二 Tue", "周三 Wed", "周四 Thu", "周五 Fri", "周六 Sat", "周日 Sun"];
 
 impl Reader {
-    /// The KPIs of a range of business days, grouped.
+    /// The KPIs of a range of business days, grouped. Halls are read in
+    /// parallel, each on its own read-only connection, and merged.
     pub fn kpis(&self, q: &KpiQuery) -> Result<KpiReport> {
         if q.from > q.to {
             return Err(StoreError::Core(hallq_core::CoreError::InvalidConfig {
@@ -148,16 +159,49 @@ impl Reader {
             ],
             None => rows,
         };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(rows.len()).max(1);
+        let path = self.conn.path().map(std::path::PathBuf::from);
+        let parts: Vec<Result<(KpiAccumulator, Groups)>> = match (threads, path) {
+            (2.., Some(path)) => std::thread::scope(|scope| {
+                let chunks: Vec<&[HallRow]> = rows.chunks(rows.len().div_ceil(threads)).collect();
+                let handles: Vec<_> = chunks
+                    .into_iter()
+                    .map(|chunk| {
+                        let path = path.clone();
+                        scope.spawn(move || -> Result<(KpiAccumulator, Groups)> {
+                            let reader = Reader { conn: crate::db::open_ro(&path)? };
+                            reader.halls_part(chunk, q)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|_| Err(StoreError::Corrupt("report thread panicked".into()))))
+                    .collect()
+            }),
+            _ => vec![self.halls_part(&rows, q)],
+        };
         let mut total = KpiAccumulator::new();
-        let mut groups = Groups { index: HashMap::new(), rows: Vec::new() };
-        for row in &rows {
-            self.tickets_into(row, q, &mut total, &mut groups)?;
-            self.open_time_into(row, q, &mut total, &mut groups)?;
+        let mut groups = Groups::default();
+        for part in parts {
+            let (t, g) = part?;
+            total.merge(t);
+            groups.merge(g);
         }
         let mut out: Vec<KpiGroup> =
             groups.rows.into_iter().map(|(key, label, acc)| KpiGroup { key, label, kpis: acc.finish() }).collect();
         out.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(KpiReport { from: q.from, to: q.to, by: q.by, total: total.finish(), groups: out })
+    }
+
+    fn halls_part(&self, rows: &[HallRow], q: &KpiQuery) -> Result<(KpiAccumulator, Groups)> {
+        let mut total = KpiAccumulator::new();
+        let mut groups = Groups::default();
+        for row in rows {
+            self.tickets_into(row, q, &mut total, &mut groups)?;
+            self.open_time_into(row, q, &mut total, &mut groups)?;
+        }
+        Ok((total, groups))
     }
 
     fn tickets_into(&self, row: &HallRow, q: &KpiQuery, total: &mut KpiAccumulator, groups: &mut Groups) -> Result<()> {
@@ -178,11 +222,7 @@ impl Reader {
         let mut key = String::new();
         while let Some(r) = rs.next()? {
             let service = r.get_ref(0)?.as_str()?;
-            let (tw, th, service_name) = services.get(service).map(|(a, b, c)| (*a, *b, c.as_str())).unwrap_or((
-                Millis::MAX,
-                Millis::MAX,
-                service,
-            ));
+            let (tw, th) = services.get(service).map_or((Millis::MAX, Millis::MAX), |(a, b, _)| (*a, *b));
             let facts = TicketFacts {
                 leg: r.get(4)?,
                 state: TicketState::parse(r.get_ref(5)?.as_str()?).unwrap_or(TicketState::Expired),
@@ -197,62 +237,46 @@ impl Reader {
             };
             total.push(&facts);
             key.clear();
-            let label: Box<dyn FnOnce() -> String> = match q.by {
+            match q.by {
                 GroupBy::Total => continue,
-                GroupBy::Hall => {
-                    key.push_str(&row.hall.code);
-                    Box::new(|| row.hall.name.clone())
-                }
-                GroupBy::Service => {
-                    key.push_str(service);
-                    let name = service_name.to_string();
-                    Box::new(move || name)
-                }
-                GroupBy::Counter => {
-                    let c: Option<u32> = r.get(1)?;
-                    match c {
-                        Some(c) => {
-                            let _ = write!(key, "{c:03}");
-                            let name = counters.get(&c).cloned().unwrap_or_else(|| format!("{c} 号窗口"));
-                            Box::new(move || name)
-                        }
-                        None => {
-                            key.push('~');
-                            Box::new(|| "未叫号 not called".to_string())
-                        }
+                GroupBy::Hall => key.push_str(&row.hall.code),
+                GroupBy::Service => key.push_str(service),
+                GroupBy::Counter => match r.get::<_, Option<u32>>(1)? {
+                    Some(c) => {
+                        let _ = write!(key, "{c:03}");
                     }
-                }
-                GroupBy::Staff => match r.get_ref(2)?.as_str_or_null()? {
-                    Some(s) => {
-                        key.push_str(s);
-                        let name = staff.get(s).cloned().unwrap_or_else(|| s.to_string());
-                        Box::new(move || name)
-                    }
-                    None => {
-                        key.push('~');
-                        Box::new(|| "未叫号 not called".to_string())
-                    }
+                    None => key.push(NOT_CALLED),
                 },
+                GroupBy::Staff => key.push_str(r.get_ref(2)?.as_str_or_null()?.unwrap_or("~")),
                 GroupBy::Hour => {
-                    let h = row.hall.local(facts.issued_at).hour();
-                    let _ = write!(key, "{h:02}");
-                    Box::new(move || format!("{h:02}:00–{:02}:00", h + 1))
+                    let _ = write!(key, "{:02}", row.hall.local(facts.issued_at).hour());
                 }
-                GroupBy::Day => {
-                    key.push_str(r.get_ref(3)?.as_str()?);
-                    let k = key.clone();
-                    Box::new(move || k)
-                }
+                GroupBy::Day => key.push_str(r.get_ref(3)?.as_str()?),
                 GroupBy::Weekday => {
                     let d: NaiveDate = r
                         .get_ref(3)?
                         .as_str()?
                         .parse()
                         .map_err(|e: chrono::ParseError| StoreError::Corrupt(e.to_string()))?;
-                    let w = d.weekday().num_days_from_monday() as usize;
-                    let _ = write!(key, "{}", w + 1);
-                    Box::new(move || WEEKDAYS[w].to_string())
+                    let _ = write!(key, "{}", d.weekday().num_days_from_monday() + 1);
                 }
+            }
+            // The label is made once per group, not once per ticket.
+            let label = || match q.by {
+                GroupBy::Hall => row.hall.name.clone(),
+                GroupBy::Service => services.get(service).map_or_else(|| service.to_string(), |s| s.2.clone()),
+                GroupBy::Counter | GroupBy::Staff if key.starts_with(NOT_CALLED) => "未叫号 not called".to_string(),
+                GroupBy::Counter => {
+                    let c: u32 = key.parse().unwrap_or_default();
+                    counters.get(&c).cloned().unwrap_or_else(|| format!("{c} 号窗口"))
+                }
+                GroupBy::Staff => staff.get(key.as_str()).cloned().unwrap_or_else(|| key.clone()),
+                GroupBy::Hour => {
+                    let h: u32 = key.parse().unwrap_or_default();
+                    format!("{h:02}:00–{:02}:00", h + 1)
+                }
+                GroupBy::Weekday => WEEKDAYS[key.parse::<usize>().unwrap_or(1).clamp(1, 7) - 1].to_string(),
+                GroupBy::Day | GroupBy::Total => key.clone(),
             };
             groups.get(&key, label).push(&facts);
         }
