@@ -21,6 +21,7 @@ mod format;
 mod hall;
 mod init;
 mod report;
+mod serve;
 mod status;
 
 use std::path::PathBuf;
@@ -91,6 +92,8 @@ enum Cmd {
     Backup(backup::BackupArgs),
     /// 性能测试 / measure durable issues/s, latency and the million-ticket report
     Bench(bench::BenchArgs),
+    /// 营业厅服务 / run the hall server (REST + WebSocket) on this database
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -133,6 +136,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Demo(a) => demo::run(&db, hall, &a),
         Cmd::Backup(a) => backup::run(&db, &a),
         Cmd::Bench(a) => Ok(bench::run(&a)?),
+        Cmd::Serve(a) => serve::run(&db, hall, &a),
     }
 }
 

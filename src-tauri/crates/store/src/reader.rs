@@ -127,8 +127,15 @@ impl Reader {
         // A deferred transaction takes its WAL snapshot at the first read.
         self.conn.execute_batch("BEGIN")?;
         let r = self.last_seq(hall).and_then(|seq| Ok((seq, self.status(hall, now)?)));
-        self.conn.execute_batch("COMMIT")?;
-        r
+        // Never leave the connection inside a transaction: a reader kept for
+        // reuse would see this snapshot forever and hold back checkpoints.
+        let end = self.conn.execute_batch("COMMIT");
+        if end.is_err() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        let r = r?;
+        end?;
+        Ok(r)
     }
 
     /// A hall's staff, by number.

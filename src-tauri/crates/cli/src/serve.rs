@@ -1,0 +1,81 @@
+//! `hallq serve`: run the hall server on a hall database until Ctrl-C or
+//! SIGTERM.
+//!
+//! It binds 127.0.0.1 unless told otherwise: serving the hall's LAN is the
+//! explicit `--lan` (all interfaces) or `--bind ADDR`. Once listening it
+//! prints one line with the URL on stdout (with the real port, so `--port 0`
+//! works for tests) and flushes it; everything else goes to the log on
+//! stderr. Nothing here needs care for a SIGKILL: every answered command is
+//! already on disk.
+
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use hallq_server::{Config, ServeConfig, Server, ServerError};
+
+use crate::error::CliError;
+
+/// `hallq serve` flags.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// 监听地址 / address to listen on [default: 127.0.0.1]
+    #[arg(long, value_name = "ADDR", conflicts_with = "lan")]
+    bind: Option<IpAddr>,
+    /// 端口（0 = 任选）/ port (0 = any free port)
+    #[arg(long, default_value_t = 7070, value_name = "N")]
+    port: u16,
+    /// 对局域网开放（监听 0.0.0.0）/ serve the hall's LAN (listen on 0.0.0.0)
+    #[arg(long)]
+    lan: bool,
+    /// 同一取号机两次取号的最短间隔，毫秒 / least time between two tickets from one kiosk, ms
+    #[arg(long, default_value_t = 2000, value_name = "MS")]
+    kiosk_interval_ms: u64,
+}
+
+/// Runs `hallq serve` on its own tokio runtime.
+pub fn run(db: &Path, hall: Option<&str>, args: &ServeArgs) -> Result<()> {
+    let ip = match (args.bind, args.lan) {
+        (Some(ip), _) => ip,
+        (None, true) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        (None, false) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+    };
+    let config = ServeConfig {
+        db: db.to_path_buf(),
+        hall: hall.map(str::to_string),
+        addr: SocketAddr::new(ip, args.port),
+        config: Config { kiosk_interval: Duration::from_millis(args.kiosk_interval_ms), ..Config::default() },
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .with_context(|| CliError::failure("无法启动异步运行时", "cannot start the async runtime"))?;
+    runtime.block_on(async {
+        let server = Server::bind(config).await.map_err(plain)?;
+        let addr = server.local_addr();
+        let url_ip = if addr.ip().is_unspecified() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { addr.ip() };
+        println!("HallQ 营业厅服务已启动 / hall server listening on http://{}", SocketAddr::new(url_ip, addr.port()));
+        if addr.ip().is_unspecified() {
+            println!(
+                "局域网内请用本机 IP 访问，端口 {0} / on the LAN, use this PC's IP address, port {0}",
+                addr.port()
+            );
+        }
+        // The line is how scripts and tests learn the port: do not leave it buffered.
+        let _ = std::io::stdout().flush();
+        server.run(hallq_server::server::shutdown_signal()).await.map_err(plain)?;
+        eprintln!("HallQ 营业厅服务已停止 / hall server stopped");
+        Ok(())
+    })
+}
+
+/// A store error is reported as itself, so the CLI classifies it (a missing
+/// database is bad input, exit 2) like in every other subcommand.
+fn plain(e: ServerError) -> anyhow::Error {
+    match e {
+        ServerError::Store(s) => s.into(),
+        other => other.into(),
+    }
+}

@@ -1,0 +1,460 @@
+//! `ApiError`: every way a request can fail, mapped once to an HTTP status,
+//! a stable code and a message in Chinese and English.
+//!
+//! The body is always `{code, message_zh, message_en}` ([`ErrorBody`]). The
+//! domain's and the store's codes pass through unchanged, so the UI classifies
+//! errors the same way whether they come from the CLI or the server. Internal
+//! failures (SQLite, I/O, a panic) answer 500 with a generic message; their
+//! detail goes to the log only. Bad input must never reach that path: each
+//! variant documents its status, and only [`ApiError::Internal`] and the
+//! store's machine failures are 5xx.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hallq_store::StoreError;
+use hallq_store::hallq_core::{CoreError, Millis};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The JSON body of every error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code, e.g. `queue_empty`, `forbidden`.
+    pub code: String,
+    /// 中文说明.
+    pub message_zh: String,
+    /// English explanation.
+    pub message_en: String,
+}
+
+/// A request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The store or the domain refused or failed; status by its code
+    /// (unknown_* 404, invalid_* 422, state conflicts 409, a locked staff
+    /// number 429, the engine stopping 503, machine failures 500).
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// 401: no token, or one that is unknown, revoked or expired.
+    #[error("unauthorized")]
+    Unauthorized,
+    /// 403: the terminal's role may not use this route.
+    #[error("forbidden for {role}")]
+    Forbidden {
+        /// The caller's role name.
+        role: &'static str,
+    },
+    /// 403: a counter or rating-pad terminal named another counter.
+    #[error("not your counter")]
+    NotYourCounter {
+        /// The terminal's own counter.
+        own: u32,
+    },
+    /// 404: no such route.
+    #[error("no route")]
+    NoRoute,
+    /// 405: the route exists but not with this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// 400: the body is not well-formed JSON.
+    #[error("malformed JSON: {0}")]
+    MalformedJson(String),
+    /// 422: well-formed JSON of the wrong shape (missing field, wrong type).
+    #[error("invalid body: {0}")]
+    InvalidBody(String),
+    /// 415: a body without `Content-Type: application/json`.
+    #[error("not JSON")]
+    NotJson,
+    /// 413: a body over the size limit.
+    #[error("body too large")]
+    BodyTooLarge,
+    /// 400: a path segment of the wrong type (a counter that is not a number).
+    #[error("invalid path: {0}")]
+    InvalidPath(String),
+    /// 400: a query string of the wrong shape.
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
+    /// 400: an `Idempotency-Key` header that is not 1–64 visible ASCII characters.
+    #[error("bad idempotency key")]
+    BadIdempotencyKey,
+    /// 400: a plain HTTP request to the WebSocket route.
+    #[error("not a WebSocket upgrade")]
+    NotWebSocket,
+    /// 422: a request that parses but asks for something impossible.
+    #[error("{en}")]
+    Invalid {
+        /// Chinese explanation.
+        zh: String,
+        /// English explanation.
+        en: String,
+    },
+    /// 429: a kiosk asked for tickets faster than its interval.
+    #[error("kiosk too fast")]
+    KioskTooFast {
+        /// How long until the kiosk may issue again.
+        retry_after_ms: Millis,
+    },
+    /// 429: too many wrong pairing codes in the last minute.
+    #[error("too many pairing attempts")]
+    TooManyPairingAttempts,
+    /// 401: the staff PIN is wrong.
+    #[error("wrong PIN")]
+    WrongPin {
+        /// Tries left before the staff number locks.
+        remaining: i64,
+    },
+    /// 401: the staff member has no PIN yet.
+    #[error("no PIN")]
+    NoPin,
+    /// 403: a session was asked for by a staff member who is not a supervisor or admin.
+    #[error("not a supervisor")]
+    NotSupervisor,
+    /// 409: the first-run setup was already done.
+    #[error("already set up")]
+    AlreadySetUp,
+    /// 409: the hall has no active admin to set up.
+    #[error("no admin")]
+    NoAdmin,
+    /// 409: no ticket at this counter is waiting for a rating.
+    #[error("nothing to rate at counter {0}")]
+    NothingToRate(u32),
+    /// 409: the rating pad named a ticket that is no longer the one to rate.
+    #[error("rating ticket changed")]
+    RatingTicketChanged,
+    /// 500: a fault of the server; the detail is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Handlers' result type.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// A 422 for a request that parses but cannot be done.
+    pub fn invalid(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self::Invalid { zh: zh.into(), en: en.into() }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Store(e) => store_status(e),
+            Self::Unauthorized | Self::WrongPin { .. } | Self::NoPin => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } | Self::NotYourCounter { .. } | Self::NotSupervisor => StatusCode::FORBIDDEN,
+            Self::NoRoute => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MalformedJson(_)
+            | Self::InvalidPath(_)
+            | Self::InvalidQuery(_)
+            | Self::BadIdempotencyKey
+            | Self::NotWebSocket => StatusCode::BAD_REQUEST,
+            Self::InvalidBody(_) | Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::KioskTooFast { .. } | Self::TooManyPairingAttempts => StatusCode::TOO_MANY_REQUESTS,
+            Self::AlreadySetUp | Self::NoAdmin | Self::NothingToRate(_) | Self::RatingTicketChanged => {
+                StatusCode::CONFLICT
+            }
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Store(e) if store_status(e).is_server_error() => internal_code(e),
+            Self::Store(e) => e.code(),
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden { .. } => "forbidden",
+            Self::NotYourCounter { .. } => "not_your_counter",
+            Self::NoRoute => "no_route",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::MalformedJson(_) => "malformed_json",
+            Self::InvalidBody(_) => "invalid_body",
+            Self::NotJson => "not_json",
+            Self::BodyTooLarge => "body_too_large",
+            Self::InvalidPath(_) => "invalid_path",
+            Self::InvalidQuery(_) => "invalid_query",
+            Self::BadIdempotencyKey => "bad_idempotency_key",
+            Self::NotWebSocket => "not_websocket",
+            Self::Invalid { .. } => "invalid_request",
+            Self::KioskTooFast { .. } => "kiosk_too_fast",
+            Self::TooManyPairingAttempts => "too_many_attempts",
+            Self::WrongPin { .. } => "wrong_pin",
+            Self::NoPin => "no_pin",
+            Self::NotSupervisor => "not_supervisor",
+            Self::AlreadySetUp => "already_set_up",
+            Self::NoAdmin => "no_admin",
+            Self::NothingToRate(_) => "nothing_to_rate",
+            Self::RatingTicketChanged => "rating_ticket_changed",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// The Chinese message.
+    pub fn message_zh(&self) -> String {
+        match self {
+            Self::Store(StoreError::EngineStopped) => "服务器正在停止，请稍后重试".into(),
+            Self::Store(e) if store_status(e).is_server_error() => INTERNAL_ZH.into(),
+            Self::Store(e) => e.message_zh(),
+            Self::Unauthorized => "未登录或凭证已失效，请重新配对或登录".into(),
+            Self::Forbidden { role } => format!("此终端（{}）无权执行该操作", role_zh(role)),
+            Self::NotYourCounter { own } => format!("本终端只能操作 {own} 号窗口"),
+            Self::NoRoute => "没有这个接口".into(),
+            Self::MethodNotAllowed => "该接口不支持此请求方法".into(),
+            Self::MalformedJson(d) => format!("请求内容不是有效的 JSON：{d}"),
+            Self::InvalidBody(d) => format!("请求内容的字段缺失或类型不对：{d}"),
+            Self::NotJson => "请求内容须为 JSON（Content-Type: application/json）".into(),
+            Self::BodyTooLarge => "请求内容过大（上限 64 KiB）".into(),
+            Self::InvalidPath(d) => format!("网址中的参数无效：{d}"),
+            Self::InvalidQuery(d) => format!("查询参数无效：{d}"),
+            Self::BadIdempotencyKey => "Idempotency-Key 须为 1–64 个可见 ASCII 字符".into(),
+            Self::NotWebSocket => "该接口只接受 WebSocket 连接".into(),
+            Self::Invalid { zh, .. } => zh.clone(),
+            Self::KioskTooFast { retry_after_ms } => {
+                format!("取号太频繁，请 {} 秒后再取", retry_secs(*retry_after_ms))
+            }
+            Self::TooManyPairingAttempts => "配对码错误次数过多，请一分钟后再试".into(),
+            Self::WrongPin { remaining } => format!("工号或 PIN 错误，还可再试 {remaining} 次"),
+            Self::NoPin => "该员工尚未设置 PIN，请联系值班长".into(),
+            Self::NotSupervisor => "只有值班长或管理员可以登录管理".into(),
+            Self::AlreadySetUp => "系统已完成初始设置，管理员 PIN 已存在".into(),
+            Self::NoAdmin => "营业厅没有可用的管理员工号".into(),
+            Self::NothingToRate(c) => format!("{c} 号窗口没有待评价的业务"),
+            Self::RatingTicketChanged => "待评价的号码已变化，请重新评价".into(),
+            Self::Internal(_) => INTERNAL_ZH.into(),
+        }
+    }
+
+    /// The English message.
+    pub fn message_en(&self) -> String {
+        match self {
+            Self::Store(StoreError::EngineStopped) => "the server is stopping; try again shortly".into(),
+            Self::Store(e) if store_status(e).is_server_error() => INTERNAL_EN.into(),
+            Self::Store(e) => e.message_en(),
+            Self::Unauthorized => "missing, unknown, revoked or expired token; pair or log in again".into(),
+            Self::Forbidden { role } => format!("a {role} terminal may not do this"),
+            Self::NotYourCounter { own } => format!("this terminal may only act on counter {own}"),
+            Self::NoRoute => "no such route".into(),
+            Self::MethodNotAllowed => "this route does not accept that method".into(),
+            Self::MalformedJson(d) => format!("the body is not valid JSON: {d}"),
+            Self::InvalidBody(d) => format!("the body has missing or mistyped fields: {d}"),
+            Self::NotJson => "the body must be JSON (Content-Type: application/json)".into(),
+            Self::BodyTooLarge => "the body is too large (limit 64 KiB)".into(),
+            Self::InvalidPath(d) => format!("invalid path parameter: {d}"),
+            Self::InvalidQuery(d) => format!("invalid query parameters: {d}"),
+            Self::BadIdempotencyKey => "Idempotency-Key must be 1-64 visible ASCII characters".into(),
+            Self::NotWebSocket => "this route only accepts WebSocket connections".into(),
+            Self::Invalid { en, .. } => en.clone(),
+            Self::KioskTooFast { retry_after_ms } => format!(
+                "tickets are being taken too fast at this kiosk; try again in {} s",
+                retry_secs(*retry_after_ms)
+            ),
+            Self::TooManyPairingAttempts => "too many wrong pairing codes; try again in a minute".into(),
+            Self::WrongPin { remaining } => format!("wrong staff number or PIN; {remaining} tries left"),
+            Self::NoPin => "this staff member has no PIN yet; ask the supervisor".into(),
+            Self::NotSupervisor => "only a supervisor or admin may open a supervisor session".into(),
+            Self::AlreadySetUp => "the hall is already set up: the admin PIN exists".into(),
+            Self::NoAdmin => "the hall has no active admin staff member".into(),
+            Self::NothingToRate(c) => format!("no transaction at counter {c} is waiting for a rating"),
+            Self::RatingTicketChanged => "the ticket to rate has changed; rate again".into(),
+            Self::Internal(_) => INTERNAL_EN.into(),
+        }
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody { code: self.code().to_string(), message_zh: self.message_zh(), message_en: self.message_en() }
+    }
+}
+
+const INTERNAL_ZH: &str = "服务器内部错误，已记录日志，请稍后重试或联系管理员";
+const INTERNAL_EN: &str = "internal server error; it was logged; try again or contact the administrator";
+
+/// Retry-After in whole seconds, at least one.
+fn retry_secs(ms: Millis) -> i64 {
+    ((ms + 999) / 1000).max(1)
+}
+
+fn role_zh(role: &str) -> &'static str {
+    match role {
+        "kiosk" => "取号机",
+        "counter" => "窗口",
+        "display" => "叫号屏",
+        "rating_pad" => "评价器",
+        "board" => "值班长看板",
+        "supervisor" => "值班长",
+        _ => "未知终端",
+    }
+}
+
+/// How a store error reaches HTTP. The domain's codes are grouped by what
+/// they mean for the client: the thing named does not exist (404), the
+/// request's content is wrong (422), or the hall's current state does not
+/// allow it (409).
+fn store_status(e: &StoreError) -> StatusCode {
+    match e {
+        StoreError::Core(c) => core_status(c),
+        StoreError::BadPin => StatusCode::UNPROCESSABLE_ENTITY,
+        StoreError::BadIdempotencyKey => StatusCode::BAD_REQUEST,
+        StoreError::BadPairingCode | StoreError::UnknownTerminal(_) => StatusCode::NOT_FOUND,
+        StoreError::StaffLocked { .. } => StatusCode::TOO_MANY_REQUESTS,
+        StoreError::EngineStopped => StatusCode::SERVICE_UNAVAILABLE,
+        StoreError::Sqlite(_)
+        | StoreError::Migration(_)
+        | StoreError::Json(_)
+        | StoreError::Io(_)
+        | StoreError::NoDatabase(_)
+        | StoreError::Corrupt(_)
+        | StoreError::NoHall
+        | StoreError::UnknownHall(_)
+        | StoreError::SeveralHalls(_)
+        | StoreError::HallExists(_)
+        | StoreError::Aborted(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn core_status(e: &CoreError) -> StatusCode {
+    match e {
+        CoreError::UnknownService(_)
+        | CoreError::UnknownCounter(_)
+        | CoreError::UnknownStaff(_)
+        | CoreError::UnknownTicket(_) => StatusCode::NOT_FOUND,
+        CoreError::InvalidRating(_) | CoreError::InvalidConfig { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        CoreError::ServiceDisabled(_)
+        | CoreError::StaffInactive(_)
+        | CoreError::HallClosed
+        | CoreError::CounterClosed(_)
+        | CoreError::CounterPaused(_)
+        | CoreError::CounterAlreadyOpen(_)
+        | CoreError::CounterNotPaused(_)
+        | CoreError::NoStaffAtCounter(_)
+        | CoreError::CounterHasStaff { .. }
+        | CoreError::StaffAtOtherCounter { .. }
+        | CoreError::CurrentTicketOpen { .. }
+        | CoreError::NoCurrentTicket(_)
+        | CoreError::AlreadyServing(_)
+        | CoreError::NotStarted(_)
+        | CoreError::QueueEmpty(_)
+        | CoreError::TicketNotWaiting { .. }
+        | CoreError::ServiceNotAtCounter { .. }
+        | CoreError::TicketForOtherCounter { .. }
+        | CoreError::NumbersExhausted(_)
+        | CoreError::TransferToSameService(_)
+        | CoreError::AlreadyRated(_)
+        | CoreError::NotRateable(_) => StatusCode::CONFLICT,
+    }
+}
+
+/// 5xx store errors share two codes: the engine stopping is worth telling
+/// apart (retry later); every other fault is just `internal`.
+fn internal_code(e: &StoreError) -> &'static str {
+    match e {
+        StoreError::EngineStopped => "engine_stopped",
+        _ => "internal",
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        Self::Store(StoreError::Core(e))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, code = self.code(), "request failed on the server side");
+        }
+        let retry = match &self {
+            Self::KioskTooFast { retry_after_ms } => Some(retry_secs(*retry_after_ms)),
+            Self::TooManyPairingAttempts => Some(60),
+            Self::Store(StoreError::StaffLocked { .. }) => Some(300),
+            _ => None,
+        };
+        let mut response = (status, Json(self.body())).into_response();
+        if let Some(secs) = retry {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domain_codes_map_to_not_found_unprocessable_or_conflict() {
+        let cases = [
+            (CoreError::UnknownService("X".into()), 404),
+            (CoreError::UnknownTicket("A001".into()), 404),
+            (CoreError::InvalidRating("level 9".into()), 422),
+            (CoreError::InvalidConfig { zh: "x".into(), en: "x".into() }, 422),
+            (CoreError::QueueEmpty(1), 409),
+            (CoreError::NoStaffAtCounter(1), 409),
+            (CoreError::AlreadyRated("A001".into()), 409),
+        ];
+        for (e, status) in cases {
+            let code = e.code();
+            let api = ApiError::from(e);
+            assert_eq!(api.status().as_u16(), status, "{code}");
+            assert_eq!(api.code(), code, "the domain's code passes through");
+        }
+    }
+
+    #[test]
+    fn machine_failures_are_500_with_a_generic_message_and_no_detail() {
+        let e = ApiError::from(StoreError::Corrupt("secret/path/hall.db page 7".into()));
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = e.body();
+        assert_eq!(body.code, "internal");
+        assert!(!body.message_en.contains("secret") && !body.message_zh.contains("secret"));
+        assert_eq!(ApiError::from(StoreError::EngineStopped).status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn every_client_error_is_4xx_and_bilingual() {
+        let all = [
+            ApiError::Unauthorized,
+            ApiError::Forbidden { role: "kiosk" },
+            ApiError::NotYourCounter { own: 2 },
+            ApiError::NoRoute,
+            ApiError::MethodNotAllowed,
+            ApiError::MalformedJson("x".into()),
+            ApiError::InvalidBody("x".into()),
+            ApiError::NotJson,
+            ApiError::BodyTooLarge,
+            ApiError::InvalidPath("x".into()),
+            ApiError::InvalidQuery("x".into()),
+            ApiError::BadIdempotencyKey,
+            ApiError::NotWebSocket,
+            ApiError::invalid("无效", "invalid"),
+            ApiError::KioskTooFast { retry_after_ms: 1500 },
+            ApiError::TooManyPairingAttempts,
+            ApiError::WrongPin { remaining: 3 },
+            ApiError::NoPin,
+            ApiError::NotSupervisor,
+            ApiError::AlreadySetUp,
+            ApiError::NoAdmin,
+            ApiError::NothingToRate(1),
+            ApiError::RatingTicketChanged,
+            ApiError::from(StoreError::BadPairingCode),
+            ApiError::from(StoreError::StaffLocked { staff: "1001".into(), until: 0 }),
+        ];
+        for e in all {
+            assert!(e.status().is_client_error(), "{e:?}");
+            let b = e.body();
+            assert!(!b.message_zh.is_empty() && !b.message_en.is_empty() && b.message_zh != b.message_en, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn a_kiosk_told_to_wait_gets_whole_seconds_in_retry_after() {
+        let r = ApiError::KioskTooFast { retry_after_ms: 1200 }.into_response();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(r.headers()[header::RETRY_AFTER], "2");
+    }
+}

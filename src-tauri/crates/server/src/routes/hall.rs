@@ -1,0 +1,133 @@
+//! The hall now, as the kiosk, the display and the board read it: the hall
+//! and its notices, services with their queues and estimated waits, the
+//! whole status, the waiting tickets in order, and the last calls.
+
+use axum::extract::State;
+use hallq_store::StoreError;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::tickets_today;
+use crate::dto::{CallDto, CounterQueueDto, HallInfo, QueuesDto, ServiceNow, ServiceQueueDto, StatusDto};
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{Json, Query};
+use crate::queue;
+use crate::state::AppState;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(hall))
+        .routes(routes!(services))
+        .routes(routes!(status))
+        .routes(routes!(queues))
+        .routes(routes!(calls))
+}
+
+/// The hall: settings, notices, business day, the server's clock.
+#[utoipa::path(
+    get, path = "/api/v1/hall", tag = "hall",
+    security(("token" = ["read_hall"])),
+    responses((status = 200, body = HallInfo), (status = "4XX", body = ErrorBody))
+)]
+async fn hall(State(state): State<AppState>) -> ApiResult<Json<HallInfo>> {
+    let now = state.now();
+    let (hall, seq) = state
+        .read(move |r, id| {
+            let hall = r.halls()?.into_iter().find(|h| h.id == id).ok_or(StoreError::UnknownHall(id.to_string()))?;
+            Ok((hall, r.last_seq(id)?))
+        })
+        .await?;
+    Ok(Json(HallInfo { day: hall.business_day(now), hall: hall.into(), now, seq }))
+}
+
+/// Services in kiosk order with waiting counts and the wait a new ticket would be told.
+#[utoipa::path(
+    get, path = "/api/v1/services", tag = "hall",
+    security(("token" = ["read_services"])),
+    responses((status = 200, body = Vec<ServiceNow>), (status = "4XX", body = ErrorBody))
+)]
+async fn services(State(state): State<AppState>) -> ApiResult<Json<Vec<ServiceNow>>> {
+    let now = state.now();
+    let s = state.read(move |r, hall| r.status(hall, now)).await?;
+    Ok(Json(s.services.into_iter().map(Into::into).collect()))
+}
+
+/// The whole hall now: services and counters.
+#[utoipa::path(
+    get, path = "/api/v1/status", tag = "hall",
+    security(("token" = ["read_status"])),
+    responses((status = 200, body = StatusDto), (status = "4XX", body = ErrorBody))
+)]
+async fn status(State(state): State<AppState>) -> ApiResult<Json<StatusDto>> {
+    let now = state.now();
+    Ok(Json(state.read(move |r, hall| r.status(hall, now)).await?.into()))
+}
+
+/// Every waiting ticket, per service (kiosk order) and per named counter.
+#[utoipa::path(
+    get, path = "/api/v1/queues", tag = "hall",
+    security(("token" = ["read_queues"])),
+    responses((status = 200, body = QueuesDto), (status = "4XX", body = ErrorBody))
+)]
+async fn queues(State(state): State<AppState>) -> ApiResult<Json<QueuesDto>> {
+    let now = state.now();
+    let (tickets, status) = state.read(move |r, hall| Ok((tickets_today(r, hall, now)?, r.status(hall, now)?))).await?;
+    let queue::Queues { services: mut by_service, counters: by_counter } = queue::queues(&tickets);
+    let services = status
+        .services
+        .iter()
+        .map(|s| ServiceQueueDto {
+            service: s.service.code.clone(),
+            tickets: by_service
+                .remove(&s.service.code)
+                .unwrap_or_default()
+                .into_iter()
+                .cloned()
+                .map(Into::into)
+                .collect(),
+        })
+        .collect();
+    let counters = by_counter
+        .into_iter()
+        .map(|(counter, q)| CounterQueueDto { counter, tickets: q.into_iter().cloned().map(Into::into).collect() })
+        .collect();
+    Ok(Json(QueuesDto { services, counters }))
+}
+
+/// How many calls the display asks for.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct CallsQuery {
+    /// How many (1–50, default 10).
+    limit: Option<u16>,
+}
+
+/// The latest calls, newest first (the display's list).
+#[utoipa::path(
+    get, path = "/api/v1/calls", tag = "hall",
+    security(("token" = ["read_calls"])),
+    params(CallsQuery),
+    responses((status = 200, body = Vec<CallDto>), (status = "4XX", body = ErrorBody))
+)]
+async fn calls(State(state): State<AppState>, Query(q): Query<CallsQuery>) -> ApiResult<Json<Vec<CallDto>>> {
+    let now = state.now();
+    let n = usize::from(q.limit.unwrap_or(10).clamp(1, 50));
+    let tickets = state.read(move |r, hall| tickets_today(r, hall, now)).await?;
+    let calls = queue::last_calls(&tickets, n)
+        .into_iter()
+        .filter_map(|t| {
+            Some(CallDto {
+                ticket: t.id,
+                number: t.number.clone(),
+                service: t.service.clone(),
+                counter: t.counter?,
+                called_at: t.last_called_at?,
+                recalls: t.recalls,
+                state: t.state.into(),
+            })
+        })
+        .collect();
+    Ok(Json(calls))
+}

@@ -1,0 +1,217 @@
+//! `/api/v1/stream`: the hall's events over a WebSocket, in order, exactly
+//! once each.
+//!
+//! Without `since`, the first message is a snapshot of the hall with the seq
+//! it reflects; with `since`, the events after it are replayed from the log.
+//! Then every committed event follows. The order of steps is what makes it
+//! gapless: subscribe to the engine's fan-out *before* reading the snapshot
+//! or the log, so an event committed meanwhile is either read or received;
+//! skip received events at or below the last seq sent; and whenever the
+//! received seq jumps (the subscriber lagged behind the engine's buffer),
+//! read the gap from the log. The log is the truth; the fan-out is only the
+//! fast path.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use hallq_store::StoredEvent;
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::dto::{EventDto, SnapshotDto, StreamMessage};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::Query;
+use crate::state::AppState;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(stream))
+}
+
+/// Events read from the log per query when catching up.
+const CHUNK: usize = 1_000;
+/// A client that does not take a message within this time is dropped (it
+/// reconnects with `since` and misses nothing).
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Pings keep idle connections through NATs and find dead clients.
+const PING_EVERY: Duration = Duration::from_secs(30);
+
+/// Where the stream starts.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct StreamParams {
+    /// Replay the events after this seq first (a reconnect); without it the
+    /// stream starts with a snapshot.
+    since: Option<u64>,
+    /// The terminal's token (browsers cannot set headers on a WebSocket).
+    #[allow(dead_code)]
+    token: Option<String>,
+}
+
+/// The live event stream (WebSocket): JSON text messages, each a `StreamMessage`.
+#[utoipa::path(
+    get, path = "/api/v1/stream", tag = "stream",
+    security(("token" = ["stream"])),
+    params(StreamParams),
+    responses(
+        (status = 101, description = "WebSocket: a snapshot (or the replay after `since`), then every event in seq order; messages are `StreamMessage`"),
+        (status = "4XX", body = ErrorBody),
+    )
+)]
+async fn stream(
+    State(state): State<AppState>,
+    Query(p): Query<StreamParams>,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> ApiResult<Response> {
+    let ws = ws.map_err(|_| ApiError::NotWebSocket)?;
+    Ok(ws.on_upgrade(move |socket| async move {
+        let mut feed = Feed { state, socket, last: 0 };
+        if feed.run(p.since).await.is_err() {
+            tracing::debug!("stream client gone");
+        }
+    }))
+}
+
+/// What to do with an event received live.
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+    /// Already sent (read from the log or the snapshot): skip it.
+    Skip,
+    /// The next one: send it.
+    Send,
+    /// Events between were lost (the subscriber lagged): read them from the log.
+    Refill,
+}
+
+/// The rule that makes the stream exactly-once: `last` is the last seq sent.
+fn step(last: u64, seq: u64) -> Step {
+    if seq <= last {
+        Step::Skip
+    } else if seq == last + 1 {
+        Step::Send
+    } else {
+        Step::Refill
+    }
+}
+
+/// Resolves once the server begins to stop.
+async fn stopped(mut signal: tokio::sync::watch::Receiver<bool>) {
+    // An error means the state is gone: the server is stopping too.
+    let _ = signal.wait_for(|stopping| *stopping).await;
+}
+
+/// The client went away (or would not take messages).
+struct Gone;
+
+/// One client's stream: the socket and the last seq it was sent.
+struct Feed {
+    state: AppState,
+    socket: WebSocket,
+    last: u64,
+}
+
+impl Feed {
+    async fn run(&mut self, since: Option<u64>) -> Result<(), Gone> {
+        // Subscribe first: nothing committed from here on can be missed.
+        let mut live = self.state.engine().subscribe();
+        let stopping = stopped(self.state.shutdown_signal());
+        tokio::pin!(stopping);
+        match since {
+            None => {
+                let now = self.state.now();
+                let (seq, status) =
+                    self.state.read(move |r, hall| r.status_with_seq(hall, now)).await.map_err(|_| Gone)?;
+                self.send(&StreamMessage::Snapshot(SnapshotDto { seq, status: status.into() })).await?;
+                self.last = seq;
+            }
+            Some(since) => {
+                let last = self.state.read(|r, hall| r.last_seq(hall)).await.map_err(|_| Gone)?;
+                if since > last {
+                    let e = ApiError::invalid(
+                        format!("since={since} 超出营业厅最新序号 {last}，请不带 since 重新连接"),
+                        format!("since={since} is past the hall's last seq {last}; reconnect without `since`"),
+                    );
+                    self.send(&StreamMessage::Error(e.body())).await?;
+                    return self.close(1008, "bad since").await;
+                }
+                self.last = since;
+            }
+        }
+        self.catch_up().await?;
+        let mut ping = tokio::time::interval(PING_EVERY);
+        ping.tick().await;
+        loop {
+            tokio::select! {
+                received = live.recv() => match received {
+                    Err(RecvError::Closed) => return self.close(1001, "hall engine stopped").await,
+                    Ok(e) => match step(self.last, e.seq) {
+                        Step::Skip => {}
+                        Step::Send => self.event(&e).await?,
+                        Step::Refill => self.catch_up().await?,
+                    },
+                    Err(RecvError::Lagged(_)) => self.catch_up().await?,
+                },
+                incoming = self.socket.recv() => match incoming {
+                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Err(Gone),
+                    Some(Ok(_)) => {}
+                },
+                () = &mut stopping => return self.close(1001, "server stopping").await,
+                _ = ping.tick() => self.deliver(Message::Ping(Vec::new().into())).await?,
+            }
+        }
+    }
+
+    /// Sends every logged event after the last one sent, until caught up.
+    async fn catch_up(&mut self) -> Result<(), Gone> {
+        loop {
+            let after = self.last;
+            let events = self.state.read(move |r, hall| r.events_since(hall, after, CHUNK)).await.map_err(|_| Gone)?;
+            for e in &events {
+                self.event(e).await?;
+            }
+            if events.len() < CHUNK {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn event(&mut self, e: &StoredEvent) -> Result<(), Gone> {
+        self.send(&StreamMessage::Event(EventDto::from(e))).await?;
+        self.last = e.seq;
+        Ok(())
+    }
+
+    async fn send(&mut self, msg: &StreamMessage) -> Result<(), Gone> {
+        let text = serde_json::to_string(msg).map_err(|_| Gone)?;
+        self.deliver(Message::Text(text.into())).await
+    }
+
+    async fn deliver(&mut self, msg: Message) -> Result<(), Gone> {
+        match tokio::time::timeout(SEND_TIMEOUT, self.socket.send(msg)).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(Gone),
+        }
+    }
+
+    async fn close(&mut self, code: u16, reason: &'static str) -> Result<(), Gone> {
+        self.deliver(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_events_are_sent_once_each_and_a_gap_is_read_from_the_log() {
+        assert_eq!(step(10, 9), Step::Skip, "already read from the log before going live");
+        assert_eq!(step(10, 10), Step::Skip);
+        assert_eq!(step(10, 11), Step::Send);
+        assert_eq!(step(10, 13), Step::Refill, "11 and 12 were missed");
+    }
+}

@@ -1,0 +1,120 @@
+//! Pairing and revoking terminals: the supervisor asks for a 6-digit code
+//! for a role (and counter), the terminal exchanges it once for a token;
+//! the supervisor lists terminals and revokes them (the token stops working
+//! at once, the server's cache included).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use hallq_store::StoreError;
+use hallq_store::hallq_core::CoreError;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::Role;
+use crate::dto::{PairRequest, PairingCodeDto, PairingRequest, TerminalDto, TokenDto};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{Json, Path};
+use crate::state::AppState;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_code))
+        .routes(routes!(pair))
+        .routes(routes!(list))
+        .routes(routes!(revoke))
+}
+
+/// A pairing code for a new terminal, valid ten minutes.
+#[utoipa::path(
+    post, path = "/api/v1/pairing-codes", tag = "terminals",
+    security(("token" = ["manage_terminals"])),
+    request_body = PairingRequest,
+    responses((status = 201, body = PairingCodeDto), (status = "4XX", body = ErrorBody))
+)]
+async fn create_code(
+    State(state): State<AppState>,
+    Json(req): Json<PairingRequest>,
+) -> ApiResult<(StatusCode, Json<PairingCodeDto>)> {
+    let name = req.name.trim().to_string();
+    check_pairing(&req, &name)?;
+    if let Some(n) = req.counter {
+        let known = state.read(|r, hall| r.counters(hall)).await?.iter().any(|c| c.number == n);
+        if !known {
+            return Err(CoreError::UnknownCounter(n).into());
+        }
+    }
+    let now = state.now();
+    let (role, counter) = (req.role.as_str(), req.counter);
+    let code = state.blocking(move |store, hall| store.create_pairing_code(hall, role, counter, &name, now)).await?;
+    Ok((StatusCode::CREATED, Json(code.into())))
+}
+
+/// A role is paired with a counter exactly when it is bound to one; a
+/// supervisor is never paired (they log in with staff number and PIN).
+fn check_pairing(req: &PairingRequest, name: &str) -> ApiResult<()> {
+    if req.role == Role::Supervisor {
+        return Err(ApiError::invalid(
+            "值班长不配对终端，请用工号和 PIN 登录",
+            "supervisors are not paired; they log in with staff number and PIN",
+        ));
+    }
+    if req.role.has_counter() != req.counter.is_some() {
+        return Err(ApiError::invalid(
+            "窗口终端和评价器须指定窗口号，其他终端不能指定",
+            "counter and rating_pad terminals need a counter; other roles take none",
+        ));
+    }
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(ApiError::invalid("终端名称须为 1–64 字", "a terminal name must be 1-64 characters"));
+    }
+    Ok(())
+}
+
+/// Exchange a pairing code, once, for this terminal's token.
+#[utoipa::path(
+    post, path = "/api/v1/pair", tag = "terminals",
+    security(()),
+    request_body = PairRequest,
+    responses(
+        (status = 201, body = TokenDto),
+        (status = "4XX", description = "Unknown, used or expired code (404); too many wrong codes (429)", body = ErrorBody),
+    )
+)]
+async fn pair(State(state): State<AppState>, Json(req): Json<PairRequest>) -> ApiResult<(StatusCode, Json<TokenDto>)> {
+    let now = state.now();
+    state.pairing().check(now, state.config().pairing_attempts_per_minute)?;
+    let redeemed = state.blocking(move |store, hall| store.redeem_pairing_code(hall, &req.code, now)).await;
+    if let Err(ApiError::Store(StoreError::BadPairingCode)) = &redeemed {
+        state.pairing().failed(now);
+    }
+    let (terminal, token) = redeemed?;
+    tracing::info!(terminal = %terminal.id, role = %terminal.role, "terminal paired");
+    Ok((StatusCode::CREATED, Json(TokenDto { token, terminal: terminal.into() })))
+}
+
+/// Every terminal and session of the hall, newest first, revoked ones included.
+#[utoipa::path(
+    get, path = "/api/v1/terminals", tag = "terminals",
+    security(("token" = ["manage_terminals"])),
+    responses((status = 200, body = Vec<TerminalDto>), (status = "4XX", body = ErrorBody))
+)]
+async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<TerminalDto>>> {
+    let terminals = state.read(|r, hall| r.terminals(hall)).await?;
+    Ok(Json(terminals.into_iter().map(Into::into).collect()))
+}
+
+/// Revoke a terminal: its token stops working now.
+#[utoipa::path(
+    delete, path = "/api/v1/terminals/{id}", tag = "terminals",
+    security(("token" = ["manage_terminals"])),
+    params(("id" = Uuid, Path, description = "terminal id")),
+    responses((status = 204, description = "Revoked"), (status = "4XX", body = ErrorBody))
+)]
+async fn revoke(State(state): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+    let now = state.now();
+    state.blocking(move |store, hall| store.revoke_terminal(hall, id, now)).await?;
+    state.tokens().forget(id);
+    tracing::info!(terminal = %id, "terminal revoked");
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,157 @@
+//! `/api/v1/tickets`: taking a ticket at the kiosk (with the flood guard),
+//! a ticket's place in the queue, today's tickets, and cancelling.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use hallq_store::hallq_core::{Command, CoreError};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{tickets_today, today};
+use crate::auth::{Caller, Role};
+use crate::dto::{CommandAnswer, IssueRequest, PositionDto, TicketDto, TicketStateDto};
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{IdempotencyKey, Json, Path, Query};
+use crate::queue;
+use crate::state::AppState;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(issue))
+        .routes(routes!(list))
+        .routes(routes!(one))
+        .routes(routes!(position))
+        .routes(routes!(cancel))
+}
+
+/// Take a ticket. A kiosk gets one ticket per interval (2 s by default);
+/// faster presses get 429 and no ticket.
+#[utoipa::path(
+    post, path = "/api/v1/tickets", tag = "tickets",
+    security(("token" = ["issue_ticket"])),
+    params(crate::extract::IdempotencyHeader),
+    request_body = IssueRequest,
+    responses(
+        (status = 201, description = "Issued: number, people ahead, estimated wait", body = CommandAnswer),
+        (status = "4XX", description = "Unknown or disabled service, hall closed, kiosk too fast", body = ErrorBody),
+    )
+)]
+async fn issue(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    Json(req): Json<IssueRequest>,
+) -> ApiResult<(StatusCode, Json<CommandAnswer>)> {
+    let cmd = Command::Issue {
+        service: req.service,
+        priority: req.priority.into(),
+        priority_reason: req.priority_reason.map(Into::into),
+        appointment: req.appointment,
+    };
+    let interval = i64::try_from(state.config().kiosk_interval.as_millis()).unwrap_or(i64::MAX);
+    let admission = (caller.role == Role::Kiosk)
+        .then(|| state.kiosks().admit(caller.terminal, key.0.as_deref(), state.now(), interval))
+        .transpose()?;
+    let done = state.execute(caller.actor(), cmd, key.scoped(&caller)).await;
+    if let (Err(_), Some(a)) = (&done, admission) {
+        state.kiosks().release(a);
+    }
+    Ok((StatusCode::CREATED, Json(done?.into())))
+}
+
+/// Filters of today's (or another day's) tickets.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct TicketFilter {
+    /// Business day, `YYYY-MM-DD` (default today).
+    day: Option<NaiveDate>,
+    /// Only tickets in this state.
+    state: Option<TicketStateDto>,
+    /// Only this service.
+    service: Option<String>,
+    /// Only tickets called to this counter.
+    counter: Option<u32>,
+}
+
+/// A day's tickets, every leg, in issue order.
+#[utoipa::path(
+    get, path = "/api/v1/tickets", tag = "tickets",
+    security(("token" = ["read_tickets"])),
+    params(TicketFilter),
+    responses((status = 200, body = Vec<TicketDto>), (status = "4XX", body = ErrorBody))
+)]
+async fn list(State(state): State<AppState>, Query(f): Query<TicketFilter>) -> ApiResult<Json<Vec<TicketDto>>> {
+    let now = state.now();
+    let day = f.day;
+    let tickets =
+        state.read(move |r, hall| r.tickets_of_day(hall, day.map_or_else(|| today(r, hall, now), Ok)?)).await?;
+    Ok(Json(
+        tickets
+            .into_iter()
+            .filter(|t| f.state.is_none_or(|s| TicketStateDto::from(t.state) == s))
+            .filter(|t| f.service.as_ref().is_none_or(|s| *s == t.service))
+            .filter(|t| f.counter.is_none_or(|c| t.counter == Some(c)))
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// One ticket of today, by id or number (by number: the visit's latest leg).
+#[utoipa::path(
+    get, path = "/api/v1/tickets/{ticket}", tag = "tickets",
+    security(("token" = ["read_tickets"])),
+    params(("ticket" = String, Path, description = "ticket id, or today's number such as A012")),
+    responses((status = 200, body = TicketDto), (status = "4XX", body = ErrorBody))
+)]
+async fn one(State(state): State<AppState>, Path(ticket): Path<String>) -> ApiResult<Json<TicketDto>> {
+    let now = state.now();
+    let tickets = state.read(move |r, hall| tickets_today(r, hall, now)).await?;
+    let t = queue::find(&tickets, &queue::ticket_ref(&ticket)).ok_or(CoreError::UnknownTicket(ticket))?;
+    Ok(Json(t.clone().into()))
+}
+
+/// Where a ticket is now: people ahead and the estimated wait.
+#[utoipa::path(
+    get, path = "/api/v1/tickets/{ticket}/position", tag = "tickets",
+    security(("token" = ["read_ticket_position"])),
+    params(("ticket" = String, Path, description = "ticket id, or today's number such as A012")),
+    responses((status = 200, body = PositionDto), (status = "4XX", body = ErrorBody))
+)]
+async fn position(State(state): State<AppState>, Path(ticket): Path<String>) -> ApiResult<Json<PositionDto>> {
+    let now = state.now();
+    let (tickets, status) = state.read(move |r, hall| Ok((tickets_today(r, hall, now)?, r.status(hall, now)?))).await?;
+    let t = queue::find(&tickets, &queue::ticket_ref(&ticket)).ok_or(CoreError::UnknownTicket(ticket))?;
+    let waiting = t.state == hallq_store::hallq_core::TicketState::Waiting;
+    let ahead = waiting.then(|| queue::people_ahead(&tickets, t));
+    let service = status.services.iter().find(|s| s.service.code == t.service);
+    let estimate = ahead.zip(service).and_then(|(a, s)| queue::estimate(a, s));
+    Ok(Json(PositionDto {
+        ticket: t.id,
+        number: t.number.clone(),
+        service: t.service.clone(),
+        state: t.state.into(),
+        people_ahead: ahead,
+        estimated_wait_ms: estimate,
+        counter: t.counter,
+    }))
+}
+
+/// Withdraw a waiting ticket (the customer left).
+#[utoipa::path(
+    post, path = "/api/v1/tickets/{ticket}/cancel", tag = "tickets",
+    security(("token" = ["cancel_ticket"])),
+    params(("ticket" = String, Path, description = "ticket id, or today's number"), crate::extract::IdempotencyHeader),
+    responses((status = 200, body = CommandAnswer), (status = "4XX", body = ErrorBody))
+)]
+async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    Path(ticket): Path<String>,
+) -> ApiResult<Json<CommandAnswer>> {
+    let cmd = Command::Cancel { ticket: queue::ticket_ref(&ticket) };
+    Ok(Json(state.execute(caller.actor(), cmd, key.scoped(&caller)).await?.into()))
+}

@@ -1,0 +1,231 @@
+//! `AppState`: the one handle every handler gets — the store, the hall, its
+//! engine, the clock, a small pool of read-only connections, the token
+//! cache, the kiosk throttle and the configuration.
+//!
+//! It is an explicit `Clone` handle (an `Arc` inside), passed through axum's
+//! `State`; there are no globals. Everything that touches SQLite runs here
+//! inside `spawn_blocking`, never on the async executor; commands go to the
+//! hall engine, the only writer of the hall, and are awaited without blocking.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hallq_store::hallq_core::{Actor, Command, CoreError, Millis};
+use hallq_store::{Clock, Executed, HallEngine, Reader, Store, StoreError};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::auth::{Caller, Role, TokenCache};
+use crate::error::{ApiError, ApiResult};
+use crate::throttle::{KioskThrottle, PairingThrottle};
+
+/// How the server behaves; the defaults are a hall's.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The least time between two tickets from one kiosk (the flood guard).
+    pub kiosk_interval: Duration,
+    /// How long a supervisor session lasts.
+    pub session_ttl: Duration,
+    /// Wrong pairing codes tolerated per minute before pairing answers 429,
+    /// so that six digits cannot be guessed by brute force.
+    pub pairing_attempts_per_minute: usize,
+    /// Read-only connections kept open for reuse.
+    pub readers: usize,
+    /// The largest request body accepted, bytes.
+    pub body_limit: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            kiosk_interval: Duration::from_secs(2),
+            session_ttl: Duration::from_secs(12 * 3600),
+            pairing_attempts_per_minute: 20,
+            readers: 8,
+            body_limit: 64 * 1024,
+        }
+    }
+}
+
+/// The shared handle of a running hall server.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Shared>,
+}
+
+struct Shared {
+    store: Store,
+    hall: Uuid,
+    engine: HallEngine,
+    clock: Arc<dyn Clock>,
+    config: Config,
+    readers: Mutex<Vec<Reader>>,
+    tokens: TokenCache,
+    kiosks: KioskThrottle,
+    pairing: PairingThrottle,
+    /// Serialises the first-run setup, so two racing calls cannot both set the admin PIN.
+    setup: tokio::sync::Mutex<()>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl AppState {
+    /// A state over an open store and a running engine for `hall`.
+    pub fn new(store: Store, hall: Uuid, engine: HallEngine, clock: Arc<dyn Clock>, config: Config) -> Self {
+        let (shutdown, _) = watch::channel(false);
+        Self {
+            inner: Arc::new(Shared {
+                store,
+                hall,
+                engine,
+                clock,
+                readers: Mutex::new(Vec::new()),
+                tokens: TokenCache::default(),
+                kiosks: KioskThrottle::default(),
+                pairing: PairingThrottle::default(),
+                setup: tokio::sync::Mutex::new(()),
+                shutdown,
+                config,
+            }),
+        }
+    }
+
+    /// Opens an existing database, picks the hall (`code`, or the only one)
+    /// and starts its engine on `clock`.
+    pub fn open(db: &Path, code: Option<&str>, clock: Arc<dyn Clock>, config: Config) -> Result<Self, StoreError> {
+        let store = Store::open_existing(db)?;
+        let hall = store.resolve_hall(code)?;
+        let engine = store.engine(hall.id, clock.clone())?;
+        Ok(Self::new(store, hall.id, engine, clock, config))
+    }
+
+    /// The hall served.
+    pub fn hall(&self) -> Uuid {
+        self.inner.hall
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The hall's engine.
+    pub fn engine(&self) -> &HallEngine {
+        &self.inner.engine
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Now, by the server's clock.
+    pub fn now(&self) -> Millis {
+        self.inner.clock.now_ms()
+    }
+
+    /// Tells long-lived connections (the streams) to close: the server stops.
+    pub fn begin_shutdown(&self) {
+        self.inner.shutdown.send_replace(true);
+    }
+
+    /// Resolves when [`AppState::begin_shutdown`] was called.
+    pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.inner.shutdown.subscribe()
+    }
+
+    pub(crate) fn tokens(&self) -> &TokenCache {
+        &self.inner.tokens
+    }
+
+    pub(crate) fn kiosks(&self) -> &KioskThrottle {
+        &self.inner.kiosks
+    }
+
+    pub(crate) fn pairing(&self) -> &PairingThrottle {
+        &self.inner.pairing
+    }
+
+    pub(crate) fn setup_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.setup
+    }
+
+    /// Runs a read on a pooled read-only connection, off the executor.
+    pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Reader, Uuid) -> hallq_store::Result<T> + Send + 'static,
+    {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let reader = this.take_reader()?;
+            let r = f(&reader, this.inner.hall);
+            this.give_back(reader);
+            r.map_err(ApiError::from)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("read task failed: {e}")))?
+    }
+
+    /// Runs a store operation (PINs, terminals) off the executor.
+    pub async fn blocking<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store, Uuid) -> hallq_store::Result<T> + Send + 'static,
+    {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || f(&this.inner.store, this.inner.hall).map_err(ApiError::from))
+            .await
+            .map_err(|e| ApiError::Internal(format!("store task failed: {e}")))?
+    }
+
+    fn take_reader(&self) -> hallq_store::Result<Reader> {
+        let pooled = self.inner.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        match pooled {
+            Some(r) => Ok(r),
+            None => self.inner.store.reader(),
+        }
+    }
+
+    fn give_back(&self, reader: Reader) {
+        let mut pool = self.inner.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < self.inner.config.readers {
+            pool.push(reader);
+        }
+    }
+
+    /// Executes a command through the hall engine and waits until it is durable.
+    pub async fn execute(&self, actor: Actor, cmd: Command, key: Option<String>) -> ApiResult<Executed> {
+        tracing::debug!(command = cmd.name(), ?actor, "execute");
+        Ok(self.inner.engine.execute_keyed_async(actor, cmd, key).await?)
+    }
+
+    /// Who the log records for a staff action at `counter`: the supervisor
+    /// acting themselves, or the staff member logged in there. A counter
+    /// terminal with nobody logged in may not act.
+    pub async fn staff_actor(&self, caller: &Caller, counter: u32) -> ApiResult<Actor> {
+        if caller.role == Role::Supervisor {
+            return Ok(caller.actor());
+        }
+        let counters = self.read(|r, hall| r.counters(hall)).await?;
+        let c = counters.into_iter().find(|c| c.number == counter).ok_or(CoreError::UnknownCounter(counter))?;
+        c.staff.map(Actor::Staff).ok_or_else(|| CoreError::NoStaffAtCounter(counter).into())
+    }
+
+    /// The terminal holding `token`, from the cache or the database. A
+    /// terminal of another hall in the same database is refused.
+    pub async fn authenticate(&self, token: &str) -> ApiResult<Caller> {
+        let now = self.now();
+        if let Some(c) = self.inner.tokens.get(token, now) {
+            return Ok(c);
+        }
+        let owned = token.to_string();
+        let terminal = self.read(move |r, _| r.terminal_by_token(&owned, now)).await?;
+        let terminal = terminal.filter(|t| t.hall == self.inner.hall).ok_or(ApiError::Unauthorized)?;
+        let caller = Caller::of(&terminal).ok_or(ApiError::Unauthorized)?;
+        if !self.inner.tokens.put(token, caller.clone(), terminal.expires_at) {
+            return Err(ApiError::Unauthorized);
+        }
+        Ok(caller)
+    }
+}

@@ -1,0 +1,14 @@
+//! hallq-server end to end: the real router on 127.0.0.1:0 over a temporary
+//! database and a manual clock, driven over HTTP and WebSocket by real
+//! clients.
+//!
+//! This `mod` list says where a new test goes: one module per behaviour the
+//! server promises. One binary, so cargo links it once.
+
+mod support;
+
+mod bad_input;
+mod hall_day;
+mod openapi;
+mod roles;
+mod stream;
