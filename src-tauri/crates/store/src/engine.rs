@@ -151,6 +151,9 @@ fn run(mut writer: Writer, clock: Arc<dyn Clock>, rx: mpsc::Receiver<Job>, fanou
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         };
         let mut batch = vec![first];
+        // Let the submitters that were just answered run and resubmit, so
+        // their commands share this commit instead of each paying a sync.
+        std::thread::yield_now();
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
                 Ok(job) => batch.push(job),
@@ -159,7 +162,7 @@ fn run(mut writer: Writer, clock: Arc<dyn Clock>, rx: mpsc::Receiver<Job>, fanou
         }
         let results = execute_batch(&mut writer, clock.as_ref(), &batch);
         for (job, (result, replayed)) in batch.into_iter().zip(results) {
-            if let (Ok(executed), false) = (&result, replayed) {
+            if let (Ok(executed), false, true) = (&result, replayed, fanout.receiver_count() > 0) {
                 for e in &executed.events {
                     let _ = fanout.send(e.clone());
                 }

@@ -13,7 +13,17 @@ use rusqlite::{Connection, params};
 use crate::error::Result;
 use crate::log::StoredEvent;
 
-/// Writes what one event changed.
+/// Records where a hall's log stands (current business day, last time, last
+/// seq). Written once per transaction, just before it commits, rather than
+/// once per event.
+pub(crate) fn mark_position(conn: &Connection, hall_key: i64, state: &HallState, last_seq: u64) -> Result<()> {
+    conn.prepare_cached("UPDATE halls SET day = ?2, last_at = max(last_at, ?3), last_seq = ?4 WHERE key = ?1")?
+        .execute(params![hall_key, state.day().to_string(), state.last_at(), last_seq as i64])?;
+    Ok(())
+}
+
+/// Writes what one event changed (the hall's position is marked separately,
+/// see [`mark_position`]).
 pub(crate) fn project(
     conn: &Connection,
     hall_key: i64,
@@ -61,7 +71,5 @@ pub(crate) fn project(
     for c in &ch.counters {
         crate::counters::upsert(conn, hall_key, c)?;
     }
-    conn.prepare_cached("UPDATE halls SET day = ?2, last_at = max(last_at, ?3), last_seq = ?4 WHERE key = ?1")?
-        .execute(params![hall_key, state.day().to_string(), e.at, e.seq as i64])?;
     Ok(())
 }

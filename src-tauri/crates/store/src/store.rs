@@ -17,7 +17,7 @@ use crate::engine::HallEngine;
 use crate::error::{Result, StoreError};
 use crate::halls;
 use crate::log;
-use crate::projection::project;
+use crate::projection::{mark_position, project};
 use crate::reader::Reader;
 use crate::terminals::{self, PairingCode, Terminal};
 use crate::writer::Writer;
@@ -268,6 +268,9 @@ impl Store {
                     project(&conn, row.key, st, e, &changes)?;
                     after = e.seq;
                 }
+            }
+            if let Some(st) = &state {
+                mark_position(&conn, row.key, st, after)?;
             }
             Ok(after)
         })();

@@ -13,42 +13,19 @@ pub(crate) const COLUMNS: &str = "id, visit_id, leg, number, service, priority, 
     resolution, counter, staff, target_counter, transferred_to, rating, rating_reason, rated_at, people_ahead,
     estimated_wait_ms";
 
-/// Writes a ticket as the domain left it: an update for a known ticket
-/// (only the fields that change after issue), an insert for a new one.
+/// Writes a ticket as the domain left it: an insert for a new one; for a
+/// known one, only the fields that change after issue.
 pub(crate) fn upsert(conn: &Connection, hall_key: i64, t: &Ticket) -> Result<()> {
-    let updated = conn
-        .prepare_cached(
-            "UPDATE tickets SET called_at = ?2, last_called_at = ?3, recalls = ?4, started_at = ?5, ended_at = ?6,
-                state = ?7, resolution = ?8, counter = ?9, staff = ?10, transferred_to = ?11, rating = ?12,
-                rating_reason = ?13, rated_at = ?14
-             WHERE id = ?1",
-        )?
-        .execute(params![
-            t.id.as_bytes(),
-            t.called_at,
-            t.last_called_at,
-            t.recalls,
-            t.started_at,
-            t.ended_at,
-            t.state.as_str(),
-            t.resolution.map(|r| r.as_str()),
-            t.counter,
-            t.staff,
-            t.transferred_to.map(|u| u.as_bytes().to_vec()),
-            t.rating.map(|r| r.level()),
-            t.rating_reason.map(|r| r.as_str()),
-            t.rated_at,
-        ])?;
-    if updated > 0 {
-        return Ok(());
-    }
     conn.prepare_cached(
         "INSERT INTO tickets (id, hall, visit_id, leg, number, service, priority, priority_reason, appointment,
             business_day, visit_issued_at, issued_at, called_at, last_called_at, recalls, started_at, ended_at,
             state, resolution, counter, staff, target_counter, transferred_to, rating, rating_reason, rated_at,
             people_ahead, estimated_wait_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                 ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
+                 ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)
+         ON CONFLICT (id) DO UPDATE SET called_at = ?13, last_called_at = ?14, recalls = ?15, started_at = ?16,
+            ended_at = ?17, state = ?18, resolution = ?19, counter = ?20, staff = ?21, transferred_to = ?23,
+            rating = ?24, rating_reason = ?25, rated_at = ?26",
     )?
     .execute(params![
         t.id.as_bytes(),

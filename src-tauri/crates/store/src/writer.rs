@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::error::Result;
 use crate::halls;
 use crate::log::{self, StoredEvent};
-use crate::projection::project;
+use crate::projection::{mark_position, project};
 
 /// How long idempotency keys are kept: long enough for any retry.
 const KEY_LIFETIME_MS: Millis = 2 * 24 * 3_600_000;
@@ -63,6 +63,7 @@ impl Writer {
     }
 
     pub(crate) fn commit(&self) -> Result<()> {
+        mark_position(&self.conn, self.hall_key, &self.state, self.next_seq - 1)?;
         self.conn.execute_batch("COMMIT")?;
         Ok(())
     }
