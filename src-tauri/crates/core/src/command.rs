@@ -131,6 +131,13 @@ pub enum Command {
         #[serde(default)]
         reason: Option<LowScoreReason>,
     },
+    /// Close a follow-up of a low rating, saying what was done.
+    CloseFollowUp {
+        /// The rated ticket leg.
+        ticket: Uuid,
+        /// What was done (1–500 characters).
+        note: String,
+    },
     /// Open a closed counter.
     OpenCounter {
         /// Counter number.
@@ -201,6 +208,7 @@ impl Command {
             Self::Transfer { .. } => "transfer",
             Self::Cancel { .. } => "cancel",
             Self::Rate { .. } => "rate",
+            Self::CloseFollowUp { .. } => "close_follow_up",
             Self::OpenCounter { .. } => "open_counter",
             Self::PauseCounter { .. } => "pause_counter",
             Self::ResumeCounter { .. } => "resume_counter",

@@ -94,6 +94,8 @@ pub enum CoreError {
     NotRateable(String),
     /// A rating level outside 1..=5, or a reason on a good rating.
     InvalidRating(String),
+    /// No open follow-up for this ticket.
+    UnknownFollowUp(String),
     /// A configuration change that would break the hall (zh, en).
     InvalidConfig {
         /// Chinese explanation.
@@ -134,6 +136,7 @@ impl CoreError {
             Self::AlreadyRated(_) => "already_rated",
             Self::NotRateable(_) => "not_rateable",
             Self::InvalidRating(_) => "invalid_rating",
+            Self::UnknownFollowUp(_) => "unknown_follow_up",
             Self::InvalidConfig { .. } => "invalid_config",
         }
     }
@@ -180,6 +183,7 @@ impl CoreError {
             Self::AlreadyRated(n) => format!("{n} 号已经评价过"),
             Self::NotRateable(n) => format!("{n} 号未办结，不能评价"),
             Self::InvalidRating(why) => format!("评价无效：{why}"),
+            Self::UnknownFollowUp(t) => format!("没有待办的回访 {t}"),
             Self::InvalidConfig { zh, .. } => format!("配置无效：{zh}"),
         }
     }
@@ -232,6 +236,7 @@ impl CoreError {
             Self::AlreadyRated(n) => format!("ticket {n} has already been rated"),
             Self::NotRateable(n) => format!("ticket {n} was not served, so it cannot be rated"),
             Self::InvalidRating(why) => format!("invalid rating: {why}"),
+            Self::UnknownFollowUp(t) => format!("no open follow-up {t}"),
             Self::InvalidConfig { en, .. } => format!("invalid configuration: {en}"),
         }
     }

@@ -116,6 +116,13 @@ pub enum EventData {
         /// The reason of a low score.
         reason: Option<LowScoreReason>,
     },
+    /// A follow-up of a low rating was closed.
+    FollowUpClosed {
+        /// The rated ticket leg.
+        ticket: Uuid,
+        /// What was done.
+        note: String,
+    },
     /// A counter opened.
     CounterOpened {
         /// The counter.
@@ -204,6 +211,7 @@ impl EventData {
             Self::TicketTransferred { .. } => "ticket_transferred",
             Self::TicketCancelled { .. } => "ticket_cancelled",
             Self::TicketRated { .. } => "ticket_rated",
+            Self::FollowUpClosed { .. } => "follow_up_closed",
             Self::CounterOpened { .. } => "counter_opened",
             Self::CounterPaused { .. } => "counter_paused",
             Self::CounterResumed { .. } => "counter_resumed",

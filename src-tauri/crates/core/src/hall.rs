@@ -31,6 +31,12 @@ pub struct Hall {
     /// Notices shown on the lobby display's ticker (outages, policy), in order.
     #[serde(default)]
     pub notices: Vec<String>,
+    /// Public holidays (法定节假日) that fall on weekdays: not working days.
+    #[serde(default)]
+    pub holidays: Vec<NaiveDate>,
+    /// Make-up working days (调休上班) that fall on weekends: working days.
+    #[serde(default)]
+    pub workdays: Vec<NaiveDate>,
 }
 
 /// Local opening hours of a hall.
@@ -55,6 +61,8 @@ impl Hall {
             opening: None,
             max_recalls: 2,
             notices: Vec::new(),
+            holidays: Vec::new(),
+            workdays: Vec::new(),
         }
     }
 
@@ -78,6 +86,29 @@ impl Hall {
         if h.open <= h.close { h.open <= t && t < h.close } else { t >= h.open || t < h.close }
     }
 
+    /// Whether the hall's back office works on `day`: Monday to Friday,
+    /// except declared holidays, plus declared make-up working days.
+    pub fn is_working_day(&self, day: NaiveDate) -> bool {
+        use chrono::Datelike;
+        if self.workdays.contains(&day) {
+            return true;
+        }
+        day.weekday().number_from_monday() <= 5 && !self.holidays.contains(&day)
+    }
+
+    /// The `n`th working day after `day` (a deadline of "within n working days").
+    pub fn add_working_days(&self, day: NaiveDate, n: u32) -> NaiveDate {
+        let mut d = day;
+        let mut left = n;
+        while left > 0 {
+            d = d.succ_opt().unwrap_or(d);
+            if self.is_working_day(d) {
+                left -= 1;
+            }
+        }
+        d
+    }
+
     /// Checks the fields a supervisor can set.
     pub fn validate(&self) -> Result<(), CoreError> {
         if !valid_code(&self.code) {
@@ -97,6 +128,9 @@ impl Hall {
                 "公告最多 10 条，每条 1–200 字",
                 "at most 10 notices, each 1-200 characters",
             ));
+        }
+        if self.holidays.len() > 400 || self.workdays.len() > 400 {
+            return Err(CoreError::config("节假日或调休日最多 400 个", "at most 400 holidays or make-up working days"));
         }
         if self.max_recalls > 20 {
             return Err(CoreError::config("重呼次数上限不能超过 20", "max recalls must be at most 20"));
@@ -218,6 +252,23 @@ mod tests {
         }
         let prefixes: std::collections::HashSet<_> = cfg.services.iter().map(|s| s.prefix).collect();
         assert_eq!(prefixes.len(), cfg.services.len());
+    }
+
+    #[test]
+    fn working_days_skip_weekends_and_holidays_and_count_make_up_days() {
+        let d = |m, dd| NaiveDate::from_ymd_opt(2026, m, dd).unwrap();
+        let mut hall = Hall::new(Uuid::nil(), "H", "h");
+        // Friday 2026-09-25 + 1 working day = Monday 09-28.
+        assert_eq!(hall.add_working_days(d(9, 25), 1), d(9, 28));
+        // 15 working days from Monday 11-02 is Monday 11-23.
+        assert_eq!(hall.add_working_days(d(11, 2), 15), d(11, 23));
+        // National Day 10-01..10-07 off, Sunday 09-27 and Saturday 10-10 worked.
+        hall.holidays = (1..=7).map(|x| d(10, x)).collect();
+        hall.workdays = vec![d(9, 27), d(10, 10)];
+        assert!(hall.is_working_day(d(9, 27)));
+        assert!(!hall.is_working_day(d(10, 5)));
+        // From Friday 09-25: 09-27 (Sun, worked), 09-28, 09-29, 09-30, then 10-08, 10-09, 10-10 (Sat, worked).
+        assert_eq!(hall.add_working_days(d(9, 25), 7), d(10, 10));
     }
 
     #[test]

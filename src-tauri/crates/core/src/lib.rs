@@ -16,6 +16,7 @@ pub mod command;
 pub mod counter;
 pub mod error;
 pub mod event;
+pub mod follow_up;
 pub mod hall;
 pub mod kpi;
 pub mod routing;
@@ -29,6 +30,7 @@ pub use command::{Actor, Command, TicketRef, TransferTarget};
 pub use counter::{Counter, CounterStatus, RoutingOrder, RoutingPolicy};
 pub use error::CoreError;
 pub use event::EventData;
+pub use follow_up::{FOLLOW_UP_WORKING_DAYS, FollowUp};
 pub use hall::{Hall, HallConfig};
 pub use kpi::{KpiAccumulator, Kpis, TicketFacts};
 

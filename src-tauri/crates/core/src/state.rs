@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::command::{Command, TicketRef, TransferTarget};
 use crate::counter::{Counter, CounterStatus};
 use crate::event::EventData;
+use crate::follow_up::{FOLLOW_UP_WORKING_DAYS, FollowUp};
 use crate::hall::Hall;
 use crate::routing::{self, Queue, Source};
 use crate::service::Service;
@@ -42,6 +43,7 @@ pub struct HallState {
     directed: BTreeMap<u32, Queue>,
     last_number: HashMap<String, u16>,
     recent_handling: HashMap<String, VecDeque<Millis>>,
+    follow_ups: BTreeMap<Uuid, FollowUp>,
 }
 
 /// Everything needed to restore a [`HallState`] without replaying the log:
@@ -64,6 +66,8 @@ pub struct HallSnapshot {
     pub tickets: Vec<Ticket>,
     /// Recent handling times per service, oldest first.
     pub recent_handling: Vec<(String, Vec<Millis>)>,
+    /// Open follow-ups of low ratings.
+    pub follow_ups: Vec<FollowUp>,
 }
 
 /// What applying one event changed, for the store's projections.
@@ -73,6 +77,8 @@ pub struct Changes {
     pub tickets: Vec<Ticket>,
     /// Counters as they are after the event.
     pub counters: Vec<Counter>,
+    /// Follow-ups as they are after the event (opened or closed).
+    pub follow_ups: Vec<FollowUp>,
 }
 
 /// The result of executing a command.
@@ -103,6 +109,7 @@ impl HallState {
             directed: BTreeMap::new(),
             last_number: HashMap::new(),
             recent_handling: HashMap::new(),
+            follow_ups: BTreeMap::new(),
         }
     }
 
@@ -128,6 +135,7 @@ impl HallState {
             }
             st.tickets.insert(t.id, t);
         }
+        st.follow_ups = snap.follow_ups.into_iter().filter(|f| f.closed_at.is_none()).map(|f| (f.ticket, f)).collect();
         st.recent_handling = snap
             .recent_handling
             .into_iter()
@@ -152,6 +160,7 @@ impl HallState {
             staff: self.staff.values().cloned().collect(),
             tickets,
             recent_handling: recent,
+            follow_ups: self.follow_ups.values().cloned().collect(),
         }
     }
 
@@ -203,6 +212,11 @@ impl HallState {
     /// A ticket of today by id.
     pub fn ticket(&self, id: Uuid) -> Option<&Ticket> {
         self.tickets.get(&id)
+    }
+
+    /// Open follow-ups of low ratings, by ticket.
+    pub fn follow_ups(&self) -> impl Iterator<Item = &FollowUp> {
+        self.follow_ups.values()
     }
 
     /// How many tickets wait for a service (not counting those transferred
@@ -278,6 +292,7 @@ impl HallState {
             let c = self.apply(now, e);
             changes.tickets.extend(c.tickets);
             changes.counters.extend(c.counters);
+            changes.follow_ups.extend(c.follow_ups);
         }
         let ticket = events.iter().rev().find_map(EventData::subject).and_then(|id| self.tickets.get(&id).cloned());
         Ok(Outcome { events, ticket, changes })
@@ -447,6 +462,19 @@ impl HallState {
                     return Err(CoreError::InvalidRating("reason only for 不满意/非常不满意 / low scores".into()));
                 }
                 vec![E::TicketRated { ticket: t.id, rating, reason: *reason }]
+            }
+            Command::CloseFollowUp { ticket, note } => {
+                if !self.follow_ups.contains_key(ticket) {
+                    return Err(CoreError::UnknownFollowUp(ticket.to_string()));
+                }
+                let note = note.trim();
+                if note.is_empty() || note.chars().count() > 500 {
+                    return Err(CoreError::config(
+                        "请填写回访处理情况（1–500 字）",
+                        "say what was done in 1-500 characters",
+                    ));
+                }
+                vec![E::FollowUpClosed { ticket: *ticket, note: note.to_string() }]
             }
             Command::OpenCounter { counter } => {
                 let c = self.counter_ref(*counter)?;
@@ -706,6 +734,32 @@ impl HallState {
                     t.rating_reason = *reason;
                     t.rated_at = Some(at);
                 });
+                if let (true, Some(t)) = (rating.is_low(), self.tickets.get(ticket)) {
+                    let day = self.hall.business_day(at);
+                    let f = FollowUp {
+                        ticket: t.id,
+                        number: t.number.clone(),
+                        service: t.service.clone(),
+                        counter: t.counter,
+                        staff: t.staff.clone(),
+                        level: rating.level(),
+                        reason: *reason,
+                        rated_at: at,
+                        business_day: day,
+                        deadline: self.hall.add_working_days(day, FOLLOW_UP_WORKING_DAYS),
+                        closed_at: None,
+                        note: None,
+                    };
+                    ch.follow_ups.push(f.clone());
+                    self.follow_ups.insert(t.id, f);
+                }
+            }
+            E::FollowUpClosed { ticket, note } => {
+                if let Some(mut f) = self.follow_ups.remove(ticket) {
+                    f.closed_at = Some(at);
+                    f.note = Some(note.clone());
+                    ch.follow_ups.push(f);
+                }
             }
             E::CounterOpened { counter } | E::CounterResumed { counter } => {
                 self.update_counter(*counter, &mut ch, |c| {

@@ -386,6 +386,10 @@ fn every_rejected_command_returns_its_error_and_changes_nothing() {
         (Command::Rate { ticket: num("A003"), level: 5, reason: None }, E::NotRateable("A003".into())),
         (Command::Rate { ticket: num("B001"), level: 5, reason: None }, E::NotRateable("B001".into())),
         (Command::Rate { ticket: num("A004"), level: 1, reason: None }, E::NotRateable("A004".into())),
+        (
+            Command::CloseFollowUp { ticket: Uuid::from_u128(4242), note: "已回访".into() },
+            E::UnknownFollowUp(Uuid::from_u128(4242).to_string()),
+        ),
         (Command::Rate { ticket: TicketRef::Id(c002_leg1), level: 4, reason: None }, E::NotRateable("C002".into())),
         (
             Command::Rate { ticket: num("A002"), level: 1, reason: Some(LowScoreReason::Attitude) },
@@ -466,7 +470,7 @@ fn every_rejected_command_returns_its_error_and_changes_nothing() {
     // Every command kind has at least one error case above, and every error
     // but the two that need a clock or a full day (tested below) is raised.
     let kinds: std::collections::HashSet<_> = cases.iter().map(|(c, _)| c.name()).collect();
-    assert_eq!(kinds.len(), 20, "{kinds:?}");
+    assert_eq!(kinds.len(), 21, "{kinds:?}");
     let mut raised: std::collections::HashSet<_> = cases.iter().map(|(_, e)| e.code()).collect();
     raised.extend(["hall_closed", "numbers_exhausted"]);
     let all: std::collections::HashSet<_> = every_error().iter().map(CoreError::code).collect();
@@ -1561,6 +1565,7 @@ fn every_error() -> Vec<CoreError> {
         E::AlreadyRated("A001".into()),
         E::NotRateable("A001".into()),
         E::InvalidRating("level 9".into()),
+        E::UnknownFollowUp("A001".into()),
         E::InvalidConfig { zh: "不对".into(), en: "wrong".into() },
     ];
     for e in &all {
@@ -1592,6 +1597,7 @@ fn every_error() -> Vec<CoreError> {
             | E::AlreadyRated(_)
             | E::NotRateable(_)
             | E::InvalidRating(_)
+            | E::UnknownFollowUp(_)
             | E::InvalidConfig { .. } => {}
         }
     }
@@ -1649,4 +1655,31 @@ fn a_ticket_sent_to_a_named_counter_can_go_back_to_its_service_queue() {
     let back = fx.ok(Command::Transfer { counter: 4, to: TransferTarget::Service("ASK".into()) }).ticket.unwrap();
     assert_eq!((back.service.as_str(), back.target_counter, back.leg), ("ASK", None, 3));
     assert!(fx.st.callable(3).iter().any(|t| t.id == back.id) || fx.st.waiting_count("ASK") >= 1);
+}
+
+#[test]
+fn a_low_rating_opens_a_follow_up_due_in_15_working_days_until_closed() {
+    let mut fx = Fx::busy();
+    // A002 was rated 5: no follow-up. Rate A001 不满意 (2) for attitude.
+    assert_eq!(fx.st.follow_ups().count(), 0);
+    let out = fx.ok(Command::Rate { ticket: num("A001"), level: 2, reason: Some(LowScoreReason::Attitude) });
+    assert_eq!(out.changes.follow_ups.len(), 1);
+    let f = fx.st.follow_ups().next().unwrap().clone();
+    assert_eq!((f.number.as_str(), f.level, f.reason), ("A001", 2, Some(LowScoreReason::Attitude)));
+    assert_eq!(f.deadline, fx.st.hall().add_working_days(f.business_day, 15));
+    assert!(f.deadline >= f.business_day + chrono::Duration::days(19), "15 working days span three weekends");
+    assert!(!f.is_overdue(f.deadline) && f.is_overdue(f.deadline.succ_opt().unwrap()));
+    // It survives the day rollover, unlike the day's tickets.
+    fx.tick(24 * 60 * MIN);
+    fx.rollover();
+    assert_eq!(fx.st.follow_ups().count(), 1);
+    let err = fx.rejects(Command::CloseFollowUp { ticket: f.ticket, note: "  ".into() });
+    assert_eq!(err.code(), "invalid_config");
+    let closed = fx.ok(Command::CloseFollowUp { ticket: f.ticket, note: "已电话回访，致歉并整改 / called back".into() });
+    assert_eq!(closed.changes.follow_ups[0].closed_at, Some(fx.now));
+    assert_eq!(fx.st.follow_ups().count(), 0);
+    assert_eq!(
+        fx.rejects(Command::CloseFollowUp { ticket: f.ticket, note: "again".into() }),
+        CoreError::UnknownFollowUp(f.ticket.to_string())
+    );
 }

@@ -134,6 +134,10 @@ permissions! {
     ReadCounterKpis = "read_counter_kpis": [Counter, Board, Supervisor];
     /// KPI reports for any range.
     ReadKpis = "read_kpis": [Board, Supervisor];
+    /// Follow-ups of low ratings.
+    ReadFollowUps = "read_follow_ups": [Board, Supervisor];
+    /// Close a follow-up, saying what was done.
+    CloseFollowUp = "close_follow_up": [Supervisor];
     /// The hall's configuration: services, counters, staff.
     ReadSettings = "read_settings": [Board, Supervisor];
     /// Take a ticket.

@@ -352,6 +352,10 @@ pub struct HallDto {
     pub max_recalls: u16,
     /// Notices for the display's ticker, in order.
     pub notices: Vec<String>,
+    /// Public holidays on weekdays (not working days).
+    pub holidays: Vec<NaiveDate>,
+    /// Make-up working days on weekends.
+    pub workdays: Vec<NaiveDate>,
 }
 
 impl From<Hall> for HallDto {
@@ -365,6 +369,8 @@ impl From<Hall> for HallDto {
             opening: h.opening.map(Into::into),
             max_recalls: h.max_recalls,
             notices: h.notices,
+            holidays: h.holidays,
+            workdays: h.workdays,
         }
     }
 }
@@ -1070,6 +1076,12 @@ pub struct HallSettings {
     /// Notices for the display (at most 10, each 1–200 characters).
     #[serde(default)]
     pub notices: Vec<String>,
+    /// Public holidays on weekdays (not working days), for follow-up deadlines.
+    #[serde(default)]
+    pub holidays: Vec<NaiveDate>,
+    /// Make-up working days on weekends.
+    #[serde(default)]
+    pub workdays: Vec<NaiveDate>,
 }
 
 impl HallSettings {
@@ -1090,6 +1102,8 @@ impl HallSettings {
             opening: self.opening.map(TryInto::try_into).transpose()?,
             max_recalls: self.max_recalls,
             notices: self.notices,
+            holidays: self.holidays,
+            workdays: self.workdays,
         })
     }
 }
@@ -1265,4 +1279,64 @@ mod tests {
         assert!(s("AB").into_service("PAY".into()).is_err());
         assert!(s("").into_service("PAY".into()).is_err());
     }
+}
+
+/// A follow-up (回访) of a low rating.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FollowUpDto {
+    /// The rated ticket leg (the follow-up's id).
+    pub ticket: Uuid,
+    /// Its number.
+    pub number: String,
+    /// Its service code.
+    pub service: String,
+    /// The counter that served it.
+    pub counter: Option<u32>,
+    /// The staff member who served it.
+    pub staff: Option<String>,
+    /// 1 (非常不满意) or 2 (不满意).
+    pub level: u8,
+    /// The reason the customer gave.
+    pub reason: Option<LowScoreWhy>,
+    /// When it was rated, UTC ms.
+    pub rated_at: i64,
+    /// The business day of the rating.
+    pub business_day: NaiveDate,
+    /// The last working day to close it on time (15 working days).
+    pub deadline: NaiveDate,
+    /// When it was closed, UTC ms.
+    pub closed_at: Option<i64>,
+    /// What was done.
+    pub note: Option<String>,
+    /// Open past its deadline today.
+    pub overdue: bool,
+}
+
+impl FollowUpDto {
+    /// The wire form of a follow-up, judged on `today`.
+    pub fn of(f: hallq_store::hallq_core::FollowUp, today: NaiveDate) -> Self {
+        Self {
+            overdue: f.is_overdue(today),
+            ticket: f.ticket,
+            number: f.number,
+            service: f.service,
+            counter: f.counter,
+            staff: f.staff,
+            level: f.level,
+            reason: f.reason.map(Into::into),
+            rated_at: f.rated_at,
+            business_day: f.business_day,
+            deadline: f.deadline,
+            closed_at: f.closed_at,
+            note: f.note,
+        }
+    }
+}
+
+/// Close a follow-up.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseFollowUpRequest {
+    /// What was done: the call back, the rectification (1–500 characters).
+    pub note: String,
 }

@@ -320,7 +320,8 @@ fn core_status(e: &CoreError) -> StatusCode {
         CoreError::UnknownService(_)
         | CoreError::UnknownCounter(_)
         | CoreError::UnknownStaff(_)
-        | CoreError::UnknownTicket(_) => StatusCode::NOT_FOUND,
+        | CoreError::UnknownTicket(_)
+        | CoreError::UnknownFollowUp(_) => StatusCode::NOT_FOUND,
         CoreError::InvalidRating(_) | CoreError::InvalidConfig { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         CoreError::ServiceDisabled(_)
         | CoreError::StaffInactive(_)

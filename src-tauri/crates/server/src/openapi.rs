@@ -36,6 +36,7 @@ pub const TOKEN_SCHEME: &str = "token";
         (name = "serving", description = "Call, recall, no-show, start, finish, transfer"),
         (name = "rating", description = "The rating pad"),
         (name = "kpis", description = "Responsiveness KPIs"),
+        (name = "follow-ups", description = "Follow-ups of low ratings (回访)"),
         (name = "settings", description = "Hall, services, counters, staff"),
         (name = "stream", description = "The live event stream (WebSocket)"),
     )

@@ -17,6 +17,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("migrations/0001_init.sql")),
         M::up(include_str!("migrations/0002_terminals_idempotency.sql")),
+        M::up(include_str!("migrations/0003_follow_ups.sql")),
     ])
 });
 

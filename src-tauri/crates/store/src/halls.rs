@@ -77,6 +77,7 @@ pub(crate) fn restore(conn: &Connection, row: &HallRow) -> Result<HallState> {
         staff: crate::staff::all(conn, row.key)?,
         tickets: crate::tickets::of_day(conn, row.key, row.day)?,
         recent_handling: crate::tickets::recent_handling(conn, row.key, RECENT_HANDLING_WINDOW)?,
+        follow_ups: crate::follow_ups::open(conn, row.key)?,
     };
     HallState::restore(snap).ok_or(StoreError::NoHall)
 }

@@ -17,6 +17,7 @@ mod counters;
 mod credentials;
 mod db;
 mod engine;
+mod follow_ups;
 mod error;
 mod halls;
 mod log;

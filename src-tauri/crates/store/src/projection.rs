@@ -71,5 +71,8 @@ pub(crate) fn project(
     for c in &ch.counters {
         crate::counters::upsert(conn, hall_key, c)?;
     }
+    for f in &ch.follow_ups {
+        crate::follow_ups::upsert(conn, hall_key, f)?;
+    }
     Ok(())
 }

@@ -150,6 +150,19 @@ impl Reader {
         crate::counters::all(&self.conn, row.key)
     }
 
+    /// A hall's open follow-ups of low ratings, soonest deadline first.
+    pub fn open_follow_ups(&self, hall: Uuid) -> Result<Vec<hallq_core::FollowUp>> {
+        let row = halls::by_id(&self.conn, hall)?;
+        crate::follow_ups::open(&self.conn, row.key)
+    }
+
+    /// A hall's follow-ups of the low ratings given in a range of business
+    /// days, open or closed, newest first.
+    pub fn follow_ups(&self, hall: Uuid, from: NaiveDate, to: NaiveDate) -> Result<Vec<hallq_core::FollowUp>> {
+        let row = halls::by_id(&self.conn, hall)?;
+        crate::follow_ups::of_range(&self.conn, row.key, &from.to_string(), &to.to_string())
+    }
+
     /// The live (not revoked, not expired) terminal holding this token.
     pub fn terminal_by_token(&self, token: &str, now: Millis) -> Result<Option<crate::Terminal>> {
         crate::terminals::by_token(&self.conn, token, now)
@@ -203,6 +216,7 @@ impl Reader {
             ("tickets", "id"),
             ("counter_sessions", "counter, opened_at"),
             ("staff_sessions", "staff, login_at"),
+            ("follow_ups", "ticket"),
         ] {
             let col = if table == "halls" { "key" } else { "hall" };
             let mut st = self.conn.prepare(&format!("SELECT * FROM {table} WHERE {col} = ?1 ORDER BY {order}"))?;

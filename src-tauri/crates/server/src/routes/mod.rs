@@ -10,6 +10,7 @@
 //! `settings`, `terminals` and `session` (the supervisor), `stream`, `meta`.
 
 mod counters;
+mod follow_ups;
 mod hall;
 mod kpis;
 mod meta;
@@ -44,6 +45,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(rating::router())
         .merge(hall::router())
         .merge(kpis::router())
+        .merge(follow_ups::router())
         .merge(settings::router())
         .merge(terminals::router())
         .merge(session::router())
