@@ -43,13 +43,13 @@ struct FollowUpParams {
 )]
 async fn list(State(state): State<AppState>, Query(p): Query<FollowUpParams>) -> ApiResult<Json<Vec<FollowUpDto>>> {
     let now = state.now();
-    if let (Some(from), Some(to)) = (p.from, p.to.or(p.from)) {
-        if from > to || (to - from).num_days() > 731 {
-            return Err(ApiError::invalid(
-                "日期范围无效（起始不晚于结束，最多 731 天）",
-                "invalid range (from not after to, at most 731 days)",
-            ));
-        }
+    if let (Some(from), Some(to)) = (p.from, p.to.or(p.from))
+        && (from > to || (to - from).num_days() > 731)
+    {
+        return Err(ApiError::invalid(
+            "日期范围无效（起始不晚于结束，最多 731 天）",
+            "invalid range (from not after to, at most 731 days)",
+        ));
     }
     let list = state
         .read(move |r, hall| {
