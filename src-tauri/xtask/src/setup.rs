@@ -20,6 +20,10 @@ const APT_PACKAGES: &[&str] = &[
     "build-essential", // cc and make: rusqlite builds its bundled SQLite from C
     "pkg-config",      // how build scripts find system libraries (WebKitGTK, later)
     "sqlite3",         // the sqlite3 shell, to inspect a hall database by hand
+    "chromium",        // the browser suite (tests/browser) drives Debian's Chromium, never a downloaded one
+    "espeak-ng",       // the display's offline voice (/api/v1/voice), voice cmn-latn-pinyin
+    "sox",             // the browser suite checks the voice WAV's length with soxi
+    "fonts-noto-cjk",  // Chinese glyphs in the browser (screenshots, a kiosk PC without fonts)
 ];
 
 /// Installs the missing apt packages, then the UI's npm dependencies.
@@ -107,8 +111,8 @@ fn is_root() -> bool {
     shell::capture(Command::new("id").arg("-u")).map(|(ok, uid)| ok && uid.trim() == "0").unwrap_or(false)
 }
 
-/// Installs the UI's npm dependencies once `ui/` exists (it does not yet, so
-/// today this does nothing).
+/// Installs the UI's npm dependencies, then builds the UI (`npm run build`
+/// into `ui/dist`), so that `cargo build` embeds a real build.
 ///
 /// Runs `npm ci` in `ui/` when `ui/package.json` exists and `ui/node_modules`
 /// is missing or older than `ui/package-lock.json` (someone changed the
@@ -131,13 +135,40 @@ fn npm(ws: &Workspace) -> anyhow::Result<()> {
         (Some(installed), Some(locked)) => installed < locked,
         _ => true,
     };
-    if !stale {
+    if stale {
+        println!("setup: 安装 UI 依赖 / installing UI dependencies (npm ci)");
+        shell::run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&ui))
+            .context("npm ci 失败 / npm ci failed")?;
+    } else {
         println!("setup: ui/node_modules 已是最新 / ui/node_modules up to date");
+    }
+    // Rebuild only when a source is newer than the build: a rebuild rewrites
+    // ui/dist, and that recompiles hallq-server, which embeds it.
+    let built = modified(&ui.join("dist").join("kiosk").join("index.html"));
+    let sources = newest(&ui, &["src", "kiosk", "counter", "display", "rate", "board", "settings"])
+        .max(modified(&lock))
+        .max(modified(&ui.join("vite.config.ts")));
+    if built.is_some() && built >= sources {
+        println!("setup: 界面已是最新 / the UI build is up to date");
         return Ok(());
     }
-    println!("setup: 安装 UI 依赖 / installing UI dependencies (npm ci)");
-    shell::run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&ui))
-        .context("npm ci 失败 / npm ci failed")
+    println!("setup: 构建界面 / building the UI (npm run build)");
+    shell::run(Command::new("npm").args(["run", "build", "--silent"]).current_dir(&ui))
+        .context("界面构建失败 / the UI build failed")
+}
+
+/// The newest modification time of the files under `dirs` of `ui`.
+fn newest(ui: &Path, dirs: &[&str]) -> Option<std::time::SystemTime> {
+    let mut stack: Vec<_> = dirs.iter().map(|d| ui.join(d)).collect();
+    let mut newest = None;
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            stack.extend(std::fs::read_dir(&path).into_iter().flatten().flatten().map(|e| e.path()));
+        } else {
+            newest = newest.max(modified(&path));
+        }
+    }
+    newest
 }
 
 fn modified(path: &Path) -> Option<std::time::SystemTime> {

@@ -4,9 +4,11 @@
 //! The binaries are built first because the end-to-end tests run the real
 //! `hallq` from the target directory. Cargo's output streams through, so its
 //! `test result:` lines appear in the log; the exit status is non-zero if any
-//! step failed. When the browser and desktop suites exist, they are added as
-//! further steps here.
+//! step failed. After the cargo steps come the UI's vitest tests and the
+//! browser suite (`tests/browser`, against the `hallq` just built).
 
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
@@ -40,12 +42,47 @@ pub fn run(ws: &Workspace) -> anyhow::Result<()> {
         }
     }
 
+    // The UI's unit tests (vitest), then the browser suite against the real
+    // server (tests/browser, node's test runner driving Debian's Chromium).
+    let ui = ws.root.join("ui");
+    if ui.join("package.json").is_file() {
+        let browser = ws.root.join("tests").join("browser");
+        let node_steps: [(&str, Command); 2] = [
+            ("vitest", npm_in(&ui, &["run", "test", "--silent"])),
+            ("browser", node_tests(&browser, &ws.target.join("debug").join("hallq"))),
+        ];
+        for (name, mut command) in node_steps {
+            if let Err(error) = shell::run(&mut command) {
+                eprintln!("xtask test: {error:#}");
+                failed.push(name);
+            }
+        }
+    }
+
     let took = elapsed(started.elapsed());
     if !failed.is_empty() {
         bail!("失败 / failed: {} (用时 / after {took})", failed.join(", "));
     }
     println!("xtask test: 全部通过 / all passed in {took}");
     Ok(())
+}
+
+/// `npm <args>` in `dir`.
+fn npm_in(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new("npm");
+    command.args(args).current_dir(dir);
+    command
+}
+
+/// `node --test` over the browser suite, with the `hallq` binary to serve
+/// (unless `HALLQ_BIN` already names one).
+fn node_tests(dir: &Path, hallq: &Path) -> Command {
+    let mut command = Command::new("node");
+    command.args(["--test", "--test-concurrency=1"]).current_dir(dir);
+    if std::env::var_os("HALLQ_BIN").is_none() {
+        command.env("HALLQ_BIN", hallq);
+    }
+    command
 }
 
 /// `1m07s`, or `42.3s` under a minute.

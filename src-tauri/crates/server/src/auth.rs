@@ -120,6 +120,8 @@ permissions! {
     ReadStatus = "read_status": [Counter, Display, Board, Supervisor];
     /// The last calls, for the display.
     ReadCalls = "read_calls": [Counter, Display, Board, Supervisor];
+    /// The spoken call of a called ticket (a WAV), for the display.
+    ReadVoice = "read_voice": [Display, Board, Supervisor];
     /// Every counter now.
     ReadCounters = "read_counters": [Counter, Display, Board, Supervisor];
     /// One counter now (a counter or rating pad: its own).

@@ -71,6 +71,8 @@ fn build(routes: utoipa_axum::router::OpenApiRouter<AppState>, state: AppState) 
         .layer(axum::middleware::map_response(json_errors))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TraceLayer::new_for_http())
+        // The screens are outside the API: no guard, not in the document.
+        .merge(routes::pages::router())
         .with_state(state)
 }
 

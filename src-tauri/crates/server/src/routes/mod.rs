@@ -7,13 +7,15 @@
 //!
 //! Read in this order: `tickets` (the kiosk), `serving` and `counters` (the
 //! counter), `rating` (the pad), `hall` (display and board), `kpis`,
-//! `settings`, `terminals` and `session` (the supervisor), `stream`, `meta`.
+//! `settings`, `terminals` and `session` (the supervisor), `stream`, `meta`,
+//! `voice` (the display's spoken calls); `pages` serves the UI itself.
 
 mod counters;
 mod follow_ups;
 mod hall;
 mod kpis;
 mod meta;
+pub(crate) mod pages;
 mod rating;
 mod serving;
 mod session;
@@ -21,6 +23,7 @@ mod settings;
 mod stream;
 mod terminals;
 mod tickets;
+mod voice;
 
 use chrono::NaiveDate;
 use hallq_store::hallq_core::{Command, Ticket};
@@ -51,6 +54,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(session::router())
         .merge(stream::router())
         .merge(meta::router())
+        .merge(voice::router())
 }
 
 /// A staff action at a counter: recorded as the staff member logged in

@@ -12,4 +12,5 @@ mod follow_ups;
 mod hall_day;
 mod openapi;
 mod roles;
+mod screens;
 mod stream;

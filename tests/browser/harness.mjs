@@ -1,0 +1,105 @@
+// The browser suite's harness: a real `hallq serve` on a temp database
+// (built binary at $HALLQ_BIN or target/debug/hallq), API helpers, and
+// Debian's Chromium driven by playwright-core (never a downloaded browser).
+
+import { spawn, execFileSync } from 'node:child_process'
+import { mkdtempSync, mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+export const root = resolve(here, '..', '..')
+export const output = join(root, 'tests', 'output')
+mkdirSync(output, { recursive: true })
+// playwright-core is a dev dependency of ui/ (one lock file for the UI and its tests).
+const require = createRequire(join(root, 'ui', 'package.json'))
+const { chromium } = require('playwright-core')
+
+export const PIN = '246810'
+const bin = process.env.HALLQ_BIN || join(root, 'target', 'debug', 'hallq')
+
+/** A hall database, made with `hallq init`. */
+export function newHall() {
+  const dir = mkdtempSync(join(tmpdir(), 'hallq-browser-'))
+  const db = join(dir, 'hall.db')
+  execFileSync(bin, ['init', '--db', db, '--pin', PIN, '--code', 'E2E', '--name', '测试供电营业厅'], { stdio: 'ignore' })
+  return { dir, db }
+}
+
+/** Starts `hallq serve` on `port` (0 = any) and resolves once it listens. */
+export function serve(db, port = 0) {
+  return new Promise((resolvePromise, reject) => {
+    // No kiosk flood guard: the double-click test must catch the page itself.
+    const child = spawn(bin, ['serve', '--db', db, '--port', String(port), '--kiosk-interval-ms', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    const onData = (d) => {
+      out += d
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)/)
+      if (m) {
+        child.stdout.off('data', onData)
+        resolvePromise({ child, port: Number(m[1]), base: `http://127.0.0.1:${m[1]}` })
+      }
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', (d) => (out += d))
+    child.on('exit', (code) => reject(new Error(`hallq serve exited ${code}: ${out}`)))
+    setTimeout(() => reject(new Error(`hallq serve did not start: ${out}`)), 15000)
+  })
+}
+
+/** Stops a server by its own pid and waits for it. */
+export function stop(server) {
+  return new Promise((r) => {
+    if (server.child.exitCode !== null) return r()
+    server.child.removeAllListeners('exit')
+    server.child.on('exit', () => r())
+    server.child.kill('SIGTERM')
+  })
+}
+
+export async function api(base, method, path, token, body) {
+  const headers = { 'Content-Type': 'application/json' }
+  if (token) headers.Authorization = `Bearer ${token}`
+  const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  const text = await res.text()
+  const json = text ? JSON.parse(text) : null
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`)
+  return json
+}
+
+export async function supervisor(base) {
+  return (await api(base, 'POST', '/api/v1/session', null, { staff: '0001', pin: PIN })).token
+}
+
+export async function pair(base, sup, role, counter = null) {
+  const c = await api(base, 'POST', '/api/v1/pairing-codes', sup, { role, counter, name: `${role}${counter ?? ''}` })
+  return (await api(base, 'POST', '/api/v1/pair', null, { code: c.code })).token
+}
+
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      // Containers give /dev/shm a few MB; Chromium crashes on it without this.
+      '--disable-dev-shm-usage',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  })
+}
+
+/** Percentile of sorted numbers. */
+export function pct(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest'
+import { Stream, newKey } from './client'
+
+/** A fake socket the test drives by hand. */
+class FakeSocket {
+  onopen: ((ev: Event) => unknown) | null = null
+  onmessage: ((ev: MessageEvent) => unknown) | null = null
+  onclose: ((ev: CloseEvent) => unknown) | null = null
+  onerror: ((ev: Event) => unknown) | null = null
+  closed = false
+  constructor(readonly since: number | null) {}
+  open() {
+    this.onopen?.({} as Event)
+  }
+  send(msg: unknown) {
+    this.onmessage?.({ data: JSON.stringify(msg) } as MessageEvent)
+  }
+  close() {
+    this.closed = true
+    this.onclose?.({} as CloseEvent)
+  }
+}
+
+function harness() {
+  const sockets: FakeSocket[] = []
+  const timers: { f: () => void; ms: number }[] = []
+  const seen: number[] = []
+  const online: boolean[] = []
+  let snapshots = 0
+  const s = new Stream(
+    (since) => {
+      const k = new FakeSocket(since)
+      sockets.push(k)
+      return k
+    },
+    { onEvent: (e) => seen.push(e.seq), onSnapshot: () => (snapshots += 1), onOnline: (up) => online.push(up) },
+    { set: (f, ms) => timers.push({ f, ms }), clear: () => {} },
+  )
+  return { s, sockets, timers, seen, online, snapshots: () => snapshots }
+}
+
+describe('the stream', () => {
+  it('resumes with since=<last seq> after a drop and never delivers an event twice', () => {
+    const h = harness()
+    h.s.connect()
+    const first = h.sockets[0]
+    expect(first.since).toBeNull()
+    first.open()
+    first.send({ type: 'snapshot', seq: 10, status: {} })
+    first.send({ type: 'event', seq: 11, kind: 'ticket_issued', data: {} })
+    first.send({ type: 'event', seq: 12, kind: 'ticket_called', data: {} })
+    first.close()
+    expect(h.online).toEqual([true, false])
+    expect(h.timers).toHaveLength(1)
+    h.timers[0].f()
+    const second = h.sockets[1]
+    expect(second.since).toBe(12)
+    second.open()
+    second.send({ type: 'event', seq: 12, kind: 'ticket_called', data: {} })
+    second.send({ type: 'event', seq: 13, kind: 'ticket_started', data: {} })
+    expect(h.seen).toEqual([11, 12, 13])
+    expect(h.online).toEqual([true, false, true])
+    expect(h.snapshots()).toBe(1)
+  })
+
+  it('backs off from 500 ms doubling to 5 s, and resets after a good connection', () => {
+    const h = harness()
+    h.s.connect()
+    for (let i = 0; i < 6; i++) {
+      h.sockets.at(-1)!.close()
+      h.timers.at(-1)!.f()
+    }
+    expect(h.timers.map((t) => t.ms)).toEqual([500, 1000, 2000, 4000, 5000, 5000])
+    h.sockets.at(-1)!.open()
+    h.sockets.at(-1)!.close()
+    expect(h.timers.at(-1)!.ms).toBe(500)
+  })
+
+  it('falls back to a snapshot when the server refuses the resume', () => {
+    const h = harness()
+    h.s.connect()
+    h.sockets[0].send({ type: 'snapshot', seq: 5, status: {} })
+    h.sockets[0].close()
+    h.timers[0].f()
+    h.sockets[1].send({ type: 'error', code: 'bad_since', message_zh: '', message_en: '' })
+    h.sockets[1].close()
+    h.timers[1].f()
+    expect(h.sockets[2].since).toBeNull()
+  })
+
+  it('stops reconnecting once closed', () => {
+    const h = harness()
+    h.s.connect()
+    h.s.close()
+    expect(h.timers).toHaveLength(0)
+  })
+})
+
+describe('idempotency keys', () => {
+  it('are fresh each time', () => {
+    const keys = new Set(Array.from({ length: 100 }, newKey))
+    expect(keys.size).toBe(100)
+    expect([...keys][0]).toMatch(/^[0-9a-f]{32}$/)
+  })
+})

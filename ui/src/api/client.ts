@@ -1,0 +1,189 @@
+// The one API client of every page: REST with a bearer token and an
+// idempotency key per action, and the live stream (WebSocket) with
+// reconnect and `since=<seq>` resume. Pages never call fetch or WebSocket
+// themselves.
+
+import { ref } from 'vue'
+import type { ApiErrorBody, StreamEvent } from './types'
+
+/** An error answer of the server, bilingual. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ApiErrorBody,
+  ) {
+    super(body.message_en)
+  }
+}
+
+/** A fresh idempotency key (crypto.randomUUID needs a secure context; a LAN page over http has none). */
+export function newKey(): string {
+  const b = new Uint8Array(16)
+  crypto.getRandomValues(b)
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+}
+
+/** Where a page keeps its token: one key per page role. */
+export function tokenKey(page: string): string {
+  return `hallq.token.${page}`
+}
+
+/** The token of a page: `?token=` once (then moved to localStorage and out of the URL), else localStorage. */
+export function takeToken(page: string, loc: Location = location, store: Storage = localStorage): string | null {
+  const url = new URL(loc.href)
+  const given = url.searchParams.get('token')
+  if (given) {
+    store.setItem(tokenKey(page), given)
+    url.searchParams.delete('token')
+    history.replaceState(null, '', url.pathname + url.search + url.hash)
+    return given
+  }
+  return store.getItem(tokenKey(page))
+}
+
+export class Api {
+  /** True while the stream is connected (and the last request reached the server). */
+  readonly online = ref(true)
+  /** Server time minus local time, ms. */
+  offset = 0
+
+  constructor(
+    public token: string | null,
+    private readonly base = '',
+  ) {}
+
+  /** The server's clock now, ms. */
+  now(): number {
+    return Date.now() + this.offset
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, key?: string): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' }
+    if (this.token) headers.Authorization = `Bearer ${this.token}`
+    if (body !== undefined) headers['Content-Type'] = 'application/json'
+    if (key) headers['Idempotency-Key'] = key
+    let res: Response
+    try {
+      res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+    } catch {
+      this.online.value = false
+      throw new ApiError(0, { code: 'offline', message_zh: '无法连接服务器', message_en: 'cannot reach the server' })
+    }
+    const text = await res.text()
+    const json = text ? JSON.parse(text) : null
+    if (!res.ok) throw new ApiError(res.status, json ?? { code: 'http', message_zh: `HTTP ${res.status}`, message_en: `HTTP ${res.status}` })
+    return json as T
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path)
+  }
+
+  /** A command: sent with a new idempotency key (a retry of the same action may pass its own). */
+  command<T>(method: string, path: string, body?: unknown, key: string = newKey()): Promise<T> {
+    return this.request<T>(method, path, body, key)
+  }
+
+  /** Binary GET (the voice WAV). */
+  async blob(path: string): Promise<Blob> {
+    const res = await fetch(this.base + path, { headers: this.token ? { Authorization: `Bearer ${this.token}` } : {} })
+    if (!res.ok) throw new ApiError(res.status, { code: 'http', message_zh: `HTTP ${res.status}`, message_en: `HTTP ${res.status}` })
+    return res.blob()
+  }
+
+  /** The live stream of this page. */
+  stream(onEvent: (e: StreamEvent) => void, onSnapshot: () => void): Stream {
+    const wsBase = (this.base || location.origin).replace(/^http/, 'ws')
+    const s = new Stream((since) => {
+      const q = new URLSearchParams({ token: this.token ?? '' })
+      if (since !== null) q.set('since', String(since))
+      return new WebSocket(`${wsBase}/api/v1/stream?${q}`)
+    }, { onEvent, onSnapshot, onOnline: (up) => (this.online.value = up) })
+    s.connect()
+    return s
+  }
+}
+
+export interface StreamHandlers {
+  onEvent: (e: StreamEvent) => void
+  /** The stream (re)started from a snapshot: reload everything. */
+  onSnapshot: () => void
+  onOnline: (up: boolean) => void
+}
+
+export interface Timers {
+  set: (f: () => void, ms: number) => unknown
+  clear: (h: unknown) => void
+}
+
+type Socket = Pick<WebSocket, 'close'> & {
+  onopen: ((ev: Event) => unknown) | null
+  onmessage: ((ev: MessageEvent) => unknown) | null
+  onclose: ((ev: CloseEvent) => unknown) | null
+  onerror: ((ev: Event) => unknown) | null
+}
+
+/**
+ * The event stream with reconnect: the first connection takes a snapshot,
+ * later ones resume with `since=<last seq>` so no event is lost or seen
+ * twice; a refused resume (a `since` the server cannot serve) falls back to
+ * a snapshot. Backoff doubles from 500 ms to 5 s.
+ */
+export class Stream {
+  seq: number | null = null
+  private socket: Socket | null = null
+  private timer: unknown = null
+  private delay = 500
+  private stopped = false
+  private resumeFailed = false
+
+  constructor(
+    private readonly open: (since: number | null) => Socket,
+    private readonly h: StreamHandlers,
+    private readonly timers: Timers = { set: (f, ms) => setTimeout(f, ms), clear: (t) => clearTimeout(t as number) },
+  ) {}
+
+  connect(): void {
+    if (this.stopped) return
+    const since = this.resumeFailed ? null : this.seq
+    const s = this.open(since)
+    this.socket = s
+    s.onopen = () => {
+      this.delay = 500
+      this.h.onOnline(true)
+    }
+    s.onmessage = (ev) => {
+      const msg = JSON.parse(String(ev.data))
+      if (msg.type === 'snapshot') {
+        this.seq = msg.seq
+        this.resumeFailed = false
+        this.h.onSnapshot()
+      } else if (msg.type === 'event') {
+        if (this.seq !== null && msg.seq <= this.seq) return
+        const first = this.seq === null
+        this.seq = msg.seq
+        // A resumed stream starts with events, no snapshot: the page's data
+        // may be stale from before the gap, so reload it once.
+        if (first) this.h.onSnapshot()
+        this.h.onEvent(msg)
+      } else if (msg.type === 'error') {
+        this.resumeFailed = true
+      }
+    }
+    s.onclose = () => {
+      if (this.socket !== s) return
+      this.socket = null
+      this.h.onOnline(false)
+      if (this.stopped) return
+      this.timer = this.timers.set(() => this.connect(), this.delay)
+      this.delay = Math.min(this.delay * 2, 5000)
+    }
+    s.onerror = () => {}
+  }
+
+  close(): void {
+    this.stopped = true
+    if (this.timer !== null) this.timers.clear(this.timer)
+    this.socket?.close()
+  }
+}

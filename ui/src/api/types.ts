@@ -1,0 +1,160 @@
+// Wire types of the hall server (hallq-server's dto.rs); only the fields the
+// pages read. The browser suite checks them against /api/v1/openapi.json.
+
+export type Role = 'kiosk' | 'counter' | 'display' | 'rating_pad' | 'board' | 'supervisor'
+export type TicketState = 'waiting' | 'called' | 'serving' | 'done' | 'no_show' | 'transferred' | 'cancelled' | 'expired'
+
+export interface Service {
+  code: string
+  prefix: string
+  name_zh: string
+  name_en: string
+  target_wait_min: number
+  target_handling_min: number
+  enabled: boolean
+}
+export interface ServiceNow {
+  service: Service
+  waiting: number
+  open_counters: number
+  estimated_wait_ms?: number | null
+  longest_wait_ms?: number | null
+}
+export interface Ticket {
+  id: string
+  number: string
+  service: string
+  state: TicketState
+  priority: 'normal' | 'priority' | 'appointment' | 'vip'
+  issued_at: number
+  visit_issued_at: number
+  called_at?: number | null
+  last_called_at?: number | null
+  started_at?: number | null
+  counter?: number | null
+  people_ahead: number
+  estimated_wait_ms?: number | null
+  recalls: number
+  staff?: string | null
+  appointment?: string | null
+}
+export interface CounterNow {
+  number: number
+  name: string
+  services: string[]
+  state: string
+  status: 'closed' | 'open' | 'paused'
+  status_since: number
+  staff?: string | null
+  staff_name?: string | null
+  pause_reason?: string | null
+  current?: Ticket | null
+  waiting: number
+}
+export interface Hall {
+  id: string
+  code: string
+  name: string
+  time_zone: string
+  rollover_hour: number
+  max_recalls: number
+  notices: string[]
+  opening?: { open: string; close: string } | null
+}
+export interface HallInfo {
+  day: string
+  hall: Hall
+  now: number
+  seq: number
+}
+export interface Status {
+  day: string
+  hall: Hall
+  services: ServiceNow[]
+  counters: CounterNow[]
+}
+export interface Call {
+  ticket: string
+  number: string
+  service: string
+  counter: number
+  called_at: number
+  recalls: number
+  state: TicketState
+}
+export interface Kpis {
+  issued: number
+  served: number
+  open: number
+  no_show: number
+  rated: number
+  handling_mean_ms?: number | null
+  wait_mean_ms?: number | null
+  wait_p90_ms?: number | null
+  within_target_wait?: number | null
+  satisfaction?: number | null
+  rating_coverage?: number | null
+  peak_queue: number
+}
+export interface CommandAnswer {
+  seq: number
+  at: number
+  ticket?: Ticket | null
+}
+export interface Me {
+  terminal: string
+  role: Role
+  counter?: number | null
+  name: string
+  hall: string
+}
+export interface StreamEvent {
+  seq: number
+  at: number
+  kind: string
+  data: Record<string, unknown>
+}
+export interface Staff {
+  number: string
+  name: string
+  role: 'agent' | 'supervisor' | 'admin'
+  active: boolean
+  has_pin: boolean
+}
+export interface CounterConfig {
+  number: number
+  name: string
+  services: string[]
+  routing: { order: 'fifo' | 'ordered'; max_priority_in_row?: number | null }
+}
+export interface Settings {
+  hall: Hall
+  services: Service[]
+  counters: CounterConfig[]
+  staff: Staff[]
+}
+export interface Terminal {
+  id: string
+  name: string
+  role: string
+  counter?: number | null
+  created_at: number
+  revoked_at?: number | null
+}
+export interface FollowUp {
+  ticket: string
+  number: string
+  service: string
+  counter?: number | null
+  staff?: string | null
+  level: number
+  reason?: string | null
+  deadline: string
+  overdue: boolean
+  note?: string | null
+}
+export interface ApiErrorBody {
+  code: string
+  message_zh: string
+  message_en: string
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest'
+import { phrase, VoiceQueue, type Voice } from './voice'
+
+/** A fake voice whose steps take `ms` each and record overlaps. */
+function fakeVoice(opts: { speech: boolean; server: boolean; ms?: number }) {
+  const events: string[] = []
+  let playing = 0
+  let overlaps = 0
+  const step = async (name: string) => {
+    playing += 1
+    if (playing > 1) overlaps += 1
+    events.push(name)
+    await new Promise((r) => setTimeout(r, opts.ms ?? 5))
+    playing -= 1
+  }
+  const voice: Voice = {
+    chime: () => step('chime'),
+    speak: async (text) => {
+      if (!opts.speech) return false
+      await step(`speak ${text}`)
+      return true
+    },
+    playServer: async (c) => {
+      if (!opts.server) return false
+      await step(`wav ${c.number}`)
+      return true
+    },
+  }
+  return { voice, events, overlaps: () => overlaps }
+}
+
+const idle = (q: VoiceQueue) =>
+  new Promise<void>((resolve) => {
+    const h = setInterval(() => q.pending === 0 && (clearInterval(h), resolve()), 2)
+  })
+
+describe('voice queue', () => {
+  it('spells the ticket number digit by digit', () => {
+    expect(phrase('A012', 3)).toBe('请 A 0 1 2 号 到 3 号窗口')
+  })
+
+  it('never lets two calls overlap and keeps their order', async () => {
+    const f = fakeVoice({ speech: true, server: true })
+    const q = new VoiceQueue(f.voice)
+    q.add({ ticket: '1', number: 'A001', counter: 1 })
+    q.add({ ticket: '2', number: 'A002', counter: 2 })
+    q.add({ ticket: '3', number: 'B001', counter: 3 })
+    await idle(q)
+    expect(f.overlaps()).toBe(0)
+    expect(f.events).toEqual([
+      'chime', 'speak 请 A 0 0 1 号 到 1 号窗口',
+      'chime', 'speak 请 A 0 0 2 号 到 2 号窗口',
+      'chime', 'speak 请 B 0 0 1 号 到 3 号窗口',
+    ])
+  })
+
+  it('falls back to the server WAV, then to the chime alone', async () => {
+    const server = fakeVoice({ speech: false, server: true })
+    const q1 = new VoiceQueue(server.voice)
+    q1.add({ ticket: '1', number: 'A001', counter: 1 })
+    await idle(q1)
+    expect(q1.log).toEqual(['server A001'])
+
+    const none = fakeVoice({ speech: false, server: false })
+    const q2 = new VoiceQueue(none.voice)
+    q2.add({ ticket: '1', number: 'A001', counter: 1 })
+    await idle(q2)
+    expect(q2.log).toEqual(['chime A001'])
+    expect(none.events).toEqual(['chime'])
+  })
+
+  it('goes on after a failing call', async () => {
+    let n = 0
+    const q = new VoiceQueue({
+      chime: async () => {
+        n += 1
+        if (n === 1) throw new Error('no audio')
+      },
+      speak: async () => true,
+      playServer: async () => true,
+    })
+    q.add({ ticket: '1', number: 'A001', counter: 1 })
+    q.add({ ticket: '2', number: 'A002', counter: 1 })
+    await idle(q)
+    expect(q.log).toEqual(['failed A001', 'speech A002'])
+  })
+})

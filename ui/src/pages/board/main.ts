@@ -1,0 +1,4 @@
+import { mount } from '../../lib/page'
+import BoardPage from './BoardPage.vue'
+
+mount(BoardPage)

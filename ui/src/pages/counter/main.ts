@@ -1,0 +1,4 @@
+import { mount } from '../../lib/page'
+import CounterPage from './CounterPage.vue'
+
+mount(CounterPage)

@@ -1,0 +1,4 @@
+import { mount } from '../../lib/page'
+import DisplayPage from './DisplayPage.vue'
+
+mount(DisplayPage)

@@ -1,0 +1,4 @@
+import { mount } from '../../lib/page'
+import KioskPage from './KioskPage.vue'
+
+mount(KioskPage)

@@ -1,0 +1,4 @@
+import { mount } from '../../lib/page'
+import RatePage from './RatePage.vue'
+
+mount(RatePage)

@@ -1,0 +1,4 @@
+import { mount } from '../../lib/page'
+import SettingsPage from './SettingsPage.vue'
+
+mount(SettingsPage)
