@@ -1,6 +1,7 @@
-//! The end-to-end test binary: the real `hallq` (and later the hall server,
-//! the browser pages and the desktop window) driven from outside, through the
-//! harness in `tests/lib.rs` (`hallq_e2e::Hall`).
+//! The end-to-end test binary: the real `hallq` and the real hall server
+//! (`hallq serve`; later the browser pages and the desktop window) driven
+//! from outside, through the harness in `tests/lib.rs` (`hallq_e2e::Hall`,
+//! `Server`, `Api`).
 //!
 //! This `mod` list is the map of what is tested end to end: a new test goes in
 //! the module of the behaviour it protects, a new area gets a new module here.
@@ -14,3 +15,7 @@ mod cli_init;
 mod cli_report;
 mod cli_status;
 mod cli_support;
+mod server_crash;
+mod server_load;
+mod server_stream;
+mod server_support;

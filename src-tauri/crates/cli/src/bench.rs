@@ -1,13 +1,18 @@
-//! `hallq bench`: the figures the foundation promises, measured on a temp
-//! file database with `synchronous=FULL`, through the real hall engine:
-//! durable ticket issues per second and latency with 1, 8 and 32 concurrent
-//! submitters; the same for whole issue → call → start → finish cycles; and
-//! the time of the full KPI report over a million tickets (8 halls × 365 days
-//! of `demo` traffic, built once and kept).
+//! `hallq bench`: the figures the foundation and the server promise,
+//! measured on temp file databases with `synchronous=FULL`: through the real
+//! hall engine, durable ticket issues per second and latency with 1, 8 and
+//! 32 concurrent submitters, the same for whole issue → call → start →
+//! finish cycles, and Call next; over HTTP and WebSocket to the real hall
+//! server on loopback ([`http`], unless `--skip-http`), issues with 1, 8 and
+//! 32 kiosks, Call next, and the time from a call to its event at 50
+//! displays; and the time of the full KPI report over a million tickets
+//! (8 halls × 365 days of `demo` traffic, built once and kept).
 //!
 //! It measures; it does not pass or fail. Timings depend on the disk (one
 //! fsync per group commit) and on the two cores the submitters share with
-//! the engine.
+//! the engine (and, over HTTP, with the server).
+
+mod http;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -37,6 +42,9 @@ pub struct BenchArgs {
     /// 跳过百万号报表 / skip the million-ticket report benchmark
     #[arg(long)]
     skip_report: bool,
+    /// 跳过 HTTP/WebSocket 压测 / skip the HTTP and WebSocket load on the hall server
+    #[arg(long)]
+    skip_http: bool,
     /// 输出格式 / output format
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     format: String,
@@ -110,13 +118,14 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     })?);
     engine.shutdown();
 
+    let http = if args.skip_http { Vec::new() } else { http::run(scaled)? };
     let report = if args.skip_report {
         None
     } else {
         let path = args.report_db.clone().unwrap_or_else(|| std::env::temp_dir().join("hallq-bench-1m.db"));
         Some(report_bench(&path)?)
     };
-    print(args, &loads, report.as_ref());
+    print(args, &loads, &http, report.as_ref());
     Ok(())
 }
 
@@ -208,14 +217,23 @@ fn measure(
             })
         })
         .collect();
-    let mut all = Vec::with_capacity(clients * per_client);
+    let mut all = Vec::with_capacity(clients);
     for h in handles {
-        all.extend(h.join().map_err(|_| CliError::failure("压测线程崩溃", "a benchmark thread panicked"))??);
+        all.push(h.join().map_err(|_| CliError::failure("压测线程崩溃", "a benchmark thread panicked"))??);
     }
-    let seconds = started.elapsed().as_secs_f64();
+    Ok(summarize(what, clients, all, started.elapsed()))
+}
+
+/// A load's figures from every client's latencies and the wall time.
+fn summarize(what: &'static str, clients: usize, latencies: Vec<Vec<Duration>>, took: Duration) -> Load {
+    let mut all: Vec<Duration> = latencies.into_iter().flatten().collect();
+    let seconds = took.as_secs_f64();
     all.sort_unstable();
-    let pct = |p: f64| all[((p * all.len() as f64).ceil() as usize).clamp(1, all.len()) - 1].as_secs_f64() * 1000.0;
-    Ok(Load {
+    let pct = |p: f64| {
+        let i = ((p * all.len() as f64).ceil() as usize).clamp(1, all.len().max(1)) - 1;
+        all.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    Load {
         what,
         clients,
         operations: all.len(),
@@ -223,7 +241,7 @@ fn measure(
         per_second: all.len() as f64 / seconds,
         p50_ms: pct(0.5),
         p99_ms: pct(0.99),
-    })
+    }
 }
 
 /// The full KPI report over a year of eight halls.
@@ -274,26 +292,29 @@ fn report_bench(path: &std::path::Path) -> Result<ReportBench, CliError> {
     })
 }
 
-fn print(args: &BenchArgs, loads: &[Load], report: Option<&ReportBench>) {
+fn print(args: &BenchArgs, loads: &[Load], http: &[Load], report: Option<&ReportBench>) {
     if args.format == "json" {
-        let v = serde_json::json!({ "loads": loads, "report": report });
+        let v = serde_json::json!({ "loads": loads, "http": http, "report": report });
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return;
     }
     println!(
         "HallQ bench — 持久化（synchronous=FULL，组提交）/ durable (synchronous=FULL, group commit), in-process engine"
     );
-    println!(
-        "{:<10} {:>7} {:>8} {:>9} {:>11} {:>9} {:>9}",
-        "what", "clients", "ops", "seconds", "ops/s", "p50 ms", "p99 ms"
-    );
-    for l in loads {
+    print_loads(loads);
+    println!("(cycle = issue → call next → start → finish, 4 durable commands; call_next = call next + no-show)");
+    if !http.is_empty() {
+        println!();
         println!(
-            "{:<10} {:>7} {:>8} {:>9.2} {:>11.0} {:>9.3} {:>9.3}",
-            l.what, l.clients, l.operations, l.seconds, l.per_second, l.p50_ms, l.p99_ms
+            "HTTP + WebSocket — 本机回环，进程内营业厅服务，系统时钟 / loopback, in-process hall server, system clock"
+        );
+        print_loads(http);
+        println!(
+            "(http_call_next times the call only, a no-show follows each; call_to_event = from sending Call next \
+             to its event at each of {} displays, ops = deliveries)",
+            http.iter().find(|l| l.what == "call_to_event").map_or(0, |l| l.clients)
         );
     }
-    println!("(cycle = issue → call next → start → finish, 4 durable commands; call_next = call next + no-show)");
     if let Some(r) = report {
         println!();
         println!(
@@ -306,6 +327,20 @@ fn print(args: &BenchArgs, loads: &[Load], report: Option<&ReportBench>) {
         println!(
             "  by service {:.3} s · by hall {:.3} s · by hour {:.3} s (best of 3)",
             r.by_service_seconds, r.by_hall_seconds, r.by_hour_seconds
+        );
+    }
+}
+
+/// The table of loads, one row each.
+fn print_loads(loads: &[Load]) {
+    println!(
+        "{:<14} {:>7} {:>8} {:>9} {:>11} {:>9} {:>9}",
+        "what", "clients", "ops", "seconds", "ops/s", "p50 ms", "p99 ms"
+    );
+    for l in loads {
+        println!(
+            "{:<14} {:>7} {:>8} {:>9.2} {:>11.0} {:>9.3} {:>9.3}",
+            l.what, l.clients, l.operations, l.seconds, l.per_second, l.p50_ms, l.p99_ms
         );
     }
 }
