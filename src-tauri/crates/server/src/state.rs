@@ -42,7 +42,7 @@ impl Default for Config {
             kiosk_interval: Duration::from_secs(2),
             session_ttl: Duration::from_secs(12 * 3600),
             pairing_attempts_per_minute: 20,
-            readers: 8,
+            readers: 32,
             body_limit: 64 * 1024,
         }
     }
@@ -207,9 +207,8 @@ impl AppState {
         if caller.role == Role::Supervisor {
             return Ok(caller.actor());
         }
-        let counters = self.read(|r, hall| r.counters(hall)).await?;
-        let c = counters.into_iter().find(|c| c.number == counter).ok_or(CoreError::UnknownCounter(counter))?;
-        c.staff.map(Actor::Staff).ok_or_else(|| CoreError::NoStaffAtCounter(counter).into())
+        let staff = self.read(move |r, hall| r.counter_staff(hall, counter)).await?;
+        staff.map(Actor::Staff).ok_or_else(|| CoreError::NoStaffAtCounter(counter).into())
     }
 
     /// The terminal holding `token`, from the cache or the database. A

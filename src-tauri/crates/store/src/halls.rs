@@ -50,20 +50,37 @@ pub(crate) fn all(conn: &Connection) -> Result<Vec<HallRow>> {
     let mut rows = st.query([])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        out.push(HallRow {
-            key: r.get(0)?,
-            hall: serde_json::from_str(&r.get::<_, String>(1)?)?,
-            day: r.get::<_, String>(2)?.parse().map_err(|e: chrono::ParseError| StoreError::Corrupt(e.to_string()))?,
-            last_at: r.get(3)?,
-            last_seq: r.get::<_, i64>(4)? as u64,
-        });
+        out.push(from_row(r)?);
     }
     Ok(out)
 }
 
+fn from_row(r: &rusqlite::Row<'_>) -> Result<HallRow> {
+    Ok(HallRow {
+        key: r.get(0)?,
+        hall: serde_json::from_str(&r.get::<_, String>(1)?)?,
+        day: r.get::<_, String>(2)?.parse().map_err(|e: chrono::ParseError| StoreError::Corrupt(e.to_string()))?,
+        last_at: r.get(3)?,
+        last_seq: r.get::<_, i64>(4)? as u64,
+    })
+}
+
 /// One hall by id.
 pub(crate) fn by_id(conn: &Connection, id: Uuid) -> Result<HallRow> {
-    all(conn)?.into_iter().find(|h| h.hall.id == id).ok_or_else(|| StoreError::UnknownHall(id.to_string()))
+    let mut st = conn.prepare_cached("SELECT key, config, day, last_at, last_seq FROM halls WHERE id = ?1")?;
+    let mut rows = st.query([id.to_string()])?;
+    match rows.next()? {
+        Some(r) => from_row(r),
+        None => Err(StoreError::UnknownHall(id.to_string())),
+    }
+}
+
+/// A hall's compact key by id (the hot path of every per-hall read).
+pub(crate) fn key_of(conn: &Connection, id: Uuid) -> Result<i64> {
+    conn.prepare_cached("SELECT key FROM halls WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::UnknownHall(id.to_string()))
 }
 
 /// Restores a hall's live state from its projections.

@@ -144,6 +144,17 @@ impl Reader {
         crate::staff::all(&self.conn, row.key)
     }
 
+    /// Who is logged in at one counter: `Ok(None)` when nobody is, an
+    /// unknown-counter error when there is no such counter.
+    pub fn counter_staff(&self, hall: Uuid, counter: u32) -> Result<Option<String>> {
+        let key = halls::key_of(&self.conn, hall)?;
+        self.conn
+            .prepare_cached("SELECT staff FROM counters WHERE hall = ?1 AND number = ?2")?
+            .query_row(params![key, counter], |r| r.get::<_, Option<String>>(0))
+            .optional()?
+            .ok_or_else(|| hallq_core::CoreError::UnknownCounter(counter).into())
+    }
+
     /// A hall's counters with their live state, by number.
     pub fn counters(&self, hall: Uuid) -> Result<Vec<Counter>> {
         let row = halls::by_id(&self.conn, hall)?;
