@@ -103,3 +103,28 @@ export function launch() {
 export function pct(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 }
+
+/**
+ * A page of its own browser context at `size`, opened at `base + path` (with
+ * `?token=` when given). `clock: true` installs Playwright's fake clock before
+ * the page loads, so a test can fast-forward the page's timers instead of
+ * waiting for them.
+ */
+export async function openPage(browser, base, path, token, size, { clock = false } = {}) {
+  const ctx = await browser.newContext({ viewport: size })
+  const p = await ctx.newPage()
+  p.on('pageerror', (e) => console.error(`[${path}] ${e}`))
+  if (clock) await p.clock.install()
+  await p.goto(`${base}${path}${token ? `?token=${token}` : ''}`)
+  return p
+}
+
+/** Polls `f` until it is true, up to `ms`. */
+export async function until(f, ms = 5000, what = 'condition') {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (await f()) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`${what}: not met in ${ms} ms`)
+}
