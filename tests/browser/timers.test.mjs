@@ -160,6 +160,12 @@ test('the rating pad goes back unrated after 30 s, and returns after its thanks'
   await rate.clock.fastForward(32_000)
   await rate.waitForSelector('[data-test=idle]', { timeout: 3000 })
   assert.equal((await ticket(b.id)).rating, null)
+  // A pad that reloads (a power blip) does not ask about it again, though the
+  // server still offers the last finished ticket for 15 minutes.
+  await rate.reload()
+  await rate.waitForSelector('[data-test=idle]')
+  await rate.clock.fastForward(1_000)
+  assert.ok(await rate.isVisible('[data-test=idle]'), 'the skipped ticket stays skipped after a reload')
 
   // Rated: thanks, then after 4 s back to idle; the rating is stored.
   const c = await serveOne()
