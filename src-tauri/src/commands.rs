@@ -1,0 +1,269 @@
+//! The commands a page may ask of the shell, each a thin adapter; which page
+//! may call which is decided by `capabilities/` (the hall's pages on
+//! loopback: print, fullscreen, autostart, leave the kiosk lock; the local
+//! wizard: set-up; the local unreachable page: retry).
+//!
+//! Every command that loosens the lock or changes the set-up checks the
+//! supervisor PIN here, in Rust; a page is never trusted to have asked.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Manager, Runtime, State, WebviewWindow};
+
+use crate::config::{AppConfig, Mode, Role, Screen};
+use crate::embedded_server::{self, NewHall};
+use crate::kiosk_lock::KioskLocks;
+use crate::terminal::{self, Reachability};
+use crate::{Shell, windows};
+
+/// A refused command, as the page receives it: a stable code and a
+/// bilingual message.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CommandError {
+    /// Stable, for the page to branch on.
+    pub code: &'static str,
+    /// `中文 / English`.
+    pub message: String,
+}
+
+impl CommandError {
+    fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+
+    fn wrong_pin() -> Self {
+        Self::new("wrong_pin", "PIN 不正确 / wrong PIN")
+    }
+
+    fn failed(error: impl std::fmt::Display) -> Self {
+        Self::new("failed", error.to_string())
+    }
+}
+
+type Answer<T> = Result<T, CommandError>;
+
+/// Whether `pin` is the supervisor's: asked of the embedded server's store,
+/// or of the hall server in terminal mode.
+async fn supervisor_pin_ok(shell: &Shell, pin: &str) -> Answer<bool> {
+    if let Some(server) = shell.embedded() {
+        let now = chrono::Utc::now().timestamp_millis();
+        return match tauri::async_runtime::spawn_blocking({
+            let pin = pin.to_string();
+            move || server.check_pin(&pin, now)
+        })
+        .await
+        .map_err(CommandError::failed)?
+        {
+            Ok(hallq_store::PinCheck::Ok) => Ok(true),
+            Ok(hallq_store::PinCheck::Locked { .. }) => {
+                Err(CommandError::new("pin_locked", "PIN 已锁定，请 5 分钟后再试 / PIN locked; try again in 5 minutes"))
+            }
+            Ok(_) => Ok(false),
+            Err(error) => Err(CommandError::failed(error)),
+        };
+    }
+    match shell.config().and_then(|c| c.server) {
+        Some(server) => terminal::check_pin(&server, pin).await.map_err(CommandError::failed),
+        None => Ok(false),
+    }
+}
+
+/// Prints the page shown (the kiosk's ticket) with the platform's print;
+/// the thermal-printer issue replaces this with ESC/POS.
+#[tauri::command]
+pub fn print_ticket<R: Runtime>(window: WebviewWindow<R>) -> Answer<()> {
+    window.print().map_err(CommandError::failed)
+}
+
+/// Fullscreen on or off; a locked window stays fullscreen.
+#[tauri::command]
+pub fn set_fullscreen<R: Runtime>(window: WebviewWindow<R>, locks: State<'_, KioskLocks>, on: bool) -> Answer<()> {
+    if !on && locks.is_locked(window.label()) {
+        return Err(CommandError::new("locked", "请先输入值班长 PIN 解锁 / unlock with the supervisor PIN first"));
+    }
+    window.set_fullscreen(on).map_err(CommandError::failed)
+}
+
+/// Whether the app starts with the OS session.
+#[tauri::command]
+pub fn autostart_enabled<R: Runtime>(app: AppHandle<R>) -> Answer<bool> {
+    use tauri_plugin_autostart::ManagerExt;
+    app.autolaunch().is_enabled().map_err(CommandError::failed)
+}
+
+/// Starts the app with the OS session, or stops doing so (supervisor PIN).
+#[tauri::command]
+pub async fn set_autostart<R: Runtime>(app: AppHandle<R>, enabled: bool, pin: String) -> Answer<()> {
+    use tauri_plugin_autostart::ManagerExt;
+    if !supervisor_pin_ok(&app.state::<Shell>(), &pin).await? {
+        return Err(CommandError::wrong_pin());
+    }
+    let autostart = app.autolaunch();
+    let done = if enabled { autostart.enable() } else { autostart.disable() };
+    done.map_err(CommandError::failed)
+}
+
+/// Leaves the kiosk lock of the calling window with the supervisor PIN:
+/// windowed, decorated, closable.
+#[tauri::command]
+pub async fn leave_kiosk<R: Runtime>(window: WebviewWindow<R>, pin: String) -> Answer<()> {
+    let shell = window.state::<Shell>();
+    if !supervisor_pin_ok(&shell, &pin).await? {
+        return Err(CommandError::wrong_pin());
+    }
+    window.state::<KioskLocks>().unlock(window.label());
+    window.set_fullscreen(false).map_err(CommandError::failed)?;
+    window.set_decorations(true).map_err(CommandError::failed)
+}
+
+/// A default service the wizard offers.
+#[derive(Debug, Serialize)]
+pub struct ServiceChoice {
+    code: String,
+    name_zh: String,
+    name_en: String,
+}
+
+/// What the wizard shows before anything is chosen.
+#[derive(Debug, Serialize)]
+pub struct WizardDefaults {
+    /// The default supply hall's services.
+    services: Vec<ServiceChoice>,
+    /// How many monitors this PC has.
+    monitors: usize,
+    /// The config in force, if any (then saving needs the PIN).
+    current: Option<AppConfig>,
+}
+
+/// The wizard's starting point.
+#[tauri::command]
+pub fn wizard_defaults<R: Runtime>(app: AppHandle<R>) -> WizardDefaults {
+    let hall = hallq_store::hallq_core::HallConfig::default_supply_hall(uuid::Uuid::nil(), "HALL", "");
+    WizardDefaults {
+        services: hall
+            .services
+            .into_iter()
+            .map(|s| ServiceChoice { code: s.code, name_zh: s.name_zh, name_en: s.name_en })
+            .collect(),
+        monitors: app.available_monitors().map(|m| m.len()).unwrap_or(1).max(1),
+        current: app.state::<Shell>().config(),
+    }
+}
+
+/// A screen as the wizard chooses it; `code` is its pairing code in
+/// terminal mode.
+#[derive(Debug, Deserialize)]
+pub struct ScreenChoice {
+    role: Role,
+    #[serde(default)]
+    counter: Option<u32>,
+    #[serde(default)]
+    monitor: usize,
+    #[serde(default)]
+    code: Option<String>,
+}
+
+/// Everything the wizard asks.
+#[derive(Debug, Deserialize)]
+pub struct WizardInput {
+    mode: Mode,
+    #[serde(default)]
+    hall_name: String,
+    #[serde(default)]
+    services: Vec<String>,
+    pin: String,
+    #[serde(default)]
+    lan: bool,
+    #[serde(default)]
+    port: Option<u16>,
+    #[serde(default)]
+    server: Option<String>,
+    screens: Vec<ScreenChoice>,
+    #[serde(default)]
+    autostart: bool,
+}
+
+/// Saves the set-up: creates the hall (one-PC, hall server) or pairs each
+/// screen with its code (terminal), writes the config and puts it into
+/// force. Changing a set-up already in force needs the supervisor PIN and
+/// restarts the app.
+#[tauri::command]
+pub async fn wizard_save<R: Runtime>(app: AppHandle<R>, input: WizardInput) -> Answer<()> {
+    let shell = app.state::<Shell>();
+    let changing = shell.config().is_some();
+    if changing && !supervisor_pin_ok(&shell, &input.pin).await? {
+        return Err(CommandError::wrong_pin());
+    }
+    let mut screens = Vec::new();
+    for choice in input.screens {
+        let counter = choice.counter.filter(|_| choice.role.has_counter()).or(choice.role.has_counter().then_some(1));
+        let mut screen = Screen { role: choice.role, counter, monitor: choice.monitor, token: None };
+        if input.mode == Mode::Terminal {
+            let server = input.server.as_deref().unwrap_or_default();
+            let code = choice.code.as_deref().unwrap_or_default().trim();
+            if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(CommandError::new("bad_code", "配对码为 6 位数字 / a pairing code is 6 digits"));
+            }
+            screen.token = Some(terminal::pair(server, code).await.map_err(CommandError::failed)?);
+        }
+        screens.push(screen);
+    }
+    let data = app.path().app_data_dir().map_err(CommandError::failed)?;
+    let config = AppConfig {
+        mode: input.mode,
+        hall_name: input.hall_name.clone(),
+        db: Some(data.join("hall.db")),
+        port: input.port.unwrap_or(crate::config::DEFAULT_PORT),
+        lan: input.lan,
+        server: input.server.map(|s| s.trim().trim_end_matches('/').to_string()).filter(|s| !s.is_empty()),
+        screens,
+        autostart: input.autostart,
+    };
+    if config.mode != Mode::Terminal {
+        if !hallq_store::valid_pin(&input.pin) {
+            return Err(CommandError::new("bad_pin", "PIN 须为 4–12 位数字 / the PIN must be 4-12 digits"));
+        }
+        let hall = NewHall { name: input.hall_name, services: input.services, pin: input.pin };
+        let db = config.db.clone().expect("set above");
+        let now = chrono::Utc::now().timestamp_millis();
+        tauri::async_runtime::spawn_blocking(move || embedded_server::create_hall(&db, &hall, now))
+            .await
+            .map_err(CommandError::failed)?
+            .map_err(CommandError::failed)?;
+    }
+    if config.autostart {
+        // Absent under the mock runtime (no plugin): nothing to enable.
+        if let Some(autostart) = app.try_state::<tauri_plugin_autostart::AutoLaunchManager>()
+            && let Err(error) = autostart.enable()
+        {
+            tracing::warn!(%error, "autostart not enabled");
+        }
+    }
+    if changing {
+        let path = shell.config_path().expect("a config path once started");
+        config.save(&path).map_err(CommandError::failed)?;
+        app.restart();
+    }
+    crate::launch(&app, config).await.map_err(CommandError::failed)?;
+    if let Some(wizard) = app.get_webview_window(windows::WIZARD) {
+        let _ = wizard.close();
+    }
+    Ok(())
+}
+
+/// The unreachable page's Retry: check the hall server now.
+#[tauri::command]
+pub fn retry_server(reach: State<'_, Arc<Reachability>>) {
+    reach.retry();
+}
+
+/// Quits the app while a screen is locked: needs the supervisor PIN.
+#[tauri::command]
+pub async fn quit_app<R: Runtime>(app: AppHandle<R>, pin: String) -> Answer<()> {
+    if !supervisor_pin_ok(&app.state::<Shell>(), &pin).await? {
+        return Err(CommandError::wrong_pin());
+    }
+    app.exit(0);
+    Ok(())
+}

@@ -1,0 +1,228 @@
+//! hallq-desktop: the HallQ desktop shell (Tauri 2).
+//!
+//! It owns the PC's side of the hall: what this PC is ([`config`]), the hall
+//! server running inside it ([`embedded_server`]), the role windows
+//! ([`windows`]) and the kiosk lock ([`kiosk_lock`]), the link to a hall
+//! server elsewhere in terminal mode ([`terminal`]), the tray ([`tray`]) and
+//! the few commands a page may ask of the shell ([`commands`]). The pages
+//! themselves are the hall server's (`ui/`); the shell's only local pages are
+//! the first-run wizard and "cannot reach the hall server" (`wizard/`).
+//!
+//! It must not decide a queue question nor touch SQL: the server and the
+//! store do. Read in this order: [`run`], [`launch`], then the modules.
+
+pub mod commands;
+pub mod config;
+pub mod embedded_server;
+pub mod kiosk_lock;
+pub mod terminal;
+pub mod tray;
+pub mod windows;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tauri::{AppHandle, Builder, Manager, RunEvent, Runtime, Url};
+
+use crate::config::{AppConfig, CONFIG_ENV, Mode};
+use crate::embedded_server::EmbeddedServer;
+use crate::kiosk_lock::KioskLocks;
+use crate::terminal::Reachability;
+
+/// The shell's state, managed by the app: where its config lives, the
+/// config, and the hall server it runs (if any).
+pub struct Shell {
+    config_path: Mutex<Option<PathBuf>>,
+    config: Mutex<Option<AppConfig>>,
+    embedded: Mutex<Option<Arc<EmbeddedServer>>>,
+    base: Mutex<Option<String>>,
+    tray: bool,
+}
+
+impl Shell {
+    /// A shell reading its config from `config_path`, or (when `None`) from
+    /// `$HALLQ_DESKTOP_CONFIG`, else the OS's app-config directory.
+    pub fn new(config_path: Option<PathBuf>) -> Self {
+        let config_path =
+            config_path.or_else(|| std::env::var_os(CONFIG_ENV).filter(|p| !p.is_empty()).map(PathBuf::from));
+        Self {
+            config_path: Mutex::new(config_path),
+            config: Mutex::new(None),
+            embedded: Mutex::new(None),
+            base: Mutex::new(None),
+            tray: true,
+        }
+    }
+
+    /// A shell without a tray icon (the mock runtime has no desktop
+    /// session to put one in).
+    pub fn without_tray(mut self) -> Self {
+        self.tray = false;
+        self
+    }
+
+    /// The config file's path.
+    pub fn config_path(&self) -> Option<PathBuf> {
+        self.config_path.lock().expect("config path").clone()
+    }
+
+    /// The config in force (none before the wizard has run).
+    pub fn config(&self) -> Option<AppConfig> {
+        self.config.lock().expect("config").clone()
+    }
+
+    /// The hall server running inside the app, if any.
+    pub fn embedded(&self) -> Option<Arc<EmbeddedServer>> {
+        self.embedded.lock().expect("embedded").clone()
+    }
+
+    /// The base URL of the hall's pages (embedded server or the hall server).
+    pub fn base_url(&self) -> Option<String> {
+        self.base.lock().expect("base").clone()
+    }
+
+    /// Stops the embedded server, if one runs.
+    pub fn stop(&self) {
+        if let Some(server) = self.embedded.lock().expect("embedded").take() {
+            server.stop();
+        }
+    }
+}
+
+/// Any failure of start-up, shown in the log (and to the wizard as text).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Starts the desktop app and runs it until it quits.
+pub fn run() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
+        )
+        .try_init();
+    let app = builder(tauri::Builder::default(), Shell::new(None))
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::show_any(app)))
+        .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
+        .build(tauri::generate_context!())
+        .expect("HallQ could not start its window system");
+    app.run(|app, event| match event {
+        // Closing the last window does not stop the hall server inside the
+        // app (LAN terminals and the tray still use it); Quit in the tray,
+        // behind the PIN, does.
+        RunEvent::ExitRequested { code: None, api, .. } if app.tray_by_id(tray::TRAY).is_some() => {
+            api.prevent_exit();
+        }
+        RunEvent::Exit => app.state::<Shell>().stop(),
+        _ => {}
+    });
+}
+
+/// The app without the OS-integration plugins (single instance, autostart),
+/// so the mock-runtime tests build exactly this.
+pub fn builder<R: Runtime>(builder: Builder<R>, shell: Shell) -> Builder<R> {
+    builder
+        .manage(shell)
+        .manage(KioskLocks::default())
+        .manage(Arc::new(Reachability::default()))
+        .invoke_handler(tauri::generate_handler![
+            commands::print_ticket,
+            commands::set_fullscreen,
+            commands::autostart_enabled,
+            commands::set_autostart,
+            commands::leave_kiosk,
+            commands::wizard_defaults,
+            commands::wizard_save,
+            commands::retry_server,
+            commands::quit_app,
+        ])
+        .on_window_event(|window, event| {
+            // A locked window cannot be closed (Alt-F4, the WM): only
+            // `leave_kiosk` with the PIN unlocks it.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event
+                && window.state::<KioskLocks>().is_locked(window.label())
+            {
+                api.prevent_close();
+            }
+        })
+        .setup(|app| {
+            let handle = app.handle().clone();
+            if handle.state::<Shell>().tray
+                && let Err(error) = tray::build(&handle)
+            {
+                tracing::warn!(%error, "no tray icon");
+            }
+            start(&handle).map_err(|e| -> Box<dyn std::error::Error> { e })?;
+            Ok(())
+        })
+}
+
+/// First start: the wizard; otherwise the configured mode.
+fn start<R: Runtime>(app: &AppHandle<R>) -> Result<(), BoxError> {
+    let shell = app.state::<Shell>();
+    if shell.config_path().is_none() {
+        let path = app.path().app_config_dir()?.join("config.json");
+        *shell.config_path.lock().expect("config path") = Some(path);
+    }
+    let path = shell.config_path().expect("set above");
+    match AppConfig::load(&path)? {
+        None => {
+            tracing::info!(config = %path.display(), "first run: the set-up wizard");
+            windows::open_wizard(app, "")?;
+        }
+        Some(config) => tauri::async_runtime::block_on(launch(app, config))?,
+    }
+    Ok(())
+}
+
+/// Puts a config into force: starts the embedded server (one-PC, hall
+/// server) or checks the hall server (terminal), then opens every screen.
+/// Tokens minted on the way are saved back to the config file.
+pub async fn launch<R: Runtime>(app: &AppHandle<R>, mut config: AppConfig) -> Result<(), BoxError> {
+    let shell = app.state::<Shell>();
+    let path = shell.config_path().expect("a config path once started");
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut pages: Vec<(String, Url)> = Vec::new();
+    match config.mode {
+        Mode::OnePc | Mode::HallServer => {
+            let db = match &config.db {
+                Some(db) => db.clone(),
+                None => app.path().app_data_dir()?.join("hall.db"),
+            };
+            let lan = config.mode == Mode::HallServer && config.lan;
+            let server = Arc::new(EmbeddedServer::start(db, config.port, lan).await?);
+            let base = server.base_url();
+            for screen in &mut config.screens {
+                screen.token = Some(server.token_for(screen, now)?);
+            }
+            *shell.embedded.lock().expect("embedded") = Some(server);
+            *shell.base.lock().expect("base") = Some(base.clone());
+            let mut opening = Vec::new();
+            for screen in &config.screens {
+                let url = windows::screen_url(&base, screen, screen.token.as_deref().unwrap_or_default())?;
+                opening.push((screen.clone(), url.clone(), url));
+            }
+            windows::open_screens(app, opening)?;
+        }
+        Mode::Terminal => {
+            let server =
+                config.server.clone().ok_or("终端模式缺少服务器地址 / terminal mode needs a server address")?;
+            *shell.base.lock().expect("base") = Some(server.clone());
+            let up = terminal::reachable(&server).await;
+            let mut opening = Vec::new();
+            for screen in config.screens.iter().filter(|s| s.token.is_some()) {
+                let url = windows::screen_url(&server, screen, screen.token.as_deref().unwrap_or_default())?;
+                let first = if up { url.clone() } else { terminal::unreachable_page(&server) };
+                opening.push((screen.clone(), url.clone(), first));
+                pages.push((screen.label(), url));
+            }
+            windows::open_screens(app, opening)?;
+            terminal::watch(app.clone(), server, pages, up);
+        }
+    }
+    config.save(&path)?;
+    *shell.config.lock().expect("config") = Some(config);
+    tray::refresh(app);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
