@@ -1,17 +1,35 @@
 //! `cargo xtask bench [args]`: setup, then builds `hallq` in release and runs
 //! `hallq bench [args]`, passing every argument through unchanged.
+//! `cargo xtask bench desktop` instead measures the desktop app: the release
+//! `hallq-desktop` under Xvfb (`tests/desktop/measure.mjs`: start-up to the
+//! counter window ready, memory after start and after an hour of calls).
 //!
 //! Benchmarks are only meaningful on an optimised build, hence release; the
-//! benchmark itself (what it loads, what it measures) belongs to `hallq bench`.
+//! benchmark itself (what it loads, what it measures) belongs to `hallq bench`
+//! and to measure.mjs.
 
 use std::process::Command;
 
 use crate::workspace::Workspace;
 use crate::{run, setup, shell};
 
-/// Runs setup, builds release `hallq` and runs `hallq bench` with `args`.
+/// Runs setup, builds release `hallq` and runs `hallq bench` with `args`
+/// (or the desktop measurement for `desktop`).
 pub fn run(ws: &Workspace, args: &[String]) -> anyhow::Result<()> {
     setup::run(ws)?;
     let hallq = run::build_release_hallq(ws)?;
+    if args.first().is_some_and(|a| a == "desktop") {
+        let desktop = run::build_release_desktop(ws)?;
+        let mut command = Command::new("xvfb-run");
+        command
+            .args(["-a", "-s", "-screen 0 1280x800x24", "node", "measure.mjs"])
+            .current_dir(ws.root.join("tests").join("desktop"))
+            .env("HALLQ_DESKTOP_BIN", desktop)
+            .env("HALLQ_BIN", hallq);
+        if let Some(driver) = setup::tauri_driver_path() {
+            command.env("TAURI_DRIVER", driver);
+        }
+        return shell::run(&mut command);
+    }
     shell::run(Command::new(hallq).arg("bench").args(args))
 }

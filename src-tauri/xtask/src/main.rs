@@ -1,14 +1,15 @@
 //! `cargo xtask`: the project's two front-door commands (`run`, `test`) and
-//! their helpers (`setup`, `bench`).
+//! their helpers (`setup`, `bench`, `bundle`).
 //!
 //! This file owns only argument parsing and dispatch; each subcommand lives in
 //! its own module. Arguments are parsed by hand so that xtask builds in seconds
 //! on a fresh machine, before anything else of the workspace is compiled.
 //!
 //! Read in this order: `workspace` (where things are), `shell` (how commands
-//! are run), `setup`, then the subcommands `test`, `run` and `bench`.
+//! are run), `setup`, then the subcommands `test`, `run`, `bundle` and `bench`.
 
 mod bench;
+mod bundle;
 mod run;
 mod setup;
 mod shell;
@@ -27,10 +28,14 @@ const USAGE: &str = "\
                  install missing system packages (apt) and UI dependencies (npm)
   test           setup, 构建, 运行全部测试与 clippy
                  setup, build, run every test and clippy
-  run            setup, 构建 release 版 hallq, 在演示营业厅上运行
-                 setup, build hallq in release, run it on a demo hall
+  run            setup, 构建 release 版桌面应用, 在演示营业厅上打开
+                 setup, build the desktop app in release, open it on a demo hall
+  bundle         setup, 构建桌面应用的 .deb 安装包
+                 setup, build the desktop app's .deb
   bench [args]   setup, 构建 release 版 hallq, 运行 `hallq bench [args]`
                  setup, build hallq in release, run `hallq bench [args]`
+  bench desktop  测量 release 版桌面应用 (启动时间, 内存)
+                 measure the release desktop app (start-up time, memory)
   help           显示本说明 / show this help";
 
 fn main() -> ExitCode {
@@ -43,6 +48,7 @@ fn main() -> ExitCode {
         "setup" => no_extra_args(command, rest).and_then(|()| setup::run(&ws)),
         "test" => no_extra_args(command, rest).and_then(|()| test::run(&ws)),
         "run" => no_extra_args(command, rest).and_then(|()| run::run(&ws)),
+        "bundle" => no_extra_args(command, rest).and_then(|()| bundle::run(&ws)),
         "bench" => bench::run(&ws, rest),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");

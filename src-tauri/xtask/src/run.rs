@@ -1,11 +1,8 @@
-//! `cargo xtask run`: builds `hallq` in release and shows it working on a
-//! freshly generated demo hall — a week of simulated traffic (`hallq demo`
-//! creates the hall and prints its admin PIN), the live status and three
-//! reports.
-//!
-//! This is the stand-in for the desktop app: once `hallq-desktop` exists,
-//! `run` builds and starts the app instead, and this walk through the CLI
-//! goes.
+//! `cargo xtask run`: builds the desktop app (and `hallq`) in release and
+//! opens it on a freshly generated demo hall: `hallq demo` simulates a week
+//! of traffic and prints the admin PIN, then `hallq-desktop` starts in
+//! one-PC mode on that database with a temp config, its screens unlocked
+//! (a developer's PC, not a lobby).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -15,10 +12,11 @@ use anyhow::Context;
 use crate::workspace::Workspace;
 use crate::{setup, shell};
 
-/// Runs setup, builds release `hallq`, and runs it on `<target>/demo/hall.db`.
+/// Runs setup, builds, makes `<target>/demo/hall.db` and opens the app on it.
 pub fn run(ws: &Workspace) -> anyhow::Result<()> {
     setup::run(ws)?;
     let hallq = build_release_hallq(ws)?;
+    let desktop = build_release_desktop(ws)?;
 
     // A fresh hall every time: remove the old database and its WAL files.
     let demo = ws.target.join("demo");
@@ -27,20 +25,24 @@ pub fn run(ws: &Workspace) -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(&demo).with_context(|| format!("无法创建 / could not create {}", demo.display()))?;
     let db = demo.join("hall.db");
-    let db = db.to_str().context("目标目录路径不是 UTF-8 / target dir path is not UTF-8")?;
+    let db_text = db.to_str().context("目标目录路径不是 UTF-8 / target dir path is not UTF-8")?;
+    shell::run(Command::new(&hallq).args(["demo", "--db", db_text, "--days", "7", "--seed", "1"]))?;
 
-    let steps: [&[&str]; 5] = [
-        &["demo", "--db", db, "--days", "7", "--seed", "1"],
-        &["status", "--db", db],
-        &["report", "--db", db, "--by", "service"],
-        &["report", "--db", db, "--by", "hour"],
-        &["report", "--db", db, "--by", "staff"],
-    ];
-    for args in steps {
-        shell::run(Command::new(&hallq).args(args))?;
-    }
-    println!("xtask run: 演示营业厅 / demo hall: {db}");
-    Ok(())
+    let config = demo.join("desktop.json");
+    let text = serde_json_config(&db);
+    std::fs::write(&config, text).with_context(|| format!("无法写入 / could not write {}", config.display()))?;
+    println!("xtask run: 演示营业厅 / demo hall: {db_text}; 配置 / config: {}", config.display());
+    shell::run(Command::new(&desktop).env("HALLQ_DESKTOP_CONFIG", &config).env("HALLQ_DESKTOP_UNLOCKED", "1"))
+}
+
+/// The demo's one-PC config: counter 1, kiosk, display and counter 1's
+/// rating pad, any free port.
+fn serde_json_config(db: &std::path::Path) -> String {
+    let db = db.display().to_string().replace('\\', "\\\\").replace('"', "\\\"");
+    format!(
+        r#"{{"mode":"one_pc","hall_name":"演示供电营业厅","db":"{db}","port":0,"screens":[
+{{"role":"counter","counter":1}},{{"role":"kiosk"}},{{"role":"display"}},{{"role":"rate","counter":1}}]}}"#
+    )
 }
 
 /// `cargo build --release -p hallq-cli`; returns the path of the built `hallq`.
@@ -49,4 +51,13 @@ pub fn build_release_hallq(ws: &Workspace) -> anyhow::Result<PathBuf> {
     let hallq = ws.binary("release", "hallq");
     anyhow::ensure!(hallq.is_file(), "构建成功但找不到 / built, but not found: {}", hallq.display());
     Ok(hallq)
+}
+
+/// `cargo build --release -p hallq-desktop --features custom-protocol`, the
+/// way `tauri build` compiles it, so `run` and `bundle` share one cache.
+pub fn build_release_desktop(ws: &Workspace) -> anyhow::Result<PathBuf> {
+    shell::run(&mut ws.cargo(&["build", "--release", "-p", "hallq-desktop", "--features", "custom-protocol"]))?;
+    let desktop = ws.binary("release", "hallq-desktop");
+    anyhow::ensure!(desktop.is_file(), "构建成功但找不到 / built, but not found: {}", desktop.display());
+    Ok(desktop)
 }

@@ -18,19 +18,59 @@ use crate::workspace::Workspace;
 /// dependency, add a line here; nothing else changes.
 const APT_PACKAGES: &[&str] = &[
     "build-essential", // cc and make: rusqlite builds its bundled SQLite from C
-    "pkg-config",      // how build scripts find system libraries (WebKitGTK, later)
+    "pkg-config",      // how build scripts find system libraries (WebKitGTK)
     "sqlite3",         // the sqlite3 shell, to inspect a hall database by hand
     "chromium",        // the browser suite (tests/browser) drives Debian's Chromium, never a downloaded one
     "espeak-ng",       // the display's offline voice (/api/v1/voice), voice cmn-latn-pinyin
     "sox",             // the browser suite checks the voice WAV's length with soxi
     "fonts-noto-cjk",  // Chinese glyphs in the browser (screenshots, a kiosk PC without fonts)
+    // The desktop shell (hallq-desktop, Tauri 2) and its window tests.
+    "libwebkit2gtk-4.1-dev",        // the webview
+    "libxdo-dev",                   // Tauri's menus (keyboard accelerators)
+    "libssl-dev",                   // openssl-sys, pulled in by Tauri's dependencies
+    "libayatana-appindicator3-dev", // the tray icon
+    "librsvg2-dev",                 // SVG icons in menus
+    "xvfb",                         // a headless X server for the window tests
+    "xauth",                        // xvfb-run needs it
+    "webkit2gtk-driver",            // WebKitWebDriver, driven by tauri-driver
+    "x11-utils",                    // xwininfo/xdpyinfo: the window tests wait for the X server
+    "imagemagick",                  // icons/: SVG to every PNG/ICO size (with librsvg2-bin)
+    "librsvg2-bin",                 // ImageMagick's SVG reader
 ];
+
+/// The WebDriver bridge for the desktop window tests, from crates.io.
+const TAURI_DRIVER: &[&str] = &["install", "tauri-driver", "--version", "^2", "--locked"];
 
 /// Installs the missing apt packages, then the UI's npm dependencies.
 pub fn run(ws: &Workspace) -> anyhow::Result<()> {
     apt()?;
+    tauri_driver(ws)?;
     npm(ws)?;
     Ok(())
+}
+
+/// Where `tauri-driver` is: on PATH, else in cargo's bin folder.
+pub fn tauri_driver_path() -> Option<std::path::PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).map(|d| d.join("tauri-driver")).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")));
+    on_path.into_iter().chain(home.map(|h| h.join("bin").join("tauri-driver"))).find(|p| p.is_file())
+}
+
+/// `cargo install tauri-driver` (about a minute) unless it is there.
+fn tauri_driver(ws: &Workspace) -> anyhow::Result<()> {
+    if tauri_driver_path().is_some() {
+        println!("setup: tauri-driver 已安装 / tauri-driver present");
+        return Ok(());
+    }
+    println!("setup: 安装 tauri-driver / installing tauri-driver");
+    let mut install = ws.cargo(TAURI_DRIVER);
+    // Its own target dir: installing must not touch the workspace's build.
+    install.env_remove("CARGO_TARGET_DIR");
+    shell::run(&mut install).context("cargo install tauri-driver 失败 / failed")
 }
 
 /// Checks every package with `dpkg-query` and, only if some are missing, runs

@@ -4,8 +4,9 @@
 //! The binaries are built first because the end-to-end tests run the real
 //! `hallq` from the target directory. Cargo's output streams through, so its
 //! `test result:` lines appear in the log; the exit status is non-zero if any
-//! step failed. After the cargo steps come the UI's vitest tests and the
-//! browser suite (`tests/browser`, against the `hallq` just built).
+//! step failed. After the cargo steps come the UI's vitest tests, the
+//! browser suite (`tests/browser`, against the `hallq` just built) and the
+//! desktop suite (`tests/desktop`, the real app window under Xvfb).
 
 use std::path::Path;
 use std::process::Command;
@@ -47,9 +48,10 @@ pub fn run(ws: &Workspace) -> anyhow::Result<()> {
     let ui = ws.root.join("ui");
     if ui.join("package.json").is_file() {
         let browser = ws.root.join("tests").join("browser");
-        let node_steps: [(&str, Command); 2] = [
+        let node_steps: [(&str, Command); 3] = [
             ("vitest", npm_in(&ui, &["run", "test", "--silent"])),
             ("browser", node_tests(&browser, &ws.target.join("debug").join("hallq"))),
+            ("desktop", desktop_tests(ws)),
         ];
         for (name, mut command) in node_steps {
             if let Err(error) = shell::run(&mut command) {
@@ -81,6 +83,21 @@ fn node_tests(dir: &Path, hallq: &Path) -> Command {
     command.args(["--test", "--test-concurrency=1"]).current_dir(dir);
     if std::env::var_os("HALLQ_BIN").is_none() {
         command.env("HALLQ_BIN", hallq);
+    }
+    command
+}
+
+/// The desktop suite (tests/desktop): the real app window under Xvfb,
+/// driven by tauri-driver, with the debug `hallq-desktop` and `hallq`.
+fn desktop_tests(ws: &Workspace) -> Command {
+    let mut command = Command::new("xvfb-run");
+    command
+        .args(["-a", "-s", "-screen 0 1280x800x24", "node", "--test", "--test-concurrency=1", "desktop.test.mjs"])
+        .current_dir(ws.root.join("tests").join("desktop"))
+        .env("HALLQ_DESKTOP_BIN", ws.binary("debug", "hallq-desktop"))
+        .env("HALLQ_BIN", ws.binary("debug", "hallq"));
+    if let Some(driver) = setup::tauri_driver_path() {
+        command.env("TAURI_DRIVER", driver);
     }
     command
 }

@@ -1,0 +1,174 @@
+// The desktop suite: the real hallq-desktop window under Xvfb, driven through
+// tauri-driver + WebKitWebDriver (run by `cargo xtask test` inside xvfb-run).
+//
+// 1. One-PC mode on a temp config and database: a ticket taken in the kiosk
+//    window, called/started/finished in the counter window, seen on the
+//    display window, rated on the pad; screenshots of each window in
+//    tests/output/desktop-*.png; start-up time and memory (PSS) in
+//    tests/output/desktop-figures.json.
+// 2. Terminal mode against a `hallq serve` on loopback: paired through the
+//    wizard with a 6-digit code; the server stopped and restarted: the window
+//    shows "cannot reach the hall server" and comes back by itself.
+
+import { test, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { stopChild } from './webdriver.mjs'
+import { HALLQ, PIN, api, appPid, launch, memory, newHall, output, supervisor } from './app.mjs'
+
+const figures = {}
+const cleanup = []
+
+after(async () => {
+  for (const f of cleanup.reverse()) await f().catch(() => {})
+  writeFileSync(join(output, 'desktop-figures.json'), JSON.stringify(figures, null, 2))
+})
+
+/** Sets an input's value the way typing would (Vue listens to `input`). */
+const FILL = `const [sel, value] = arguments; const el = document.querySelector(sel);
+  if (!el) return false; el.value = value; el.dispatchEvent(new Event('input', { bubbles: true }));
+  el.dispatchEvent(new Event('change', { bubbles: true })); return true;`
+const CLICK = `const el = document.querySelector(arguments[0]); if (!el || el.disabled) return false; el.click(); return true;`
+const TEXT = `return document.querySelector(arguments[0])?.textContent?.trim() ?? null`
+
+test('one PC: kiosk, counter, display and rating pad windows serve a customer', { timeout: 180000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hallq-desktop-'))
+  const db = newHall(dir)
+  const config = join(dir, 'config.json')
+  const screens = [{ role: 'counter', counter: 1 }, { role: 'kiosk' }, { role: 'display' }, { role: 'rate', counter: 1 }]
+  writeFileSync(config, JSON.stringify({ mode: 'one_pc', hall_name: '桌面测试供电所', db, port: 0, screens }))
+  const { driver, session: s, t0 } = await launch(config, 4444, cleanup)
+
+  // The counter window is ready when its login form shows.
+  await s.window((u) => u.includes('/counter'), 'counter')
+  await s.waitFor(`return !!document.querySelector('[data-test=login-staff]')`, 'the counter login')
+  figures.counter_window_ready_ms = Date.now() - t0
+  const base = new URL(await s.url()).origin
+  assert.match(base, /^http:\/\/127\.0\.0\.1:\d+$/)
+  const sup = await supervisor(base)
+  const service = (await api(base, 'GET', '/api/v1/counters/1', sup)).services[0]
+
+  // The kiosk: take a ticket.
+  await s.window((u) => u.includes('/kiosk'), 'kiosk')
+  await s.waitFor(`return !!document.querySelector('[data-test^=service-]:not([disabled])')`, 'the kiosk services')
+  // The lock holds: a hall page may ask for fullscreen, not leave it, and
+  // may not call the wizard's commands at all.
+  await assert.rejects(s.execAsync(`return window.__TAURI__.core.invoke('set_fullscreen', { on: false })`), /unlock|解锁/)
+  await assert.rejects(s.execAsync(`return window.__TAURI__.core.invoke('wizard_defaults')`), /not allowed|denied|ACL/i)
+  await assert.rejects(s.execAsync(`return window.__TAURI__.core.invoke('leave_kiosk', { pin: '000000' })`), /PIN/)
+  assert.ok(await s.exec(CLICK, `[data-test=service-${service}]`), 'service button clicked')
+  const number = await s.waitFor(TEXT, 'the ticket number', 15000, '[data-test=ticket-number]')
+  assert.match(number, /^[A-Z]\d{3}$/)
+  await s.screenshot(join(output, 'desktop-kiosk.png'))
+
+  // The counter logs in, calls, starts.
+  await s.window((u) => u.includes('/counter'), 'counter')
+  await s.exec(FILL, '[data-test=login-staff]', '0001')
+  await s.exec(FILL, '[data-test=login-pin]', PIN)
+  await s.exec(CLICK, '[data-test=login-submit]')
+  await s.waitFor(CLICK, 'call next', 15000, '[data-test=call-next]')
+  await s.waitFor(`return document.querySelector('[data-test=current-number]')?.textContent?.trim() === arguments[0]`, 'the call', 15000, number)
+
+  // The display shows the call.
+  await s.window((u) => u.includes('/display'), 'display')
+  await s.waitFor(`return document.querySelector('[data-test=current-call-number]')?.textContent?.trim() === arguments[0]`, 'the call on the display', 15000, number)
+  await s.screenshot(join(output, 'desktop-display.png'))
+
+  await s.window((u) => u.includes('/counter'), 'counter')
+  await s.waitFor(CLICK, 'start', 15000, '[data-test=start]')
+  await s.waitFor(`return !!document.querySelector('[data-test=finish]:not([disabled])')`, 'finish enabled')
+  await s.screenshot(join(output, 'desktop-counter.png'))
+  await s.exec(CLICK, '[data-test=finish]')
+  await s.waitFor(FILL, 'the outcome', 15000, '[data-test=outcome]', 'completed')
+  await s.exec(CLICK, '[data-test=finish-confirm]')
+  await s.waitFor(`return !document.querySelector('[data-test=current-number]')`, 'the counter free')
+
+  // The rating pad offers the ticket: 不满意, reason attitude.
+  await s.window((u) => u.includes('/rate'), 'rating pad')
+  await s.waitFor(`return !!document.querySelector('[data-test=level-2]:not([disabled])')`, 'the rating levels')
+  assert.ok(await s.exec(CLICK, '[data-test=level-2]'), 'level 2 tapped')
+  await s.waitFor(`return !!document.querySelector('[data-test=reason-attitude]')`, 'the reasons')
+  await s.screenshot(join(output, 'desktop-rate.png'))
+  assert.ok(await s.exec(CLICK, '[data-test=reason-attitude]'), 'the reason tapped')
+  await s.waitFor(`return !!document.querySelector('[data-test=thanks]')`, 'thanks')
+  const rated = (await api(base, 'GET', '/api/v1/tickets', sup)).find((t) => t.number === number)
+  assert.equal(rated.rating, 2)
+  assert.equal(rated.rating_reason, 'attitude')
+
+  // The four windows share one WebKit web process (windows.rs).
+  const pid = appPid(driver.child.pid)
+  assert.ok(pid, 'the app process')
+  figures.one_pc_memory_after_a_customer = memory(pid)
+  const webProcesses = figures.one_pc_memory_after_a_customer.processes.filter((n) => n.startsWith('WebKitWebProc'))
+  assert.equal(webProcesses.length, 1, `one web process for the four windows: ${figures.one_pc_memory_after_a_customer.processes}`)
+  await s.delete()
+  await stopChild(driver.child)
+})
+
+test('terminal: paired with a code; shows the unreachable page while the server is down and recovers', { timeout: 180000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hallq-terminal-'))
+  const db = newHall(dir)
+  let server = await serve(db, 0)
+  cleanup.push(() => stopChild(server.child))
+  const sup = await supervisor(server.base)
+  const { code } = await api(server.base, 'POST', '/api/v1/pairing-codes', sup, { role: 'kiosk', counter: null, name: '桌面终端' })
+
+  const config = join(dir, 'terminal.json')
+  const { driver, session: s } = await launch(config, 4446, cleanup)
+
+  // First run: the wizard. Terminal mode, the server, one kiosk screen, its code.
+  await s.window((u) => u.includes('index.html') || u.startsWith('tauri://'), 'wizard')
+  await s.waitFor(`return document.querySelectorAll('#screens tr').length > 0`, 'the wizard')
+  await s.exec(CLICK, '[data-test=mode-terminal]')
+  await s.exec(FILL, '[data-test=server]', server.base)
+  await s.exec(`const rows = [...document.querySelectorAll('#screens tr')]; rows.slice(1).forEach((r) => r.remove());
+    const role = rows[0].querySelector('.role'); role.value = 'kiosk'; role.dispatchEvent(new Event('change'));
+    rows[0].querySelector('.code').value = arguments[0]; return true`, code)
+  await s.screenshot(join(output, 'desktop-wizard.png'))
+  await s.exec(CLICK, '[data-test=save]')
+
+  await s.window((u) => u.startsWith(server.base) && u.includes('/kiosk'), 'the paired kiosk')
+  await s.waitFor(`return !!document.querySelector('[data-test^=service-]:not([disabled])')`, 'the kiosk services')
+  const saved = JSON.parse(readFileSync(config, 'utf8'))
+  assert.equal(saved.mode, 'terminal')
+  assert.ok(saved.screens[0].token, 'the token is kept')
+
+  // The server goes away: the window says so.
+  const port = server.port
+  await stopChild(server.child)
+  await s.waitFor(`return location.href.includes('unreachable') && !!document.querySelector('[data-test=unreachable]')`, 'the unreachable page', 20000)
+  await s.screenshot(join(output, 'desktop-unreachable.png'))
+
+  // It comes back on the same port: the window returns by itself.
+  server = await serve(db, port)
+  cleanup.push(() => stopChild(server.child))
+  const back = Date.now()
+  await s.waitFor(`return location.href.includes('/kiosk') && !!document.querySelector('[data-test^=service-]:not([disabled])')`, 'the kiosk again', 20000)
+  figures.terminal_recovery_ms = Date.now() - back
+  await s.delete()
+  await stopChild(driver.child)
+  await stopChild(server.child)
+})
+
+/** `hallq serve` on `port` (0 = any); resolves once it listens. */
+function serve(db, port) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(HALLQ, ['serve', '--db', db, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    const onData = (d) => {
+      out += d
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)/)
+      if (m) {
+        child.stdout.off('data', onData)
+        resolvePromise({ child, port: Number(m[1]), base: `http://127.0.0.1:${m[1]}` })
+      }
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', (d) => (out += d))
+    child.on('exit', (c) => reject(new Error(`hallq serve exited ${c}: ${out}`)))
+    setTimeout(() => reject(new Error(`hallq serve did not start: ${out}`)), 15000)
+  })
+}
