@@ -22,8 +22,11 @@ pub fn run(ws: &Workspace) -> anyhow::Result<()> {
     let started = Instant::now();
     setup::run(ws)?;
 
-    // Without binaries the end-to-end tests cannot run: stop here.
-    if let Err(error) = shell::run(&mut ws.cargo(&["build", "--workspace", "--bins"])) {
+    // Without binaries the end-to-end tests cannot run: stop here. Built
+    // with `--all-targets`, so with the dev-dependencies' features, exactly
+    // as `cargo test` resolves them: `--bins` alone resolved other features
+    // and `cargo test` then compiled tauri and half the tree a second time.
+    if let Err(error) = shell::run(&mut ws.cargo(&["build", "--workspace", "--all-targets"])) {
         bail!("{error:#} (用时 / after {})", elapsed(started.elapsed()));
     }
 
