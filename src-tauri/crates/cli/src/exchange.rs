@@ -91,10 +91,13 @@ pub fn export(db: &Path, hall: Option<&str>, a: &ExportArgs) -> Result<()> {
             };
             let cannot_write =
                 || CliError::failure(format!("无法写入 {}", out.display()), format!("cannot write {}", out.display()));
-            let tmp = tempfile::Builder::new().prefix(".hallq-export-").tempfile_in(&dir).with_context(cannot_write)?;
-            let summary = h.store.export_hall(h.hall.id, since, now_ms(), std::io::BufWriter::new(tmp.as_file()))?;
-            tmp.as_file().sync_all().with_context(cannot_write)?;
-            tmp.persist(out).map_err(|e| e.error).with_context(cannot_write)?;
+            let staging =
+                tempfile::Builder::new().prefix(".hallq-export-").tempdir_in(&dir).with_context(cannot_write)?;
+            let partial = staging.path().join("export.hqx");
+            let file = std::fs::File::create(&partial).with_context(cannot_write)?;
+            let summary = h.store.export_hall(h.hall.id, since, now_ms(), std::io::BufWriter::new(&file))?;
+            file.sync_all().with_context(cannot_write)?;
+            std::fs::rename(&partial, out).with_context(cannot_write)?;
             (summary, std::fs::metadata(out).map(|m| m.len()).unwrap_or(0))
         }
         None => {
