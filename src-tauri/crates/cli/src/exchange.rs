@@ -108,13 +108,17 @@ pub fn export(db: &Path, hall: Option<&str>, a: &ExportArgs) -> Result<()> {
         }
     };
     let line = format!(
-        "已导出 / exported {} {}：{} 条事件 / events，序号 / seq {}–{}，{:.1} MB",
+        "已导出 / exported {} {}：{} 条事件 / events，序号 / seq {}–{}，{}",
         summary.hall.code,
         summary.hall.name,
         summary.events,
         summary.first_seq,
         summary.last_seq,
-        size as f64 / 1_000_000.0
+        if size < 1_000_000 {
+            format!("{:.1} KB", size as f64 / 1000.0)
+        } else {
+            format!("{:.1} MB", size as f64 / 1e6)
+        }
     );
     // Standard output may be the file itself.
     if a.out.is_some() {

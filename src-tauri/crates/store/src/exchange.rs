@@ -452,7 +452,10 @@ impl Store {
     /// Merges an exchange file into this database: checks it whole first
     /// ([`verify_exchange`]), then imports it in one transaction — all or
     /// nothing, idempotent by event id. No engine may run for the hall in
-    /// this database meanwhile.
+    /// this database meanwhile; and since the transaction holds the
+    /// database's write lock throughout (seconds for a hall-year, a few
+    /// milliseconds for a day), a large file is best imported when no hall
+    /// server writes to the same database.
     pub fn import_exchange(&self, path: &Path) -> Result<ImportSummary> {
         verify_exchange(path)?;
         let mut reader = ExchangeReader::open(path)?;
