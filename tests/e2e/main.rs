@@ -11,6 +11,7 @@ mod cli_backup;
 mod cli_counter;
 mod cli_demo;
 mod cli_errors;
+mod cli_exchange;
 mod cli_init;
 mod cli_report;
 mod cli_status;

@@ -17,6 +17,7 @@ mod bench;
 mod counter_cmd;
 mod demo;
 mod error;
+mod exchange;
 mod format;
 mod hall;
 mod init;
@@ -94,6 +95,10 @@ enum Cmd {
     Bench(bench::BenchArgs),
     /// 营业厅服务 / run the hall server (REST + WebSocket) on this database
     Serve(serve::ServeArgs),
+    /// 导出营业厅数据（交换文件）/ write a hall's event log and settings to an exchange file
+    Export(exchange::ExportArgs),
+    /// 导入交换文件（如县公司库）/ merge an exchange file into this database (e.g. the bureau's)
+    Import(exchange::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -137,6 +142,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Backup(a) => backup::run(&db, &a),
         Cmd::Bench(a) => Ok(bench::run(&a)?),
         Cmd::Serve(a) => serve::run(&db, hall, &a),
+        Cmd::Export(a) => exchange::export(&db, hall, &a),
+        Cmd::Import(a) => exchange::import(&db, &a),
     }
 }
 

@@ -301,6 +301,7 @@ fn store_status(e: &StoreError) -> StatusCode {
         StoreError::BadPairingCode | StoreError::UnknownTerminal(_) => StatusCode::NOT_FOUND,
         StoreError::StaffLocked { .. } => StatusCode::TOO_MANY_REQUESTS,
         StoreError::EngineStopped => StatusCode::SERVICE_UNAVAILABLE,
+        StoreError::Exchange { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         StoreError::Sqlite(_)
         | StoreError::Migration(_)
         | StoreError::Json(_)

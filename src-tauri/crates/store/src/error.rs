@@ -74,6 +74,16 @@ pub enum StoreError {
     /// The hall engine has stopped; the command was not executed.
     #[error("营业厅引擎已停止，命令未执行 / the hall engine has stopped; the command was not executed")]
     EngineStopped,
+    /// An exchange file (`hallq export` / `hallq import`) was refused; nothing changed.
+    #[error("{zh} / {en}")]
+    Exchange {
+        /// A stable code, `exchange_*`.
+        code: &'static str,
+        /// What went wrong, in Chinese.
+        zh: String,
+        /// What went wrong, in English.
+        en: String,
+    },
 }
 
 impl From<rusqlite::types::FromSqlError> for StoreError {
@@ -104,6 +114,7 @@ impl StoreError {
             Self::UnknownTerminal(_) => "unknown_terminal",
             Self::BadIdempotencyKey => "bad_idempotency_key",
             Self::StaffLocked { .. } => "staff_locked",
+            Self::Exchange { code, .. } => code,
         }
     }
 
@@ -111,6 +122,7 @@ impl StoreError {
     pub fn message_zh(&self) -> String {
         match self {
             Self::Core(e) => e.message_zh(),
+            Self::Exchange { zh, .. } => zh.clone(),
             other => other.to_string().split(" / ").next().unwrap_or_default().to_string(),
         }
     }
@@ -119,6 +131,7 @@ impl StoreError {
     pub fn message_en(&self) -> String {
         match self {
             Self::Core(e) => e.message_en(),
+            Self::Exchange { en, .. } => en.clone(),
             other => {
                 let s = other.to_string();
                 match s.split_once(" / ") {

@@ -19,6 +19,7 @@ mod db;
 mod engine;
 mod follow_ups;
 mod error;
+mod exchange;
 mod halls;
 mod log;
 mod projection;
@@ -36,6 +37,9 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use credentials::{LOCK_MS, MAX_FAILED_PINS, PinCheck, valid_pin};
 pub use engine::HallEngine;
 pub use error::{Result, StoreError};
+pub use exchange::{
+    ExchangeHeader, ExchangeReader, ExchangeWriter, ExportSummary, HallSettings, ImportSummary, Since, verify_exchange,
+};
 pub use hallq_core;
 pub use hallq_core::Millis;
 pub use log::StoredEvent;
