@@ -4,9 +4,9 @@
 // - Cold start to the counter window ready (its login form shown), five
 //   launches of a one-PC station with four windows; the median.
 // - Memory (PSS, summed over the app and its WebKit processes) after start
-//   and after a simulated hour of calls: 60 customers issued, called,
-//   started, finished and rated through the embedded server while the
-//   counter, kiosk, display and rating-pad windows follow live.
+//   and after each of three simulated hours of calls: 60 customers an hour
+//   issued, called, started, finished and rated through the embedded server
+//   while the counter, kiosk, display and rating-pad windows follow live.
 // Prints JSON and writes tests/output/desktop-measure.json.
 
 import { mkdtempSync, writeFileSync } from 'node:fs'
@@ -38,19 +38,22 @@ async function once(run, withHour) {
       const base = new URL(await s.url()).origin
       const sup = await supervisor(base)
       await api(base, 'POST', '/api/v1/counters/1/login', sup, { staff: '0001', pin: PIN })
+      await api(base, 'POST', '/api/v1/counters/1/open', sup)
       const service = (await api(base, 'GET', '/api/v1/counters/1', sup)).services[0]
-      for (let i = 0; i < CUSTOMERS; i++) {
-        await api(base, 'POST', '/api/v1/tickets', sup, { service })
-        await api(base, 'POST', '/api/v1/counters/1/call-next', sup)
-        await sleep(250) // the display announces; the windows re-render
-        await api(base, 'POST', '/api/v1/counters/1/start', sup)
-        await api(base, 'POST', '/api/v1/counters/1/finish', sup)
-        await sleep(100)
-        await api(base, 'POST', '/api/v1/counters/1/rating', sup, { level: 1 + (i % 5), reason: i % 5 < 2 ? 'efficiency' : null })
+      for (const hour of [1, 2, 3]) {
+        for (let i = 0; i < CUSTOMERS; i++) {
+          await api(base, 'POST', '/api/v1/tickets', sup, { service })
+          await api(base, 'POST', '/api/v1/counters/1/call-next', sup)
+          await sleep(250) // the display announces; the windows re-render
+          await api(base, 'POST', '/api/v1/counters/1/start', sup)
+          await api(base, 'POST', '/api/v1/counters/1/finish', sup, {})
+          await sleep(100)
+          await api(base, 'POST', '/api/v1/counters/1/rating', sup, { level: 1 + (i % 5), reason: i % 5 < 2 ? 'efficiency' : null })
+        }
+        await sleep(3000)
+        result[`after_${hour}_hours_of_calls`] = memory(pid)
       }
-      await sleep(3000)
-      result.after_an_hour_of_calls = memory(pid)
-      result.customers = CUSTOMERS
+      result.customers_per_hour = CUSTOMERS
     }
     await s.delete()
     await stopChild(driver.child)

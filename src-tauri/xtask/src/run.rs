@@ -53,10 +53,19 @@ pub fn build_release_hallq(ws: &Workspace) -> anyhow::Result<PathBuf> {
     Ok(hallq)
 }
 
-/// `cargo build --release -p hallq-desktop --features custom-protocol`, the
-/// way `tauri build` compiles it, so `run` and `bundle` share one cache.
+/// Builds the release desktop app the way `tauri build` does (it sets the
+/// environment the Tauri crates' build scripts read, so a plain `cargo
+/// build` and `tauri build` would each rebuild what the other built): `run`,
+/// `bundle` and `bench desktop` share one cache. Returns the binary's path.
 pub fn build_release_desktop(ws: &Workspace) -> anyhow::Result<PathBuf> {
-    shell::run(&mut ws.cargo(&["build", "--release", "-p", "hallq-desktop", "--features", "custom-protocol"]))?;
+    let cli = ws.root.join("ui").join("node_modules").join(".bin").join("tauri");
+    anyhow::ensure!(cli.is_file(), "找不到 Tauri CLI / the Tauri CLI is missing: {}", cli.display());
+    shell::run(
+        Command::new(&cli)
+            .args(["build", "--no-bundle"])
+            .current_dir(ws.root.join("src-tauri"))
+            .env("CARGO_TARGET_DIR", &ws.target),
+    )?;
     let desktop = ws.binary("release", "hallq-desktop");
     anyhow::ensure!(desktop.is_file(), "构建成功但找不到 / built, but not found: {}", desktop.display());
     Ok(desktop)
