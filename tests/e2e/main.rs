@@ -13,6 +13,7 @@ mod cli_demo;
 mod cli_errors;
 mod cli_init;
 mod cli_report;
+mod cli_simulate;
 mod cli_status;
 mod cli_support;
 mod server_crash;
