@@ -532,31 +532,61 @@ mod tests {
         assert!(s.prediction().is_some());
     }
 
+    /// The pooled KPIs of `days` simulated M/M/c days (seeds `first..`),
+    /// run on every available core (each day is independent).
+    fn pooled_days(lambda: f64, minutes: f64, c: u32, hours: u32, first: u64, days: u64) -> (u64, Kpis) {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8) as u64;
+        let parts: Vec<(u64, KpiAccumulator)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    scope.spawn(move || {
+                        let mut acc = KpiAccumulator::new();
+                        let mut n = 0;
+                        for seed in (first..first + days).filter(|s| s % threads == t) {
+                            let run = Scenario::steady(lambda, minutes, c, hours, seed).unwrap().run().unwrap();
+                            n += run.customers;
+                            acc.merge(run.kpis);
+                        }
+                        (n, acc)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let mut pooled = KpiAccumulator::new();
+        let mut customers = 0;
+        for (n, acc) in parts {
+            customers += n;
+            pooled.merge(acc);
+        }
+        (customers, pooled.finish())
+    }
+
     /// Queueing theory: the engine's M/M/c day agrees with Erlang C.
     ///
-    /// M/M/2 at ρ = 0.7 (84 arrivals/h, 1-minute mean handling, so Wq =
-    /// C·h/(c − a) = 0.4118·60 s/0.6 ≈ 57.6 s). Size: 200 independent days of
-    /// 8 h (≈ 134,000 customers). Independent short days are far better than
-    /// one long day here: the waits of consecutive customers are strongly
-    /// correlated, and a day's 672 customers are ≈ 30 relaxation times of
-    /// this queue, so each day starting empty biases the mean by only ≈ −0.3 %.
-    /// In an independent model of the same design (a Lindley recursion over
-    /// 10 × 200 days), the pooled mean wait had a standard deviation of about
-    /// 2 % of Wq, so 5 % is ≈ 2.5σ; at ρ = 0.8 or 4 counters the spread was
-    /// 3 % and more for the same size, so ρ = 0.7 and 2 counters are what
-    /// keeps this reliable at a few seconds in a debug build. The seeds are
-    /// fixed (the test is deterministic), not chosen: 1..=200.
+    /// M/M/2 at ρ = 0.7: 84 arrivals/h, 1-minute mean handling, so
+    /// Wq = C·h/(c − a) = 0.4118 × 60 s / 0.6 ≈ 57.6 s.
+    ///
+    /// Why this size: 200 independent 24-hour days, ≈ 403,000 customers
+    /// (each day is spread over 3 services, so the multi-service FIFO is
+    /// exercised too). The waits of consecutive customers are strongly
+    /// correlated, so the mean converges slowly; in an independent model of
+    /// exactly this design (a Lindley recursion, 30 repetitions) the pooled
+    /// mean wait was off by −0.45 % on average (each day starts empty) with
+    /// a standard deviation of 1.5 %, which puts the 5 % bound 3σ away
+    /// (about 1 failure in 1,000 seed sets); the engine itself over 12 seed
+    /// blocks of this size (the ignored test below) gave −2.6 % … +2.1 %,
+    /// mean −0.2 %, standard deviation 1.7 %. 8-hour days were not enough:
+    /// −1.3 % bias and 2.4 % spread, and 2 of 12 seed blocks of the engine
+    /// itself missed 5 %. ρ = 0.7 and 2 counters give the least spread per
+    /// customer in the brief's range; ρ = 0.8 or 4 counters need several
+    /// times the customers. The days run on every core, a few seconds in a
+    /// debug build. The seeds are fixed (the test is deterministic), not
+    /// chosen: 1..=200.
     #[test]
     fn simulated_mm_c_mean_wait_is_within_5_percent_of_erlang_c() {
         let (lambda, minutes, c) = (84.0, 1.0, 2u32);
-        let mut pooled = KpiAccumulator::new();
-        let mut customers = 0;
-        for seed in 1..=200 {
-            let run = Scenario::steady(lambda, minutes, c, 8, seed).unwrap().run().unwrap();
-            customers += run.customers;
-            pooled.merge(run.kpis);
-        }
-        let k = pooled.finish();
+        let (customers, k) = pooled_days(lambda, minutes, c, 24, 1, 200);
         let simulated = k.wait_mean_ms.unwrap() as f64;
         let erlang = ErlangC::new(lambda / HOUR as f64, minutes * 60_000.0, c).unwrap().mean_wait().unwrap();
         let rel = simulated / erlang - 1.0;
@@ -566,5 +596,20 @@ mod tests {
         );
         assert!(rel.abs() < 0.05, "simulated {simulated} vs Erlang C {erlang}");
         assert_eq!(k.served, customers);
+        // The utilisation agrees too: a/c = 0.7 of the open time, less the
+        // idle tail after the last customer of each day.
+        let u = k.utilisation.unwrap();
+        assert!((0.66..=0.71).contains(&u), "{u}");
+    }
+
+    #[test]
+    #[ignore = "an experiment: the spread of the M/M/c check over 12 seed blocks (minutes in debug)"]
+    fn spread_of_the_mm_c_check_over_seed_blocks() {
+        let erlang = ErlangC::new(84.0 / HOUR as f64, 60_000.0, 2).unwrap().mean_wait().unwrap();
+        for block in 0..12u64 {
+            let (_, k) = pooled_days(84.0, 1.0, 2, 24, 1 + block * 1000, 200);
+            let w = k.wait_mean_ms.unwrap() as f64;
+            println!("seeds {}..: {:+.2} %", 1 + block * 1000, (w / erlang - 1.0) * 100.0);
+        }
     }
 }
