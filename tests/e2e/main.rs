@@ -14,6 +14,7 @@ mod cli_errors;
 mod cli_exchange;
 mod cli_init;
 mod cli_report;
+mod cli_simulate;
 mod cli_status;
 mod cli_support;
 mod server_crash;

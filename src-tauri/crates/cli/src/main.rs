@@ -9,7 +9,8 @@
 //!
 //! Read in this order: [`error`] (how failures reach the user), [`hall`]
 //! (opening the database and running one command), then the subcommands:
-//! [`init`], [`counter_cmd`], [`status`], [`report`], [`demo`], [`backup`];
+//! [`init`], [`counter_cmd`], [`status`], [`report`], [`staffing`],
+//! [`simulate`], [`demo`], [`backup`];
 //! [`format`] holds the shared table and duration formatting.
 
 mod backup;
@@ -23,6 +24,8 @@ mod hall;
 mod init;
 mod report;
 mod serve;
+mod simulate;
+mod staffing;
 mod status;
 
 use std::path::PathBuf;
@@ -87,6 +90,10 @@ enum Cmd {
     Status(status::StatusArgs),
     /// 指标报表 / responsiveness KPIs per hall, service, counter, staff, hour, day
     Report(report::ReportArgs),
+    /// 排队模拟 / what-if: simulate a staffing with the real queue logic
+    Simulate(simulate::SimulateArgs),
+    /// 窗口配置建议 / staffing advice per hour of the week (Erlang C)
+    Staffing(staffing::StaffingArgs),
     /// 演示数据 / fill halls with simulated days of realistic traffic
     Demo(demo::DemoArgs),
     /// 在线备份 / online backup of the database
@@ -114,11 +121,15 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    let hall = cli.hall.as_deref();
+    if let Cmd::Simulate(a) = &cli.command {
+        // Only a database that was named is read (its observed day).
+        return simulate::run(cli.db.as_deref(), hall, a);
+    }
     let db = match cli.db {
         Some(path) => path,
         None => default_db()?,
     };
-    let hall = cli.hall.as_deref();
     match cli.command {
         Cmd::Init(a) => init::run(&db, &a),
         Cmd::Issue(a) => counter_cmd::issue(&db, hall, &a),
@@ -138,6 +149,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Rate(a) => counter_cmd::rate(&db, hall, &a),
         Cmd::Status(a) => status::run(&db, hall, &a),
         Cmd::Report(a) => report::run(&db, hall, &a),
+        Cmd::Simulate(a) => simulate::run(Some(&db), hall, &a),
+        Cmd::Staffing(a) => staffing::run(&db, hall, &a),
         Cmd::Demo(a) => demo::run(&db, hall, &a),
         Cmd::Backup(a) => backup::run(&db, &a),
         Cmd::Bench(a) => Ok(bench::run(&a)?),

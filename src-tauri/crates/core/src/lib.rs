@@ -14,6 +14,7 @@
 
 pub mod command;
 pub mod counter;
+pub mod erlang;
 pub mod error;
 pub mod event;
 pub mod follow_up;
@@ -21,6 +22,7 @@ pub mod hall;
 pub mod kpi;
 pub mod routing;
 pub mod service;
+pub mod simulation;
 pub mod staff;
 pub mod state;
 pub mod ticket;

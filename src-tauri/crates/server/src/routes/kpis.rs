@@ -56,7 +56,7 @@ async fn report(State(state): State<AppState>, Query(p): Query<KpiParams>) -> Ap
 }
 
 /// Dates between 2000 and 2199, at most [`MAX_DAYS`] apart, `from` ≤ `to`.
-fn check_range(from: NaiveDate, to: NaiveDate) -> ApiResult<()> {
+pub(super) fn check_range(from: NaiveDate, to: NaiveDate) -> ApiResult<()> {
     let lo = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(NaiveDate::MIN);
     let hi = NaiveDate::from_ymd_opt(2199, 12, 31).unwrap_or(NaiveDate::MAX);
     if !(lo..=hi).contains(&from) || !(lo..=hi).contains(&to) {

@@ -20,6 +20,7 @@ mod rating;
 mod serving;
 mod session;
 mod settings;
+mod staffing;
 mod stream;
 mod terminals;
 mod tickets;
@@ -48,6 +49,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(rating::router())
         .merge(hall::router())
         .merge(kpis::router())
+        .merge(staffing::router())
         .merge(follow_ups::router())
         .merge(settings::router())
         .merge(terminals::router())

@@ -13,4 +13,5 @@ mod hall_day;
 mod openapi;
 mod roles;
 mod screens;
+mod staffing;
 mod stream;

@@ -1,0 +1,241 @@
+//! `/api/v1/reports/staffing` and `/api/v1/reports/simulate`: the counters
+//! each hour of the week needed by Erlang C beside those actually open, and
+//! the what-if simulation of a staffing through the real queue logic
+//! (hallq-core's `simulation`), both for supervisors and the bureau board.
+
+use axum::extract::State;
+use chrono::NaiveDate;
+use hallq_store::hallq_core::CoreError;
+use hallq_store::hallq_core::simulation::{Outcome, Scenario};
+use hallq_store::{StaffingQuery, StaffingReport, StaffingRow, StoreError};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::kpis::check_range;
+use super::today;
+use crate::dto::KpisDto;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{Json, Query};
+use crate::state::AppState;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(staffing)).routes(routes!(simulate))
+}
+
+/// The range, halls and target of a staffing advice.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct StaffingParams {
+    /// First business day, `YYYY-MM-DD` (default 27 days before `to`).
+    from: Option<NaiveDate>,
+    /// Last business day, inclusive (default today).
+    to: Option<NaiveDate>,
+    /// A hall's code or id, or `all` for every hall (default this hall).
+    hall: Option<String>,
+    /// Share of customers to call within the target wait, above 0 and below 1 (default 0.8).
+    target_share: Option<f64>,
+}
+
+/// Staffing advice per hour of the week.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StaffingDto {
+    /// First business day.
+    pub from: NaiveDate,
+    /// Last business day.
+    pub to: NaiveDate,
+    /// The share to call within the target wait.
+    pub target_share: f64,
+    /// The services' target wait weighted by their tickets, ms (null without tickets).
+    pub target_wait_ms: Option<i64>,
+    /// One row per hall and hour of the week with arrivals.
+    pub rows: Vec<StaffingRowDto>,
+}
+
+/// One hour of the week of one hall.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StaffingRowDto {
+    /// The hall's code.
+    pub hall: String,
+    /// 0 = Monday … 6 = Sunday.
+    pub weekday: u8,
+    /// Local hour of day, 0–23.
+    pub hour: u8,
+    /// Open days of this weekday averaged over.
+    pub days: u32,
+    /// Mean visits in this hour.
+    pub arrivals_per_hour: f64,
+    /// Mean handling, ms.
+    pub handling_mean_ms: Option<i64>,
+    /// Mean counters open in this hour.
+    pub open_counters: f64,
+    /// Counters Erlang C advises (null: no handling known, or too many).
+    pub advised_counters: Option<u32>,
+    /// Predicted share within the target wait at the open counters.
+    pub within_target_at_open: Option<f64>,
+    /// Predicted share within the target wait at the advised counters.
+    pub within_target_at_advised: Option<f64>,
+}
+
+impl From<StaffingRow> for StaffingRowDto {
+    fn from(r: StaffingRow) -> Self {
+        Self {
+            hall: r.hall,
+            weekday: r.weekday,
+            hour: r.hour,
+            days: r.days,
+            arrivals_per_hour: r.arrivals_per_hour,
+            handling_mean_ms: r.handling_mean_ms,
+            open_counters: r.open_counters,
+            advised_counters: r.advised_counters,
+            within_target_at_open: r.within_target_at_open,
+            within_target_at_advised: r.within_target_at_advised,
+        }
+    }
+}
+
+impl From<StaffingReport> for StaffingDto {
+    fn from(r: StaffingReport) -> Self {
+        Self {
+            from: r.from,
+            to: r.to,
+            target_share: r.target_share,
+            target_wait_ms: r.target_wait_ms,
+            rows: r.rows.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A what-if: a day of Poisson arrivals at some counters.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SimulateRequest {
+    /// Mean arrivals per hour, 0–2000.
+    pub arrivals_per_hour: f64,
+    /// Mean handling, minutes (exponential), above 0 and at most 240.
+    pub handling_minutes: f64,
+    /// Counters open, 1–64.
+    pub counters: u32,
+    /// Hours of arrivals, 1–24 (arrivals × hours at most 20,000).
+    pub hours: u32,
+    /// Random seed (default 1): the same request gives the same day.
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Target wait, minutes, 1–240 (default 15).
+    #[serde(default)]
+    pub target_wait_minutes: Option<u32>,
+}
+
+/// What Erlang C predicts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ErlangCDto {
+    /// Mean wait, ms.
+    pub mean_wait_ms: i64,
+    /// Share called within the target wait.
+    pub within_target_wait: f64,
+}
+
+/// The simulated day's KPIs beside Erlang C.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SimulateDto {
+    /// Customers who came.
+    pub customers: u64,
+    /// The simulated day's KPIs.
+    pub kpis: KpisDto,
+    /// Erlang C's prediction; null when the load is unstable (arrivals ≥ counters × service rate).
+    pub erlang_c: Option<ErlangCDto>,
+}
+
+impl From<Outcome> for SimulateDto {
+    fn from(o: Outcome) -> Self {
+        Self {
+            customers: o.customers,
+            kpis: o.kpis.into(),
+            erlang_c: o
+                .erlang_c
+                .map(|e| ErlangCDto { mean_wait_ms: e.mean_wait_ms, within_target_wait: e.within_target_wait }),
+        }
+    }
+}
+
+/// A bad parameter as a 422 with its own message (not "invalid configuration").
+fn invalid(e: CoreError) -> ApiError {
+    match e {
+        CoreError::InvalidConfig { zh, en } => ApiError::invalid(zh, en),
+        other => ApiError::from(StoreError::Core(other)),
+    }
+}
+
+/// For each hour of the week: mean arrivals and handling, counters open,
+/// and the counters Erlang C advises for the target share within the
+/// ticket-weighted target wait.
+#[utoipa::path(
+    get, path = "/api/v1/reports/staffing", tag = "kpis",
+    security(("token" = ["read_kpis"])),
+    params(StaffingParams),
+    responses((status = 200, body = StaffingDto), (status = "4XX", body = ErrorBody))
+)]
+async fn staffing(State(state): State<AppState>, Query(p): Query<StaffingParams>) -> ApiResult<Json<StaffingDto>> {
+    let target_share = p.target_share.unwrap_or(0.8);
+    if !(target_share.is_finite() && target_share > 0.0 && target_share < 1.0) {
+        return Err(ApiError::invalid(
+            format!("目标比例须大于 0 且小于 1（收到 {target_share}）"),
+            format!("target_share must be above 0 and below 1 (got {target_share})"),
+        ));
+    }
+    let now = state.now();
+    let to = match p.to {
+        Some(d) => d,
+        None => state.read(move |r, hall| today(r, hall, now)).await?,
+    };
+    let from = p.from.unwrap_or_else(|| to.checked_sub_days(chrono::Days::new(27)).unwrap_or(to));
+    check_range(from, to)?;
+    let which = p.hall;
+    let asked = which.clone().unwrap_or_default();
+    let report = state
+        .read(move |r, own| {
+            let hall: Option<Uuid> = match which.as_deref() {
+                None => Some(own),
+                Some("all") => None,
+                Some(code) => match r.halls()?.into_iter().find(|h| h.code == code || h.id.to_string() == code) {
+                    Some(h) => Some(h.id),
+                    None => return Ok(None),
+                },
+            };
+            r.staffing(&StaffingQuery { hall, from, to, target_share }).map(Some)
+        })
+        .await?
+        .ok_or_else(|| {
+            ApiError::invalid(
+                format!("数据库中没有营业厅“{asked}”（可用营业厅编码或 all）"),
+                format!("no hall '{asked}' in this database (give a hall code, or all)"),
+            )
+        })?;
+    Ok(Json(report.into()))
+}
+
+/// What a staffing would give: one simulated day through the real queue
+/// logic, with Erlang C's prediction beside it.
+#[utoipa::path(
+    post, path = "/api/v1/reports/simulate", tag = "kpis",
+    security(("token" = ["read_kpis"])),
+    request_body = SimulateRequest,
+    responses((status = 200, body = SimulateDto), (status = "4XX", body = ErrorBody))
+)]
+async fn simulate(Json(req): Json<SimulateRequest>) -> ApiResult<Json<SimulateDto>> {
+    let mut s =
+        Scenario::steady(req.arrivals_per_hour, req.handling_minutes, req.counters, req.hours, req.seed.unwrap_or(1))
+            .map_err(invalid)?;
+    if let Some(t) = req.target_wait_minutes {
+        s.target_wait_min = t;
+        s.validate().map_err(invalid)?;
+    }
+    // Up to 20,000 customers through the engine: CPU work, off the executor.
+    let outcome = tokio::task::spawn_blocking(move || s.simulate())
+        .await
+        .map_err(|e| ApiError::Internal(format!("simulation task failed: {e}")))?
+        .map_err(invalid)?;
+    Ok(Json(outcome.into()))
+}
