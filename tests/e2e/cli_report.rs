@@ -328,3 +328,24 @@ fn bad_report_parameters_exit_2_and_write_nothing() {
     let (_, stderr) = hall.fail(&["report", "--hall", "NOPE"]);
     assert_bilingual(&stderr);
 }
+
+#[test]
+fn xlsx_is_not_written_to_a_terminal() {
+    let hall = Hall::new();
+    two_days(hall.db(), false);
+    // `script` (util-linux, in every Debian) gives the command a terminal.
+    let command = format!(
+        "{} report --db {} --from 2026-11-27 --to 2026-11-27 --format xlsx",
+        hallq_e2e::hallq_bin().display(),
+        hall.db().display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run script");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("--out") && text.contains("终端") && text.contains("terminal"), "{text}");
+    assert!(!text.contains("PK\u{3}\u{4}"), "no zip bytes on the terminal");
+}
