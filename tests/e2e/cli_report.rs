@@ -297,6 +297,11 @@ fn by_hall_ranks_the_halls_and_marks_what_is_below_target() {
     assert!(line("测试营业厅").contains("▼ 66.7"), "T1's satisfaction is below 95%:\n{table}");
     assert!(table.contains("低于目标") && table.contains("below target"), "{table}");
 
+    // `--hall all` reports every hall under any grouping; staff per hall.
+    let r = hall.json(&[&["report", "--hall", "all", "--by", "staff", "--format", "json"][..], &day].concat());
+    let keys: Vec<&str> = r["groups"].as_array().unwrap().iter().map(|g| g["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["T1/1001", "T1/1002", "T1/~", "T2/0001"]);
+
     let file = hall.dir().join("halls.xlsx");
     hall.ok(&[&["report", "--by", "hall", "--format", "xlsx", "--out", file.to_str().unwrap()][..], &day].concat());
     let mut book: Xlsx<_> = open_workbook(&file).unwrap();

@@ -83,7 +83,8 @@ pub fn run(db: &Path, hall: Option<&str>, a: &ReportArgs) -> Result<()> {
     let from = a.from.as_deref().map(parse_date).transpose()?;
     let to = a.to.as_deref().map(parse_date).transpose()?;
 
-    let (store, hall) = if a.by == By::Hall && hall.is_none() {
+    // By hall, or with `--hall all`, every hall of the database (a bureau's).
+    let (store, hall) = if (a.by == By::Hall && hall.is_none()) || hall == Some("all") {
         let store = open_existing(db)?;
         let first = store.halls()?.into_iter().next().ok_or_else(|| {
             CliError::input(

@@ -111,10 +111,32 @@ pub struct KpiGroup {
     pub kpis: Kpis,
 }
 
+/// FNV-1a: group keys and service codes are a few bytes, hashed once or
+/// twice per ticket row; SipHash's flood resistance buys nothing here.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
 #[derive(Default)]
 struct Groups {
-    index: HashMap<String, usize>,
+    index: FastMap<String, usize>,
     rows: Vec<(String, String, KpiAccumulator)>,
+    last: Option<usize>,
 }
 
 impl Groups {
@@ -125,6 +147,13 @@ impl Groups {
     }
 
     fn get(&mut self, key: &str, label: impl FnOnce() -> String) -> &mut KpiAccumulator {
+        // Rows come by hall and day: the group of the last row is the
+        // likeliest, and checking it first skips a hash per row.
+        if let Some(i) = self.last
+            && self.rows[i].0 == key
+        {
+            return &mut self.rows[i].2;
+        }
         let i = match self.index.get(key) {
             Some(i) => *i,
             None => {
@@ -133,6 +162,7 @@ impl Groups {
                 self.rows.len() - 1
             }
         };
+        self.last = Some(i);
         &mut self.rows[i].2
     }
 }
@@ -251,7 +281,7 @@ impl Reader {
         total: &mut KpiAccumulator,
         groups: &mut [Groups],
     ) -> Result<()> {
-        let services: HashMap<String, (Millis, Millis, String)> = crate::services::all(&self.conn, row.key)?
+        let services: FastMap<String, (Millis, Millis, String)> = crate::services::all(&self.conn, row.key)?
             .into_iter()
             .map(|s| (s.code.clone(), (s.target_wait_ms(), s.target_handling_ms(), s.name_zh)))
             .collect();
