@@ -44,7 +44,8 @@ struct Cli {
     #[arg(long, global = true, env = "HALLQ_DB", value_name = "FILE")]
     db: Option<PathBuf>,
 
-    /// 营业厅编码（多厅数据库时选择）/ which hall, in a database with several
+    /// 营业厅编码（多厅数据库时选择；report 可用 all 表示所有营业厅）/ which hall, in a database
+    /// with several (`all` = every hall, for report)
     #[arg(long, global = true, value_name = "CODE")]
     hall: Option<String>,
 

@@ -135,8 +135,15 @@ pub struct KpiAccumulator {
     wait_within: u64,
     handlings: Vec<Millis>,
     handling_within: u64,
-    queue_deltas: Vec<(Millis, i8)>,
+    /// When legs joined a queue, and when they left it (first call, or
+    /// their end uncalled): the queue length at any instant is the joins
+    /// so far minus the leaves so far.
+    joins: Vec<Millis>,
+    leaves: Vec<Millis>,
     arrival_hours: HashSet<i64>,
+    /// The hour last inserted: visits come nearly in time order, so most
+    /// inserts are the same hour again and can be skipped.
+    last_hour: Option<i64>,
     open_ms: Millis,
 }
 
@@ -154,7 +161,11 @@ impl KpiAccumulator {
         k.legs += 1;
         if t.leg == 1 {
             k.issued += 1;
-            self.arrival_hours.insert(t.issued_at.div_euclid(HOUR_MS));
+            let hour = t.issued_at.div_euclid(HOUR_MS);
+            if self.last_hour != Some(hour) {
+                self.arrival_hours.insert(hour);
+                self.last_hour = Some(hour);
+            }
         }
         match t.state {
             TicketState::Done => k.served += 1,
@@ -189,9 +200,9 @@ impl KpiAccumulator {
             }
         }
         // The leg leaves the queue at its first call, or when it ended uncalled.
-        self.queue_deltas.push((t.issued_at, 1));
+        self.joins.push(t.issued_at);
         if let Some(out) = t.called_at.or(t.ended_at) {
-            self.queue_deltas.push((out.max(t.issued_at), -1));
+            self.leaves.push(out.max(t.issued_at));
         }
         if let Some(r) = t.rating.filter(|r| (1..=5).contains(r)) {
             k.rated += 1;
@@ -226,7 +237,8 @@ impl KpiAccumulator {
         self.wait_within += other.wait_within;
         self.handlings.extend(other.handlings);
         self.handling_within += other.handling_within;
-        self.queue_deltas.extend(other.queue_deltas);
+        self.joins.extend(other.joins);
+        self.leaves.extend(other.leaves);
         self.arrival_hours.extend(other.arrival_hours);
         self.open_ms += other.open_ms;
     }
@@ -242,20 +254,30 @@ impl KpiAccumulator {
         let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
         k.no_show_rate = ratio(k.no_show, k.issued);
         k.left_without_service_rate = ratio(k.cancelled + k.expired, k.issued);
-        self.waits.sort_unstable();
+        // Percentiles by selection, not a full sort: a county-year holds a
+        // million waits.
         k.wait_mean_ms = mean(&self.waits);
-        k.wait_p50_ms = percentile(&self.waits, 0.5);
-        k.wait_p90_ms = percentile(&self.waits, 0.9);
-        k.wait_max_ms = self.waits.last().copied();
+        k.wait_p50_ms = select_percentile(&mut self.waits, 0.5);
+        k.wait_p90_ms = select_percentile(&mut self.waits, 0.9);
+        k.wait_max_ms = self.waits.iter().max().copied();
         k.within_target_wait = ratio(self.wait_within, self.wait_judged);
-        self.handlings.sort_unstable();
         k.handling_mean_ms = mean(&self.handlings);
-        k.handling_p90_ms = percentile(&self.handlings, 0.9);
+        k.handling_p90_ms = select_percentile(&mut self.handlings, 0.9);
         k.within_target_handling = ratio(self.handling_within, self.handlings.len() as u64);
-        self.queue_deltas.sort_unstable();
-        let mut len: i64 = 0;
-        for (_, d) in &self.queue_deltas {
-            len += i64::from(*d);
+        // Joins and leaves arrive nearly in time order (per hall and day):
+        // the stable sort finds those runs. At equal instants leaves count
+        // first, so a call and an issue at the same millisecond never add up.
+        self.joins.sort();
+        self.leaves.sort();
+        // (A leg called the instant it was issued leaves "before" it joins:
+        // the length dips below zero for that instant and is back at once.)
+        let (mut len, mut out) = (0i64, 0usize);
+        for &join in &self.joins {
+            while out < self.leaves.len() && self.leaves[out] <= join {
+                out += 1;
+                len -= 1;
+            }
+            len += 1;
             k.peak_queue = k.peak_queue.max(u64::try_from(len).unwrap_or(0));
         }
         k.arrivals_per_hour = ratio(k.issued, self.arrival_hours.len() as u64);
@@ -269,6 +291,15 @@ impl KpiAccumulator {
 
 fn mean(v: &[Millis]) -> Option<Millis> {
     (!v.is_empty()).then(|| v.iter().sum::<Millis>() / v.len() as Millis)
+}
+
+/// Nearest-rank percentile of an unsorted slice (reordered in place).
+fn select_percentile(v: &mut [Millis], p: f64) -> Option<Millis> {
+    if v.is_empty() {
+        return None;
+    }
+    let rank = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len());
+    Some(*v.select_nth_unstable(rank - 1).1)
 }
 
 /// Nearest-rank percentile of a sorted slice.
@@ -305,6 +336,30 @@ mod tests {
             rating: None,
             reason: None,
         }
+    }
+
+    #[test]
+    fn selected_percentiles_equal_sorted_ones() {
+        let mut v: Vec<Millis> = (0..1000).map(|i| (i * 7919) % 1009).collect();
+        let mut sorted = v.clone();
+        sorted.sort_unstable();
+        for p in [0.1, 0.5, 0.9, 0.99, 1.0] {
+            assert_eq!(select_percentile(&mut v, p), percentile(&sorted, p), "p = {p}");
+        }
+        assert_eq!(select_percentile(&mut [], 0.5), None);
+    }
+
+    #[test]
+    fn a_leg_called_as_another_arrives_does_not_raise_the_peak() {
+        let mut acc = KpiAccumulator::new();
+        acc.push(&leg(TicketState::Done, 0, Some(5 * M), Some(5 * M), Some(9 * M)));
+        acc.push(&leg(TicketState::Done, 5 * M, Some(6 * M), Some(9 * M), Some(12 * M)));
+        acc.push(&leg(TicketState::Waiting, 7 * M, None, None, None));
+        acc.push(&leg(TicketState::Waiting, 8 * M, None, None, None));
+        // Called the instant it was issued: never in the queue.
+        acc.push(&leg(TicketState::Done, 8 * M, Some(8 * M), Some(8 * M), Some(10 * M)));
+        // 0–5: 1; at 5 one leaves as one joins: 1; 7: 1; 8: 2.
+        assert_eq!(acc.finish().peak_queue, 2);
     }
 
     #[test]

@@ -22,6 +22,7 @@ mod exchange;
 mod follow_ups;
 mod halls;
 mod log;
+mod overview;
 mod projection;
 mod reader;
 mod report;
@@ -44,6 +45,10 @@ pub use exchange::{
 pub use hallq_core;
 pub use hallq_core::Millis;
 pub use log::StoredEvent;
+pub use overview::{
+    FollowUpItem, FollowUpState, FollowUpSummary, HeatCell, LongWait, Overview, OverviewQuery, QueuePoint, StaffLoad,
+    StaffRow, WaitBucket, load_balance,
+};
 pub use reader::{CounterNow, HallStatus, Reader, ServiceStatus};
 pub use report::{GroupBy, KpiGroup, KpiQuery, KpiReport, day_start};
 pub use staffing::{MAX_ADVISED_COUNTERS, ObservedProfile, StaffingQuery, StaffingReport, StaffingRow};

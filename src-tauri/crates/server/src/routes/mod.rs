@@ -17,6 +17,7 @@ mod kpis;
 mod meta;
 pub(crate) mod pages;
 mod rating;
+mod reports;
 mod serving;
 mod session;
 mod settings;
@@ -50,6 +51,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(hall::router())
         .merge(kpis::router())
         .merge(staffing::router())
+        .merge(reports::router())
         .merge(follow_ups::router())
         .merge(settings::router())
         .merge(terminals::router())
