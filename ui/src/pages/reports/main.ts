@@ -1,0 +1,4 @@
+import { mount } from '../../lib/page'
+import ReportsPage from './ReportsPage.vue'
+
+mount(ReportsPage)
