@@ -62,7 +62,7 @@ export function trendOption(daily: Overview['daily'], target: number | null | un
       { name: l.p90, type: 'line', data: daily.map((d) => minutes1(d.kpis.wait_p90_ms)), color: c.amber, lineStyle: { type: 'dashed' }, symbolSize: 4 },
       {
         name: l.within, type: 'bar', yAxisIndex: 1, data: daily.map((d) => pct1(d.kpis.within_target_wait)), color: c.brand, barMaxWidth: 18, itemStyle: { opacity: 0.35 },
-        markLine: target == null ? undefined : { symbol: 'none', silent: true, lineStyle: { color: c.red }, label: { formatter: `${l.target} ${Math.round(target * 100)}%`, color: c.red }, data: [{ yAxis: Math.round(target * 100) }] },
+        markLine: target == null ? undefined : { symbol: 'none', silent: true, lineStyle: { color: c.red }, label: { formatter: `${l.target} ${Math.round(target * 100)}%`, color: c.red, position: 'insideStartTop' }, data: [{ yAxis: Math.round(target * 100) }] },
       },
     ],
   }
@@ -132,9 +132,11 @@ export function utilisationOption(rows: { label: string; utilisation: number | n
 export function countsOption(items: { label: string; value: number; bad?: boolean }[], name: string, horizontal = false): Option {
   const c = palette()
   const cat = { type: 'category' as const, data: items.map((i) => i.label), ...axis(c), axisLabel: { color: c.muted, interval: 0 } }
-  const val = { type: 'value' as const, minInterval: 1, ...axis(c) }
+  // The bars carry their figures; a horizontal value axis would only crowd.
+  const val = { type: 'value' as const, minInterval: 1, ...axis(c), axisLabel: { show: !horizontal, color: c.muted } }
   return {
     ...base(c),
+    grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
     xAxis: horizontal ? val : cat,
     yAxis: horizontal ? { ...cat, inverse: true } : val,
     series: [{
