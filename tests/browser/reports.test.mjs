@@ -60,7 +60,13 @@ async function setRange(p, from, to) {
   await p.click('[data-test=kind-custom]')
   await p.fill('[data-test=custom-from]', from)
   await p.fill('[data-test=custom-to]', to)
-  await p.waitForFunction((want) => document.querySelector('[data-test=period]')?.textContent?.includes(want), `${from}`)
+  await p.waitForFunction(
+    ([a, b]) => {
+      const s = document.querySelector('[data-test=period]')?.textContent ?? ''
+      return s.includes(a) && s.includes(b)
+    },
+    [from, to],
+  )
   await ready(p)
 }
 
