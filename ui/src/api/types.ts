@@ -251,18 +251,21 @@ export interface Overview {
   follow_ups: { open: number; done: number; overdue: number; items: FollowUpItem[] }
 }
 export interface StaffingRow {
+  /** The hall's code (rows of every hall when `hall=all`). */
+  hall?: string
   weekday: number
   hour: number
   arrivals_per_hour: number
-  handling_mean_ms: number
+  handling_mean_ms?: number | null
   open_counters: number
-  advised_counters: number
+  /** null: no handling known, or beyond what the server advises. */
+  advised_counters?: number | null
   within_target_at_open?: number | null
   within_target_at_advised?: number | null
 }
 export interface Staffing {
   target_share: number
-  target_wait_ms: number
+  target_wait_ms?: number | null
   rows: StaffingRow[]
 }
 export interface SimulateRequest {

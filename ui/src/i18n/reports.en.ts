@@ -90,7 +90,7 @@ export default {
   },
   staffing: 'Staffing advice (Erlang C)',
   staffingHint: 'Each cell: advised counters / counters actually open (mean over the hour)',
-  targetShare: 'Share of customers to call within the target wait of {m} min',
+  targetShare: 'Share of customers to call within the target wait of {m}',
   apply: 'Recompute',
   short: '{n} hours of the week had too few counters open',
   noShort: 'Enough counters were open in every hour',

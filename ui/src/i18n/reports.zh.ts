@@ -91,7 +91,7 @@ export default {
   },
   staffing: '开窗建议（Erlang C）',
   staffingHint: '每格：建议开放窗口 / 实际开放窗口（各小时平均）',
-  targetShare: '在目标等候 {m} 分钟内叫号的客户比例',
+  targetShare: '在目标等候 {m}内叫号的客户比例',
   apply: '重新计算',
   short: '{n} 个时段开窗不足',
   noShort: '各时段开窗均已足够',

@@ -4,7 +4,7 @@ import type { KpiGroup } from '../../api/types'
 import { kpis, overview, staffing } from './fixtures'
 import {
   CARDS, addDays, balance, bucketLabel, dayCount, delta, exportUrl, heatMatrix, isDay, minuteLabel, monthRange,
-  printUrl, rangeOf, rankHalls, shiftAnchor, sortGroups, staffingGrid, staffingTone, weekdayOf,
+  printUrl, rangeOf, rankHalls, shiftAnchor, sortGroups, staffingGrids, staffingTone, weekdayOf,
 } from './report'
 
 const card = (key: string) => CARDS.find((c) => c.key === key)!
@@ -80,12 +80,25 @@ describe('heat maps', () => {
     expect(heatMatrix([], (c) => c.arrivals)).toEqual({ hours: [], data: [], max: 0 })
   })
   it('the staffing grid finds each hour and counts the short ones', () => {
-    const g = staffingGrid(staffing.rows)
+    const [g] = staffingGrids(staffing.rows)
+    expect(g.hall).toBeNull()
     expect(g.hours).toEqual([9, 10, 11, 12])
     expect(g.cell(0, 9)?.advised_counters).toBe(5)
     expect(g.cell(1, 9)).toBeUndefined()
     expect(g.short).toBe(1)
     expect(staffing.rows.map(staffingTone)).toEqual(['short', 'over', 'ok'])
+  })
+  it('one grid per hall; no advice within reach is short, no handling known is not', () => {
+    const row = staffing.rows[0]
+    const rows = [
+      { ...row, hall: 'CG' },
+      { ...row, hall: 'DG', hour: 14, advised_counters: null },
+      { ...row, hall: 'DG', hour: 8, advised_counters: null, handling_mean_ms: null },
+    ]
+    const grids = staffingGrids(rows)
+    expect(grids.map((g) => [g.hall, g.hours.length, g.short])).toEqual([['CG', 1, 1], ['DG', 7, 1]])
+    expect(grids[1].cell(0, 14)?.hall).toBe('DG')
+    expect(staffingGrids([])).toEqual([])
   })
 })
 

@@ -169,29 +169,37 @@ export function heatMatrix(cells: HeatCell[], value: (c: HeatCell) => number | n
 }
 
 export interface StaffingGrid {
+  /** The hall's code, when the rows name one. */
+  hall: string | null
   hours: number[]
-  /** Row of weekday `w` at hour `h`: `cell[w][h]`. */
+  /** The row of weekday `w` at hour `h`. */
   cell: (weekday: number, hour: number) => StaffingRow | undefined
-  /** Hours of the week where fewer counters were open than advised. */
+  /** Hours of the week where fewer counters were open than advised (or no advice could reach the target). */
   short: number
 }
 
-/** The staffing rows as a weekday × hour grid. */
-export function staffingGrid(rows: StaffingRow[]): StaffingGrid {
-  const map = new Map(rows.map((r) => [`${r.weekday}-${r.hour}`, r]))
-  const hs = rows.map((r) => r.hour)
-  const hours = hs.length ? Array.from({ length: Math.max(...hs) - Math.min(...hs) + 1 }, (_, i) => Math.min(...hs) + i) : []
-  return {
-    hours,
-    cell: (w, h) => map.get(`${w}-${h}`),
-    short: rows.filter((r) => r.open_counters < r.advised_counters).length,
-  }
+/** The staffing rows as weekday × hour grids, one per hall, in the order the halls come. */
+export function staffingGrids(rows: StaffingRow[]): StaffingGrid[] {
+  const halls = [...new Set(rows.map((r) => r.hall ?? null))]
+  return halls.map((hall) => {
+    const mine = rows.filter((r) => (r.hall ?? null) === hall)
+    const map = new Map(mine.map((r) => [`${r.weekday}-${r.hour}`, r]))
+    const hs = mine.map((r) => r.hour)
+    const lo = Math.min(...hs)
+    const hours = Array.from({ length: Math.max(...hs) - lo + 1 }, (_, i) => lo + i)
+    return { hall, hours, cell: (w, h) => map.get(`${w}-${h}`), short: mine.filter((r) => staffingTone(r) === 'short').length }
+  })
 }
 
-/** How a staffing cell reads: fewer counters open than advised, more, or as advised. */
+/**
+ * How a staffing cell reads: fewer counters open than advised (or no advice
+ * within reach), clearly more (a whole counter or more to spare), or as advised.
+ */
 export function staffingTone(r: StaffingRow): 'short' | 'over' | 'ok' {
-  if (r.open_counters < r.advised_counters - 0.05) return 'short'
-  if (r.open_counters > r.advised_counters + 0.95) return 'over'
+  const advised = r.advised_counters
+  if (advised === null || advised === undefined) return r.handling_mean_ms == null ? 'ok' : 'short'
+  if (r.open_counters < advised - 0.05) return 'short'
+  if (r.open_counters > advised + 0.95) return 'over'
   return 'ok'
 }
 
