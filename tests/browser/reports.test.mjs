@@ -165,7 +165,7 @@ test('the reports page shows what the report routes answer', async () => {
   assert.equal(await text(p, '[data-test=erlang-wait]'), sim.erlang_c ? mins(sim.erlang_c.mean_wait_ms) : '—')
   await p.locator('[data-test=simulate]').screenshot({ path: join(output, 'reports-whatif.png') })
 
-  // Bad what-if input: the API's bilingual refusal, in Chinese.
+  // Bad what-if input is refused with a message, nothing run.
   await p.fill('[data-test=sim-counters]', '0')
   await p.click('[data-test=sim-run]')
   await p.waitForSelector('[data-test=sim-error]')
