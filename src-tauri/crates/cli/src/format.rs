@@ -1,5 +1,5 @@
 //! Shared output formatting: the `--format` choice, tables with bilingual
-//! headers, durations in minutes, percentages, local times and the Chinese
+//! headers, durations in minutes, local times and the Chinese
 //! names of states. Only presentation lives here; no hall logic.
 
 use anyhow::Result;
@@ -54,16 +54,6 @@ pub fn minutes(ms: Option<Millis>) -> String {
 /// Milliseconds as minutes with one decimal.
 pub fn minutes_num(ms: Millis) -> String {
     format!("{:.1}", ms as f64 / MINUTE_MS as f64)
-}
-
-/// A ratio as a percentage with one decimal, `—` when there is no value.
-pub fn percent(r: Option<f64>) -> String {
-    r.map_or_else(|| "—".to_string(), |r| format!("{:.1}", r * 100.0))
-}
-
-/// A number with one decimal, `—` when there is no value.
-pub fn decimal(v: Option<f64>) -> String {
-    v.map_or_else(|| "—".to_string(), |v| format!("{v:.1}"))
 }
 
 /// The estimated wait told to a customer: whole minutes, rounded up, or
@@ -144,7 +134,6 @@ mod tests {
     fn durations_and_ratios_read_as_people_say_them() {
         assert_eq!(minutes(Some(90_000)), "1.5");
         assert_eq!(minutes(None), "—");
-        assert_eq!(percent(Some(0.9234)), "92.3");
         assert_eq!(estimate(Some(61_000)), "约 2 分钟 / about 2 min");
         assert_eq!(estimate(None), "未知 / unknown");
         assert_eq!(wide("A012"), "Ａ０１２");

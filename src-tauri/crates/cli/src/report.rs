@@ -1,19 +1,25 @@
 //! `hallq report`: the responsiveness KPIs (DESIGN §4) of a date range,
 //! grouped by hall, service, counter, staff, hour, day or weekday, with a
-//! total row — as a table, the store's `KpiReport` in JSON, or CSV with a
-//! bilingual header row for spreadsheets.
+//! total row — as a table, the store's `KpiReport` in JSON, CSV (UTF-8 with
+//! a BOM, bilingual header row) or XLSX (a summary sheet and one sheet per
+//! grouping), to standard output or `--out FILE`. By hall, halls are ranked
+//! and figures below the bureau's targets are marked (▼).
 //!
-//! The KPIs are computed by the store (from core's `KpiAccumulator`); this
+//! The KPIs are computed by the store (from core's `KpiAccumulator`); the
+//! CSV and XLSX files are the hall server's (`hallq_server::report_file`),
+//! so the CLI and `GET /api/v1/reports/export` write the same file. This
 //! module only chooses the range and the grouping and lays the numbers out.
 
-use std::path::Path;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use hallq_store::hallq_core::Kpis;
-use hallq_store::{GroupBy, KpiQuery, KpiReport};
+use hallq_server::report_file::{self, COLUMNS, Scope};
+use hallq_store::hallq_core::Targets;
+use hallq_store::{GroupBy, KpiReport};
 
 use crate::error::CliError;
-use crate::format::{align_right, decimal, minutes, parse_date, percent, print_json, table};
+use crate::format::{align_right, parse_date, print_json, table};
 use crate::hall::{HallDb, open_existing};
 use crate::init::now_ms;
 
@@ -32,6 +38,9 @@ pub struct ReportArgs {
     /// 输出格式 / output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     format: ReportFormat,
+    /// 写入文件（xlsx 在终端上必须指定）/ write to this file (required for xlsx on a terminal)
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 /// Groupings on the command line.
@@ -62,8 +71,10 @@ enum ReportFormat {
     Table,
     /// JSON (the KpiReport)
     Json,
-    /// CSV，首行为中英表头 / CSV with a bilingual header row
+    /// CSV（UTF-8 带 BOM），首行为中英表头 / CSV (UTF-8 with BOM) with a bilingual header row
     Csv,
+    /// Excel 工作簿：汇总表加每种分组一张表 / an Excel workbook: a summary sheet and one sheet per grouping
+    Xlsx,
 }
 
 /// Runs `hallq report`.
@@ -96,105 +107,104 @@ pub fn run(db: &Path, hall: Option<&str>, a: &ReportArgs) -> Result<()> {
         )
         .into());
     }
-    let report = store.reader()?.kpis(&KpiQuery { hall: hall_id, from, to, by: a.by.group() })?;
-    match a.format {
-        ReportFormat::Json => print_json(&report),
-        ReportFormat::Csv => print_csv(&report),
+    if a.format == ReportFormat::Xlsx && a.out.is_none() && std::io::stdout().is_terminal() {
+        return Err(CliError::input(
+            "XLSX 是二进制文件，不能输出到终端：请用 --out 文件名.xlsx 指定，或重定向到文件",
+            "XLSX is a binary file and is not written to a terminal: give --out FILE.xlsx or redirect the output",
+        )
+        .into());
+    }
+    let targets = reference.targets;
+    let scope = match hall_id {
+        Some(_) => format!("{} {}", reference.code, reference.name),
+        None => "所有营业厅 / all halls".to_string(),
+    };
+    let by = a.by.group();
+    let bys = match a.format {
+        ReportFormat::Xlsx => report_file::sheets(by, hall_id.is_none()),
+        _ => vec![by],
+    };
+    let mut reports = store.reader()?.kpis_many(hall_id, from, to, &bys)?;
+    for r in reports.iter_mut().filter(|r| r.by == GroupBy::Hall) {
+        report_file::rank_halls(r);
+    }
+    let report = &reports[0];
+    let bytes: Vec<u8> = match a.format {
+        ReportFormat::Json => {
+            if a.out.is_none() {
+                return print_json(report);
+            }
+            serde_json::to_vec_pretty(report)?
+        }
+        ReportFormat::Csv => report_file::csv(report, &targets)?,
+        ReportFormat::Xlsx => report_file::xlsx(&Scope { halls: &scope, from, to, targets: &targets }, &reports)
+            .map_err(|e| CliError::failure(format!("无法生成 XLSX：{e}"), format!("could not build the XLSX: {e}")))?,
         ReportFormat::Table => {
-            let scope = match hall_id {
-                Some(_) => format!("{} {}", reference.code, reference.name),
-                None => "所有营业厅 / all halls".to_string(),
-            };
-            println!("{scope} · {from} – {to} · {} / by {}", a.by.zh(), a.by.group().as_str());
-            print_table(&report);
-            Ok(())
+            let text = format!(
+                "{scope} · {from} – {to} · {} / by {}\n{}\n{}",
+                a.by.zh(),
+                by.as_str(),
+                render_table(report, &targets),
+                targets_line(&targets)
+            );
+            if a.out.is_none() {
+                println!("{text}");
+                return Ok(());
+            }
+            text.into_bytes()
+        }
+    };
+    match &a.out {
+        Some(path) => std::fs::write(path, &bytes).map_err(|e| {
+            CliError::failure(
+                format!("无法写入 {}：{e}", path.display()),
+                format!("cannot write {}: {e}", path.display()),
+            )
+        })?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes)?;
+            out.flush()?;
         }
     }
+    Ok(())
 }
 
-/// One KPI column: bilingual header and its value, `None` when undefined
-/// (no tickets, nothing rated ...).
-struct Column {
-    zh: &'static str,
-    en: &'static str,
-    value: fn(&Kpis) -> Option<String>,
+/// The targets under a table, so a ▼ can be read.
+fn targets_line(t: &Targets) -> String {
+    format!(
+        "▼ 低于目标 / below target — 等候达标 within target wait ≥ {:.0}%, 满意率 satisfaction ≥ {:.0}%, 评价率 rating coverage ≥ {:.0}%",
+        t.within_target_wait * 100.0,
+        t.satisfaction * 100.0,
+        t.rating_coverage * 100.0
+    )
 }
 
-fn some(s: String) -> Option<String> {
-    Some(s)
-}
-
-fn minutes_of(ms: Option<i64>) -> Option<String> {
-    ms.map(|ms| minutes(Some(ms)))
-}
-
-fn percent_of(r: Option<f64>) -> Option<String> {
-    r.map(|r| percent(Some(r)))
-}
-
-const COLUMNS: &[Column] = &[
-    Column { zh: "取号", en: "issued", value: |k| some(k.issued.to_string()) },
-    Column { zh: "办结", en: "served", value: |k| some(k.served.to_string()) },
-    Column { zh: "过号率%", en: "no-show %", value: |k| percent_of(k.no_show_rate) },
-    Column { zh: "未办离开%", en: "left w/o service %", value: |k| percent_of(k.left_without_service_rate) },
-    Column { zh: "平均等候(分)", en: "wait mean (min)", value: |k| minutes_of(k.wait_mean_ms) },
-    Column { zh: "等候P50(分)", en: "wait p50 (min)", value: |k| minutes_of(k.wait_p50_ms) },
-    Column { zh: "等候P90(分)", en: "wait p90 (min)", value: |k| minutes_of(k.wait_p90_ms) },
-    Column { zh: "最长等候(分)", en: "wait max (min)", value: |k| minutes_of(k.wait_max_ms) },
-    Column { zh: "等候达标%", en: "within target wait %", value: |k| percent_of(k.within_target_wait) },
-    Column { zh: "平均办理(分)", en: "handling mean (min)", value: |k| minutes_of(k.handling_mean_ms) },
-    Column { zh: "办理P90(分)", en: "handling p90 (min)", value: |k| minutes_of(k.handling_p90_ms) },
-    Column { zh: "办理达标%", en: "within target handling %", value: |k| percent_of(k.within_target_handling) },
-    Column { zh: "最高排队", en: "peak queue", value: |k| some(k.peak_queue.to_string()) },
-    Column { zh: "每小时到达", en: "arrivals/h", value: |k| k.arrivals_per_hour.map(|v| decimal(Some(v))) },
-    Column { zh: "窗口利用率%", en: "utilisation %", value: |k| percent_of(k.utilisation) },
-    Column { zh: "满意率%", en: "satisfaction %", value: |k| percent_of(k.satisfaction) },
-    Column { zh: "评价率%", en: "rating coverage %", value: |k| percent_of(k.rating_coverage) },
-];
-
-/// The rows of a report: every group, then the total.
-fn rows(report: &KpiReport) -> impl Iterator<Item = (&str, &str, &Kpis)> {
-    report.groups.iter().map(|g| (g.key.as_str(), g.label.as_str(), &g.kpis)).chain(std::iter::once((
-        "total",
-        "合计 Total",
-        &report.total,
-    )))
-}
-
-fn print_table(report: &KpiReport) {
+/// The table: one row per group (ranked by hall), then the total; a
+/// figure below its target carries ▼.
+fn render_table(report: &KpiReport, targets: &Targets) -> String {
+    let ranked = report.by == GroupBy::Hall;
     let headers: Vec<String> = std::iter::once("分组\nGroup".to_string())
         .chain(COLUMNS.iter().map(|c| format!("{}\n{}", c.zh, c.en)))
         .collect();
     let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
     let mut t = table(&header_refs);
-    for (key, label, k) in rows(report) {
-        let group = if key == label || key == "total" { label.to_string() } else { format!("{label} ({key})") };
+    for (i, (key, label, k)) in report_file::rows(report).enumerate() {
+        let mut group = if key == label || key == "total" { label.to_string() } else { format!("{label} ({key})") };
+        if ranked && key != "total" {
+            group = format!("{}. {group}", i + 1);
+        }
         t.add_row(
             std::iter::once(group)
-                .chain(COLUMNS.iter().map(|c| (c.value)(k).unwrap_or_else(|| "—".to_string())))
+                .chain(COLUMNS.iter().map(|c| {
+                    let text = c.text(k).unwrap_or_else(|| "—".to_string());
+                    if c.below(k, targets) { format!("▼ {text}") } else { text }
+                }))
                 .collect::<Vec<_>>(),
         );
     }
     align_right(&mut t, 1..=COLUMNS.len());
-    println!("{t}");
-}
-
-fn print_csv(report: &KpiReport) -> Result<()> {
-    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
-    let header: Vec<String> = ["键/key".to_string(), "分组/group".to_string()]
-        .into_iter()
-        .chain(COLUMNS.iter().map(|c| format!("{}/{}", c.zh, c.en)))
-        .collect();
-    w.write_record(&header)?;
-    for (key, label, k) in rows(report) {
-        let record: Vec<String> = [key.to_string(), label.to_string()]
-            .into_iter()
-            .chain(COLUMNS.iter().map(|c| (c.value)(k).unwrap_or_default()))
-            .collect();
-        w.write_record(&record)?;
-    }
-    w.flush()?;
-    Ok(())
+    t.to_string()
 }
 
 impl By {

@@ -37,6 +37,57 @@ pub struct Hall {
     /// Make-up working days (调休上班) that fall on weekends: working days.
     #[serde(default)]
     pub workdays: Vec<NaiveDate>,
+    /// The responsiveness targets reports mark (absent in configurations
+    /// written before targets existed: the defaults).
+    #[serde(default)]
+    pub targets: Targets,
+}
+
+/// The targets a bureau holds its halls to; reports mark the rows below
+/// them. Each is a share, 0..=1.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Targets {
+    /// Share of customers called within their service's target wait.
+    #[serde(default = "Targets::default_within_target_wait")]
+    pub within_target_wait: f64,
+    /// Satisfaction: (非常满意 + 满意) ÷ rated.
+    #[serde(default = "Targets::default_satisfaction")]
+    pub satisfaction: f64,
+    /// Rating coverage: rated ÷ served.
+    #[serde(default = "Targets::default_rating_coverage")]
+    pub rating_coverage: f64,
+}
+
+impl Targets {
+    fn default_within_target_wait() -> f64 {
+        0.8
+    }
+    fn default_satisfaction() -> f64 {
+        0.95
+    }
+    fn default_rating_coverage() -> f64 {
+        0.6
+    }
+
+    /// Whether every target is a share between 0 and 1.
+    pub fn is_valid(&self) -> bool {
+        [self.within_target_wait, self.satisfaction, self.rating_coverage].iter().all(|v| (0.0..=1.0).contains(v))
+    }
+}
+
+// Targets are finite shares (validated), never NaN: equality is reflexive.
+impl Eq for Targets {}
+
+impl Default for Targets {
+    /// 80 % called within the target wait, 95 % satisfied, 60 % of served
+    /// customers rating.
+    fn default() -> Self {
+        Self {
+            within_target_wait: Self::default_within_target_wait(),
+            satisfaction: Self::default_satisfaction(),
+            rating_coverage: Self::default_rating_coverage(),
+        }
+    }
 }
 
 /// Local opening hours of a hall.
@@ -63,6 +114,7 @@ impl Hall {
             notices: Vec::new(),
             holidays: Vec::new(),
             workdays: Vec::new(),
+            targets: Targets::default(),
         }
     }
 
@@ -131,6 +183,12 @@ impl Hall {
         }
         if self.holidays.len() > 400 || self.workdays.len() > 400 {
             return Err(CoreError::config("节假日或调休日最多 400 个", "at most 400 holidays or make-up working days"));
+        }
+        if !self.targets.is_valid() {
+            return Err(CoreError::config(
+                "目标值须在 0–1 之间（如 0.8 表示 80%）",
+                "targets must be shares between 0 and 1 (0.8 = 80%)",
+            ));
         }
         if self.max_recalls > 20 {
             return Err(CoreError::config("重呼次数上限不能超过 20", "max recalls must be at most 20"));
@@ -207,6 +265,26 @@ impl HallConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_configuration_written_before_targets_reads_with_the_default_targets() {
+        let mut old = serde_json::to_value(Hall::new(Uuid::nil(), "T", "厅")).unwrap();
+        old.as_object_mut().unwrap().remove("targets");
+        let h: Hall = serde_json::from_value(old).unwrap();
+        assert_eq!(h.targets, Targets { within_target_wait: 0.8, satisfaction: 0.95, rating_coverage: 0.6 });
+        let partial: Targets = serde_json::from_str(r#"{"satisfaction": 0.9}"#).unwrap();
+        assert_eq!((partial.within_target_wait, partial.satisfaction), (0.8, 0.9));
+    }
+
+    #[test]
+    fn targets_must_be_shares() {
+        let mut h = Hall::new(Uuid::nil(), "T", "厅");
+        assert!(h.validate().is_ok());
+        h.targets.satisfaction = 1.2;
+        assert!(h.validate().is_err());
+        h.targets.satisfaction = f64::NAN;
+        assert!(h.validate().is_err());
+    }
 
     fn ms(y: i32, m: u32, d: u32, h: u32, min: u32) -> Millis {
         chrono_tz::Asia::Shanghai.with_ymd_and_hms(y, m, d, h, min, 0).unwrap().timestamp_millis()

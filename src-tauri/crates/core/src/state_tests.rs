@@ -1675,7 +1675,10 @@ fn a_low_rating_opens_a_follow_up_due_in_15_working_days_until_closed() {
     assert_eq!(fx.st.follow_ups().count(), 1);
     let err = fx.rejects(Command::CloseFollowUp { ticket: f.ticket, note: "  ".into() });
     assert_eq!(err.code(), "invalid_config");
-    let closed = fx.ok(Command::CloseFollowUp { ticket: f.ticket, note: "已电话回访，致歉并整改 / called back".into() });
+    let closed = fx
+        .ok(Command::CloseFollowUp {
+            ticket: f.ticket, note: "已电话回访，致歉并整改 / called back".into()
+        });
     assert_eq!(closed.changes.follow_ups[0].closed_at, Some(fx.now));
     assert_eq!(fx.st.follow_ups().count(), 0);
     assert_eq!(

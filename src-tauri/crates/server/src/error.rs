@@ -122,6 +122,9 @@ pub enum ApiError {
     /// 409: the rating pad named a ticket that is no longer the one to rate.
     #[error("rating ticket changed")]
     RatingTicketChanged,
+    /// 404: a report named a hall this database does not hold.
+    #[error("unknown hall {0}")]
+    UnknownHall(String),
     /// 500: a fault of the server; the detail is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -142,7 +145,7 @@ impl ApiError {
             Self::Store(e) => store_status(e),
             Self::Unauthorized | Self::WrongPin { .. } | Self::NoPin => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } | Self::NotYourCounter { .. } | Self::NotSupervisor => StatusCode::FORBIDDEN,
-            Self::NoRoute => StatusCode::NOT_FOUND,
+            Self::NoRoute | Self::UnknownHall(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::MalformedJson(_)
             | Self::InvalidPath(_)
@@ -188,6 +191,7 @@ impl ApiError {
             Self::NoAdmin => "no_admin",
             Self::NothingToRate(_) => "nothing_to_rate",
             Self::RatingTicketChanged => "rating_ticket_changed",
+            Self::UnknownHall(_) => "unknown_hall",
             Self::Internal(_) => "internal",
         }
     }
@@ -223,6 +227,7 @@ impl ApiError {
             Self::NoAdmin => "营业厅没有可用的管理员工号".into(),
             Self::NothingToRate(c) => format!("{c} 号窗口没有待评价的业务"),
             Self::RatingTicketChanged => "待评价的号码已变化，请重新评价".into(),
+            Self::UnknownHall(h) => format!("数据库中没有营业厅“{h}”"),
             Self::Internal(_) => INTERNAL_ZH.into(),
         }
     }
@@ -259,6 +264,7 @@ impl ApiError {
             Self::NoAdmin => "the hall has no active admin staff member".into(),
             Self::NothingToRate(c) => format!("no transaction at counter {c} is waiting for a rating"),
             Self::RatingTicketChanged => "the ticket to rate has changed; rate again".into(),
+            Self::UnknownHall(h) => format!("no hall '{h}' in this database"),
             Self::Internal(_) => INTERNAL_EN.into(),
         }
     }

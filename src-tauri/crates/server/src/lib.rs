@@ -20,6 +20,7 @@ pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod queue;
+pub mod report_file;
 mod routes;
 pub mod server;
 pub mod state;

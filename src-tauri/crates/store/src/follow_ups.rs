@@ -57,7 +57,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<FollowUp> {
 
 /// A hall's open follow-ups, soonest deadline first.
 pub(crate) fn open(conn: &Connection, hall_key: i64) -> Result<Vec<FollowUp>> {
-    let sql = format!("SELECT {COLUMNS} FROM follow_ups WHERE hall = ?1 AND closed_at IS NULL ORDER BY deadline, rated_at");
+    let sql =
+        format!("SELECT {COLUMNS} FROM follow_ups WHERE hall = ?1 AND closed_at IS NULL ORDER BY deadline, rated_at");
     let mut st = conn.prepare_cached(&sql)?;
     let rows = st.query_map([hall_key], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -17,10 +17,11 @@ mod counters;
 mod credentials;
 mod db;
 mod engine;
-mod follow_ups;
 mod error;
+mod follow_ups;
 mod halls;
 mod log;
+mod overview;
 mod projection;
 mod reader;
 mod report;
@@ -39,6 +40,10 @@ pub use error::{Result, StoreError};
 pub use hallq_core;
 pub use hallq_core::Millis;
 pub use log::StoredEvent;
+pub use overview::{
+    FollowUpItem, FollowUpState, FollowUpSummary, HeatCell, LongWait, Overview, OverviewQuery, QueuePoint, StaffLoad,
+    StaffRow, WaitBucket, load_balance,
+};
 pub use reader::{CounterNow, HallStatus, Reader, ServiceStatus};
 pub use report::{GroupBy, KpiGroup, KpiQuery, KpiReport, day_start};
 pub use store::Store;

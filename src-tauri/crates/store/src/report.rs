@@ -146,31 +146,83 @@ impl Reader {
     /// The KPIs of a range of business days, grouped. Halls are read in
     /// parallel, each on its own read-only connection, and merged.
     pub fn kpis(&self, q: &KpiQuery) -> Result<KpiReport> {
-        if q.from > q.to {
-            return Err(StoreError::Core(hallq_core::CoreError::InvalidConfig {
-                zh: format!("起始日期 {} 晚于结束日期 {}", q.from, q.to),
-                en: format!("the start date {} is after the end date {}", q.from, q.to),
-            }));
+        let mut reports = self.kpis_many(q.hall, q.from, q.to, &[q.by])?;
+        reports.pop().ok_or_else(|| StoreError::Corrupt("no report".into()))
+    }
+
+    /// The KPIs of a range under several groupings at once, from one pass
+    /// over the tickets (an XLSX export's sheets, the overview's parts).
+    pub fn kpis_many(
+        &self,
+        hall: Option<Uuid>,
+        from: NaiveDate,
+        to: NaiveDate,
+        bys: &[GroupBy],
+    ) -> Result<Vec<KpiReport>> {
+        check_range(from, to)?;
+        let rows = self.report_halls(hall)?;
+        let parts = self.per_hall(&rows, |reader, chunk| {
+            let mut total = KpiAccumulator::new();
+            let mut groups: Vec<Groups> = bys.iter().map(|_| Groups::default()).collect();
+            for row in chunk {
+                reader.tickets_into(row, from, to, bys, &mut total, &mut groups)?;
+                reader.open_time_into(row, from, to, bys, &mut total, &mut groups)?;
+            }
+            Ok((total, groups))
+        });
+        let mut total = KpiAccumulator::new();
+        let mut groups: Vec<Groups> = bys.iter().map(|_| Groups::default()).collect();
+        for part in parts {
+            let (t, g) = part?;
+            total.merge(t);
+            for (a, b) in groups.iter_mut().zip(g) {
+                a.merge(b);
+            }
         }
+        let total = total.finish();
+        Ok(bys
+            .iter()
+            .zip(groups)
+            .map(|(by, g)| {
+                let mut out: Vec<KpiGroup> =
+                    g.rows.into_iter().map(|(key, label, acc)| KpiGroup { key, label, kpis: acc.finish() }).collect();
+                out.sort_by(|a, b| a.key.cmp(&b.key));
+                KpiReport { from, to, by: *by, total: total.clone(), groups: out }
+            })
+            .collect())
+    }
+
+    /// The halls a report covers: one, or every hall in the database.
+    pub(crate) fn report_halls(&self, hall: Option<Uuid>) -> Result<Vec<HallRow>> {
         let rows = halls::all(&self.conn)?;
-        let rows: Vec<HallRow> = match q.hall {
+        Ok(match hall {
             Some(id) => vec![
                 rows.into_iter().find(|h| h.hall.id == id).ok_or_else(|| StoreError::UnknownHall(id.to_string()))?,
             ],
             None => rows,
-        };
+        })
+    }
+
+    /// Runs `f` over the halls split across threads, each with its own
+    /// read-only connection (or on this connection, for one thread or an
+    /// in-memory database), and returns each thread's answer.
+    pub(crate) fn per_hall<T: Send>(
+        &self,
+        rows: &[HallRow],
+        f: impl Fn(&Reader, &[HallRow]) -> Result<T> + Sync,
+    ) -> Vec<Result<T>> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(rows.len()).max(1);
-        let path = self.conn.path().map(std::path::PathBuf::from);
-        let parts: Vec<Result<(KpiAccumulator, Groups)>> = match (threads, path) {
+        let path = self.conn.path().filter(|p| !p.is_empty()).map(std::path::PathBuf::from);
+        match (threads, path) {
             (2.., Some(path)) => std::thread::scope(|scope| {
-                let chunks: Vec<&[HallRow]> = rows.chunks(rows.len().div_ceil(threads)).collect();
-                let handles: Vec<_> = chunks
-                    .into_iter()
+                let f = &f;
+                let handles: Vec<_> = rows
+                    .chunks(rows.len().div_ceil(threads))
                     .map(|chunk| {
                         let path = path.clone();
-                        scope.spawn(move || -> Result<(KpiAccumulator, Groups)> {
+                        scope.spawn(move || -> Result<T> {
                             let reader = Reader { conn: crate::db::open_ro(&path)? };
-                            reader.halls_part(chunk, q)
+                            f(&reader, chunk)
                         })
                     })
                     .collect();
@@ -179,32 +231,19 @@ impl Reader {
                     .map(|h| h.join().unwrap_or_else(|_| Err(StoreError::Corrupt("report thread panicked".into()))))
                     .collect()
             }),
-            _ => vec![self.halls_part(&rows, q)],
-        };
-        let mut total = KpiAccumulator::new();
-        let mut groups = Groups::default();
-        for part in parts {
-            let (t, g) = part?;
-            total.merge(t);
-            groups.merge(g);
+            _ => vec![f(self, rows)],
         }
-        let mut out: Vec<KpiGroup> =
-            groups.rows.into_iter().map(|(key, label, acc)| KpiGroup { key, label, kpis: acc.finish() }).collect();
-        out.sort_by(|a, b| a.key.cmp(&b.key));
-        Ok(KpiReport { from: q.from, to: q.to, by: q.by, total: total.finish(), groups: out })
     }
 
-    fn halls_part(&self, rows: &[HallRow], q: &KpiQuery) -> Result<(KpiAccumulator, Groups)> {
-        let mut total = KpiAccumulator::new();
-        let mut groups = Groups::default();
-        for row in rows {
-            self.tickets_into(row, q, &mut total, &mut groups)?;
-            self.open_time_into(row, q, &mut total, &mut groups)?;
-        }
-        Ok((total, groups))
-    }
-
-    fn tickets_into(&self, row: &HallRow, q: &KpiQuery, total: &mut KpiAccumulator, groups: &mut Groups) -> Result<()> {
+    fn tickets_into(
+        &self,
+        row: &HallRow,
+        from: NaiveDate,
+        to: NaiveDate,
+        bys: &[GroupBy],
+        total: &mut KpiAccumulator,
+        groups: &mut [Groups],
+    ) -> Result<()> {
         let services: HashMap<String, (Millis, Millis, String)> = crate::services::all(&self.conn, row.key)?
             .into_iter()
             .map(|s| (s.code.clone(), (s.target_wait_ms(), s.target_handling_ms(), s.name_zh)))
@@ -218,7 +257,7 @@ impl Reader {
                     rating, rating_reason
              FROM tickets WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3",
         )?;
-        let mut rs = st.query(rusqlite::params![row.key, q.from.to_string(), q.to.to_string()])?;
+        let mut rs = st.query(rusqlite::params![row.key, from.to_string(), to.to_string()])?;
         let mut key = String::new();
         while let Some(r) = rs.next()? {
             let service = r.get_ref(0)?.as_str()?;
@@ -236,49 +275,51 @@ impl Reader {
                 reason: r.get_ref(11)?.as_str_or_null()?.and_then(LowScoreReason::parse),
             };
             total.push(&facts);
-            key.clear();
-            match q.by {
-                GroupBy::Total => continue,
-                GroupBy::Hall => key.push_str(&row.hall.code),
-                GroupBy::Service => key.push_str(service),
-                GroupBy::Counter => match r.get::<_, Option<u32>>(1)? {
-                    Some(c) => {
-                        let _ = write!(key, "{c:03}");
+            for (by, groups) in bys.iter().zip(groups.iter_mut()) {
+                key.clear();
+                match by {
+                    GroupBy::Total => continue,
+                    GroupBy::Hall => key.push_str(&row.hall.code),
+                    GroupBy::Service => key.push_str(service),
+                    GroupBy::Counter => match r.get::<_, Option<u32>>(1)? {
+                        Some(c) => {
+                            let _ = write!(key, "{c:03}");
+                        }
+                        None => key.push(NOT_CALLED),
+                    },
+                    GroupBy::Staff => key.push_str(r.get_ref(2)?.as_str_or_null()?.unwrap_or("~")),
+                    GroupBy::Hour => {
+                        let _ = write!(key, "{:02}", row.hall.local(facts.issued_at).hour());
                     }
-                    None => key.push(NOT_CALLED),
-                },
-                GroupBy::Staff => key.push_str(r.get_ref(2)?.as_str_or_null()?.unwrap_or("~")),
-                GroupBy::Hour => {
-                    let _ = write!(key, "{:02}", row.hall.local(facts.issued_at).hour());
+                    GroupBy::Day => key.push_str(r.get_ref(3)?.as_str()?),
+                    GroupBy::Weekday => {
+                        let d: NaiveDate = r
+                            .get_ref(3)?
+                            .as_str()?
+                            .parse()
+                            .map_err(|e: chrono::ParseError| StoreError::Corrupt(e.to_string()))?;
+                        let _ = write!(key, "{}", d.weekday().num_days_from_monday() + 1);
+                    }
                 }
-                GroupBy::Day => key.push_str(r.get_ref(3)?.as_str()?),
-                GroupBy::Weekday => {
-                    let d: NaiveDate = r
-                        .get_ref(3)?
-                        .as_str()?
-                        .parse()
-                        .map_err(|e: chrono::ParseError| StoreError::Corrupt(e.to_string()))?;
-                    let _ = write!(key, "{}", d.weekday().num_days_from_monday() + 1);
-                }
+                // The label is made once per group, not once per ticket.
+                let label = || match by {
+                    GroupBy::Hall => row.hall.name.clone(),
+                    GroupBy::Service => services.get(service).map_or_else(|| service.to_string(), |s| s.2.clone()),
+                    GroupBy::Counter | GroupBy::Staff if key.starts_with(NOT_CALLED) => "未叫号 not called".to_string(),
+                    GroupBy::Counter => {
+                        let c: u32 = key.parse().unwrap_or_default();
+                        counters.get(&c).cloned().unwrap_or_else(|| format!("{c} 号窗口"))
+                    }
+                    GroupBy::Staff => staff.get(key.as_str()).cloned().unwrap_or_else(|| key.clone()),
+                    GroupBy::Hour => {
+                        let h: u32 = key.parse().unwrap_or_default();
+                        format!("{h:02}:00–{:02}:00", h + 1)
+                    }
+                    GroupBy::Weekday => WEEKDAYS[key.parse::<usize>().unwrap_or(1).clamp(1, 7) - 1].to_string(),
+                    GroupBy::Day | GroupBy::Total => key.clone(),
+                };
+                groups.get(&key, label).push(&facts);
             }
-            // The label is made once per group, not once per ticket.
-            let label = || match q.by {
-                GroupBy::Hall => row.hall.name.clone(),
-                GroupBy::Service => services.get(service).map_or_else(|| service.to_string(), |s| s.2.clone()),
-                GroupBy::Counter | GroupBy::Staff if key.starts_with(NOT_CALLED) => "未叫号 not called".to_string(),
-                GroupBy::Counter => {
-                    let c: u32 = key.parse().unwrap_or_default();
-                    counters.get(&c).cloned().unwrap_or_else(|| format!("{c} 号窗口"))
-                }
-                GroupBy::Staff => staff.get(key.as_str()).cloned().unwrap_or_else(|| key.clone()),
-                GroupBy::Hour => {
-                    let h: u32 = key.parse().unwrap_or_default();
-                    format!("{h:02}:00–{:02}:00", h + 1)
-                }
-                GroupBy::Weekday => WEEKDAYS[key.parse::<usize>().unwrap_or(1).clamp(1, 7) - 1].to_string(),
-                GroupBy::Day | GroupBy::Total => key.clone(),
-            };
-            groups.get(&key, label).push(&facts);
         }
         Ok(())
     }
@@ -286,12 +327,14 @@ impl Reader {
     fn open_time_into(
         &self,
         row: &HallRow,
-        q: &KpiQuery,
+        from: NaiveDate,
+        to: NaiveDate,
+        bys: &[GroupBy],
         total: &mut KpiAccumulator,
-        groups: &mut Groups,
+        groups: &mut [Groups],
     ) -> Result<()> {
-        let start = day_start(&row.hall, q.from);
-        let end = day_start(&row.hall, q.to + Duration::days(1));
+        let start = day_start(&row.hall, from);
+        let end = day_start(&row.hall, to + Duration::days(1));
         let mut st = self.conn.prepare_cached(
             "SELECT counter, staff, opened_at, coalesce(closed_at, ?4) FROM counter_sessions
              WHERE hall = ?1 AND opened_at < ?3 AND coalesce(closed_at, ?4) > ?2",
@@ -305,46 +348,59 @@ impl Reader {
                 continue;
             }
             total.add_open_ms(b - a);
-            match q.by {
-                GroupBy::Total | GroupBy::Service => {}
-                GroupBy::Hall => groups.get(&row.hall.code, || row.hall.name.clone()).add_open_ms(b - a),
-                GroupBy::Counter => {
-                    groups.get(&format!("{counter:03}"), || format!("{counter} 号窗口")).add_open_ms(b - a)
-                }
-                GroupBy::Staff => {
-                    if let Some(s) = staff {
-                        groups.get(&s, || s.clone()).add_open_ms(b - a);
+            for (by, groups) in bys.iter().zip(groups.iter_mut()) {
+                match by {
+                    GroupBy::Total | GroupBy::Service => {}
+                    GroupBy::Hall => groups.get(&row.hall.code, || row.hall.name.clone()).add_open_ms(b - a),
+                    GroupBy::Counter => {
+                        groups.get(&format!("{counter:03}"), || format!("{counter} 号窗口")).add_open_ms(b - a)
                     }
-                }
-                GroupBy::Hour | GroupBy::Day | GroupBy::Weekday => {
-                    // Cut the session at local hour boundaries.
-                    let mut t = a;
-                    while t < b {
-                        let local = row.hall.local(t);
-                        let next_hour = t + (60 - i64::from(local.minute())) * 60_000
-                            - i64::from(local.second()) * 1000
-                            - i64::from(local.timestamp_subsec_millis());
-                        let piece_end = next_hour.min(b);
-                        let day = row.hall.business_day(t);
-                        let (key, label) = match q.by {
-                            GroupBy::Hour => (
-                                format!("{:02}", local.hour()),
-                                format!("{:02}:00–{:02}:00", local.hour(), local.hour() + 1),
-                            ),
-                            GroupBy::Day => (day.to_string(), day.to_string()),
-                            _ => {
-                                let w = day.weekday().num_days_from_monday() as usize;
-                                ((w + 1).to_string(), WEEKDAYS[w].to_string())
-                            }
-                        };
-                        groups.get(&key, || label).add_open_ms(piece_end - t);
-                        t = piece_end;
+                    GroupBy::Staff => {
+                        if let Some(s) = &staff {
+                            groups.get(s, || s.clone()).add_open_ms(b - a);
+                        }
+                    }
+                    GroupBy::Hour | GroupBy::Day | GroupBy::Weekday => {
+                        // Cut the session at local hour boundaries.
+                        let mut t = a;
+                        while t < b {
+                            let local = row.hall.local(t);
+                            let next_hour = t + (60 - i64::from(local.minute())) * 60_000
+                                - i64::from(local.second()) * 1000
+                                - i64::from(local.timestamp_subsec_millis());
+                            let piece_end = next_hour.min(b);
+                            let day = row.hall.business_day(t);
+                            let (key, label) = match by {
+                                GroupBy::Hour => (
+                                    format!("{:02}", local.hour()),
+                                    format!("{:02}:00–{:02}:00", local.hour(), local.hour() + 1),
+                                ),
+                                GroupBy::Day => (day.to_string(), day.to_string()),
+                                _ => {
+                                    let w = day.weekday().num_days_from_monday() as usize;
+                                    ((w + 1).to_string(), WEEKDAYS[w].to_string())
+                                }
+                            };
+                            groups.get(&key, || label).add_open_ms(piece_end - t);
+                            t = piece_end;
+                        }
                     }
                 }
             }
         }
         Ok(())
     }
+}
+
+/// `from` ≤ `to`, or a bilingual refusal.
+pub(crate) fn check_range(from: NaiveDate, to: NaiveDate) -> Result<()> {
+    if from > to {
+        return Err(StoreError::Core(hallq_core::CoreError::InvalidConfig {
+            zh: format!("起始日期 {from} 晚于结束日期 {to}"),
+            en: format!("the start date {from} is after the end date {to}"),
+        }));
+    }
+    Ok(())
 }
 
 /// When a business day starts, UTC ms.

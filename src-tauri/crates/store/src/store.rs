@@ -248,7 +248,9 @@ impl Store {
         let row = halls::by_id(&conn, hall)?;
         conn.execute_batch("BEGIN IMMEDIATE")?;
         let r = (|| -> Result<u64> {
-            for table in ["tickets", "counters", "services", "staff", "counter_sessions", "staff_sessions", "follow_ups"] {
+            for table in
+                ["tickets", "counters", "services", "staff", "counter_sessions", "staff_sessions", "follow_ups"]
+            {
                 conn.execute(&format!("DELETE FROM {table} WHERE hall = ?1"), [row.key])?;
             }
             conn.execute("UPDATE halls SET last_seq = 0, last_at = 0 WHERE key = ?1", [row.key])?;

@@ -1,5 +1,6 @@
 //! `/api/v1/kpis`: the hall's responsiveness KPIs for a range of business
-//! days, grouped by service, counter, staff, hour, day or weekday.
+//! days, grouped by hall, service, counter, staff, hour, day or weekday; of
+//! this hall, one named hall, or (`hall=all`) every hall in the database.
 
 use axum::extract::State;
 use chrono::NaiveDate;
@@ -33,6 +34,9 @@ struct KpiParams {
     to: Option<NaiveDate>,
     /// Grouping (default `total`).
     by: Option<GroupByDto>,
+    /// Omitted = this hall; `all` = every hall in the database (a bureau's);
+    /// or a hall's code or id.
+    hall: Option<String>,
 }
 
 /// KPIs of a range of business days.
@@ -51,12 +55,13 @@ async fn report(State(state): State<AppState>, Query(p): Query<KpiParams>) -> Ap
     let to = p.to.unwrap_or(from);
     check_range(from, to)?;
     let by = p.by.unwrap_or_default().into();
-    let report = state.read(move |r, hall| r.kpis(&KpiQuery { hall: Some(hall), from, to, by })).await?;
+    let hall = super::reports::resolve_hall(&state, p.hall).await?;
+    let report = state.read(move |r, _| r.kpis(&KpiQuery { hall, from, to, by })).await?;
     Ok(Json(report.into()))
 }
 
 /// Dates between 2000 and 2199, at most [`MAX_DAYS`] apart, `from` ≤ `to`.
-fn check_range(from: NaiveDate, to: NaiveDate) -> ApiResult<()> {
+pub(super) fn check_range(from: NaiveDate, to: NaiveDate) -> ApiResult<()> {
     let lo = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(NaiveDate::MIN);
     let hi = NaiveDate::from_ymd_opt(2199, 12, 31).unwrap_or(NaiveDate::MAX);
     if !(lo..=hi).contains(&from) || !(lo..=hi).contains(&to) {

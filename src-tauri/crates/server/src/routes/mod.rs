@@ -17,6 +17,7 @@ mod kpis;
 mod meta;
 pub(crate) mod pages;
 mod rating;
+mod reports;
 mod serving;
 mod session;
 mod settings;
@@ -48,6 +49,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(rating::router())
         .merge(hall::router())
         .merge(kpis::router())
+        .merge(reports::router())
         .merge(follow_ups::router())
         .merge(settings::router())
         .merge(terminals::router())

@@ -75,7 +75,10 @@ async fn hall(
     key: IdempotencyKey,
     Json(req): Json<HallSettings>,
 ) -> ApiResult<Json<CommandAnswer>> {
-    let cmd = Command::ConfigureHall { hall: req.into_hall(state.hall())? };
+    let current = state
+        .read(|r, hall| Ok(r.halls()?.into_iter().find(|h| h.id == hall).map(|h| h.targets).unwrap_or_default()))
+        .await?;
+    let cmd = Command::ConfigureHall { hall: req.into_hall(state.hall(), current)? };
     Ok(Json(state.execute(caller.actor(), cmd, key.scoped(&caller)).await?.into()))
 }
 

@@ -27,8 +27,14 @@ async fn a_low_rating_opens_a_follow_up_that_the_supervisor_closes() {
     let list = open.as_array().unwrap();
     assert_eq!(list.len(), 1);
     let f = &list[0];
-    assert_eq!((f["number"].as_str(), f["level"].as_u64(), f["reason"].as_str()), (Some("A001"), Some(1), Some("efficiency")));
-    assert_eq!((f["counter"].as_u64(), f["staff"].as_str(), f["overdue"].as_bool()), (Some(1), Some("1001"), Some(false)));
+    assert_eq!(
+        (f["number"].as_str(), f["level"].as_u64(), f["reason"].as_str()),
+        (Some("A001"), Some(1), Some("efficiency"))
+    );
+    assert_eq!(
+        (f["counter"].as_u64(), f["staff"].as_str(), f["overdue"].as_bool()),
+        (Some(1), Some("1001"), Some(false))
+    );
     // Rated on Friday 2026-11-27: 15 working days later is Friday 2026-12-18.
     assert_eq!(f["deadline"], "2026-12-18");
 

@@ -11,6 +11,7 @@ mod bad_input;
 mod follow_ups;
 mod hall_day;
 mod openapi;
+mod reports;
 mod roles;
 mod screens;
 mod stream;

@@ -1,0 +1,453 @@
+//! KPI reports as files a bureau files and opens in Excel: CSV (UTF-8 with a
+//! byte-order mark, so Excel on Chinese Windows reads the Chinese headers)
+//! of one grouping, and XLSX with a summary sheet and one sheet per
+//! grouping. Both `GET /api/v1/reports/export` and `hallq report` write
+//! them from here, so the two give the same file.
+//!
+//! Headers are Chinese with English; in XLSX every figure is a number
+//! (minutes with one decimal, shares as percentages), and a figure below
+//! the bureau's target is marked (red, and named in the last column). Halls
+//! compared side by side are ranked ([`rank_halls`]).
+
+use chrono::NaiveDate;
+use hallq_store::hallq_core::{Kpis, Targets};
+use hallq_store::{GroupBy, KpiReport};
+use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook, Worksheet, XlsxError};
+
+/// How a column's figure reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A count.
+    Count,
+    /// Milliseconds shown as minutes.
+    Minutes,
+    /// A share shown as a percentage.
+    Percent,
+    /// A number with one decimal.
+    Decimal,
+}
+
+/// Which target a column is held to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// Share called within the target wait.
+    WithinTargetWait,
+    /// Satisfaction.
+    Satisfaction,
+    /// Rating coverage.
+    RatingCoverage,
+}
+
+impl Target {
+    /// The target's value.
+    pub fn of(self, t: &Targets) -> f64 {
+        match self {
+            Self::WithinTargetWait => t.within_target_wait,
+            Self::Satisfaction => t.satisfaction,
+            Self::RatingCoverage => t.rating_coverage,
+        }
+    }
+}
+
+/// One KPI column.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    /// Chinese header.
+    pub zh: &'static str,
+    /// English header.
+    pub en: &'static str,
+    /// How it reads.
+    pub kind: Kind,
+    /// The raw figure (ms for minutes, 0..1 for percentages), `None` when
+    /// undefined.
+    pub value: fn(&Kpis) -> Option<f64>,
+    /// The target it is held to, if any.
+    pub target: Option<Target>,
+}
+
+impl Column {
+    /// The figure as people read it: minutes or percent with one decimal.
+    pub fn text(&self, k: &Kpis) -> Option<String> {
+        (self.value)(k).map(|v| match self.kind {
+            Kind::Count => format!("{v:.0}"),
+            Kind::Minutes => format!("{:.1}", v / 60_000.0),
+            Kind::Percent => format!("{:.1}", v * 100.0),
+            Kind::Decimal => format!("{v:.1}"),
+        })
+    }
+
+    /// Whether the figure is below its target (undefined figures are not).
+    pub fn below(&self, k: &Kpis, t: &Targets) -> bool {
+        match (self.target, (self.value)(k)) {
+            (Some(target), Some(v)) => v < target.of(t),
+            _ => false,
+        }
+    }
+}
+
+fn n(v: u64) -> Option<f64> {
+    Some(v as f64)
+}
+
+fn ms(v: Option<i64>) -> Option<f64> {
+    v.map(|v| v as f64)
+}
+
+/// The KPI columns of every table, CSV and sheet, in order.
+pub const COLUMNS: &[Column] = &[
+    Column { zh: "取号", en: "issued", kind: Kind::Count, value: |k| n(k.issued), target: None },
+    Column { zh: "办结", en: "served", kind: Kind::Count, value: |k| n(k.served), target: None },
+    Column { zh: "过号率%", en: "no-show %", kind: Kind::Percent, value: |k| k.no_show_rate, target: None },
+    Column {
+        zh: "未办离开%",
+        en: "left w/o service %",
+        kind: Kind::Percent,
+        value: |k| k.left_without_service_rate,
+        target: None,
+    },
+    Column {
+        zh: "平均等候(分)",
+        en: "wait mean (min)",
+        kind: Kind::Minutes,
+        value: |k| ms(k.wait_mean_ms),
+        target: None,
+    },
+    Column {
+        zh: "等候P50(分)", en: "wait p50 (min)", kind: Kind::Minutes, value: |k| ms(k.wait_p50_ms), target: None
+    },
+    Column {
+        zh: "等候P90(分)", en: "wait p90 (min)", kind: Kind::Minutes, value: |k| ms(k.wait_p90_ms), target: None
+    },
+    Column {
+        zh: "最长等候(分)",
+        en: "wait max (min)",
+        kind: Kind::Minutes,
+        value: |k| ms(k.wait_max_ms),
+        target: None,
+    },
+    Column {
+        zh: "等候达标%",
+        en: "within target wait %",
+        kind: Kind::Percent,
+        value: |k| k.within_target_wait,
+        target: Some(Target::WithinTargetWait),
+    },
+    Column {
+        zh: "平均办理(分)",
+        en: "handling mean (min)",
+        kind: Kind::Minutes,
+        value: |k| ms(k.handling_mean_ms),
+        target: None,
+    },
+    Column {
+        zh: "办理P90(分)",
+        en: "handling p90 (min)",
+        kind: Kind::Minutes,
+        value: |k| ms(k.handling_p90_ms),
+        target: None,
+    },
+    Column {
+        zh: "办理达标%",
+        en: "within target handling %",
+        kind: Kind::Percent,
+        value: |k| k.within_target_handling,
+        target: None,
+    },
+    Column { zh: "最高排队", en: "peak queue", kind: Kind::Count, value: |k| n(k.peak_queue), target: None },
+    Column {
+        zh: "每小时到达", en: "arrivals/h", kind: Kind::Decimal, value: |k| k.arrivals_per_hour, target: None
+    },
+    Column { zh: "窗口利用率%", en: "utilisation %", kind: Kind::Percent, value: |k| k.utilisation, target: None },
+    Column {
+        zh: "满意率%",
+        en: "satisfaction %",
+        kind: Kind::Percent,
+        value: |k| k.satisfaction,
+        target: Some(Target::Satisfaction),
+    },
+    Column {
+        zh: "评价率%",
+        en: "rating coverage %",
+        kind: Kind::Percent,
+        value: |k| k.rating_coverage,
+        target: Some(Target::RatingCoverage),
+    },
+];
+
+/// The names of the targets a row misses, e.g. `等候达标 within target wait`.
+pub fn misses(k: &Kpis, t: &Targets) -> Vec<String> {
+    COLUMNS
+        .iter()
+        .filter(|c| c.below(k, t))
+        .map(|c| format!("{} {}", c.zh.trim_end_matches('%'), c.en.trim_end_matches(" %")))
+        .collect()
+}
+
+/// Orders a by-hall report best first: the share called within the target
+/// wait, then satisfaction (undefined last), then the hall code.
+pub fn rank_halls(report: &mut KpiReport) {
+    let key = |v: Option<f64>| v.unwrap_or(-1.0);
+    report.groups.sort_by(|a, b| {
+        key(b.kpis.within_target_wait)
+            .total_cmp(&key(a.kpis.within_target_wait))
+            .then(key(b.kpis.satisfaction).total_cmp(&key(a.kpis.satisfaction)))
+            .then(a.key.cmp(&b.key))
+    });
+}
+
+/// The sheets of a workbook: the grouping asked for first, then every
+/// other one (by hall only when several halls are reported).
+pub fn sheets(by: GroupBy, all_halls: bool) -> Vec<GroupBy> {
+    let others = [
+        GroupBy::Hall,
+        GroupBy::Service,
+        GroupBy::Counter,
+        GroupBy::Staff,
+        GroupBy::Hour,
+        GroupBy::Weekday,
+        GroupBy::Day,
+    ];
+    std::iter::once(by).chain(others.into_iter().filter(|b| *b != by && (all_halls || *b != GroupBy::Hall))).collect()
+}
+
+/// A grouping in Chinese and English, for titles and sheet names.
+pub fn grouping_name(by: GroupBy) -> (&'static str, &'static str) {
+    match by {
+        GroupBy::Total => ("合计", "Total"),
+        GroupBy::Hall => ("按营业厅", "By hall"),
+        GroupBy::Service => ("按业务", "By service"),
+        GroupBy::Counter => ("按窗口", "By counter"),
+        GroupBy::Staff => ("按员工", "By staff"),
+        GroupBy::Hour => ("按时段", "By hour"),
+        GroupBy::Day => ("按日", "By day"),
+        GroupBy::Weekday => ("按星期", "By weekday"),
+    }
+}
+
+/// The rows of a report: every group, then the total (`key` "total").
+pub fn rows(report: &KpiReport) -> impl Iterator<Item = (&str, &str, &Kpis)> {
+    report.groups.iter().map(|g| (g.key.as_str(), g.label.as_str(), &g.kpis)).chain(std::iter::once((
+        "total",
+        "合计 Total",
+        &report.total,
+    )))
+}
+
+const MISSES_ZH: &str = "未达目标";
+const MISSES_EN: &str = "below target";
+
+/// One grouping as CSV: a byte-order mark, a `中文/English` header row,
+/// one row per group and the total; figures as in the table (minutes and
+/// percentages with one decimal), empty when undefined; the last column
+/// names the targets a row misses.
+pub fn csv(report: &KpiReport, targets: &Targets) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let header: Vec<String> = ["键/key".to_string(), "分组/group".to_string()]
+        .into_iter()
+        .chain(COLUMNS.iter().map(|c| format!("{}/{}", c.zh, c.en)))
+        .chain(std::iter::once(format!("{MISSES_ZH}/{MISSES_EN}")))
+        .collect();
+    w.write_record(&header)?;
+    for (key, label, k) in rows(report) {
+        let record: Vec<String> = [key.to_string(), label.to_string()]
+            .into_iter()
+            .chain(COLUMNS.iter().map(|c| c.text(k).unwrap_or_default()))
+            .chain(std::iter::once(misses(k, targets).join("; ")))
+            .collect();
+        w.write_record(&record)?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// What a workbook is about, for its summary sheet.
+#[derive(Debug, Clone)]
+pub struct Scope<'a> {
+    /// The halls covered, e.g. `TS01 城关营业厅` or `所有营业厅 all halls`.
+    pub halls: &'a str,
+    /// First business day.
+    pub from: NaiveDate,
+    /// Last business day.
+    pub to: NaiveDate,
+    /// The targets marked.
+    pub targets: &'a Targets,
+}
+
+/// A workbook: a summary sheet (scope, targets, the total KPIs) and one
+/// sheet per report, in the order given.
+pub fn xlsx(scope: &Scope<'_>, reports: &[KpiReport]) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let f = Formats::new();
+    let sheet = wb.add_worksheet();
+    sheet.set_name("汇总 Summary")?;
+    summary(sheet, scope, reports.first().map(|r| &r.total), &f)?;
+    for r in reports {
+        let sheet = wb.add_worksheet();
+        let (zh, en) = grouping_name(r.by);
+        sheet.set_name(format!("{zh} {en}"))?;
+        grouping(sheet, r, scope.targets, &f)?;
+    }
+    wb.save_to_buffer()
+}
+
+struct Formats {
+    header: Format,
+    title: Format,
+    count: Format,
+    decimal: Format,
+    percent: Format,
+    percent_low: Format,
+    text: Format,
+}
+
+impl Formats {
+    fn new() -> Self {
+        let low = Color::RGB(0xC0_00_00);
+        Self {
+            header: Format::new().set_bold().set_text_wrap().set_align(FormatAlign::Center),
+            title: Format::new().set_bold().set_font_size(14),
+            count: Format::new().set_num_format("0"),
+            decimal: Format::new().set_num_format("0.0"),
+            percent: Format::new().set_num_format("0.0%"),
+            percent_low: Format::new().set_num_format("0.0%").set_font_color(low).set_bold(),
+            text: Format::new(),
+        }
+    }
+}
+
+/// Writes one KPI figure as a number (minutes converted), or nothing.
+fn figure(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    c: &Column,
+    k: &Kpis,
+    t: &Targets,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let Some(v) = (c.value)(k) else { return Ok(()) };
+    let (v, format) = match c.kind {
+        Kind::Count => (v, &f.count),
+        Kind::Minutes => (v / 60_000.0, &f.decimal),
+        Kind::Decimal => (v, &f.decimal),
+        Kind::Percent if c.below(k, t) => (v, &f.percent_low),
+        Kind::Percent => (v, &f.percent),
+    };
+    sheet.write_number_with_format(row, col, v, format)?;
+    Ok(())
+}
+
+fn summary(sheet: &mut Worksheet, scope: &Scope<'_>, total: Option<&Kpis>, f: &Formats) -> Result<(), XlsxError> {
+    sheet.write_string_with_format(0, 0, "营业厅服务指标报表 Hall responsiveness report", &f.title)?;
+    let info = [
+        ("营业厅 Halls", scope.halls.to_string()),
+        ("起始营业日 From", scope.from.to_string()),
+        ("截止营业日 To", scope.to.to_string()),
+    ];
+    for (i, (k, v)) in info.iter().enumerate() {
+        sheet.write_string_with_format(2 + i as u32, 0, *k, &f.header)?;
+        sheet.write_string(2 + i as u32, 1, v)?;
+    }
+    let top = 6;
+    for (c, h) in ["指标", "Indicator", "合计 Total", "目标 Target", "未达目标 Below target"].iter().enumerate()
+    {
+        sheet.write_string_with_format(top, c as u16, *h, &f.header)?;
+    }
+    let empty = Kpis::default();
+    let k = total.unwrap_or(&empty);
+    for (i, c) in COLUMNS.iter().enumerate() {
+        let row = top + 1 + i as u32;
+        sheet.write_string(row, 0, c.zh)?;
+        sheet.write_string(row, 1, c.en)?;
+        figure(sheet, row, 2, c, k, scope.targets, f)?;
+        if let Some(t) = c.target {
+            sheet.write_number_with_format(row, 3, t.of(scope.targets), &f.percent)?;
+            if c.below(k, scope.targets) {
+                sheet.write_string_with_format(row, 4, "是 yes", &f.text)?;
+            }
+        }
+    }
+    sheet.set_column_width(0, 16)?;
+    sheet.set_column_width(1, 24)?;
+    sheet.set_column_width(2, 14)?;
+    sheet.set_column_width(3, 12)?;
+    sheet.set_column_width(4, 16)?;
+    Ok(())
+}
+
+fn grouping(sheet: &mut Worksheet, r: &KpiReport, t: &Targets, f: &Formats) -> Result<(), XlsxError> {
+    let ranked = r.by == GroupBy::Hall;
+    let mut headers: Vec<(String, f64)> = Vec::new();
+    if ranked {
+        headers.push(("名次\nRank".into(), 6.0));
+    }
+    headers.push(("键\nKey".into(), 12.0));
+    headers.push(("分组\nGroup".into(), 22.0));
+    let first = headers.len() as u16;
+    headers.extend(COLUMNS.iter().map(|c| (format!("{}\n{}", c.zh, c.en), 12.0)));
+    headers.push((format!("{MISSES_ZH}\n{MISSES_EN}"), 30.0));
+    let misses_col = headers.len() as u16 - 1;
+    for (col, (text, width)) in headers.into_iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, text, &f.header)?;
+        sheet.set_column_width(col as u16, width)?;
+    }
+    sheet.set_row_height(0, 32)?;
+    sheet.set_freeze_panes(1, first)?;
+    for (i, (key, label, k)) in rows(r).enumerate() {
+        let row = 1 + i as u32;
+        let mut c = 0u16;
+        if ranked {
+            if key != "total" {
+                sheet.write_number_with_format(row, 0, (i + 1) as f64, &f.count)?;
+            }
+            c += 1;
+        }
+        sheet.write_string(row, c, key)?;
+        sheet.write_string(row, c + 1, label)?;
+        for (j, column) in COLUMNS.iter().enumerate() {
+            figure(sheet, row, first + j as u16, column, k, t, f)?;
+        }
+        let m = misses(k, t);
+        if !m.is_empty() {
+            sheet.write_string(row, misses_col, m.join("; "))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kpis(within: Option<f64>, sat: Option<f64>, cov: Option<f64>) -> Kpis {
+        Kpis { within_target_wait: within, satisfaction: sat, rating_coverage: cov, ..Kpis::default() }
+    }
+
+    #[test]
+    fn a_row_misses_exactly_the_targets_it_is_below() {
+        let t = Targets::default();
+        assert!(misses(&kpis(Some(0.8), Some(0.95), Some(0.6)), &t).is_empty(), "at target is not below");
+        let m = misses(&kpis(Some(0.79), None, Some(0.2)), &t);
+        assert_eq!(m, ["等候达标 within target wait", "评价率 rating coverage"]);
+    }
+
+    #[test]
+    fn halls_rank_by_wait_share_then_satisfaction() {
+        let g = |key: &str, k: Kpis| hallq_store::KpiGroup { key: key.into(), label: key.into(), kpis: k };
+        let d = NaiveDate::default();
+        let mut r = KpiReport {
+            from: d,
+            to: d,
+            by: GroupBy::Hall,
+            total: Kpis::default(),
+            groups: vec![
+                g("A", kpis(Some(0.7), Some(0.99), None)),
+                g("B", kpis(None, None, None)),
+                g("C", kpis(Some(0.9), Some(0.90), None)),
+                g("D", kpis(Some(0.9), Some(0.97), None)),
+            ],
+        };
+        rank_halls(&mut r);
+        let order: Vec<&str> = r.groups.iter().map(|g| g.key.as_str()).collect();
+        assert_eq!(order, ["D", "C", "A", "B"]);
+    }
+}

@@ -1,0 +1,689 @@
+//! The reports page's overview of a range of business days: the headline
+//! KPIs against the previous period of the same length, every day's KPIs,
+//! the wait distribution, the hour × weekday heat map, the queue length
+//! through the day, counters and staff with the load balance (max/mean and
+//! Gini of served legs — the uneven workload the field study found), the
+//! longest waits with their tickets, and the follow-ups of low ratings.
+//!
+//! The KPI parts come from [`Reader::kpis_many`] (one pass, the same
+//! definitions as every other report); the shapes that are not KPIs come
+//! from one more streamed pass over a few columns of the range's tickets
+//! ([`Shapes`]), per hall on its own read-only connection, merged. Nothing
+//! holds a year of tickets: per leg only a wait (inside the KPI
+//! accumulators) and a few counters are kept.
+//!
+//! Definitions:
+//! - wait histogram: called legs' waits (first call − issue) in 2-minute
+//!   buckets, 0–2 … 58–60, then 60+;
+//! - heat map: the business day's weekday × the local hour of issue;
+//!   arrivals = visits in the cell ÷ the number of that weekday's days in
+//!   the range; mean wait over the cell's called legs;
+//! - queue by time: legs waiting (issued, not yet called or ended) at every
+//!   15th minute of the business day (counted from its rollover hour); mean
+//!   over the days of the range on which tickets were issued, and max;
+//!   with several halls, the halls' queues add up;
+//! - staff share of load: the staff member's served legs ÷ all staff's.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+
+use chrono::{Datelike, Duration, NaiveDate, Timelike};
+use hallq_core::{Hall, KpiAccumulator, Kpis, Millis, Targets};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::error::{Result, StoreError};
+use crate::halls::HallRow;
+use crate::reader::Reader;
+use crate::report::{GroupBy, KpiGroup, check_range, day_start};
+
+/// What the overview covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverviewQuery {
+    /// One hall, or `None` for every hall in the database.
+    pub hall: Option<Uuid>,
+    /// The hall whose targets apply when every hall is reported (the
+    /// bureau's own); `None` = the first hall by code.
+    pub home: Option<Uuid>,
+    /// First business day, inclusive.
+    pub from: NaiveDate,
+    /// Last business day, inclusive.
+    pub to: NaiveDate,
+    /// Now, UTC ms: follow-ups are judged overdue against the hall's
+    /// business day at this instant.
+    pub now: Millis,
+}
+
+/// The overview of a range (see the module docs for each part).
+#[derive(Debug, Clone, Serialize)]
+pub struct Overview {
+    /// First business day.
+    pub from: NaiveDate,
+    /// Last business day.
+    pub to: NaiveDate,
+    /// The period of the same length just before: (from, to).
+    pub previous: (NaiveDate, NaiveDate),
+    /// The halls covered: (id, name), by code.
+    pub halls: Vec<(Uuid, String)>,
+    /// The targets marked.
+    pub targets: Targets,
+    /// The whole range.
+    pub total: Kpis,
+    /// The previous period.
+    pub previous_total: Kpis,
+    /// Every day of the range, in order (empty days included).
+    pub daily: Vec<(NaiveDate, Kpis)>,
+    /// Called legs per 2-minute wait bucket.
+    pub wait_histogram: Vec<WaitBucket>,
+    /// Cells with arrivals or waits, by weekday then hour.
+    pub heatmap: Vec<HeatCell>,
+    /// Queue length every 15 minutes, by minute of day.
+    pub queue_by_time: Vec<QueuePoint>,
+    /// Counters (with utilisation), by number.
+    pub counters: Vec<KpiGroup>,
+    /// Staff with their share of the load.
+    pub staff: StaffLoad,
+    /// The 20 longest waits, longest first.
+    pub longest_waits: Vec<LongWait>,
+    /// Follow-ups of the range's low ratings.
+    pub follow_ups: FollowUpSummary,
+}
+
+/// One bucket of the wait histogram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct WaitBucket {
+    /// Lower bound, minutes, inclusive.
+    pub from_min: u32,
+    /// Upper bound, minutes, exclusive; `None` for the last (60+).
+    pub to_min: Option<u32>,
+    /// Called legs.
+    pub count: u64,
+}
+
+/// One cell of the hour × weekday heat map.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct HeatCell {
+    /// 0 = Monday … 6 = Sunday (of the business day).
+    pub weekday: u8,
+    /// Local hour of issue.
+    pub hour: u8,
+    /// Mean visits in this hour on such a weekday of the range.
+    pub arrivals: f64,
+    /// Mean wait of the legs issued in it that were called.
+    pub mean_wait_ms: Option<Millis>,
+}
+
+/// The queue at one time of day.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct QueuePoint {
+    /// Local minute of the day (0 = midnight).
+    pub minute: u32,
+    /// Mean legs waiting at that minute over the days with tickets.
+    pub mean_queue: f64,
+    /// Most legs waiting at that minute on one day.
+    pub max_queue: u64,
+}
+
+/// One staff member's row.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffRow {
+    /// Staff number, name and KPIs.
+    pub group: KpiGroup,
+    /// Served legs ÷ all staff's served legs.
+    pub share_of_load: Option<f64>,
+}
+
+/// The staff table with its load balance.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffLoad {
+    /// By staff number.
+    pub rows: Vec<StaffRow>,
+    /// Most served ÷ mean served; `None` with fewer than two staff.
+    pub max_over_mean: Option<f64>,
+    /// Gini coefficient of served legs; `None` with fewer than two staff.
+    pub gini: Option<f64>,
+}
+
+/// One of the longest waits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LongWait {
+    /// The ticket leg.
+    pub ticket: Uuid,
+    /// Its number.
+    pub number: String,
+    /// Service code.
+    pub service: String,
+    /// Service name.
+    pub service_name: String,
+    /// Business day.
+    pub day: NaiveDate,
+    /// When the leg joined its queue.
+    pub issued_at: Millis,
+    /// First call − issue.
+    pub wait_ms: Millis,
+    /// The counter that called it.
+    pub counter: Option<u32>,
+}
+
+/// A follow-up's state on the day it is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowUpState {
+    /// Not yet closed, deadline not passed.
+    Open,
+    /// Closed.
+    Done,
+    /// Not closed after its deadline.
+    Overdue,
+}
+
+/// One follow-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FollowUpItem {
+    /// The rated ticket leg.
+    pub ticket: Uuid,
+    /// Its number.
+    pub number: String,
+    /// Rating level, 1 or 2.
+    pub rating: u8,
+    /// The reason given.
+    pub reason: Option<String>,
+    /// Deadline.
+    pub due: NaiveDate,
+    /// State.
+    pub state: FollowUpState,
+}
+
+/// The follow-ups of a range's low ratings.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FollowUpSummary {
+    /// Open, deadline not passed.
+    pub open: u64,
+    /// Closed.
+    pub done: u64,
+    /// Open past the deadline.
+    pub overdue: u64,
+    /// Overdue first, then open, then done; each by deadline; at most
+    /// [`FOLLOW_UP_ITEMS`].
+    pub items: Vec<FollowUpItem>,
+}
+
+/// Most follow-up items an overview lists (the counts count them all).
+pub const FOLLOW_UP_ITEMS: usize = 200;
+/// Longest waits an overview lists.
+pub const LONGEST_WAITS: usize = 20;
+/// Wait histogram bucket width, minutes.
+pub const BUCKET_MIN: u32 = 2;
+/// Buckets below 60 minutes; one more holds 60+.
+const BUCKETS: usize = 30;
+/// Queue samples per business day (every 15 minutes).
+const SLOTS: usize = 96;
+const SLOT_MS: Millis = 15 * 60_000;
+
+impl Reader {
+    /// The overview of a range of business days.
+    pub fn overview(&self, q: &OverviewQuery) -> Result<Overview> {
+        check_range(q.from, q.to)?;
+        let rows = self.report_halls(q.hall)?;
+        let targets = match q.hall.or(q.home) {
+            Some(id) => crate::halls::by_id(&self.conn, id)?.hall.targets,
+            None => rows.first().map(|r| r.hall.targets).unwrap_or_default(),
+        };
+        let days = (q.to - q.from).num_days() + 1;
+        let previous = (q.from - Duration::days(days), q.from - Duration::days(1));
+
+        let mut reports = self.kpis_many(q.hall, q.from, q.to, &[GroupBy::Day, GroupBy::Counter, GroupBy::Staff])?;
+        let (staff, counters, by_day) = (reports.pop(), reports.pop(), reports.pop());
+        let (Some(staff), Some(counters), Some(by_day)) = (staff, counters, by_day) else {
+            return Err(StoreError::Corrupt("missing report part".into()));
+        };
+        let previous_total = self.kpis_many(q.hall, previous.0, previous.1, &[GroupBy::Total])?;
+        let previous_total = previous_total.into_iter().next().map(|r| r.total).unwrap_or_default();
+
+        let mut by_day: HashMap<String, Kpis> = by_day.groups.into_iter().map(|g| (g.key, g.kpis)).collect();
+        let daily = q
+            .from
+            .iter_days()
+            .take_while(|d| *d <= q.to)
+            .map(|d| (d, by_day.remove(&d.to_string()).unwrap_or_else(|| KpiAccumulator::new().finish())))
+            .collect();
+
+        let mut shapes = Shapes::new(q.from, q.to);
+        for part in self.per_hall(&rows, |reader, chunk| {
+            let mut s = Shapes::new(q.from, q.to);
+            for row in chunk {
+                reader.shapes_into(row, &mut s)?;
+            }
+            Ok(s)
+        }) {
+            shapes.merge(part?);
+        }
+
+        let mut follow_ups = FollowUpSummary::default();
+        for row in &rows {
+            let today = row.hall.business_day(q.now);
+            for f in crate::follow_ups::of_range(&self.conn, row.key, &q.from.to_string(), &q.to.to_string())? {
+                let state = if f.closed_at.is_some() {
+                    follow_ups.done += 1;
+                    FollowUpState::Done
+                } else if f.is_overdue(today) {
+                    follow_ups.overdue += 1;
+                    FollowUpState::Overdue
+                } else {
+                    follow_ups.open += 1;
+                    FollowUpState::Open
+                };
+                follow_ups.items.push(FollowUpItem {
+                    ticket: f.ticket,
+                    number: f.number,
+                    rating: f.level,
+                    reason: f.reason.map(|r| r.as_str().to_string()),
+                    due: f.deadline,
+                    state,
+                });
+            }
+        }
+        let rank = |s: FollowUpState| match s {
+            FollowUpState::Overdue => 0,
+            FollowUpState::Open => 1,
+            FollowUpState::Done => 2,
+        };
+        follow_ups.items.sort_by_key(|i| (rank(i.state), i.due, i.number.clone()));
+        follow_ups.items.truncate(FOLLOW_UP_ITEMS);
+
+        let weekdays_in_range = weekday_counts(q.from, q.to);
+        Ok(Overview {
+            from: q.from,
+            to: q.to,
+            previous,
+            halls: rows.iter().map(|r| (r.hall.id, r.hall.name.clone())).collect(),
+            targets,
+            total: counters.total.clone(),
+            previous_total,
+            daily,
+            wait_histogram: shapes.histogram(),
+            heatmap: shapes.heatmap(&weekdays_in_range),
+            queue_by_time: shapes.queue_by_time(rows.first().map_or(3, |r| r.hall.rollover_hour)),
+            counters: counters.groups.into_iter().filter(|g| !g.key.starts_with('~')).collect(),
+            staff: staff_load(staff.groups.into_iter().filter(|g| !g.key.starts_with('~')).collect()),
+            longest_waits: shapes.longest(),
+            follow_ups,
+        })
+    }
+
+    /// Streams one hall's legs of the range into the shapes.
+    fn shapes_into(&self, row: &HallRow, s: &mut Shapes) -> Result<()> {
+        let names: HashMap<String, String> =
+            crate::services::all(&self.conn, row.key)?.into_iter().map(|x| (x.code, x.name_zh)).collect();
+        let mut st = self.conn.prepare_cached(
+            "SELECT business_day, leg, issued_at, called_at, ended_at, id, number, service, counter
+             FROM tickets WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3",
+        )?;
+        let mut rs = st.query(rusqlite::params![row.key, s.from.to_string(), s.to.to_string()])?;
+        // Day starts are the same for every leg of a day: cache the last one.
+        let mut cached: Option<(String, NaiveDate, Millis)> = None;
+        while let Some(r) = rs.next()? {
+            let day_text = r.get_ref(0)?.as_str()?;
+            let (day, start) = match &cached {
+                Some((text, day, start)) if text == day_text => (*day, *start),
+                _ => {
+                    let day: NaiveDate =
+                        day_text.parse().map_err(|e: chrono::ParseError| StoreError::Corrupt(e.to_string()))?;
+                    let start = day_start(&row.hall, day);
+                    cached = Some((day_text.to_string(), day, start));
+                    (day, start)
+                }
+            };
+            let leg: u16 = r.get(1)?;
+            let issued: Millis = r.get(2)?;
+            let called: Option<Millis> = r.get(3)?;
+            let ended: Option<Millis> = r.get(4)?;
+            let wait = called.map(|c| (c - issued).max(0));
+            s.leg(&row.hall, day, start, leg, issued, wait, called.or(ended).unwrap_or(row.last_at));
+            if let Some(w) = wait
+                && s.is_long(w, issued)
+            {
+                let service: String = r.get(7)?;
+                s.push_long(LongWait {
+                    ticket: Uuid::from_slice(&r.get::<_, Vec<u8>>(5)?).unwrap_or_default(),
+                    number: r.get(6)?,
+                    service_name: names.get(&service).cloned().unwrap_or_else(|| service.clone()),
+                    service,
+                    day,
+                    issued_at: issued,
+                    wait_ms: w,
+                    counter: r.get(8)?,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How many of each weekday (0 = Monday) the range holds.
+fn weekday_counts(from: NaiveDate, to: NaiveDate) -> [u32; 7] {
+    let mut n = [0; 7];
+    for d in from.iter_days().take_while(|d| *d <= to) {
+        n[d.weekday().num_days_from_monday() as usize] += 1;
+    }
+    n
+}
+
+/// The staff rows with their shares, max/mean and Gini of served legs.
+fn staff_load(groups: Vec<KpiGroup>) -> StaffLoad {
+    let served: Vec<f64> = groups.iter().map(|g| g.kpis.served as f64).collect();
+    let sum: f64 = served.iter().sum();
+    let (max_over_mean, gini) = load_balance(&served);
+    let rows = groups
+        .into_iter()
+        .map(|g| StaffRow { share_of_load: (sum > 0.0).then(|| g.kpis.served as f64 / sum), group: g })
+        .collect();
+    StaffLoad { rows, max_over_mean, gini }
+}
+
+/// Max ÷ mean and the Gini coefficient (Σᵢ Σⱼ |xᵢ − xⱼ| ÷ 2n²·mean) of a
+/// load; `None` with fewer than two values or nothing served.
+pub fn load_balance(x: &[f64]) -> (Option<f64>, Option<f64>) {
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    if x.len() < 2 || mean <= 0.0 {
+        return (None, None);
+    }
+    let max = x.iter().copied().fold(f64::MIN, f64::max);
+    let diffs: f64 = x.iter().map(|a| x.iter().map(|b| (a - b).abs()).sum::<f64>()).sum();
+    (Some(max / mean), Some(diffs / (2.0 * n * n * mean)))
+}
+
+/// What the overview needs beyond the KPIs, for one or several halls.
+struct Shapes {
+    from: NaiveDate,
+    to: NaiveDate,
+    buckets: [u64; BUCKETS + 1],
+    /// (weekday, hour) → (visits, called legs, sum of their waits).
+    heat: BTreeMap<(u8, u8), (u64, u64, i128)>,
+    /// Per day of the range (index from `from`), legs waiting at each slot.
+    queue: Vec<[u32; SLOTS]>,
+    /// Days with tickets.
+    active: Vec<bool>,
+    /// The longest waits: a min-heap of (wait, earlier issue first).
+    longest: BinaryHeap<Reverse<(Millis, Reverse<Millis>, LongWaitKey)>>,
+}
+
+/// A long wait in the heap, ordered (after wait and issue time) by its
+/// ticket id alone, so the order is total.
+#[derive(Debug, Clone)]
+struct LongWaitKey(Uuid, Box<LongWait>);
+
+impl PartialEq for LongWaitKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for LongWaitKey {}
+
+impl PartialOrd for LongWaitKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for LongWaitKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.cmp(&other.0)
+    }
+}
+
+impl Shapes {
+    fn new(from: NaiveDate, to: NaiveDate) -> Self {
+        let days = usize::try_from((to - from).num_days() + 1).unwrap_or(0);
+        Self {
+            from,
+            to,
+            buckets: [0; BUCKETS + 1],
+            heat: BTreeMap::new(),
+            queue: vec![[0; SLOTS]; days],
+            active: vec![false; days],
+            longest: BinaryHeap::new(),
+        }
+    }
+
+    /// Adds one leg: its day, when its day started, when it joined its
+    /// queue, its wait if called, and when it left the queue.
+    #[allow(clippy::too_many_arguments)]
+    fn leg(
+        &mut self,
+        hall: &Hall,
+        day: NaiveDate,
+        day_start: Millis,
+        leg: u16,
+        issued: Millis,
+        wait: Option<Millis>,
+        left: Millis,
+    ) {
+        let weekday = day.weekday().num_days_from_monday() as u8;
+        let hour = hall.local(issued).hour() as u8;
+        let cell = self.heat.entry((weekday, hour)).or_default();
+        if leg == 1 {
+            cell.0 += 1;
+        }
+        if let Some(w) = wait {
+            cell.1 += 1;
+            cell.2 += i128::from(w);
+            let b = usize::try_from(w / (i64::from(BUCKET_MIN) * 60_000)).unwrap_or(BUCKETS).min(BUCKETS);
+            self.buckets[b] += 1;
+        }
+        let Ok(i) = usize::try_from((day - self.from).num_days()) else { return };
+        let (Some(slots), Some(active)) = (self.queue.get_mut(i), self.active.get_mut(i)) else { return };
+        if leg == 1 {
+            *active = true;
+        }
+        // Slots k with issued ≤ start + k·15 min < left.
+        let mut k = ((issued - day_start).max(0) + SLOT_MS - 1) / SLOT_MS;
+        while k < SLOTS as i64 && day_start + k * SLOT_MS < left {
+            slots[k as usize] += 1;
+            k += 1;
+        }
+    }
+
+    fn is_long(&self, wait: Millis, issued: Millis) -> bool {
+        self.longest.len() < LONGEST_WAITS
+            || self
+                .longest
+                .peek()
+                .is_some_and(|Reverse((w, Reverse(i), _))| (wait, Reverse(issued)) > (*w, Reverse(*i)))
+    }
+
+    fn push_long(&mut self, l: LongWait) {
+        self.longest.push(Reverse((l.wait_ms, Reverse(l.issued_at), LongWaitKey(l.ticket, Box::new(l)))));
+        if self.longest.len() > LONGEST_WAITS {
+            self.longest.pop();
+        }
+    }
+
+    fn merge(&mut self, other: Shapes) {
+        for (a, b) in self.buckets.iter_mut().zip(other.buckets) {
+            *a += b;
+        }
+        for (k, (v, c, w)) in other.heat {
+            let cell = self.heat.entry(k).or_default();
+            cell.0 += v;
+            cell.1 += c;
+            cell.2 += w;
+        }
+        for (a, b) in self.queue.iter_mut().zip(other.queue) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        for (a, b) in self.active.iter_mut().zip(other.active) {
+            *a |= b;
+        }
+        for Reverse((_, _, LongWaitKey(_, l))) in other.longest {
+            if self.is_long(l.wait_ms, l.issued_at) {
+                self.push_long(*l);
+            }
+        }
+    }
+
+    fn histogram(&self) -> Vec<WaitBucket> {
+        self.buckets
+            .iter()
+            .enumerate()
+            .map(|(i, &count)| {
+                let from_min = i as u32 * BUCKET_MIN;
+                WaitBucket { from_min, to_min: (i < BUCKETS).then_some(from_min + BUCKET_MIN), count }
+            })
+            .collect()
+    }
+
+    fn heatmap(&self, weekdays: &[u32; 7]) -> Vec<HeatCell> {
+        self.heat
+            .iter()
+            .map(|(&(weekday, hour), &(visits, called, waits))| HeatCell {
+                weekday,
+                hour,
+                arrivals: visits as f64 / f64::from(weekdays[usize::from(weekday)].max(1)),
+                mean_wait_ms: (called > 0).then(|| (waits / i128::from(called)) as Millis),
+            })
+            .collect()
+    }
+
+    /// Mean and max per slot, by local minute of day, trimmed to the span
+    /// with a queue.
+    fn queue_by_time(&self, rollover_hour: u8) -> Vec<QueuePoint> {
+        let days = self.active.iter().filter(|a| **a).count();
+        let mut points: Vec<QueuePoint> = (0..SLOTS)
+            .map(|k| {
+                let (sum, max) = self
+                    .queue
+                    .iter()
+                    .zip(&self.active)
+                    .filter(|(_, a)| **a)
+                    .fold((0u64, 0u64), |(s, m), (q, _)| (s + u64::from(q[k]), m.max(u64::from(q[k]))));
+                QueuePoint {
+                    minute: (u32::from(rollover_hour) * 60 + k as u32 * 15) % 1440,
+                    mean_queue: if days > 0 { sum as f64 / days as f64 } else { 0.0 },
+                    max_queue: max,
+                }
+            })
+            .collect();
+        points.sort_by_key(|p| p.minute);
+        let busy = |p: &QueuePoint| p.max_queue > 0;
+        match (points.iter().position(busy), points.iter().rposition(busy)) {
+            (Some(a), Some(b)) => points[a..=b].to_vec(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn longest(&self) -> Vec<LongWait> {
+        let mut v: Vec<(Millis, Millis, LongWait)> =
+            self.longest.iter().map(|Reverse((w, Reverse(i), LongWaitKey(_, l)))| (*w, *i, (**l).clone())).collect();
+        v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.ticket.cmp(&b.2.ticket)));
+        v.into_iter().map(|(_, _, l)| l).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const M: Millis = 60_000;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn gini_and_max_over_mean_by_hand() {
+        // Served 10, 20, 30: mean 20; Σ|xi − xj| over ordered pairs = 2·(10 + 20 + 10) = 80;
+        // Gini = 80 / (2 · 9 · 20) = 2/9.
+        let (m, g) = load_balance(&[10.0, 20.0, 30.0]);
+        assert_eq!(m, Some(1.5));
+        assert!((g.unwrap() - 2.0 / 9.0).abs() < 1e-12, "{g:?}");
+        assert_eq!(load_balance(&[5.0, 5.0, 5.0, 5.0]), (Some(1.0), Some(0.0)));
+        // One person doing everything among four: Gini = (n − 1)/n.
+        assert_eq!(load_balance(&[0.0, 0.0, 0.0, 8.0]).1, Some(0.75));
+        assert_eq!(load_balance(&[7.0]), (None, None));
+        assert_eq!(load_balance(&[0.0, 0.0]), (None, None));
+    }
+
+    /// A tiny log by hand: the business day starts at 03:00 Shanghai; legs
+    /// are (day, leg, issued, wait, left) in minutes after the day's start.
+    #[test]
+    fn histogram_heat_map_and_queue_by_time_by_hand() {
+        let hall = Hall::new(Uuid::nil(), "T", "测试厅");
+        // Mon 2026-11-02 and Tue 2026-11-03; the range also holds Wed 11-04 (no tickets).
+        let mut s = Shapes::new(day(2), day(4));
+        let start2 = day_start(&hall, day(2));
+        let start3 = day_start(&hall, day(3));
+        let m = |start: Millis, min: i64| start + min * M;
+        // Mon 09:00 (360 min after 03:00): A waits 1 min; B waits 3; C (a transfer leg of B) waits 61.
+        s.leg(&hall, day(2), start2, 1, m(start2, 360), Some(M), m(start2, 361));
+        s.leg(&hall, day(2), start2, 1, m(start2, 360), Some(3 * M), m(start2, 363));
+        s.leg(&hall, day(2), start2, 2, m(start2, 370), Some(61 * M), m(start2, 431));
+        // Mon 10:05 a cancelled visit, never called, left at 10:40.
+        s.leg(&hall, day(2), start2, 1, m(start2, 425), None, m(start2, 460));
+        // Tue 09:10, waits 2 min exactly (bucket 2–4).
+        s.leg(&hall, day(3), start3, 1, m(start3, 370), Some(2 * M), m(start3, 372));
+
+        let h = s.histogram();
+        assert_eq!(h.len(), 31);
+        assert_eq!((h[0].from_min, h[0].to_min, h[0].count), (0, Some(2), 1));
+        assert_eq!((h[1].from_min, h[1].to_min, h[1].count), (2, Some(4), 2));
+        assert_eq!((h[30].from_min, h[30].to_min, h[30].count), (60, None, 1));
+        assert_eq!(h.iter().map(|b| b.count).sum::<u64>(), 4);
+
+        // One Monday, one Tuesday, one Wednesday in the range.
+        let cells = s.heatmap(&weekday_counts(day(2), day(4)));
+        let cell = |w, hr| cells.iter().find(|c| c.weekday == w && c.hour == hr).copied();
+        // Mon 09h: 2 visits (the transfer leg is no arrival), waits 1, 3, 61 → mean 65/3 min.
+        assert_eq!(cell(0, 9).map(|c| c.arrivals), Some(2.0));
+        assert_eq!(cell(0, 9).and_then(|c| c.mean_wait_ms), Some(65 * M / 3));
+        // Mon 10h: one visit, never called.
+        assert_eq!(cell(0, 10).map(|c| (c.arrivals, c.mean_wait_ms)), Some((1.0, None)));
+        assert_eq!(cell(1, 9).map(|c| (c.arrivals, c.mean_wait_ms)), Some((1.0, Some(2 * M))));
+        assert_eq!(cells.len(), 3);
+
+        // Queue at every 15 minutes: Mon 09:00 A and B (issued exactly then) wait: 2;
+        // 09:15 C (09:10–10:11): 1; 09:30, 09:45, 10:00: 1; 10:15 and 10:30 the
+        // cancelled one (10:05–10:40): 1; 10:45: 0.
+        // Tue 09:15: nobody (09:10–09:12). Mean over the two days with tickets.
+        let q = s.queue_by_time(hall.rollover_hour);
+        let at = |min: u32| q.iter().find(|p| p.minute == min).map(|p| (p.mean_queue, p.max_queue));
+        assert_eq!(q.first().map(|p| p.minute), Some(9 * 60));
+        assert_eq!(q.last().map(|p| p.minute), Some(10 * 60 + 30));
+        assert_eq!(at(540), Some((1.0, 2)));
+        assert_eq!(at(555), Some((0.5, 1)));
+        assert_eq!(at(600), Some((0.5, 1)));
+        assert_eq!(at(615), Some((0.5, 1)));
+        assert_eq!(at(630), Some((0.5, 1)));
+        assert_eq!(q.len(), 7);
+    }
+
+    #[test]
+    fn longest_waits_keep_the_top_twenty_longest_first_across_merges() {
+        let mk = |i: i64| LongWait {
+            ticket: Uuid::from_u128(i as u128),
+            number: format!("A{i:03}"),
+            service: "PAY".into(),
+            service_name: "交费".into(),
+            day: day(2),
+            issued_at: i,
+            wait_ms: (i % 50) * M,
+            counter: Some(1),
+        };
+        let (mut a, mut b) = (Shapes::new(day(2), day(2)), Shapes::new(day(2), day(2)));
+        for i in 0..100 {
+            let s = if i % 2 == 0 { &mut a } else { &mut b };
+            if s.is_long((i % 50) * M, i) {
+                s.push_long(mk(i));
+            }
+        }
+        a.merge(b);
+        let top: Vec<(Millis, Millis)> = a.longest().iter().map(|l| (l.wait_ms / M, l.issued_at)).collect();
+        // Waits 49 (issued 49, 99), 48 (48, 98) … 40 (40, 90): earlier issue first on ties.
+        let want: Vec<(Millis, Millis)> = (40..50).rev().flat_map(|w| [(w, w), (w, w + 50)]).collect();
+        assert_eq!(top, want);
+    }
+}
