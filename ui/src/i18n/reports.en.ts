@@ -66,6 +66,7 @@ export default {
   longestCols: { number: 'Number', service: 'Service', day: 'Day', issued: 'Issued', wait: 'Wait', counter: 'Counter' },
   followUps: 'Follow-ups of low ratings',
   followUpCounts: '{open} open · {done} done · {overdue} overdue',
+  moreFollowUps: '{n} more not listed',
   followUpCols: { number: 'Number', rating: 'Rating', reason: 'Reason', due: 'Due', state: 'State' },
   followUpStates: { open: 'open', done: 'done', overdue: 'overdue' },
   grouped: 'KPIs by group',

@@ -67,6 +67,7 @@ export default {
   longestCols: { number: '号码', service: '业务', day: '日期', issued: '取号时间', wait: '等候', counter: '窗口' },
   followUps: '差评回访',
   followUpCounts: '待回访 {open} · 已完成 {done} · 已逾期 {overdue}',
+  moreFollowUps: '另有 {n} 条未列出',
   followUpCols: { number: '号码', rating: '评价', reason: '原因', due: '期限', state: '状态' },
   followUpStates: { open: '待回访', done: '已完成', overdue: '已逾期' },
   grouped: '分组指标',

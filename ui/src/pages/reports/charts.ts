@@ -151,14 +151,14 @@ export function rankingOption(ranked: Ranked[], target: number | null | undefine
   const c = palette()
   return {
     ...base(c),
-    grid: { left: 8, right: 56, top: 24, bottom: 8, containLabel: true },
+    grid: { left: 20, right: 56, top: 28, bottom: 8, containLabel: true },
     tooltip: { trigger: 'axis', confine: true },
     xAxis: { type: 'value', min: 0, max: 100, name: '%', ...axis(c) },
     yAxis: { type: 'category', inverse: true, data: ranked.map((r) => `${r.rank}. ${r.group.label}`), ...axis(c), axisLabel: { color: c.ink } },
     series: [{
       name: l.within, type: 'bar', barMaxWidth: 22, label: { show: true, position: 'right', formatter: '{c}%', color: c.ink },
       data: ranked.map((r) => ({ value: pct1(r.group.kpis.within_target_wait), itemStyle: { color: r.meets.wait === false ? c.red : c.brand } })),
-      markLine: target == null ? undefined : { symbol: 'none', silent: true, lineStyle: { color: c.red, type: 'dashed' }, label: { formatter: `${l.target} ${Math.round(target * 100)}%`, color: c.red }, data: [{ xAxis: Math.round(target * 100) }] },
+      markLine: target == null ? undefined : { symbol: 'none', silent: true, lineStyle: { color: c.red, type: 'dashed' }, label: { formatter: `${l.target} ${Math.round(target * 100)}%`, color: c.red, position: 'end' }, data: [{ xAxis: Math.round(target * 100) }] },
     }],
   }
 }
