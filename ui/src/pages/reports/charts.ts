@@ -158,7 +158,7 @@ export function rankingOption(ranked: Ranked[], target: number | null | undefine
     series: [{
       name: l.within, type: 'bar', barMaxWidth: 22, label: { show: true, position: 'right', formatter: '{c}%', color: c.ink },
       data: ranked.map((r) => ({ value: pct1(r.group.kpis.within_target_wait), itemStyle: { color: r.meets.wait === false ? c.red : c.brand } })),
-      markLine: target == null ? undefined : { symbol: 'none', silent: true, lineStyle: { color: c.red, type: 'dashed' }, label: { formatter: `${l.target} ${Math.round(target * 100)}%`, color: c.red, position: 'end' }, data: [{ xAxis: Math.round(target * 100) }] },
+      markLine: target == null ? undefined : { symbol: 'none', silent: true, lineStyle: { color: c.red, type: 'dashed' }, label: { formatter: `${l.target} ${Math.round(target * 100)}%`, color: c.red, position: 'start' }, data: [{ xAxis: Math.round(target * 100) }] },
     }],
   }
 }
