@@ -304,8 +304,8 @@ impl Reader {
             wait_histogram: shapes.histogram(),
             heatmap: shapes.heatmap(&weekdays_in_range),
             queue_by_time: shapes.queue_by_time(rows.first().map_or(3, |r| r.hall.rollover_hour)),
-            counters: counters.groups.into_iter().filter(|g| !g.key.starts_with('~')).collect(),
-            staff: staff_load(staff.groups.into_iter().filter(|g| !g.key.starts_with('~')).collect()),
+            counters: counters.groups.into_iter().filter(|g| !g.key.ends_with('~')).collect(),
+            staff: staff_load(staff.groups.into_iter().filter(|g| !g.key.ends_with('~')).collect()),
             longest_waits: shapes.longest(),
             follow_ups,
         })

@@ -138,6 +138,8 @@ impl Groups {
 }
 
 /// The group key of tickets never called (no counter, no staff); sorts last.
+/// With several halls, counter and staff keys start with the hall's code:
+/// `T1/003`, `T1/1001`, `T1/~`.
 const NOT_CALLED: char = '~';
 
 const WEEKDAYS: [&str; 7] = ["周一 Mon", "周二 Tue", "周三 Wed", "周四 Thu", "周五 Fri", "周六 Sat", "周日 Sun"];
@@ -161,12 +163,15 @@ impl Reader {
     ) -> Result<Vec<KpiReport>> {
         check_range(from, to)?;
         let rows = self.report_halls(hall)?;
+        // With several halls, counters and staff are per hall: `T1/003`.
+        let several = rows.len() > 1;
         let parts = self.per_hall(&rows, |reader, chunk| {
             let mut total = KpiAccumulator::new();
             let mut groups: Vec<Groups> = bys.iter().map(|_| Groups::default()).collect();
             for row in chunk {
-                reader.tickets_into(row, from, to, bys, &mut total, &mut groups)?;
-                reader.open_time_into(row, from, to, bys, &mut total, &mut groups)?;
+                let scope = several.then_some(row.hall.code.as_str());
+                reader.tickets_into(row, scope, from, to, bys, &mut total, &mut groups)?;
+                reader.open_time_into(row, scope, from, to, bys, &mut total, &mut groups)?;
             }
             Ok((total, groups))
         });
@@ -235,9 +240,11 @@ impl Reader {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn tickets_into(
         &self,
         row: &HallRow,
+        scope: Option<&str>,
         from: NaiveDate,
         to: NaiveDate,
         bys: &[GroupBy],
@@ -277,6 +284,11 @@ impl Reader {
             total.push(&facts);
             for (by, groups) in bys.iter().zip(groups.iter_mut()) {
                 key.clear();
+                if let (Some(code), GroupBy::Counter | GroupBy::Staff) = (scope, by) {
+                    key.push_str(code);
+                    key.push('/');
+                }
+                let own = key.len();
                 match by {
                     GroupBy::Total => continue,
                     GroupBy::Hall => key.push_str(&row.hall.code),
@@ -305,12 +317,18 @@ impl Reader {
                 let label = || match by {
                     GroupBy::Hall => row.hall.name.clone(),
                     GroupBy::Service => services.get(service).map_or_else(|| service.to_string(), |s| s.2.clone()),
-                    GroupBy::Counter | GroupBy::Staff if key.starts_with(NOT_CALLED) => "未叫号 not called".to_string(),
-                    GroupBy::Counter => {
-                        let c: u32 = key.parse().unwrap_or_default();
-                        counters.get(&c).cloned().unwrap_or_else(|| format!("{c} 号窗口"))
+                    GroupBy::Counter | GroupBy::Staff if key[own..].starts_with(NOT_CALLED) => {
+                        scoped(scope, &row.hall, "未叫号 not called".to_string())
                     }
-                    GroupBy::Staff => staff.get(key.as_str()).cloned().unwrap_or_else(|| key.clone()),
+                    GroupBy::Counter => {
+                        let c: u32 = key[own..].parse().unwrap_or_default();
+                        scoped(scope, &row.hall, counters.get(&c).cloned().unwrap_or_else(|| format!("{c} 号窗口")))
+                    }
+                    GroupBy::Staff => scoped(
+                        scope,
+                        &row.hall,
+                        staff.get(&key[own..]).cloned().unwrap_or_else(|| key[own..].to_string()),
+                    ),
                     GroupBy::Hour => {
                         let h: u32 = key.parse().unwrap_or_default();
                         format!("{h:02}:00–{:02}:00", h + 1)
@@ -324,9 +342,11 @@ impl Reader {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn open_time_into(
         &self,
         row: &HallRow,
+        scope: Option<&str>,
         from: NaiveDate,
         to: NaiveDate,
         bys: &[GroupBy],
@@ -353,11 +373,14 @@ impl Reader {
                     GroupBy::Total | GroupBy::Service => {}
                     GroupBy::Hall => groups.get(&row.hall.code, || row.hall.name.clone()).add_open_ms(b - a),
                     GroupBy::Counter => {
-                        groups.get(&format!("{counter:03}"), || format!("{counter} 号窗口")).add_open_ms(b - a)
+                        let key = scope.map_or_else(|| format!("{counter:03}"), |c| format!("{c}/{counter:03}"));
+                        let label = || scoped(scope, &row.hall, format!("{counter} 号窗口"));
+                        groups.get(&key, label).add_open_ms(b - a)
                     }
                     GroupBy::Staff => {
                         if let Some(s) = &staff {
-                            groups.get(s, || s.clone()).add_open_ms(b - a);
+                            let key = scope.map_or_else(|| s.clone(), |c| format!("{c}/{s}"));
+                            groups.get(&key, || scoped(scope, &row.hall, s.clone())).add_open_ms(b - a);
                         }
                     }
                     GroupBy::Hour | GroupBy::Day | GroupBy::Weekday => {
@@ -389,6 +412,15 @@ impl Reader {
             }
         }
         Ok(())
+    }
+}
+
+/// A counter's or staff member's label, with its hall's name when several
+/// halls are reported.
+fn scoped(scope: Option<&str>, hall: &Hall, label: String) -> String {
+    match scope {
+        Some(_) => format!("{} {label}", hall.name),
+        None => label,
     }
 }
 

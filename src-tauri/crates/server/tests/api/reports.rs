@@ -8,10 +8,12 @@
 //! plain day's `/kpis` and the screens along the way.)
 
 use std::io::Cursor;
+use std::sync::Arc;
 
 use calamine::{Data, Reader as _, Xlsx};
 use chrono::TimeZone;
-use hallq_store::Millis;
+use hallq_store::hallq_core::{Actor, Command, HallConfig, PriorityClass, Resolution, Staff, StaffRole};
+use hallq_store::{ManualClock, Millis};
 use serde_json::{Value, json};
 
 use crate::support::{Hall, MIN, at};
@@ -353,4 +355,72 @@ async fn the_targets_are_a_hall_setting_that_a_settings_change_keeps() {
     assert_eq!(o["targets"], json!({"within_target_wait": 0.9, "satisfaction": 0.97, "rating_coverage": 0.5}));
     h["targets"] = json!({"within_target_wait": 80, "satisfaction": 0.97, "rating_coverage": 0.5});
     hall.put(&sup, "/api/v1/settings/hall", h).await.expect_error(422, "invalid_config");
+}
+
+#[tokio::test]
+async fn a_bureau_database_reports_every_hall_with_counters_and_staff_per_hall() {
+    let hall = Hall::start().await;
+    let board = two_days(&hall).await;
+    // A second hall in the same database (as an import would bring it): one
+    // customer at its counter 1, served by its own staff member 1001.
+    let id = uuid::Uuid::from_u128(0x4a12);
+    let mut cfg = HallConfig::default_supply_hall(id, "T2", "第二营业厅");
+    cfg.staff.push(Staff { number: "1001".into(), name: "赵敏".into(), role: StaffRole::Agent, active: true });
+    hall.state.store().create_hall(&cfg, at(8, 0, 0)).unwrap();
+    let clock = ManualClock::new(at(9, 0, 0));
+    let engine = hall.state.store().engine(id, Arc::new(clock.clone())).unwrap();
+    let issue = Command::Issue {
+        service: "PAY".into(),
+        priority: PriorityClass::Normal,
+        priority_reason: None,
+        appointment: None,
+    };
+    for (min, cmd) in [
+        (0, Command::Login { counter: 1, staff: "1001".into() }),
+        (0, Command::OpenCounter { counter: 1 }),
+        (0, issue),
+        (20, Command::CallNext { counter: 1 }),
+        (20, Command::Start { counter: 1 }),
+        (26, Command::Finish { counter: 1, resolution: Resolution::Completed }),
+        (30, Command::Logout { counter: 1 }),
+    ] {
+        clock.set(at(9, 0, 0) + min * MIN);
+        engine.execute_async(Actor::Cli, cmd).await.unwrap();
+    }
+    engine.shutdown();
+
+    let range = "from=2026-11-27&to=2026-11-27";
+    let o = hall.get(&board, &format!("/api/v1/reports/overview?{range}&hall=all")).await.expect(200);
+    let names: Vec<&str> = o["halls"].as_array().unwrap().iter().map(|h| h["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["测试营业厅", "第二营业厅"]);
+    assert_eq!(o["total"]["issued"], 6);
+    // The two halls' staff 1001 are two people; their counters 1 two counters.
+    let staff: Vec<(&str, &str, u64)> = o["staff"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["key"].as_str().unwrap(), r["label"].as_str().unwrap(), r["kpis"]["served"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        staff,
+        [("T1/1001", "测试营业厅 王芳", 2), ("T1/1002", "测试营业厅 李强", 1), ("T2/1001", "第二营业厅 赵敏", 1)]
+    );
+    // Served 2, 1, 1: mean 4/3, max/mean 1.5; Σ|xi − xj| = 4, Gini = 4 / (2 · 9 · 4/3) = 1/6.
+    close(&o["staff"]["max_over_mean"], 1.5);
+    close(&o["staff"]["gini"], 1.0 / 6.0);
+    let counters: Vec<&str> = o["counters"].as_array().unwrap().iter().map(|c| c["key"].as_str().unwrap()).collect();
+    assert_eq!(counters, ["T1/001", "T1/002", "T2/001"]);
+    close(&o["counters"][2]["kpis"]["utilisation"], 6.0 / 30.0);
+    assert_eq!(o["longest_waits"][0]["wait_ms"], 20 * MIN, "T2's customer waited longest");
+
+    let by_hall = hall.get(&board, &format!("/api/v1/kpis?{range}&by=hall&hall=all")).await.expect(200);
+    let halls: Vec<(&str, u64)> = by_hall["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["key"].as_str().unwrap(), g["kpis"]["issued"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(halls, [("T1", 5), ("T2", 1)]);
+    let t2 = hall.get(&board, &format!("/api/v1/kpis?{range}&hall=T2")).await.expect(200);
+    assert_eq!((t2["total"]["issued"].as_u64(), t2["total"]["wait_max_ms"].as_i64()), (Some(1), Some(20 * MIN)));
 }
