@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
 
-const pages = ['kiosk', 'counter', 'display', 'rate', 'board', 'settings']
+const pages = ['kiosk', 'counter', 'display', 'rate', 'board', 'reports', 'settings']
 
 export default defineConfig({
   plugins: [vue()],
@@ -14,8 +14,12 @@ export default defineConfig({
     emptyOutDir: true,
     rollupOptions: {
       input: Object.fromEntries(pages.map((p) => [p, resolve(__dirname, p, 'index.html')])),
-      // Vue and vue-i18n in one shared, long-cached chunk.
-      output: { manualChunks: (id) => (id.includes('node_modules') ? 'vendor' : undefined) },
+      // Vue and vue-i18n in one shared, long-cached chunk; ECharts in its
+      // own, which only the reports page loads.
+      output: {
+        manualChunks: (id) =>
+          /node_modules\/(echarts|zrender|tslib)\//.test(id) ? 'charts' : id.includes('node_modules') ? 'vendor' : undefined,
+      },
     },
   },
   define: {

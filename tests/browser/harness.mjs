@@ -28,11 +28,16 @@ export function newHall() {
   return { dir, db }
 }
 
-/** Starts `hallq serve` on `port` (0 = any) and resolves once it listens. */
-export function serve(db, port = 0) {
+/** Runs the `hallq` binary with `args` (e.g. `demo`), returning its output. */
+export function hallq(args) {
+  return execFileSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
+/** Starts `hallq serve` on `port` (0 = any) and resolves once it listens; `extra` are more flags (`--hall CODE`). */
+export function serve(db, port = 0, extra = []) {
   return new Promise((resolvePromise, reject) => {
     // No kiosk flood guard: the double-click test must catch the page itself.
-    const child = spawn(bin, ['serve', '--db', db, '--port', String(port), '--kiosk-interval-ms', '0'], {
+    const child = spawn(bin, ['serve', '--db', db, '--port', String(port), '--kiosk-interval-ms', '0', ...extra], {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let out = ''

@@ -91,6 +91,30 @@ export class Api {
     return res.blob()
   }
 
+  /**
+   * A file answer (a report export) with the name the server gives it in
+   * `Content-Disposition`; an error answer keeps its bilingual body.
+   */
+  async file(path: string): Promise<{ blob: Blob; filename: string | null }> {
+    let res: Response
+    try {
+      res = await fetch(this.base + path, { headers: this.token ? { Authorization: `Bearer ${this.token}` } : {} })
+    } catch {
+      throw new ApiError(0, { code: 'offline', message_zh: '无法连接服务器', message_en: 'cannot reach the server' })
+    }
+    if (!res.ok) {
+      const text = await res.text()
+      let body: ApiErrorBody = { code: 'http', message_zh: `HTTP ${res.status}`, message_en: `HTTP ${res.status}` }
+      try {
+        if (text) body = JSON.parse(text)
+      } catch {
+        // Not JSON: keep the status line.
+      }
+      throw new ApiError(res.status, body)
+    }
+    return { blob: await res.blob(), filename: attachmentName(res.headers.get('Content-Disposition')) }
+  }
+
   /** The live stream of this page. */
   stream(onEvent: (e: StreamEvent) => void, onSnapshot: () => void): Stream {
     const wsBase = (this.base || location.origin).replace(/^http/, 'ws')
@@ -102,6 +126,21 @@ export class Api {
     s.connect()
     return s
   }
+}
+
+/** The file name of a `Content-Disposition` header (RFC 5987 `filename*` first). */
+export function attachmentName(header: string | null): string | null {
+  if (!header) return null
+  const star = header.match(/filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/)
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim())
+    } catch {
+      // Fall through to the plain name.
+    }
+  }
+  const plain = header.match(/filename\s*=\s*"?([^";]+)"?/)
+  return plain ? plain[1].trim() : null
 }
 
 export interface StreamHandlers {

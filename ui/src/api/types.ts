@@ -84,17 +84,31 @@ export interface Call {
 }
 export interface Kpis {
   issued: number
+  legs: number
   served: number
-  open: number
   no_show: number
-  rated: number
-  handling_mean_ms?: number | null
+  cancelled: number
+  expired: number
+  transferred: number
+  open: number
+  no_show_rate?: number | null
+  left_without_service_rate?: number | null
   wait_mean_ms?: number | null
+  wait_p50_ms?: number | null
   wait_p90_ms?: number | null
+  wait_max_ms?: number | null
   within_target_wait?: number | null
-  satisfaction?: number | null
-  rating_coverage?: number | null
+  handling_mean_ms?: number | null
+  handling_p90_ms?: number | null
+  within_target_handling?: number | null
   peak_queue: number
+  arrivals_per_hour?: number | null
+  utilisation?: number | null
+  rated: number
+  rating_coverage?: number | null
+  satisfaction?: number | null
+  ratings_by_level: number[]
+  low_score_reasons: Record<string, number>
 }
 export interface CommandAnswer {
   seq: number
@@ -157,4 +171,112 @@ export interface ApiErrorBody {
   code: string
   message_zh: string
   message_en: string
+}
+
+// ---- Reports (issue 6; /work/i6/CONTRACT.md). Rates are 0..1, null when undefined.
+
+export type GroupBy = 'total' | 'hall' | 'service' | 'counter' | 'staff' | 'hour' | 'day' | 'weekday'
+export interface KpiGroup {
+  key: string
+  label: string
+  kpis: Kpis
+}
+export interface KpiReport {
+  from: string
+  to: string
+  by: GroupBy
+  total: Kpis
+  groups: KpiGroup[]
+}
+export interface ReportTargets {
+  within_target_wait?: number | null
+  satisfaction?: number | null
+  rating_coverage?: number | null
+}
+export interface WaitBucket {
+  from_min: number
+  to_min?: number | null
+  count: number
+}
+export interface HeatCell {
+  weekday: number
+  hour: number
+  arrivals: number
+  mean_wait_ms?: number | null
+}
+export interface QueuePoint {
+  minute: number
+  mean_queue: number
+  max_queue: number
+}
+export interface StaffRow {
+  key: string
+  label: string
+  kpis: Kpis
+  share_of_load?: number | null
+}
+export interface LongWait {
+  ticket: string
+  number: string
+  service: string
+  service_name: string
+  day: string
+  issued_at: number
+  wait_ms: number
+  counter?: number | null
+}
+export interface FollowUpItem {
+  ticket: string
+  number: string
+  rating: number
+  reason?: string | null
+  due: string
+  state: 'open' | 'done' | 'overdue'
+}
+export interface Overview {
+  from: string
+  to: string
+  previous: { from: string; to: string }
+  halls: { id: string; name: string }[]
+  targets: ReportTargets
+  total: Kpis
+  previous_total: Kpis
+  daily: { day: string; kpis: Kpis }[]
+  wait_histogram: WaitBucket[]
+  heatmap: HeatCell[]
+  queue_by_time: QueuePoint[]
+  counters: KpiGroup[]
+  staff: { rows: StaffRow[]; max_over_mean?: number | null; gini?: number | null }
+  longest_waits: LongWait[]
+  follow_ups: { open: number; done: number; overdue: number; items: FollowUpItem[] }
+}
+export interface StaffingRow {
+  /** The hall's code (rows of every hall when `hall=all`). */
+  hall?: string
+  weekday: number
+  hour: number
+  arrivals_per_hour: number
+  handling_mean_ms?: number | null
+  open_counters: number
+  /** null: no handling known, or beyond what the server advises. */
+  advised_counters?: number | null
+  within_target_at_open?: number | null
+  within_target_at_advised?: number | null
+}
+export interface Staffing {
+  target_share: number
+  target_wait_ms?: number | null
+  rows: StaffingRow[]
+}
+export interface SimulateRequest {
+  arrivals_per_hour: number
+  handling_minutes: number
+  counters: number
+  hours: number
+  seed: number
+}
+export interface SimulateAnswer {
+  customers: number
+  kpis: Kpis
+  erlang_c?: { mean_wait_ms: number; within_target_wait: number } | null
 }

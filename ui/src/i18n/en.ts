@@ -127,6 +127,7 @@ export default {
     satisfaction: 'Satisfaction',
     coverage: 'Rated',
     pastTarget: 'past target',
+    reports: 'Reports',
     queueLimit: 'Queue alert at',
   },
   settings: {

@@ -133,6 +133,7 @@ export default {
     satisfaction: '满意度',
     coverage: '评价率',
     pastTarget: '超时',
+    reports: '报表',
     queueLimit: '排队提醒阈值',
   },
   settings: {

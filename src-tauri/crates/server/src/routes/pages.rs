@@ -1,6 +1,6 @@
 //! The hall's screens: the built UI (`ui/dist`, made by `vite build`)
-//! served at `/kiosk`, `/counter`, `/display`, `/rate`, `/board` and
-//! `/settings`, with its hashed assets under `/assets/`.
+//! served at `/kiosk`, `/counter`, `/display`, `/rate`, `/board`,
+//! `/reports` and `/settings`, with its hashed assets under `/assets/`.
 //!
 //! The files are embedded by rust-embed in release builds (read from disk in
 //! debug builds). A server built before the UI was (a fresh clone) still
@@ -31,6 +31,7 @@ pub(crate) const PAGES: &[(&str, &str)] = &[
     ("/display", "display"),
     ("/rate", "rate"),
     ("/board", "board"),
+    ("/reports", "reports"),
     ("/settings", "settings"),
 ];
 

@@ -9,7 +9,7 @@ use crate::support::Hall;
 #[tokio::test]
 async fn every_page_answers_html_built_or_not() {
     let hall = Hall::start().await;
-    for page in ["/kiosk", "/counter", "/display", "/rate", "/board", "/settings"] {
+    for page in ["/kiosk", "/counter", "/display", "/rate", "/board", "/reports", "/settings"] {
         let a = hall.send(Method::GET, page, None, None).await;
         assert!(a.status == 200 || a.status == 503, "{page}: {}", a.status);
         let html = a.body.as_str().unwrap_or_default().to_lowercase();

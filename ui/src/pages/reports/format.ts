@@ -1,0 +1,25 @@
+// How the reports page writes figures: one decimal for minutes and shares,
+// a dash for a figure that is not defined (no tickets, no ratings).
+
+import { i18n } from '../../i18n'
+import { minutes1, pct1, type Unit } from './report'
+
+const t = (key: string, args?: Record<string, unknown>) => i18n.global.t(key, args ?? {})
+
+/** A duration in minutes, e.g. "7.5 分钟". */
+export function fmtMin(ms: number | null | undefined): string {
+  const m = minutes1(ms)
+  return m === null ? '—' : t('common.minutes', { n: m })
+}
+
+/** A share as a per cent, e.g. "82.5%". */
+export function fmtPct(x: number | null | undefined): string {
+  const p = pct1(x)
+  return p === null ? '—' : `${p}%`
+}
+
+/** A figure of the given unit. */
+export function fmt(v: number | null | undefined, unit: Unit): string {
+  if (v === null || v === undefined) return '—'
+  return unit === 'rate' ? fmtPct(v) : unit === 'ms' ? fmtMin(v) : String(v)
+}
