@@ -414,20 +414,9 @@ impl Reader {
                         }
                     }
                     GroupBy::Hour | GroupBy::Day | GroupBy::Weekday => {
-                        // Cut the session at local hour boundaries.
-                        let mut t = a;
-                        while t < b {
-                            let local = row.hall.local(t);
-                            let next_hour = t + (60 - i64::from(local.minute())) * 60_000
-                                - i64::from(local.second()) * 1000
-                                - i64::from(local.timestamp_subsec_millis());
-                            let piece_end = next_hour.min(b);
-                            let day = row.hall.business_day(t);
+                        for (t, piece_end, hour, day) in hour_pieces(&row.hall, a, b) {
                             let (key, label) = match by {
-                                GroupBy::Hour => (
-                                    format!("{:02}", local.hour()),
-                                    format!("{:02}:00–{:02}:00", local.hour(), local.hour() + 1),
-                                ),
+                                GroupBy::Hour => (format!("{hour:02}"), format!("{hour:02}:00–{:02}:00", hour + 1)),
                                 GroupBy::Day => (day.to_string(), day.to_string()),
                                 _ => {
                                     let w = day.weekday().num_days_from_monday() as usize;
@@ -435,7 +424,6 @@ impl Reader {
                                 }
                             };
                             groups.get(&key, || label).add_open_ms(piece_end - t);
-                            t = piece_end;
                         }
                     }
                 }
@@ -443,6 +431,29 @@ impl Reader {
         }
         Ok(())
     }
+}
+
+/// A span of time `[a, b)` cut at the hall's local hour boundaries: each
+/// piece's start, end, local hour and business day (counter open time by
+/// hour of day or of the week).
+pub(crate) fn hour_pieces(
+    hall: &Hall,
+    a: Millis,
+    b: Millis,
+) -> impl Iterator<Item = (Millis, Millis, u32, NaiveDate)> + '_ {
+    let mut t = a;
+    std::iter::from_fn(move || {
+        if t >= b {
+            return None;
+        }
+        let local = hall.local(t);
+        let next_hour = t + (60 - i64::from(local.minute())) * 60_000
+            - i64::from(local.second()) * 1000
+            - i64::from(local.timestamp_subsec_millis());
+        let piece = (t, next_hour.min(b), local.hour(), hall.business_day(t));
+        t = piece.1;
+        Some(piece)
+    })
 }
 
 /// A counter's or staff member's label, with its hall's name when several

@@ -32,7 +32,7 @@ use uuid::Uuid;
 use crate::error::{Result, StoreError};
 use crate::halls::{self, HallRow};
 use crate::reader::Reader;
-use crate::report::day_start;
+use crate::report::{day_start, hour_pieces};
 
 /// The most counters an advice may name.
 pub const MAX_ADVISED_COUNTERS: u32 = 200;
@@ -298,19 +298,11 @@ impl Reader {
         let mut rs = st.query(rusqlite::params![row.key, start, end, row.last_at])?;
         while let Some(r) = rs.next()? {
             let (a, b): (Millis, Millis) = (r.get::<_, Millis>(0)?.max(start), r.get::<_, Millis>(1)?.min(end));
-            let mut t = a;
-            while t < b {
-                let local = row.hall.local(t);
-                let next_hour = t + (60 - i64::from(local.minute())) * 60_000
-                    - i64::from(local.second()) * 1000
-                    - i64::from(local.timestamp_subsec_millis());
-                let piece_end = next_hour.min(b);
-                let day = row.hall.business_day(t);
+            for (t, piece_end, hour, day) in hour_pieces(&row.hall, a, b) {
                 if s.open_days.contains(&day) {
                     let w = day.weekday().num_days_from_monday() as usize;
-                    s.open_ms[w][local.hour() as usize] += piece_end - t;
+                    s.open_ms[w][hour as usize] += piece_end - t;
                 }
-                t = piece_end;
             }
         }
         Ok(())
