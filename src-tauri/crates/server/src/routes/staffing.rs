@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 use super::kpis::check_range;
 use super::today;
@@ -192,27 +191,8 @@ async fn staffing(State(state): State<AppState>, Query(p): Query<StaffingParams>
     };
     let from = p.from.unwrap_or_else(|| to.checked_sub_days(chrono::Days::new(27)).unwrap_or(to));
     check_range(from, to)?;
-    let which = p.hall;
-    let asked = which.clone().unwrap_or_default();
-    let report = state
-        .read(move |r, own| {
-            let hall: Option<Uuid> = match which.as_deref() {
-                None => Some(own),
-                Some("all") => None,
-                Some(code) => match r.halls()?.into_iter().find(|h| h.code == code || h.id.to_string() == code) {
-                    Some(h) => Some(h.id),
-                    None => return Ok(None),
-                },
-            };
-            r.staffing(&StaffingQuery { hall, from, to, target_share }).map(Some)
-        })
-        .await?
-        .ok_or_else(|| {
-            ApiError::invalid(
-                format!("数据库中没有营业厅“{asked}”（可用营业厅编码或 all）"),
-                format!("no hall '{asked}' in this database (give a hall code, or all)"),
-            )
-        })?;
+    let hall = super::reports::resolve_hall(&state, p.hall).await?;
+    let report = state.read(move |r, _| r.staffing(&StaffingQuery { hall, from, to, target_share })).await?;
     Ok(Json(report.into()))
 }
 

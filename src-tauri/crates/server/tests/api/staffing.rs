@@ -78,7 +78,7 @@ async fn bad_staffing_requests_are_refused_bilingually() {
     }
     hall.get(&sup, "/api/v1/reports/staffing?from=2026-13-01").await.expect_error(400, "invalid_query");
     hall.get(&sup, "/api/v1/reports/staffing?target_share=lots").await.expect_error(400, "invalid_query");
-    hall.get(&sup, "/api/v1/reports/staffing?hall=NOPE").await.expect_error(422, "invalid_request");
+    hall.get(&sup, "/api/v1/reports/staffing?hall=NOPE").await.expect_error(404, "unknown_hall");
 }
 
 fn what_if(arrivals: f64, minutes: f64, counters: u32, hours: u32, seed: u64) -> Value {
