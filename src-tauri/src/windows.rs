@@ -8,12 +8,15 @@
 //!
 //! On Linux every hall window after the first is created *related* to the
 //! first one's WebKit view, so all of them share one WebKit web process
-//! instead of one each (about 60 MB of memory per window on an old PC); they
+//! instead of one each (about 75 MB of memory per window, measured); they
 //! all show the same hall server's pages, so nothing is isolated that should
 //! be. If that web process dies, every view reloads its page by itself.
 
 use tauri::webview::WebviewWindowBuilder;
 use tauri::{AppHandle, Manager, Runtime, Url, WebviewUrl, WebviewWindow};
+
+use crate::config::Screen;
+use crate::kiosk_lock::{self, KioskLocks};
 
 #[cfg(target_os = "linux")]
 std::thread_local! {
@@ -21,9 +24,6 @@ std::thread_local! {
     /// related to. GTK objects live on the main thread, and so does this.
     static SHARED_VIEW: std::cell::RefCell<Option<webkit2gtk::WebView>> = const { std::cell::RefCell::new(None) };
 }
-
-use crate::config::Screen;
-use crate::kiosk_lock::{self, KioskLocks};
 
 /// The label of the first-run wizard's window.
 pub const WIZARD: &str = "wizard";

@@ -69,6 +69,13 @@ export function appPid(driverPid) {
   return null
 }
 
+/** Ends the app `pid` if it still runs (and is still the app: pids get reused). */
+export function killApp(pid) {
+  try {
+    if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim().startsWith('hallq-desktop')) process.kill(pid, 'SIGKILL')
+  } catch {}
+}
+
 /** PSS and RSS (MB) summed over the app and its WebKit processes. */
 export function memory(pid) {
   let pss = 0
@@ -98,6 +105,10 @@ export async function launch(configPath, port, cleanup) {
   cleanup.push(() => stopChild(driver.child))
   const t0 = Date.now()
   const session = await Session.create(driver.base, DESKTOP)
+  // With its windows closed the app stays in the tray (by design), so the
+  // suite ends it itself rather than leave it behind tauri-driver.
+  const app = appPid(driver.child.pid)
+  if (app) cleanup.push(async () => killApp(app))
   cleanup.push(() => session.delete())
   return { driver, session, t0 }
 }
