@@ -1,0 +1,80 @@
+//! `PrintError`: why a ticket did not reach the paper, in Chinese and English.
+//!
+//! The kiosk shows `message_zh` / `message_en` to staff and keys its reaction
+//! (retry, alert) on `code`, never on the text.
+
+use std::io;
+
+/// A print job or status query that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PrintError {
+    /// The printer could not be reached (refused, unreachable, timed out,
+    /// device file missing or not writable).
+    #[error("无法连接打印机 {target} / Cannot reach the printer {target}: {source}")]
+    Connect {
+        /// The host:port or device path.
+        target: String,
+        /// The underlying IO error.
+        source: io::Error,
+    },
+    /// The connection was open but the bytes could not all be written.
+    #[error("打印数据发送失败 {target} / Sending to the printer {target} failed: {source}")]
+    Write {
+        /// The host:port or device path.
+        target: String,
+        /// The underlying IO error.
+        source: io::Error,
+    },
+    /// The printer did not answer a status request (DLE EOT) in time.
+    #[error("打印机未回应状态查询 {target} / The printer {target} did not answer the status request: {source}")]
+    Status {
+        /// The host:port or device path.
+        target: String,
+        /// The underlying IO error.
+        source: io::Error,
+    },
+    /// The transport is write-only (a device file), so status cannot be read.
+    #[error("此连接方式无法读取打印机状态 {target} / Printer status cannot be read over {target}")]
+    StatusUnsupported {
+        /// The device path.
+        target: String,
+    },
+}
+
+impl PrintError {
+    /// A stable code the UI can classify without matching strings.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PrintError::Connect { .. } => "printer_unreachable",
+            PrintError::Write { .. } => "printer_write_failed",
+            PrintError::Status { .. } => "printer_status_failed",
+            PrintError::StatusUnsupported { .. } => "printer_status_unsupported",
+        }
+    }
+
+    /// The message in Chinese.
+    pub fn message_zh(&self) -> String {
+        match self {
+            PrintError::Connect { target, .. } => format!("无法连接打印机 {target}"),
+            PrintError::Write { target, .. } => format!("打印数据发送失败 {target}"),
+            PrintError::Status { target, .. } => format!("打印机未回应状态查询 {target}"),
+            PrintError::StatusUnsupported { target } => {
+                format!("此连接方式无法读取打印机状态 {target}")
+            }
+        }
+    }
+
+    /// The message in English.
+    pub fn message_en(&self) -> String {
+        match self {
+            PrintError::Connect { target, .. } => format!("Cannot reach the printer {target}"),
+            PrintError::Write { target, .. } => format!("Sending to the printer {target} failed"),
+            PrintError::Status { target, .. } => {
+                format!("The printer {target} did not answer the status request")
+            }
+            PrintError::StatusUnsupported { target } => {
+                format!("Printer status cannot be read over {target}")
+            }
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! Prints tickets to fake printers and decodes what they received: a TCP
+//! listener speaking as a port-9100 printer, and a temp file standing in for
+//! `/dev/usb/lp0`. The decoder below knows only the ESC/POS commands a
+//! ticket may contain and fails on anything else.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use encoding_rs::GB18030;
+use hallq_printer::{Paper, PrintError, Printer, TicketPrint, display_width, render};
+
+const URL: &str = "http://192.168.1.20:8080/t/9f1c2a7e-5b0d-4c51-a3c9-0e6d4f2b8a11";
+
+fn ticket(wait: Option<u32>) -> TicketPrint {
+    TicketPrint {
+        hall_name: "国网城东供电营业厅".to_owned(),
+        service_name: "居民用电业务".to_owned(),
+        number: "A023".to_owned(),
+        people_ahead: 5,
+        estimated_wait_minutes: wait,
+        issued_at: "2026-11-27 09:05".to_owned(),
+        ticket_url: URL.to_owned(),
+        notice: "请留意叫号屏幕，过号需重新取号，谢谢合作。".to_owned(),
+    }
+}
+
+/// A port-9100 printer on 127.0.0.1:0 that serves one connection: it records
+/// every byte until the client closes, and answers each `DLE EOT n` with the
+/// byte configured for n (1, 2 or 4).
+fn fake_printer(answers: [u8; 3]) -> (String, JoinHandle<Vec<u8>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let handle = thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut recorded = Vec::new();
+        let mut scanned = 0;
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buf).unwrap();
+            if n == 0 {
+                return recorded;
+            }
+            recorded.extend_from_slice(&buf[..n]);
+            while scanned + 3 <= recorded.len() {
+                if recorded[scanned..scanned + 2] == [0x10, 0x04] {
+                    let answer = match recorded[scanned + 2] {
+                        1 => answers[0],
+                        2 => answers[1],
+                        4 => answers[2],
+                        other => panic!("unexpected DLE EOT {other}"),
+                    };
+                    stream.write_all(&[answer]).unwrap();
+                    scanned += 3;
+                } else {
+                    scanned += 1;
+                }
+            }
+        }
+    });
+    (addr, handle)
+}
+
+/// What a decoded job contained.
+#[derive(Debug, Default)]
+struct Decoded {
+    /// Text lines, GB18030-decoded, each with whether it printed double size.
+    lines: Vec<(String, bool)>,
+    /// Byte offset of `FS &`, if present.
+    chinese_mode_at: Option<usize>,
+    /// Byte offset of the first non-ASCII text byte.
+    first_chinese_at: Option<usize>,
+    /// Payload of the QR store command (function 180).
+    qr_payload: Option<Vec<u8>>,
+    /// QR functions seen, in order (0x41 model, 0x43 size, 0x45 level, 0x50 store, 0x51 print).
+    qr_functions: Vec<u8>,
+    /// Byte offset just past the cut command.
+    cut_end: Option<usize>,
+    /// The job started with `ESC @`.
+    starts_with_init: bool,
+}
+
+fn decode(bytes: &[u8]) -> Decoded {
+    let mut d = Decoded { starts_with_init: bytes.starts_with(&[0x1B, 0x40]), ..Decoded::default() };
+    let mut text = Vec::new();
+    let mut double = false;
+    let mut line_double = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            0x1B => match bytes[i + 1] {
+                0x40 => i += 2,
+                0x61 | 0x64 => i += 3,
+                other => panic!("unexpected ESC {other:#x} at {i}"),
+            },
+            0x1C => {
+                assert_eq!(bytes[i + 1], 0x26, "unexpected FS command at {i}");
+                d.chinese_mode_at.get_or_insert(i);
+                i += 2;
+            }
+            0x1D => match bytes[i + 1] {
+                0x21 => {
+                    double = bytes[i + 2] == 0x11;
+                    i += 3;
+                }
+                0x56 => {
+                    i += if bytes[i + 2] >= 0x41 { 4 } else { 3 };
+                    d.cut_end = Some(i);
+                }
+                0x28 => {
+                    assert_eq!(bytes[i + 2], 0x6B, "only GS ( k expected");
+                    let len = bytes[i + 3] as usize + 256 * bytes[i + 4] as usize;
+                    let body = &bytes[i + 5..i + 5 + len];
+                    assert_eq!(body[0], 0x31, "QR code functions only");
+                    d.qr_functions.push(body[1]);
+                    if body[1] == 0x50 {
+                        d.qr_payload = Some(body[3..].to_vec());
+                    }
+                    i += 5 + len;
+                }
+                other => panic!("unexpected GS {other:#x} at {i}"),
+            },
+            0x0A => {
+                let (line, _, bad) = GB18030.decode(&text);
+                assert!(!bad, "text is not valid GB18030");
+                if !text.is_empty() {
+                    d.lines.push((line.into_owned(), line_double));
+                }
+                text.clear();
+                i += 1;
+            }
+            b => {
+                assert!(b >= 0x20, "stray control byte {b:#x} at {i}");
+                if text.is_empty() {
+                    line_double = double;
+                }
+                if b >= 0x80 {
+                    d.first_chinese_at.get_or_insert(i);
+                }
+                text.push(b);
+                i += 1;
+            }
+        }
+    }
+    assert!(text.is_empty(), "text left without a line feed");
+    d
+}
+
+fn expected_lines_80() -> Vec<String> {
+    [
+        "国网城东供电营业厅",
+        "居民用电业务",
+        "A023",
+        "前面还有 5 人 / 5 ahead",
+        "预计等待 约12分钟 / ~12 min",
+        "取号时间 2026-11-27 09:05",
+        "请留意叫号屏幕，过号需重新取号，谢谢合作。",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+fn assert_well_formed(d: &Decoded, paper: Paper) {
+    assert!(d.starts_with_init, "job must start with ESC @");
+    let fs = d.chinese_mode_at.expect("FS & missing");
+    assert!(fs < d.first_chinese_at.expect("no Chinese text"));
+    assert_eq!(d.qr_payload.as_deref(), Some(URL.as_bytes()));
+    assert_eq!(d.qr_functions, vec![0x41, 0x43, 0x45, 0x50, 0x51]);
+    for (line, double) in &d.lines {
+        let cols = if *double { paper.columns() / 2 } else { paper.columns() };
+        assert!(display_width(line) <= cols, "{line:?} overflows {paper:?}");
+    }
+}
+
+#[test]
+fn network_printer_receives_the_ticket_in_gb18030_with_qr_and_cut() {
+    let (addr, fake) = fake_printer([0x12, 0x12, 0x12]);
+    let job = render(&ticket(Some(12)), Paper::Mm80);
+    Printer::network(addr).send(&job).unwrap();
+    let recorded = fake.join().unwrap();
+    assert_eq!(recorded, job);
+
+    let d = decode(&recorded);
+    assert_well_formed(&d, Paper::Mm80);
+    let lines: Vec<String> = d.lines.iter().map(|(l, _)| l.clone()).collect();
+    assert_eq!(lines, expected_lines_80());
+    let doubled: Vec<&str> = d.lines.iter().filter(|l| l.1).map(|l| l.0.as_str()).collect();
+    assert_eq!(doubled, vec!["A023"], "only the number prints double size");
+    assert_eq!(d.cut_end, Some(recorded.len()), "the cut ends the job");
+}
+
+#[test]
+fn device_file_receives_a_58mm_ticket_wrapped_to_17_chinese_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let lp0 = dir.path().join("lp0");
+    std::fs::write(&lp0, b"").unwrap();
+    let job = render(&ticket(None), Paper::Mm58);
+    Printer::Device(lp0.clone()).send(&job).unwrap();
+    let recorded = std::fs::read(&lp0).unwrap();
+
+    let d = decode(&recorded);
+    assert_well_formed(&d, Paper::Mm58);
+    let lines: Vec<&str> = d.lines.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "国网城东供电营业厅",
+            "居民用电业务",
+            "A023",
+            "前面还有 5 人 / 5 ahead",
+            "预计等待 暂无 / unknown",
+            "取号时间 2026-11-27 09:05",
+            "请留意叫号屏幕，过号需重新取号，谢",
+            "谢合作。",
+        ]
+    );
+    assert_eq!(d.cut_end, Some(recorded.len()));
+}
+
+#[test]
+fn long_names_wrap_and_every_line_fits_both_papers() {
+    let mut t = ticket(Some(125));
+    t.hall_name = "国家电网某某省某某市某某区城东供电服务中心第一营业厅".to_owned();
+    t.service_name = "Business account change and capacity increase 业务变更".to_owned();
+    for paper in [Paper::Mm58, Paper::Mm80] {
+        let d = decode(&render(&t, paper));
+        assert_well_formed(&d, paper);
+        let joined: String = d.lines.iter().map(|(l, _)| l.as_str()).collect();
+        assert!(joined.contains("第一营业厅"), "nothing is lost by wrapping");
+    }
+}
+
+#[test]
+fn status_paper_out_is_parsed_from_the_printer_answers() {
+    // Paper sensor bits 5-6 set; offline cause bit 5 (stopped by paper end).
+    let (addr, fake) = fake_printer([0x12 | 0x08, 0x12 | 0x20, 0x12 | 0x60]);
+    let status = Printer::network(addr).status().unwrap();
+    assert!(status.paper_out && status.offline && !status.cover_open);
+    assert!(!status.can_print());
+    assert_eq!(fake.join().unwrap(), vec![0x10, 0x04, 1, 0x10, 0x04, 2, 0x10, 0x04, 4]);
+}
+
+#[test]
+fn status_cover_open_is_parsed_from_the_printer_answers() {
+    let (addr, fake) = fake_printer([0x12 | 0x08, 0x12 | 0x04, 0x12]);
+    let status = Printer::network(addr).status().unwrap();
+    assert!(status.cover_open && !status.paper_out);
+    assert!(!status.can_print());
+    fake.join().unwrap();
+}
+
+#[test]
+fn status_online_with_paper_is_ready() {
+    let (addr, fake) = fake_printer([0x12, 0x12, 0x12]);
+    let status = Printer::network(addr).status().unwrap();
+    assert_eq!(status, hallq_printer::PrinterStatus::default());
+    assert!(status.can_print());
+    fake.join().unwrap();
+}
+
+#[test]
+fn refused_connection_gives_a_bilingual_error() {
+    // Bind then drop: the port is free, so connecting is refused.
+    let addr = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+    let err = Printer::network(addr.clone()).send(b"x").unwrap_err();
+    assert!(matches!(err, PrintError::Connect { .. }), "{err:?}");
+    assert_eq!(err.code(), "printer_unreachable");
+    assert_eq!(err.message_zh(), format!("无法连接打印机 {addr}"));
+    assert_eq!(err.message_en(), format!("Cannot reach the printer {addr}"));
+    let shown = err.to_string();
+    assert!(shown.contains("无法连接打印机") && shown.contains("Cannot reach the printer"));
+}
+
+#[test]
+fn device_file_has_no_status_and_a_missing_device_is_unreachable() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = Printer::Device(dir.path().join("lp9"));
+    let err = missing.send(b"x").unwrap_err();
+    assert_eq!(err.code(), "printer_unreachable");
+    let err = missing.status().unwrap_err();
+    assert_eq!(err.code(), "printer_status_unsupported");
+}
