@@ -148,7 +148,7 @@ fn wrap(text: &str, columns: usize) -> Vec<String> {
     for c in text.chars().filter(|c| !c.is_control()) {
         if display_width(&line) + char_width(c) > columns && !line.is_empty() {
             let carry = match line.rfind(' ') {
-                Some(at) if c.is_ascii_alphanumeric() && line[at + 1..].is_ascii() => {
+                Some(at) if at > 0 && c.is_ascii_alphanumeric() && line[at + 1..].is_ascii() => {
                     let word = line[at + 1..].to_owned();
                     line.truncate(at);
                     word
@@ -184,6 +184,22 @@ mod tests {
     #[test]
     fn wrap_drops_control_characters() {
         assert_eq!(wrap("A\u{1b}@B\n", 10), vec!["A@B".to_owned()]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn wrapped_lines_fit_and_lose_no_visible_character(
+            text in "[a-z 国网供电营业厅，。0-9]{0,80}",
+            columns in 2usize..50,
+        ) {
+            let lines = wrap(&text, columns);
+            for line in &lines {
+                proptest::prop_assert!(display_width(line) <= columns, "{:?}", line);
+            }
+            let kept: String = lines.concat().chars().filter(|c| *c != ' ').collect();
+            let given: String = text.chars().filter(|c| *c != ' ').collect();
+            proptest::prop_assert_eq!(kept, given);
+        }
     }
 
     #[test]

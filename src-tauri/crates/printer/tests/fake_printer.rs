@@ -274,6 +274,23 @@ fn refused_connection_gives_a_bilingual_error() {
 }
 
 #[test]
+fn a_printer_that_never_answers_status_gives_a_status_error() {
+    // Accepts the connection, then stays silent until the client gives up.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let silent = thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut sink = Vec::new();
+        let _ = stream.read_to_end(&mut sink);
+    });
+    let printer = Printer::Network { addr, timeout: Duration::from_millis(300) };
+    let err = printer.status().unwrap_err();
+    assert_eq!(err.code(), "printer_status_failed", "{err:?}");
+    assert!(err.to_string().contains("did not answer"));
+    silent.join().unwrap();
+}
+
+#[test]
 fn device_file_has_no_status_and_a_missing_device_is_unreachable() {
     let dir = tempfile::tempdir().unwrap();
     let missing = Printer::Device(dir.path().join("lp9"));
