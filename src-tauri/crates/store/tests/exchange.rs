@@ -5,22 +5,13 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::{NaiveDate, TimeZone};
-use hallq_core::{
-    Actor, Command, HallConfig, LowScoreReason, Millis, PriorityClass, Resolution, TicketRef, TicketState,
-    TransferTarget,
-};
-use hallq_store::{
-    BulkWriter, ExchangeHeader, ExchangeReader, ExchangeWriter, GroupBy, KpiQuery, Since, Store, verify_exchange,
-};
+use chrono::NaiveDate;
+use hallq_core::{Actor, Command, HallConfig};
+use hallq_store::{ExchangeHeader, ExchangeReader, ExchangeWriter, GroupBy, KpiQuery, Since, Store, verify_exchange};
 use uuid::Uuid;
 
-const MIN: Millis = 60_000;
-
-/// 2026-11-02 08:30 in Shanghai (a Monday) plus `day` days.
-fn morning(day: i64) -> Millis {
-    chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, 11, 2, 8, 30, 0).unwrap().timestamp_millis() + day * 24 * 60 * MIN
-}
+mod common;
+use common::{Lcg, MIN, morning};
 
 fn day(offset: i64) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 2).unwrap() + chrono::Duration::days(offset)
@@ -31,7 +22,7 @@ struct Station {
     dir: PathBuf,
     store: Store,
     hall: Uuid,
-    rng: u64,
+    rng: Lcg,
 }
 
 impl Station {
@@ -51,12 +42,7 @@ impl Station {
         }
         store.create_hall(&cfg, morning(0) - 60 * MIN).unwrap();
         store.set_staff_pin(hall, "1001", "135790").unwrap();
-        Self { _dir: dir, dir: path, store, hall, rng: seed }
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.rng = self.rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (self.rng >> 33) % n
+        Self { _dir: dir, dir: path, store, hall, rng: Lcg(seed) }
     }
 
     /// Days `from..to` of varied traffic (issues of every class, calls,
@@ -65,59 +51,8 @@ impl Station {
     fn run_days(&mut self, from: i64, to: i64) {
         for d in from..to {
             let mut w = self.store.bulk(self.hall).unwrap();
-            self.traffic(&mut w, d);
+            common::traffic(&mut w, d, &mut self.rng);
             w.commit().unwrap();
-        }
-    }
-
-    fn traffic(&mut self, w: &mut BulkWriter, d: i64) {
-        let services: Vec<String> = w.state().services().iter().map(|s| s.code.clone()).collect();
-        let t0 = morning(d);
-        for c in 1..=3u32 {
-            let _ = w.execute(Actor::Cli, Command::Login { counter: c, staff: format!("100{c}") }, t0);
-            let _ = w.execute(Actor::Cli, Command::OpenCounter { counter: c }, t0);
-        }
-        for minute in 0..(6 * 60) {
-            let now = t0 + minute * MIN + 1000;
-            if self.below(3) == 0 {
-                let service = services[self.below(services.len() as u64) as usize].clone();
-                let priority = match self.below(12) {
-                    0 => PriorityClass::Priority,
-                    1 => PriorityClass::Appointment,
-                    _ => PriorityClass::Normal,
-                };
-                let cmd = Command::Issue { service, priority, priority_reason: None, appointment: None };
-                let _ = w.execute(Actor::Terminal("kiosk".into()), cmd, now);
-            }
-            for c in 1..=3u32 {
-                let cmd = match self.below(10) {
-                    1 => Command::Recall { counter: c },
-                    2 => Command::Start { counter: c },
-                    3 | 4 => Command::Finish { counter: c, resolution: Resolution::Completed },
-                    5 if self.below(8) == 0 => Command::Transfer {
-                        counter: c,
-                        to: TransferTarget::Service(services[self.below(services.len() as u64) as usize].clone()),
-                    },
-                    6 if self.below(20) == 0 => Command::PauseCounter { counter: c, reason: "午休".into() },
-                    7 => Command::ResumeCounter { counter: c },
-                    8 if self.below(30) == 0 => Command::NoShow { counter: c },
-                    _ => Command::CallNext { counter: c },
-                };
-                let _ = w.execute(Actor::Staff(format!("100{c}")), cmd, now + i64::from(c));
-            }
-            if self.below(4) == 0 {
-                let done = w
-                    .state()
-                    .tickets()
-                    .find(|t| t.state == TicketState::Done && t.rating.is_none())
-                    .map(|t| t.number.clone());
-                if let Some(n) = done {
-                    let level = 1 + self.below(5) as u8;
-                    let reason = (level <= 2).then_some(LowScoreReason::Attitude);
-                    let cmd = Command::Rate { ticket: TicketRef::Number(n), level, reason };
-                    let _ = w.execute(Actor::Terminal("pad".into()), cmd, now + 20);
-                }
-            }
         }
     }
 
@@ -460,7 +395,7 @@ fn a_log_that_disagrees_with_the_bureaus_copy_is_refused() {
         dir: station.dir.clone(),
         store: Store::open(&backup).unwrap(),
         hall: station.hall,
-        rng: 99,
+        rng: Lcg(99),
     };
     restored.run_days(1, 2);
     let e = bureau.import_exchange(&restored.export("fork.hqx", Since::Beginning)).unwrap_err();

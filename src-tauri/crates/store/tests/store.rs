@@ -5,20 +5,12 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use chrono::TimeZone;
-use hallq_core::{
-    Actor, Command, EventData, HallConfig, Millis, PriorityClass, Resolution, TicketRef, TicketState, TransferTarget,
-};
-use hallq_store::{BulkWriter, GroupBy, KpiQuery, ManualClock, PinCheck, Store};
+use hallq_core::{Actor, Command, EventData, HallConfig, PriorityClass, Resolution, TicketState};
+use hallq_store::{GroupBy, KpiQuery, ManualClock, PinCheck, Store};
 use uuid::Uuid;
 
-const MIN: Millis = 60_000;
-
-/// 2026-11-02 08:30 in Shanghai (a Monday).
-fn morning(day_offset: i64) -> Millis {
-    chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, 11, 2, 8, 30, 0).unwrap().timestamp_millis()
-        + day_offset * 24 * 60 * MIN
-}
+mod common;
+use common::{Lcg, MIN, morning, traffic};
 
 fn new_hall() -> (tempfile::TempDir, Store, Uuid) {
     let dir = tempfile::tempdir().unwrap();
@@ -37,18 +29,6 @@ fn new_hall() -> (tempfile::TempDir, Store, Uuid) {
     (dir, store, id)
 }
 
-/// A small deterministic random source (no dependency needed for tests).
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// Drives `days` of varied traffic through bulk writers — a fresh writer each
 /// day, so the hall is restored from its projections in between — with one
 /// commit per day; then rolls the last day over. Returns the accepted commands.
@@ -63,72 +43,6 @@ fn simulate(store: &Store, hall: Uuid, days: i64, seed: u64) -> usize {
     let mut w = store.bulk(hall).unwrap();
     w.tick(morning(days)).unwrap();
     w.commit().unwrap();
-    ok
-}
-
-/// One day of varied traffic: logins, opens, issues of every class, calls,
-/// recalls, no-shows, transfers, pauses, cancels, ratings.
-fn traffic(w: &mut BulkWriter, d: i64, rng: &mut Lcg) -> usize {
-    let services: Vec<String> = w.state().services().iter().map(|s| s.code.clone()).collect();
-    let mut ok = 0;
-    let t0 = morning(d);
-    for c in 1..=4u32 {
-        let staff = format!("100{c}");
-        let _ = w.execute(Actor::Cli, Command::Login { counter: c, staff }, t0);
-        let _ = w.execute(Actor::Cli, Command::OpenCounter { counter: c }, t0);
-    }
-    for minute in 0..(8 * 60) {
-        let now = t0 + minute * MIN + 1000;
-        if rng.below(3) == 0 {
-            let service = services[rng.below(services.len() as u64) as usize].clone();
-            let priority = match rng.below(12) {
-                0 => PriorityClass::Priority,
-                1 => PriorityClass::Appointment,
-                _ => PriorityClass::Normal,
-            };
-            let cmd = Command::Issue { service, priority, priority_reason: None, appointment: None };
-            ok += usize::from(w.execute(Actor::Terminal("kiosk".into()), cmd, now).is_ok());
-        }
-        for c in 1..=4u32 {
-            let cmd = match rng.below(10) {
-                0 => Command::CallNext { counter: c },
-                1 => Command::Recall { counter: c },
-                2 => Command::Start { counter: c },
-                3 | 4 => Command::Finish { counter: c, resolution: Resolution::Completed },
-                5 if rng.below(8) == 0 => Command::Transfer {
-                    counter: c,
-                    to: if rng.below(2) == 0 {
-                        TransferTarget::Service(services[rng.below(services.len() as u64) as usize].clone())
-                    } else {
-                        TransferTarget::Counter(1 + (c % 4))
-                    },
-                },
-                6 if rng.below(20) == 0 => Command::PauseCounter { counter: c, reason: "午休".into() },
-                7 => Command::ResumeCounter { counter: c },
-                8 if rng.below(30) == 0 => Command::NoShow { counter: c },
-                _ => Command::CallNext { counter: c },
-            };
-            ok += usize::from(w.execute(Actor::Staff(format!("100{c}")), cmd, now + i64::from(c)).is_ok());
-        }
-        if rng.below(40) == 0 {
-            let n = format!("A{:03}", 1 + rng.below(20));
-            ok +=
-                usize::from(w.execute(Actor::Cli, Command::Cancel { ticket: TicketRef::Number(n) }, now + 10).is_ok());
-        }
-        if rng.below(4) == 0 {
-            let done = w
-                .state()
-                .tickets()
-                .find(|t| t.state == TicketState::Done && t.rating.is_none())
-                .map(|t| t.number.clone());
-            if let Some(n) = done {
-                let level = 1 + rng.below(5) as u8;
-                let reason = (level <= 2).then_some(hallq_core::LowScoreReason::Attitude);
-                let cmd = Command::Rate { ticket: TicketRef::Number(n), level, reason };
-                ok += usize::from(w.execute(Actor::Terminal("pad".into()), cmd, now + 20).is_ok());
-            }
-        }
-    }
     ok
 }
 

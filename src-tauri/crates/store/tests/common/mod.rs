@@ -1,0 +1,95 @@
+//! What the store's integration tests share: the test day's clock, a small
+//! deterministic random source, and a day of varied hall traffic.
+
+use chrono::TimeZone;
+use hallq_core::{Actor, Command, Millis, PriorityClass, Resolution, TicketRef, TicketState, TransferTarget};
+use hallq_store::BulkWriter;
+
+/// One minute.
+pub const MIN: Millis = 60_000;
+
+/// 2026-11-02 08:30 in Shanghai (a Monday), plus `day_offset` days.
+pub fn morning(day_offset: i64) -> Millis {
+    chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, 11, 2, 8, 30, 0).unwrap().timestamp_millis()
+        + day_offset * 24 * 60 * MIN
+}
+
+/// A small deterministic random source (no dependency needed for tests).
+pub struct Lcg(pub u64);
+impl Lcg {
+    /// The next number.
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// One day of varied traffic: logins, opens, issues of every class, calls,
+/// recalls, no-shows, transfers, pauses, cancels, ratings.
+pub fn traffic(w: &mut BulkWriter, d: i64, rng: &mut Lcg) -> usize {
+    let services: Vec<String> = w.state().services().iter().map(|s| s.code.clone()).collect();
+    let mut ok = 0;
+    let t0 = morning(d);
+    for c in 1..=4u32 {
+        let staff = format!("100{c}");
+        let _ = w.execute(Actor::Cli, Command::Login { counter: c, staff }, t0);
+        let _ = w.execute(Actor::Cli, Command::OpenCounter { counter: c }, t0);
+    }
+    for minute in 0..(8 * 60) {
+        let now = t0 + minute * MIN + 1000;
+        if rng.below(3) == 0 {
+            let service = services[rng.below(services.len() as u64) as usize].clone();
+            let priority = match rng.below(12) {
+                0 => PriorityClass::Priority,
+                1 => PriorityClass::Appointment,
+                _ => PriorityClass::Normal,
+            };
+            let cmd = Command::Issue { service, priority, priority_reason: None, appointment: None };
+            ok += usize::from(w.execute(Actor::Terminal("kiosk".into()), cmd, now).is_ok());
+        }
+        for c in 1..=4u32 {
+            let cmd = match rng.below(10) {
+                0 => Command::CallNext { counter: c },
+                1 => Command::Recall { counter: c },
+                2 => Command::Start { counter: c },
+                3 | 4 => Command::Finish { counter: c, resolution: Resolution::Completed },
+                5 if rng.below(8) == 0 => Command::Transfer {
+                    counter: c,
+                    to: if rng.below(2) == 0 {
+                        TransferTarget::Service(services[rng.below(services.len() as u64) as usize].clone())
+                    } else {
+                        TransferTarget::Counter(1 + (c % 4))
+                    },
+                },
+                6 if rng.below(20) == 0 => Command::PauseCounter { counter: c, reason: "午休".into() },
+                7 => Command::ResumeCounter { counter: c },
+                8 if rng.below(30) == 0 => Command::NoShow { counter: c },
+                _ => Command::CallNext { counter: c },
+            };
+            ok += usize::from(w.execute(Actor::Staff(format!("100{c}")), cmd, now + i64::from(c)).is_ok());
+        }
+        if rng.below(40) == 0 {
+            let n = format!("A{:03}", 1 + rng.below(20));
+            ok +=
+                usize::from(w.execute(Actor::Cli, Command::Cancel { ticket: TicketRef::Number(n) }, now + 10).is_ok());
+        }
+        if rng.below(4) == 0 {
+            let done = w
+                .state()
+                .tickets()
+                .find(|t| t.state == TicketState::Done && t.rating.is_none())
+                .map(|t| t.number.clone());
+            if let Some(n) = done {
+                let level = 1 + rng.below(5) as u8;
+                let reason = (level <= 2).then_some(hallq_core::LowScoreReason::Attitude);
+                let cmd = Command::Rate { ticket: TicketRef::Number(n), level, reason };
+                ok += usize::from(w.execute(Actor::Terminal("pad".into()), cmd, now + 20).is_ok());
+            }
+        }
+    }
+    ok
+}
