@@ -5,6 +5,8 @@
 
 use std::io;
 
+use crate::printer::PrinterStatus;
+
 /// A print job or status query that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum PrintError {
@@ -33,6 +35,15 @@ pub enum PrintError {
         /// The underlying IO error.
         source: io::Error,
     },
+    /// The printer answered that it cannot print now (no paper, cover open,
+    /// offline); nothing was sent.
+    #[error("{} / {}", not_ready_zh(.target, .status), not_ready_en(.target, .status))]
+    NotReady {
+        /// The host:port or port.
+        target: String,
+        /// What the printer reported.
+        status: PrinterStatus,
+    },
     /// The transport is write-only (a device file), so status cannot be read.
     #[error("此连接方式无法读取打印机状态 {target} / Printer status cannot be read over {target}")]
     StatusUnsupported {
@@ -49,6 +60,11 @@ impl PrintError {
             PrintError::Write { .. } => "printer_write_failed",
             PrintError::Status { .. } => "printer_status_failed",
             PrintError::StatusUnsupported { .. } => "printer_status_unsupported",
+            PrintError::NotReady { status, .. } => match status.state() {
+                "cover_open" => "printer_cover_open",
+                "paper_out" => "printer_paper_out",
+                _ => "printer_offline",
+            },
         }
     }
 
@@ -61,6 +77,7 @@ impl PrintError {
             PrintError::StatusUnsupported { target } => {
                 format!("此连接方式无法读取打印机状态 {target}")
             }
+            PrintError::NotReady { target, status } => not_ready_zh(target, status),
         }
     }
 
@@ -75,6 +92,23 @@ impl PrintError {
             PrintError::StatusUnsupported { target } => {
                 format!("Printer status cannot be read over {target}")
             }
+            PrintError::NotReady { target, status } => not_ready_en(target, status),
         }
+    }
+}
+
+fn not_ready_zh(target: &str, status: &PrinterStatus) -> String {
+    match status.state() {
+        "cover_open" => format!("打印机盖未合上 {target}"),
+        "paper_out" => format!("打印机缺纸 {target}"),
+        _ => format!("打印机离线 {target}"),
+    }
+}
+
+fn not_ready_en(target: &str, status: &PrinterStatus) -> String {
+    match status.state() {
+        "cover_open" => format!("The printer cover is open ({target})"),
+        "paper_out" => format!("The printer is out of paper ({target})"),
+        _ => format!("The printer is offline ({target})"),
     }
 }
