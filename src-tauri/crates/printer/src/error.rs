@@ -12,7 +12,7 @@ use crate::printer::PrinterStatus;
 pub enum PrintError {
     /// The printer could not be reached (refused, unreachable, timed out,
     /// device file missing or not writable).
-    #[error("无法连接打印机 {target} / Cannot reach the printer {target}: {source}")]
+    #[error("{} / {}: {source}", connect_zh(.target, .source), connect_en(.target, .source))]
     Connect {
         /// The host:port or device path.
         target: String,
@@ -56,6 +56,9 @@ impl PrintError {
     /// A stable code the UI can classify without matching strings.
     pub fn code(&self) -> &'static str {
         match self {
+            PrintError::Connect { source, .. } if source.kind() == io::ErrorKind::PermissionDenied => {
+                "printer_permission_denied"
+            }
             PrintError::Connect { .. } => "printer_unreachable",
             PrintError::Write { .. } => "printer_write_failed",
             PrintError::Status { .. } => "printer_status_failed",
@@ -71,7 +74,7 @@ impl PrintError {
     /// The message in Chinese.
     pub fn message_zh(&self) -> String {
         match self {
-            PrintError::Connect { target, .. } => format!("无法连接打印机 {target}"),
+            PrintError::Connect { target, source } => connect_zh(target, source),
             PrintError::Write { target, .. } => format!("打印数据发送失败 {target}"),
             PrintError::Status { target, .. } => format!("打印机未回应状态查询 {target}"),
             PrintError::StatusUnsupported { target } => {
@@ -84,7 +87,7 @@ impl PrintError {
     /// The message in English.
     pub fn message_en(&self) -> String {
         match self {
-            PrintError::Connect { target, .. } => format!("Cannot reach the printer {target}"),
+            PrintError::Connect { target, source } => connect_en(target, source),
             PrintError::Write { target, .. } => format!("Sending to the printer {target} failed"),
             PrintError::Status { target, .. } => {
                 format!("The printer {target} did not answer the status request")
@@ -94,6 +97,27 @@ impl PrintError {
             }
             PrintError::NotReady { target, status } => not_ready_en(target, status),
         }
+    }
+}
+
+// On Linux `/dev/usb/lp0` and serial ports belong to the groups lp and
+// dialout: the most common "printer not found" is a user outside them.
+fn connect_zh(target: &str, source: &io::Error) -> String {
+    if source.kind() == io::ErrorKind::PermissionDenied {
+        format!("没有权限使用打印机 {target}：请把运行本程序的用户加入 lp 组（串口为 dialout 组），再重新登录")
+    } else {
+        format!("无法连接打印机 {target}")
+    }
+}
+
+fn connect_en(target: &str, source: &io::Error) -> String {
+    if source.kind() == io::ErrorKind::PermissionDenied {
+        format!(
+            "No permission to use the printer {target}: add the user running HallQ to the lp group \
+             (dialout for a serial port) and log in again"
+        )
+    } else {
+        format!("Cannot reach the printer {target}")
     }
 }
 

@@ -414,3 +414,22 @@ fn a_ticket_without_a_url_prints_without_a_qr_code() {
     assert_eq!(lines, expected_lines_80(), "every text line is still there");
     assert_eq!(d.cut_end, Some(job.len()));
 }
+
+#[test]
+fn a_device_the_user_may_not_write_says_which_group_to_join() {
+    // Built directly: the tests may run as root, where file modes are not
+    // enforced; opening `/dev/usb/lp0` as a user outside lp fails this way.
+    let err = PrintError::Connect {
+        target: "/dev/usb/lp0".to_owned(),
+        source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+    };
+    assert_eq!(err.code(), "printer_permission_denied");
+    assert!(err.message_zh().contains("lp 组"), "{}", err.message_zh());
+    assert!(err.message_en().contains("lp group"), "{}", err.message_en());
+    assert!(err.to_string().contains("lp 组") && err.to_string().contains("lp group"));
+    let refused = PrintError::Connect {
+        target: "/dev/usb/lp0".to_owned(),
+        source: std::io::Error::from(std::io::ErrorKind::NotFound),
+    };
+    assert_eq!(refused.code(), "printer_unreachable");
+}
