@@ -81,14 +81,30 @@ impl Printing {
     }
 
     /// Remembers the address the server listens on (the live-ticket URL's
-    /// base when the hall names none).
+    /// base when the hall names none). Listening on every interface, the
+    /// LAN address is the one this PC would send from (a UDP `connect`
+    /// only picks the route; nothing is sent).
     pub(crate) fn set_bound(&self, addr: SocketAddr) {
+        let addr = if addr.ip().is_unspecified() {
+            lan_ip().map_or(addr, |ip| SocketAddr::new(ip, addr.port()))
+        } else {
+            addr
+        };
         *self.bound.lock().unwrap_or_else(|p| p.into_inner()) = Some(addr);
     }
 
     fn bound(&self) -> Option<SocketAddr> {
         *self.bound.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// This PC's address on its LAN, if it has a route out.
+fn lan_ip() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    // A documentation address (TEST-NET-1): only the routing table is asked.
+    socket.connect("192.0.2.1:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
 }
 
 /// The printer a server-side configuration names (`None` for kinds the
