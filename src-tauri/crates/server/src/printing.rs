@@ -405,9 +405,14 @@ async fn record_failure(state: &AppState, job: PrintJob, fault: ErrorBody) -> Ap
     let now = state.now();
     let (id, stored) = (job.id, stored_fault(&fault));
     let job = state
-        .blocking(move |store, hall| store.update_print_job(hall, id, &PrintJobUpdate::Failed(stored), now))
+        .blocking(move |store, hall| match store.update_print_job(hall, id, &PrintJobUpdate::Failed(stored), now) {
+            // The worker printed it meanwhile: answer it as it is.
+            Err(hallq_store::StoreError::PrintJobClosed { .. }) => store.print_job(hall, id),
+            other => other,
+        })
         .await?;
-    outcome(job, Some(fault))
+    let fault = (job.state == PrintJobState::Pending).then_some(fault);
+    outcome(job, fault)
 }
 
 /// Prints a sample ticket now on a server-side printer (the settings' test

@@ -295,6 +295,20 @@ async fn a_kiosk_ticket_prints_on_the_network_printer_in_chinese_with_its_live_u
     hall.post(&sup, "/api/v1/printers/test", Some(json!({"kind": "html"})))
         .await
         .expect_error(422, "printer_test_on_kiosk");
+
+    // The worker keeps watching the printer for the board, jobs or not.
+    for (bytes, state) in
+        [([0x12, 0x12, 0x12 | 0x0C], "paper_near_end"), ([0x12 | 0x08, 0x12 | 0x04, 0x12], "cover_open")]
+    {
+        fake.set(bytes);
+        eventually(10, state, async || {
+            let printers = hall.get(&sup, "/api/v1/printers").await.expect(200);
+            printers[0]["status"]["state"] == state
+        })
+        .await;
+    }
+    let printers = hall.get(&sup, "/api/v1/printers").await.expect(200);
+    assert!(printers[0]["status"]["message_zh"].as_str().unwrap().contains("盖"), "{printers}");
 }
 
 #[tokio::test]
