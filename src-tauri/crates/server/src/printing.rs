@@ -164,6 +164,12 @@ fn state_of_error(e: &PrintError) -> PrinterStateDto {
     }
 }
 
+/// What a successful print says: ready, except that a device file (USB)
+/// never reports status, so its state stays unknown.
+fn printed_state(config: &PrinterConfig) -> PrinterStateDto {
+    if config.kind == PrinterKind::Usb { PrinterStateDto::Unknown } else { PrinterStateDto::Ready }
+}
+
 fn is_fault(state: PrinterStateDto) -> bool {
     matches!(state, PrinterStateDto::PaperOut | PrinterStateDto::CoverOpen | PrinterStateDto::Offline)
 }
@@ -389,7 +395,7 @@ pub(crate) async fn try_now(state: &AppState, job: PrintJob) -> ApiResult<PrintO
     match result {
         Ok(()) => {
             if job.state == PrintJobState::Printed {
-                state.printing().see(&key, PrinterStateDto::Ready, now, None);
+                state.printing().see(&key, printed_state(&job.printer), now, None);
             }
             outcome(job, None)
         }
@@ -445,7 +451,7 @@ pub(crate) async fn test_print(state: &AppState, config: PrinterConfig) -> ApiRe
     drop(guard);
     let (job_state, fault) = match &result {
         Ok(()) => {
-            state.printing().see(&key, PrinterStateDto::Ready, now, None);
+            state.printing().see(&key, printed_state(&config), now, None);
             (PrintJobState::Printed, None)
         }
         Err(e) => {

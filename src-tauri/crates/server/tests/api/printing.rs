@@ -386,6 +386,8 @@ async fn a_usb_device_file_gets_the_ticket_and_a_missing_one_is_retried_until_it
     let b = hall.post(&kiosk, "/api/v1/tickets", Some(json!({"service": "PAY"}))).await.expect(201);
     assert_eq!(b["print"]["fault"]["code"], "printer_unreachable", "{b}");
     assert_eq!(b["print"]["job"]["state"], "pending");
+    let printers = hall.get(&sup, "/api/v1/printers").await.expect(200);
+    assert_eq!((printers[0]["status"]["state"].as_str(), printers[0]["pending"].as_u64()), (Some("offline"), Some(1)));
     std::fs::write(&lp1, b"").unwrap();
     eventually(10, "the worker prints once the device exists", async || {
         std::fs::metadata(&lp1).map(|m| m.len() > 0).unwrap_or(false)
@@ -393,6 +395,11 @@ async fn a_usb_device_file_gets_the_ticket_and_a_missing_one_is_retried_until_it
     .await;
     let d = decode(&std::fs::read(&lp1).unwrap());
     assert_fits(&d, 80);
+    eventually(10, "the pending count drops", async || {
+        let printers = hall.get(&sup, "/api/v1/printers").await.expect(200);
+        printers[0]["pending"] == 0 && printers[0]["status"]["state"] == "unknown"
+    })
+    .await;
     assert_eq!(d.lines[2].0, b["ticket"]["number"].as_str().unwrap());
 }
 
