@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import type { PrintJob, Printer, PrinterState } from '../api/types'
+import type { PrintJob } from '../api/types'
 import { NO_DESKTOP, printEscpos, type PrintResult } from './desktop'
-import { PageJobs, afterIssue, configBody, faultReason, outcomeKind, printerAlerts } from './printing'
+import { PageJobs, afterIssue, configBody, faultReason, outcomeKind } from './printing'
 
 const job = (over: Partial<PrintJob> = {}): PrintJob => ({
   id: 'j1', ticket: 't1', number: 'A012', kiosk: 'k1', reason: 'issue', deliver: 'page', kind: 'html', paper: 80,
   state: 'pending', attempts: 0, last_error: null, created_at: 0, printed_at: null,
   content: { hall_name: '营业厅', service_name: '交费', number: 'A012', people_ahead: 2, estimated_wait_minutes: 5, issued_at: '2026-11-27 09:31', ticket_url: '', notice: '' },
   ...over,
-})
-
-const printer = (name: string, state: PrinterState, pending = 0): Printer => ({
-  kiosk: `id-${name}`, kiosk_name: name, pending,
-  config: { kind: 'network', address: '10.0.0.5', baud: null, paper: 80 },
-  status: { state, checked_at: 1, message_zh: '', message_en: '' },
 })
 
 /** Fake deps that record what the kiosk page did. */
@@ -40,7 +34,7 @@ function deps(opts: { escpos?: PrintResult; postFails?: number; pending?: PrintJ
   return { d, log }
 }
 
-describe('printer faults and alerts', () => {
+describe('printer faults and outcomes', () => {
   it('maps fault codes to the reason the customer reads', () => {
     expect(faultReason('printer_paper_out')).toBe('paper_out')
     expect(faultReason('printer_cover_open')).toBe('cover_open')
@@ -48,17 +42,6 @@ describe('printer faults and alerts', () => {
     expect(faultReason('printer_unreachable')).toBe('unreachable')
     expect(faultReason('printer_write_failed')).toBe('other')
     expect(faultReason(undefined)).toBe('other')
-  })
-
-  it('raises an alert per printer not ready and per kiosk with pending jobs', () => {
-    const a = printerAlerts([
-      printer('K1', 'ready'), printer('K2', 'paper_out', 3), printer('K3', 'paper_near_end'), printer('K4', 'unknown', 1),
-      printer('K5', 'not_checked'), printer('K6', 'cover_open'), printer('K7', 'offline'),
-    ])
-    expect(a.map((x) => [x.key, x.level])).toEqual([
-      ['prid-K2', 'red'], ['pjid-K2', 'red'], ['prid-K3', 'amber'], ['pjid-K4', 'red'], ['prid-K6', 'red'], ['prid-K7', 'red'],
-    ])
-    expect(a[1].args).toEqual({ kiosk: 'K2', n: 3 })
   })
 
   it('names what an outcome means to staff', () => {

@@ -1,8 +1,9 @@
 // Printing seen from the pages (issue 7): which words a printer fault gets
-// on the kiosk, which printers the board raises an alert for, what an
-// outcome means to staff, and how a kiosk page delivers its own print jobs.
+// on the kiosk, what an outcome means to staff, a printer form's wire
+// body, and how a kiosk page delivers its own print jobs. The board's
+// printer alerts are in pages/board/alerts.ts.
 
-import type { ApiErrorBody, PrintJob, PrintOutcome, Printer, PrinterKind, PrinterState } from '../api/types'
+import type { ApiErrorBody, PrintJob, PrintOutcome, PrinterKind } from '../api/types'
 import type { PrintResult } from './desktop'
 
 /** The reason a fault gets in the customer's message (`printer.reason.*`). */
@@ -23,33 +24,6 @@ export function faultReason(code: string | undefined | null): FaultReason {
     default:
       return 'other'
   }
-}
-
-/** States the board raises an alert for. */
-export const FAULT_STATES: readonly PrinterState[] = ['paper_out', 'cover_open', 'offline', 'paper_near_end']
-
-export function isFault(state: PrinterState): boolean {
-  return FAULT_STATES.includes(state)
-}
-
-export interface PrinterAlert {
-  key: string
-  kind: 'printer' | 'printJobs'
-  /** paper_near_end is a warning (amber), the rest stop printing (red). */
-  level: 'red' | 'amber'
-  args: { kiosk: string; state?: PrinterState; n?: number }
-}
-
-/** One alert per printer not ready, and one per kiosk with print jobs pending. */
-export function printerAlerts(printers: Printer[]): PrinterAlert[] {
-  const out: PrinterAlert[] = []
-  for (const p of printers) {
-    const state = p.status.state
-    if (isFault(state))
-      out.push({ key: `pr${p.kiosk}`, kind: 'printer', level: state === 'paper_near_end' ? 'amber' : 'red', args: { kiosk: p.kiosk_name, state } })
-    if (p.pending > 0) out.push({ key: `pj${p.kiosk}`, kind: 'printJobs', level: 'red', args: { kiosk: p.kiosk_name, n: p.pending } })
-  }
-  return out
 }
 
 /** What a print outcome means to the staff who asked for it (`printer.outcome.*`). */
