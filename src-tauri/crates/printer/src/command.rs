@@ -42,6 +42,9 @@ pub const STATUS_PRINTER: u8 = 1;
 pub const STATUS_OFFLINE_CAUSE: u8 = 2;
 /// `n` for [`DLE_EOT`]: roll paper sensor (bits 2-3 = near end, bits 5-6 = out).
 pub const STATUS_PAPER: u8 = 4;
+/// `GS r 1`: paper sensor status, answered in turn with the print buffer by
+/// printers that do not answer `DLE EOT` (bits 0-1 = near end, bits 2-3 = out).
+pub const GS_R_PAPER: &[u8] = &[0x1D, 0x72, 0x01];
 
 /// QR function 167: module size `dots` (1-16).
 pub fn qr_module_size(dots: u8) -> [u8; 8] {

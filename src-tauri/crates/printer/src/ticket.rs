@@ -23,7 +23,8 @@ pub struct TicketPrint {
     pub estimated_wait_minutes: Option<u32>,
     /// The issue time as it should be printed (the caller owns the clock).
     pub issued_at: String,
-    /// URL of the ticket's live page on the hall LAN, printed as a QR code.
+    /// URL of the ticket's live page on the hall LAN, printed as a QR code;
+    /// empty when the hall has no LAN address (then no QR code).
     pub ticket_url: String,
     /// One notice line at the bottom (e.g. "过号请重新取号").
     pub notice: String,
@@ -118,12 +119,16 @@ pub fn render(ticket: &TicketPrint, paper: Paper) -> Vec<u8> {
     out.extend_from_slice(command::ALIGN_LEFT);
     push_lines(&mut out, &detail_lines(ticket, paper));
     out.extend_from_slice(command::ALIGN_CENTER);
-    out.extend_from_slice(command::QR_MODEL_2);
-    out.extend_from_slice(&command::qr_module_size(paper.qr_module_dots()));
-    out.extend_from_slice(command::QR_ERROR_M);
-    out.extend_from_slice(&command::qr_store(ticket.ticket_url.as_bytes()));
-    out.extend_from_slice(command::QR_PRINT);
-    out.push(command::LF);
+    // No LAN address known (a one-PC station on loopback): no QR code that a
+    // phone could not open anyway.
+    if !ticket.ticket_url.is_empty() {
+        out.extend_from_slice(command::QR_MODEL_2);
+        out.extend_from_slice(&command::qr_module_size(paper.qr_module_dots()));
+        out.extend_from_slice(command::QR_ERROR_M);
+        out.extend_from_slice(&command::qr_store(ticket.ticket_url.as_bytes()));
+        out.extend_from_slice(command::QR_PRINT);
+        out.push(command::LF);
+    }
     push_lines(&mut out, &wrap(&ticket.notice, cols));
     out.extend_from_slice(command::FEED_LINES);
     out.extend_from_slice(command::CUT);

@@ -30,6 +30,13 @@ fn ticket(wait: Option<u32>) -> TicketPrint {
 /// every byte until the client closes, and answers each `DLE EOT n` with the
 /// byte configured for n (1, 2 or 4).
 fn fake_printer(answers: [u8; 3]) -> (String, JoinHandle<Vec<u8>>) {
+    fake_printer_answering(Some(answers), None)
+}
+
+/// A fake printer that answers `DLE EOT` 1/2/4 only when `dle_eot` is given
+/// and `GS r 1` only when `gs_r` is given; otherwise it stays silent like a
+/// write-only printer. It records every byte until the client closes.
+fn fake_printer_answering(dle_eot: Option<[u8; 3]>, gs_r: Option<u8>) -> (String, JoinHandle<Vec<u8>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let handle = thread::spawn(move || {
@@ -45,18 +52,24 @@ fn fake_printer(answers: [u8; 3]) -> (String, JoinHandle<Vec<u8>>) {
             }
             recorded.extend_from_slice(&buf[..n]);
             while scanned + 3 <= recorded.len() {
-                if recorded[scanned..scanned + 2] == [0x10, 0x04] {
-                    let answer = match recorded[scanned + 2] {
-                        1 => answers[0],
-                        2 => answers[1],
-                        4 => answers[2],
+                let request = &recorded[scanned..scanned + 3];
+                let answer = match request {
+                    [0x10, 0x04, n] => dle_eot.map(|a| match n {
+                        1 => a[0],
+                        2 => a[1],
+                        4 => a[2],
                         other => panic!("unexpected DLE EOT {other}"),
-                    };
-                    stream.write_all(&[answer]).unwrap();
-                    scanned += 3;
-                } else {
-                    scanned += 1;
+                    }),
+                    [0x1D, 0x72, 0x01] => gs_r,
+                    _ => {
+                        scanned += 1;
+                        continue;
+                    }
+                };
+                if let Some(byte) = answer {
+                    stream.write_all(&[byte]).unwrap();
                 }
+                scanned += 3;
             }
         }
     });
@@ -298,4 +311,125 @@ fn device_file_has_no_status_and_a_missing_device_is_unreachable() {
     assert_eq!(err.code(), "printer_unreachable");
     let err = missing.status().unwrap_err();
     assert_eq!(err.code(), "printer_status_unsupported");
+}
+
+/// The status questions `Printer::print` asks before a job.
+const DLE_EOT_1_2_4: [u8; 9] = [0x10, 0x04, 1, 0x10, 0x04, 2, 0x10, 0x04, 4];
+
+#[test]
+fn print_asks_the_status_then_sends_the_job_on_the_same_connection() {
+    let (addr, fake) = fake_printer([0x12, 0x12, 0x12]);
+    let job = render(&ticket(Some(3)), Paper::Mm80);
+    Printer::network(addr).print(&job).unwrap();
+    let recorded = fake.join().unwrap();
+    assert_eq!(recorded[..9], DLE_EOT_1_2_4);
+    assert_eq!(recorded[9..], job[..], "the whole job follows the status questions");
+}
+
+#[test]
+fn print_refuses_a_printer_out_of_paper_and_sends_nothing() {
+    let (addr, fake) = fake_printer([0x12 | 0x08, 0x12 | 0x20, 0x12 | 0x60]);
+    let job = render(&ticket(Some(3)), Paper::Mm80);
+    let err = Printer::network(addr.clone()).print(&job).unwrap_err();
+    assert_eq!(err.code(), "printer_paper_out", "{err:?}");
+    assert_eq!(err.message_zh(), format!("打印机缺纸 {addr}"));
+    assert_eq!(err.message_en(), format!("The printer is out of paper ({addr})"));
+    assert_eq!(fake.join().unwrap(), DLE_EOT_1_2_4, "no job bytes reach a printer with no paper");
+
+    let (addr, fake) = fake_printer([0x12 | 0x08, 0x12 | 0x04, 0x12]);
+    let err = Printer::network(addr).print(&job).unwrap_err();
+    assert_eq!(err.code(), "printer_cover_open");
+    assert_eq!(fake.join().unwrap(), DLE_EOT_1_2_4);
+}
+
+#[test]
+fn a_printer_answering_only_gs_r_reports_its_paper() {
+    let (addr, fake) = fake_printer_answering(None, Some(0x0C));
+    let status = Printer::network(addr.clone()).status().unwrap();
+    assert!(status.paper_out && !status.can_print());
+    let mut asked = vec![0x10, 0x04, 1];
+    asked.extend_from_slice(&[0x1D, 0x72, 0x01]);
+    assert_eq!(fake.join().unwrap(), asked, "GS r 1 only after DLE EOT went unanswered");
+
+    let (addr, fake) = fake_printer_answering(None, Some(0x03));
+    let job = render(&ticket(None), Paper::Mm58);
+    Printer::network(addr).print(&job).unwrap();
+    assert!(fake.join().unwrap().ends_with(&job), "paper near end still prints");
+}
+
+#[test]
+fn a_write_only_printer_still_gets_the_job() {
+    let (addr, fake) = fake_printer_answering(None, None);
+    let job = render(&ticket(Some(1)), Paper::Mm80);
+    Printer::network(addr).print(&job).unwrap();
+    let recorded = fake.join().unwrap();
+    assert!(recorded.ends_with(&job), "the job is sent after the unanswered questions");
+    assert_eq!(recorded.len(), job.len() + 6);
+}
+
+#[cfg(unix)]
+#[test]
+fn serial_printer_gets_the_job_and_answers_status() {
+    use serialport::{SerialPort, TTYPort};
+    // A pseudo-terminal pair: the printer end is read here, the kiosk end is
+    // opened by its path like a real /dev/ttyUSB0.
+    let (mut printer_end, kiosk_end) = TTYPort::pair().unwrap();
+    let path = kiosk_end.name().unwrap();
+    printer_end.set_timeout(Duration::from_secs(10)).unwrap();
+    let job = render(&ticket(Some(7)), Paper::Mm58);
+    let expected = job.len() + 9;
+    let fake = thread::spawn(move || {
+        let mut recorded = Vec::new();
+        let mut buf = [0u8; 1024];
+        while recorded.len() < expected {
+            let n = printer_end.read(&mut buf).unwrap();
+            recorded.extend_from_slice(&buf[..n]);
+            // Each question waits for its answer: answer as a ready printer.
+            for q in 1..=3 {
+                if recorded.len() == 3 * q && recorded[3 * (q - 1)..3 * q] == DLE_EOT_1_2_4[3 * (q - 1)..3 * q] {
+                    printer_end.write_all(&[0x12]).unwrap();
+                }
+            }
+        }
+        recorded
+    });
+    Printer::serial(path, 9600).print(&job).unwrap();
+    let recorded = fake.join().unwrap();
+    drop(kiosk_end);
+    assert_eq!(recorded[..9], DLE_EOT_1_2_4);
+    let d = decode(&recorded[9..]);
+    assert_well_formed(&d, Paper::Mm58);
+    assert!(d.lines.iter().any(|(l, doubled)| l == "A023" && *doubled));
+}
+
+#[test]
+fn a_ticket_without_a_url_prints_without_a_qr_code() {
+    let mut t = ticket(Some(12));
+    t.ticket_url.clear();
+    let job = render(&t, Paper::Mm80);
+    let d = decode(&job);
+    assert_eq!(d.qr_payload, None);
+    assert!(d.qr_functions.is_empty());
+    let lines: Vec<String> = d.lines.iter().map(|(l, _)| l.clone()).collect();
+    assert_eq!(lines, expected_lines_80(), "every text line is still there");
+    assert_eq!(d.cut_end, Some(job.len()));
+}
+
+#[test]
+fn a_device_the_user_may_not_write_says_which_group_to_join() {
+    // Built directly: the tests may run as root, where file modes are not
+    // enforced; opening `/dev/usb/lp0` as a user outside lp fails this way.
+    let err = PrintError::Connect {
+        target: "/dev/usb/lp0".to_owned(),
+        source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+    };
+    assert_eq!(err.code(), "printer_permission_denied");
+    assert!(err.message_zh().contains("lp 组"), "{}", err.message_zh());
+    assert!(err.message_en().contains("lp group"), "{}", err.message_en());
+    assert!(err.to_string().contains("lp 组") && err.to_string().contains("lp group"));
+    let refused = PrintError::Connect {
+        target: "/dev/usb/lp0".to_owned(),
+        source: std::io::Error::from(std::io::ErrorKind::NotFound),
+    };
+    assert_eq!(refused.code(), "printer_unreachable");
 }
