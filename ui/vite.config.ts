@@ -18,7 +18,7 @@ export default defineConfig({
       // own, which only the reports page loads.
       output: {
         manualChunks: (id) =>
-          /node_modules\/(echarts|zrender|tslib)\//.test(id) ? 'charts' : id.includes('node_modules') ? 'vendor' : undefined,
+          /node_modules\/(echarts|zrender|tslib)\//.test(id) ? 'charts' : /node_modules\/uqr\//.test(id) ? 'qr' : id.includes('node_modules') ? 'vendor' : undefined,
       },
     },
   },

@@ -151,3 +151,23 @@ test('settings: the printer form saves the kind and test-prints', async () => {
   await settings.locator('[data-test=printers]').screenshot({ path: join(output, 'settings-printers.png') })
   await settings.context().close()
 })
+
+test('a kiosk without a thermal printer prints the HTML ticket (58 mm, QR code of the live page) and reports it printed', async () => {
+  await api(server.base, 'PUT', `/api/v1/printers/${kioskId}`, sup, { kind: 'html', address: null, baud: null, paper: 58 })
+  const h = (await api(server.base, 'GET', '/api/v1/hall', sup)).hall
+  await api(server.base, 'PUT', '/api/v1/settings/hall', sup, {
+    code: h.code, name: h.name, time_zone: h.time_zone, rollover_hour: h.rollover_hour, max_recalls: h.max_recalls, opening: null,
+    notices: h.notices, public_url: 'http://192.168.1.10:8080',
+  })
+  const kiosk = await openPage(browser, server.base, '/kiosk', kioskToken, { width: 1080, height: 1920 })
+  await kiosk.click(`[data-test=service-${counterServices[0]}]`)
+  await kiosk.waitForSelector('[data-test=print-qr]', { state: 'attached' })
+  const html = (await kiosk.textContent('[data-test=ticket-number]')).trim()
+  assert.equal(await kiosk.$('[data-test=print-fault]'), null, 'no fault for a browser print')
+  await until(async () => (await api(server.base, 'GET', '/api/v1/print-jobs?state=printed', sup)).some((j) => j.number === html && j.kind === 'html'), 5000, 'the page reports the HTML ticket printed')
+  await kiosk.emulateMedia({ media: 'print' })
+  const width = await kiosk.evaluate(() => document.querySelector('[data-test=print-ticket]').getBoundingClientRect().width)
+  assert.ok(width > 150 && width < 220, `58 mm ticket is about 52 mm wide: ${width}px`)
+  await kiosk.screenshot({ path: join(output, 'kiosk-html-ticket-58mm.png') })
+  await kiosk.context().close()
+})
