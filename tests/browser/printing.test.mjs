@@ -10,6 +10,15 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { api, launch, newHall, openPage, output, pair, serve, stop, supervisor, until, PIN } from './harness.mjs'
 import { fakePrinter, ticketText } from './fake-printer.mjs'
+import { createRequire } from 'node:module'
+
+// The same QR encoder the kiosk page uses, to check what its QR code says.
+const { encode } = createRequire(join(import.meta.dirname, '..', '..', 'ui', 'package.json'))('uqr')
+const qrPathOf = (text) => {
+  let d = ''
+  encode(text, { ecc: 'M', border: 2 }).data.forEach((row, y) => row.forEach((dark, x) => dark && (d += `M${x} ${y}h1v1h-1z`)))
+  return d
+}
 
 let hall, server, browser, sup, printer, kioskToken, counterToken, kioskId, counterServices
 let number, ticketId
@@ -165,6 +174,12 @@ test('a kiosk without a thermal printer prints the HTML ticket (58 mm, QR code o
   const html = (await kiosk.textContent('[data-test=ticket-number]')).trim()
   assert.equal(await kiosk.$('[data-test=print-fault]'), null, 'no fault for a browser print')
   await until(async () => (await api(server.base, 'GET', '/api/v1/print-jobs?state=printed', sup)).some((j) => j.number === html && j.kind === 'html'), 5000, 'the page reports the HTML ticket printed')
+  // The QR code is the ticket's live page on the hall's public address.
+  const id = (await api(server.base, 'GET', '/api/v1/tickets', sup)).find((t) => t.number === html).id
+  const [job] = (await api(server.base, 'GET', '/api/v1/print-jobs?state=printed', sup)).filter((j) => j.number === html)
+  assert.equal(job.paper, 58)
+  assert.equal(job.content.ticket_url, `http://192.168.1.10:8080/t/${id}`)
+  assert.equal(await kiosk.getAttribute('[data-test=print-qr] path', 'd'), qrPathOf(job.content.ticket_url))
   await kiosk.emulateMedia({ media: 'print' })
   const width = await kiosk.evaluate(() => document.querySelector('[data-test=print-ticket]').getBoundingClientRect().width)
   assert.ok(width > 150 && width < 220, `58 mm ticket is about 52 mm wide: ${width}px`)

@@ -11,7 +11,7 @@ import { newHall, root, serve, stop } from './harness.mjs'
 const SCHEMAS = {
   Service: 'ServiceDto', ServiceNow: 'ServiceNow', Ticket: 'TicketDto', CounterNow: 'CounterNowDto', Hall: 'HallDto',
   HallInfo: 'HallInfo', Status: 'StatusDto', Call: 'CallDto', Kpis: 'KpisDto', CommandAnswer: 'CommandAnswer', Me: 'MeDto',
-  StreamEvent: 'EventDto', Staff: 'StaffDto', CounterConfig: 'CounterConfigDto', Settings: 'SettingsDto',
+  StreamEvent: 'EventDto', IssueAnswer: 'IssueAnswer', Staff: 'StaffDto', CounterConfig: 'CounterConfigDto', Settings: 'SettingsDto',
   Terminal: 'TerminalDto', ApiErrorBody: 'ErrorBody', FollowUp: 'FollowUpDto',
   // Reports (issue 6).
   KpiReport: 'KpiReportDto', KpiGroup: 'KpiGroupDto', ReportTargets: 'TargetsDto', WaitBucket: 'WaitBucketDto',

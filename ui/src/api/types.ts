@@ -116,7 +116,13 @@ export interface CommandAnswer {
   seq: number
   at: number
   ticket?: Ticket | null
-  /** Issue only: the ticket's print job (null: not a kiosk, or kind none; absent: a server without printing). */
+}
+/** The answer to an issue: a command answer plus the ticket's print job. */
+export interface IssueAnswer {
+  seq: number
+  at: number
+  ticket?: Ticket | null
+  /** null: not a kiosk, or kind none; absent: a server without printing. */
   print?: PrintOutcome | null
 }
 export interface Me {
@@ -293,7 +299,8 @@ export interface PrinterConfig {
   kind: PrinterKind
   address?: string | null
   baud?: number | null
-  paper: 58 | 80
+  /** 80 when not given. */
+  paper?: 58 | 80
 }
 export interface PrinterStatus {
   state: PrinterState
