@@ -186,3 +186,33 @@ test('a kiosk without a thermal printer prints the HTML ticket (58 mm, QR code o
   await kiosk.screenshot({ path: join(output, 'kiosk-html-ticket-58mm.png') })
   await kiosk.context().close()
 })
+
+test('kind local: a browser without the desktop shell reports the failure; the desktop shell prints the pending job on its retry', async () => {
+  await api(server.base, 'PUT', `/api/v1/printers/${kioskId}`, sup, { kind: 'local', address: null, baud: null, paper: 80 })
+  const plain = await openPage(browser, server.base, '/kiosk', kioskToken, { width: 1080, height: 1920 })
+  await plain.click(`[data-test=service-${counterServices[0]}]`)
+  await plain.waitForSelector('[data-test=print-fault]')
+  const local = (await plain.textContent('[data-test=ticket-number]')).trim()
+  assert.ok((await plain.textContent('.print-fault-zh')).includes('连接不上打印机'))
+  const pending = async () => (await api(server.base, 'GET', '/api/v1/print-jobs?state=pending', sup)).find((j) => j.number === local)
+  const job = await pending()
+  assert.equal(job.deliver, 'page')
+  assert.equal(job.last_error?.code, 'desktop_unavailable')
+  await plain.context().close()
+
+  // The same kiosk in the desktop shell: a stand-in for Tauri's invoke records what print_escpos gets.
+  const ctx = await browser.newContext({ viewport: { width: 1080, height: 1920 } })
+  await ctx.addInitScript(() => {
+    window.__printed = []
+    window.__TAURI_INTERNALS__ = { invoke: async (cmd, args) => (cmd === 'print_escpos' ? void window.__printed.push(args.bytesBase64) : null) }
+  })
+  const desk = await ctx.newPage()
+  await desk.goto(`${server.base}/kiosk?token=${kioskToken}`)
+  await desk.waitForFunction(() => window.__printed.length > 0, null, { timeout: 15000 })
+  const sent = Buffer.from((await desk.evaluate(() => window.__printed[0])), 'base64')
+  const escpos = await api(server.base, 'GET', `/api/v1/print-jobs/${job.id}/escpos`, kioskToken)
+  assert.ok(sent.equals(Buffer.from(escpos.bytes_base64, 'base64')), 'the job bytes reach print_escpos unchanged')
+  assert.ok(ticketText(sent).includes(local))
+  await until(async () => !(await pending()), 5000, 'the job is reported printed')
+  await ctx.close()
+})
