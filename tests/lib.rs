@@ -162,6 +162,15 @@ impl Hall {
     /// If the process cannot start, exits, or prints no URL within
     /// [`SERVE_START_LIMIT`] (it is killed then); the message holds its log.
     pub fn serve(&self, port: u16, kiosk_interval_ms: u64) -> Result<Server, String> {
+        self.serve_with(port, kiosk_interval_ms, &[])
+    }
+
+    /// [`Hall::serve`] with more `hallq serve` flags (e.g. `--printer-poll-ms`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Hall::serve`].
+    pub fn serve_with(&self, port: u16, kiosk_interval_ms: u64, extra: &[&str]) -> Result<Server, String> {
         let log = OpenOptions::new()
             .create(true)
             .append(true)
@@ -170,6 +179,7 @@ impl Hall {
         let mut command = command();
         command
             .args(["serve", "--port", &port.to_string(), "--kiosk-interval-ms", &kiosk_interval_ms.to_string()])
+            .args(extra)
             .arg("--db")
             .arg(&self.db)
             .stdout(Stdio::piped())

@@ -19,5 +19,6 @@ mod cli_status;
 mod cli_support;
 mod server_crash;
 mod server_load;
+mod server_printing;
 mod server_stream;
 mod server_support;

@@ -33,6 +33,12 @@ pub struct ServeArgs {
     /// 同一取号机两次取号的最短间隔，毫秒 / least time between two tickets from one kiosk, ms
     #[arg(long, default_value_t = 2000, value_name = "MS")]
     kiosk_interval_ms: u64,
+    /// 取号单二维码使用的本服务器地址，如 http://192.168.1.10:7070（默认取营业厅设置）/ the server's address printed in the ticket's QR code, e.g. http://192.168.1.10:7070 [default: the hall's setting]
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+    /// 检查打印机并补打未打出的取号单的间隔，毫秒 / how often printers are checked and unprinted tickets retried, ms
+    #[arg(long, default_value_t = 5000, value_name = "MS")]
+    printer_poll_ms: u64,
 }
 
 /// Runs `hallq serve` on its own tokio runtime.
@@ -42,11 +48,33 @@ pub fn run(db: &Path, hall: Option<&str>, args: &ServeArgs) -> Result<()> {
         (None, true) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         (None, false) => IpAddr::V4(Ipv4Addr::LOCALHOST),
     };
+    let public_url = args.public_url.as_deref().map(|u| u.trim().trim_end_matches('/').to_string());
+    if let Some(u) = &public_url
+        && !hallq_core::hall::valid_public_url(u)
+    {
+        return Err(CliError::input(
+            format!("--public-url “{u}”无效，须为 http(s)://主机[:端口]，不含路径（如 http://192.168.1.10:7070）"),
+            format!("--public-url '{u}' must be http(s)://host[:port] without a path (e.g. http://192.168.1.10:7070)"),
+        )
+        .into());
+    }
+    if !(50..=600_000).contains(&args.printer_poll_ms) {
+        return Err(CliError::input(
+            "--printer-poll-ms 须在 50–600000 之间",
+            "--printer-poll-ms must be between 50 and 600000",
+        )
+        .into());
+    }
     let config = ServeConfig {
         db: db.to_path_buf(),
         hall: hall.map(str::to_string),
         addr: SocketAddr::new(ip, args.port),
-        config: Config { kiosk_interval: Duration::from_millis(args.kiosk_interval_ms), ..Config::default() },
+        config: Config {
+            kiosk_interval: Duration::from_millis(args.kiosk_interval_ms),
+            printer_poll: Duration::from_millis(args.printer_poll_ms),
+            public_url,
+            ..Config::default()
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

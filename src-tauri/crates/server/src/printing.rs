@@ -81,14 +81,30 @@ impl Printing {
     }
 
     /// Remembers the address the server listens on (the live-ticket URL's
-    /// base when the hall names none).
+    /// base when the hall names none). Listening on every interface, the
+    /// LAN address is the one this PC would send from (a UDP `connect`
+    /// only picks the route; nothing is sent).
     pub(crate) fn set_bound(&self, addr: SocketAddr) {
+        let addr = if addr.ip().is_unspecified() {
+            lan_ip().map_or(addr, |ip| SocketAddr::new(ip, addr.port()))
+        } else {
+            addr
+        };
         *self.bound.lock().unwrap_or_else(|p| p.into_inner()) = Some(addr);
     }
 
     fn bound(&self) -> Option<SocketAddr> {
         *self.bound.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// This PC's address on its LAN, if it has a route out.
+fn lan_ip() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    // A documentation address (TEST-NET-1): only the routing table is asked.
+    socket.connect("192.0.2.1:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
 }
 
 /// The printer a server-side configuration names (`None` for kinds the
@@ -389,9 +405,14 @@ async fn record_failure(state: &AppState, job: PrintJob, fault: ErrorBody) -> Ap
     let now = state.now();
     let (id, stored) = (job.id, stored_fault(&fault));
     let job = state
-        .blocking(move |store, hall| store.update_print_job(hall, id, &PrintJobUpdate::Failed(stored), now))
+        .blocking(move |store, hall| match store.update_print_job(hall, id, &PrintJobUpdate::Failed(stored), now) {
+            // The worker printed it meanwhile: answer it as it is.
+            Err(hallq_store::StoreError::PrintJobClosed { .. }) => store.print_job(hall, id),
+            other => other,
+        })
         .await?;
-    outcome(job, Some(fault))
+    let fault = (job.state == PrintJobState::Pending).then_some(fault);
+    outcome(job, fault)
 }
 
 /// Prints a sample ticket now on a server-side printer (the settings' test
