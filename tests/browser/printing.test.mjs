@@ -25,7 +25,8 @@ let number, ticketId
 
 before(async () => {
   hall = newHall()
-  server = await serve(hall.db)
+  // The print worker checks printers every 300 ms instead of 5 s.
+  server = await serve(hall.db, 0, ['--printer-poll-ms', '300'])
   sup = await supervisor(server.base)
   kioskToken = await pair(server.base, sup, 'kiosk')
   counterToken = await pair(server.base, sup, 'counter', 1)
@@ -157,6 +158,15 @@ test('settings: the printer form saves the kind and test-prints', async () => {
   assert.equal((await settings.textContent(`${row} [data-test=printer-test-outcome]`)).trim(), '已打印')
   await until(() => printer.jobs.length > before, 5000, 'the test ticket reaches the printer')
   assert.ok(ticketText(printer.jobs.at(-1)).includes('测试'), 'the test ticket says 测试')
+  // A test on a printer with no paper says why; a test is never queued for later.
+  printer.setPaperOut(true)
+  const sent = printer.jobs.length
+  await settings.click(`${row} [data-test=printer-test]`)
+  await settings.waitForFunction((r) => document.querySelector(`${r} [data-test=printer-test-outcome]`)?.textContent?.startsWith('测试打印失败'), row)
+  assert.match(await settings.textContent(`${row} [data-test=printer-test-outcome]`), /缺纸/)
+  printer.setPaperOut(false)
+  await new Promise((r) => setTimeout(r, 1000))
+  assert.equal(printer.jobs.length, sent, 'the failed test is not printed later')
   await settings.locator('[data-test=printers]').screenshot({ path: join(output, 'settings-printers.png') })
   await settings.context().close()
 })

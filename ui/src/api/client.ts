@@ -248,7 +248,7 @@ export class Stream {
 
 /** A visit that has ended: its live stream closes for good. */
 export function liveFinal(state: LiveTicket['state']): boolean {
-  return state === 'done' || state === 'no_show' || state === 'cancelled'
+  return state === 'done' || state === 'no_show' || state === 'cancelled' || state === 'expired'
 }
 
 /**

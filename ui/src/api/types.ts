@@ -351,7 +351,7 @@ export interface LiveTicket {
   service: string
   service_name: string
   hall_name: string
-  state: 'waiting' | 'called' | 'serving' | 'done' | 'no_show' | 'cancelled' | 'transferred'
+  state: 'waiting' | 'called' | 'serving' | 'done' | 'no_show' | 'cancelled' | 'transferred' | 'expired'
   people_ahead?: number | null
   estimated_wait_ms?: number | null
   counter?: number | null
