@@ -11,13 +11,16 @@ import { newHall, root, serve, stop } from './harness.mjs'
 const SCHEMAS = {
   Service: 'ServiceDto', ServiceNow: 'ServiceNow', Ticket: 'TicketDto', CounterNow: 'CounterNowDto', Hall: 'HallDto',
   HallInfo: 'HallInfo', Status: 'StatusDto', Call: 'CallDto', Kpis: 'KpisDto', CommandAnswer: 'CommandAnswer', Me: 'MeDto',
-  StreamEvent: 'EventDto', Staff: 'StaffDto', CounterConfig: 'CounterConfigDto', Settings: 'SettingsDto',
+  StreamEvent: 'EventDto', IssueAnswer: 'IssueAnswer', Staff: 'StaffDto', CounterConfig: 'CounterConfigDto', Settings: 'SettingsDto',
   Terminal: 'TerminalDto', ApiErrorBody: 'ErrorBody', FollowUp: 'FollowUpDto',
   // Reports (issue 6).
   KpiReport: 'KpiReportDto', KpiGroup: 'KpiGroupDto', ReportTargets: 'TargetsDto', WaitBucket: 'WaitBucketDto',
   HeatCell: 'HeatCellDto', QueuePoint: 'QueuePointDto', StaffRow: 'StaffRowDto', LongWait: 'LongWaitDto',
   FollowUpItem: 'FollowUpItemDto', Overview: 'OverviewDto', Staffing: 'StaffingDto', StaffingRow: 'StaffingRowDto',
   SimulateAnswer: 'SimulateDto',
+  // Printing and the live ticket page (issue 7).
+  PrinterConfig: 'PrinterConfigDto', PrinterStatus: 'PrinterStatusDto', Printer: 'PrinterDto', TicketPrint: 'TicketPrintDto',
+  PrintJob: 'PrintJobDto', PrintOutcome: 'PrintOutcomeDto', LiveTicket: 'LiveTicketDto',
 }
 // Schemas of routes another branch adds: checked once the server has them.
 const LATER = new Set(['StaffingDto', 'StaffingRowDto', 'SimulateDto'])
