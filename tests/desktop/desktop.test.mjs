@@ -6,9 +6,15 @@
 //    display window, rated on the pad; screenshots of each window in
 //    tests/output/desktop-*.png; start-up time and memory (PSS) in
 //    tests/output/desktop-figures.json.
-// 2. Terminal mode against a `hallq serve` on loopback: paired through the
-//    wizard with a 6-digit code; the server stopped and restarted: the window
-//    shows "cannot reach the hall server" and comes back by itself.
+//    The PC's printer is a temp file standing in for /dev/usb/lp0: the kiosk
+//    window prints on it through `print_escpos`; the counter window may not.
+// 2. Terminal mode against a `hallq serve` on another loopback address
+//    (127.0.0.2, an origin no capability file names): paired through the
+//    wizard with a 6-digit code, its printer step filled in and test-printed
+//    (screenshot tests/output/desktop-wizard-printer.png); the kiosk window
+//    prints from the hall server's origin (the capability added at launch)
+//    and gets nothing else of the shell; the server stopped and restarted:
+//    the window shows "cannot reach the hall server" and comes back by itself.
 
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -33,13 +39,26 @@ const FILL = `const [sel, value] = arguments; const el = document.querySelector(
   el.dispatchEvent(new Event('change', { bubbles: true })); return true;`
 const CLICK = `const el = document.querySelector(arguments[0]); if (!el || el.disabled) return false; el.click(); return true;`
 const TEXT = `return document.querySelector(arguments[0])?.textContent?.trim() ?? null`
+/** Calls a shell command from the current window: `invoke(cmd, args)`. */
+const INVOKE = `return window.__TAURI__.core.invoke(arguments[0], arguments[1])`
+
+/** A small ESC/POS job: ESC @, FS & (Chinese mode), "测试 <number>" in GB18030, feed, cut. */
+function job(number) {
+  const text = [0xb2, 0xe2, 0xca, 0xd4, 0x20, ...Buffer.from(number, 'ascii')]
+  return Buffer.from([0x1b, 0x40, 0x1c, 0x26, ...text, 0x0a, 0x1d, 0x56, 0x00])
+}
+const gb18030 = (bytes) => new TextDecoder('gb18030').decode(bytes)
 
 test('one PC: kiosk, counter, display and rating pad windows serve a customer', { timeout: 180000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hallq-desktop-'))
   const db = newHall(dir)
   const config = join(dir, 'config.json')
   const screens = [{ role: 'counter', counter: 1 }, { role: 'kiosk' }, { role: 'display' }, { role: 'rate', counter: 1 }]
-  writeFileSync(config, JSON.stringify({ mode: 'one_pc', hall_name: '桌面测试供电所', db, port: 0, screens }))
+  // The kiosk PC's USB printer: a file standing in for /dev/usb/lp0.
+  const lp0 = join(dir, 'lp0')
+  writeFileSync(lp0, '')
+  const printer = { kind: 'usb', address: lp0, paper: 80 }
+  writeFileSync(config, JSON.stringify({ mode: 'one_pc', hall_name: '桌面测试供电所', db, port: 0, screens, printer }))
   const { driver, session: s, t0 } = await launch(config, 4444, cleanup)
 
   // The counter window is ready when its login form shows.
@@ -64,8 +83,25 @@ test('one PC: kiosk, counter, display and rating pad windows serve a customer', 
   assert.match(number, /^[A-Z]\d{3}$/)
   await s.screenshot(join(output, 'desktop-kiosk.png'))
 
+  // The kiosk window prints on this PC's printer: the bytes reach the
+  // device unchanged; a device file cannot report status; bad data is
+  // refused in both languages and prints nothing.
+  assert.equal((await s.execAsync(INVOKE, 'printer_status', {})).state, 'unknown')
+  writeFileSync(lp0, '')
+  assert.equal(await s.execAsync(INVOKE, 'print_escpos', { bytesBase64: job(number).toString('base64') }), null)
+  const printed = readFileSync(lp0)
+  assert.deepEqual(printed, job(number))
+  assert.equal(gb18030(printed.subarray(4, -3)), `测试 ${number}\n`)
+  writeFileSync(lp0, '')
+  await assert.rejects(s.execAsync(INVOKE, 'print_escpos', { bytesBase64: '*not base64*' }), /base64/)
+  assert.equal(readFileSync(lp0).length, 0, 'nothing printed')
+
   // The counter logs in, calls, starts.
   await s.window((u) => u.includes('/counter'), 'counter')
+  // Only kiosk windows may print.
+  await assert.rejects(s.execAsync(INVOKE, 'print_escpos', { bytesBase64: job(number).toString('base64') }), /not allowed|denied|ACL/i)
+  await assert.rejects(s.execAsync(INVOKE, 'printer_status', {}), /not allowed|denied|ACL/i)
+  assert.equal(readFileSync(lp0).length, 0, 'nothing printed')
   await s.exec(FILL, '[data-test=login-staff]', '0001')
   await s.exec(FILL, '[data-test=login-pin]', PIN)
   await s.exec(CLICK, '[data-test=login-submit]')
@@ -111,7 +147,8 @@ test('one PC: kiosk, counter, display and rating pad windows serve a customer', 
 test('terminal: paired with a code; shows the unreachable page while the server is down and recovers', { timeout: 180000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hallq-terminal-'))
   const db = newHall(dir)
-  let server = await serve(db, 0)
+  // 127.0.0.2: loopback, but an origin the capability files do not name.
+  let server = await serve(db, 0, '127.0.0.2')
   cleanup.push(() => stopChild(server.child))
   const sup = await supervisor(server.base)
   const { code } = await api(server.base, 'POST', '/api/v1/pairing-codes', sup, { role: 'kiosk', counter: null, name: '桌面终端' })
@@ -128,6 +165,26 @@ test('terminal: paired with a code; shows the unreachable page while the server 
     const role = rows[0].querySelector('.role'); role.value = 'kiosk'; role.dispatchEvent(new Event('change'));
     rows[0].querySelector('.code').value = arguments[0]; return true`, code)
   await s.screenshot(join(output, 'desktop-wizard.png'))
+
+  // The printer step: USB, on a device that is not there → the test print
+  // says so; on the stand-in for /dev/usb/lp0 → a sample ticket on 58 mm.
+  const lp0 = join(dir, 'lp0')
+  writeFileSync(lp0, '')
+  await s.exec(CLICK, '[data-test=printer-kind-usb]')
+  await s.exec(CLICK, '[data-test=printer-paper-58]')
+  await s.exec(FILL, '[data-test=printer-address]', join(dir, 'missing', 'lp9'))
+  await s.exec(CLICK, '[data-test=printer-test]')
+  const failed = await s.waitFor(`const r = document.querySelector('[data-test=printer-result]'); return r.className === 'fail' && r.textContent`, 'the failed test print')
+  assert.match(failed, /无法连接打印机.*lp9.*Cannot reach the printer/s)
+  await s.exec(FILL, '[data-test=printer-address]', lp0)
+  await s.exec(CLICK, '[data-test=printer-test]')
+  await s.waitFor(`return document.querySelector('[data-test=printer-result]').className === 'ok'`, 'the test print')
+  const sample = readFileSync(lp0)
+  const sampleText = gb18030(sample)
+  assert.ok(sampleText.includes('TEST') && sampleText.includes('测试打印') && sampleText.includes('供电营业厅'), sampleText)
+  assert.ok(sample.includes(Buffer.from([0x1c, 0x26])) && sample.includes(Buffer.from([0x1d, 0x56])), 'Chinese mode and a cut')
+  await s.exec(`document.querySelector('#printer').scrollIntoView(); return true`)
+  await s.screenshot(join(output, 'desktop-wizard-printer.png'))
   await s.exec(CLICK, '[data-test=save]')
 
   await s.window((u) => u.startsWith(server.base) && u.includes('/kiosk'), 'the paired kiosk')
@@ -135,6 +192,16 @@ test('terminal: paired with a code; shows the unreachable page while the server 
   const saved = JSON.parse(readFileSync(config, 'utf8'))
   assert.equal(saved.mode, 'terminal')
   assert.ok(saved.screens[0].token, 'the token is kept')
+  assert.deepEqual(saved.printer, { kind: 'usb', address: lp0, baud: null, paper: 58 })
+
+  // The kiosk page, served by the hall server at 127.0.0.2, prints on this
+  // PC's printer — and may call nothing else of the shell.
+  assert.equal((await s.execAsync(INVOKE, 'printer_status', {})).state, 'unknown')
+  writeFileSync(lp0, '')
+  assert.equal(await s.execAsync(INVOKE, 'print_escpos', { bytesBase64: job('B007').toString('base64') }), null)
+  assert.deepEqual(readFileSync(lp0), job('B007'))
+  await assert.rejects(s.execAsync(INVOKE, 'set_fullscreen', { on: true }), /not allowed|denied|ACL/i)
+  await assert.rejects(s.execAsync(INVOKE, 'test_print', { printer: saved.printer, hallName: 'x' }), /not allowed|denied|ACL/i)
 
   // The server goes away: the window says so.
   const port = server.port
@@ -143,7 +210,7 @@ test('terminal: paired with a code; shows the unreachable page while the server 
   await s.screenshot(join(output, 'desktop-unreachable.png'))
 
   // It comes back on the same port: the window returns by itself.
-  server = await serve(db, port)
+  server = await serve(db, port, '127.0.0.2')
   cleanup.push(() => stopChild(server.child))
   const back = Date.now()
   await s.waitFor(`return location.href.includes('/kiosk') && !!document.querySelector('[data-test^=service-]:not([disabled])')`, 'the kiosk again', 20000)
@@ -153,17 +220,17 @@ test('terminal: paired with a code; shows the unreachable page while the server 
   await stopChild(server.child)
 })
 
-/** `hallq serve` on `port` (0 = any); resolves once it listens. */
-function serve(db, port) {
+/** `hallq serve` on `bind`:`port` (0 = any); resolves once it listens. */
+function serve(db, port, bind = '127.0.0.1') {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(HALLQ, ['serve', '--db', db, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(HALLQ, ['serve', '--db', db, '--bind', bind, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     const onData = (d) => {
       out += d
-      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)/)
+      const m = out.match(new RegExp(`http://${bind.replaceAll('.', '\\.')}:(\\d+)`))
       if (m) {
         child.stdout.off('data', onData)
-        resolvePromise({ child, port: Number(m[1]), base: `http://127.0.0.1:${m[1]}` })
+        resolvePromise({ child, port: Number(m[1]), base: `http://${bind}:${m[1]}` })
       }
     }
     child.stdout.on('data', onData)
