@@ -41,6 +41,11 @@ pub struct Hall {
     /// written before targets existed: the defaults).
     #[serde(default)]
     pub targets: Targets,
+    /// The hall server's address on the hall LAN as customers' phones reach
+    /// it (`http://192.168.1.10:8080`): the base of the live-ticket URL
+    /// printed as a QR code. `None`: derived from the server's address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
 }
 
 /// The targets a bureau holds its halls to; reports mark the rows below
@@ -115,6 +120,7 @@ impl Hall {
             holidays: Vec::new(),
             workdays: Vec::new(),
             targets: Targets::default(),
+            public_url: None,
         }
     }
 
@@ -193,8 +199,51 @@ impl Hall {
         if self.max_recalls > 20 {
             return Err(CoreError::config("重呼次数上限不能超过 20", "max recalls must be at most 20"));
         }
+        if let Some(url) = &self.public_url
+            && !valid_public_url(url)
+        {
+            return Err(CoreError::config(
+                format!(
+                    "公开地址“{url}”无效，须为 http(s)://主机[:端口]，不含路径和参数（如 http://192.168.1.10:8080）"
+                ),
+                format!(
+                    "public URL '{url}' must be http(s)://host[:port] without a path or query \
+                     (e.g. http://192.168.1.10:8080)"
+                ),
+            ));
+        }
         Ok(())
     }
+}
+
+/// A public base URL: `http://` or `https://`, a host (name, IPv4 or
+/// bracketed IPv6) and an optional port; no path, query, fragment or user.
+pub fn valid_public_url(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")) else { return false };
+    let (host_ok, port) = match rest.strip_prefix('[') {
+        Some(v6) => {
+            let Some((host, after)) = v6.split_once(']') else { return false };
+            let port = match after {
+                "" => None,
+                a => match a.strip_prefix(':') {
+                    Some(p) => Some(p),
+                    None => return false,
+                },
+            };
+            (host.parse::<std::net::Ipv6Addr>().is_ok(), port)
+        }
+        None => {
+            let (host, port) = match rest.split_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (rest, None),
+            };
+            let ok = !host.is_empty()
+                && !host.starts_with(['.', '-'])
+                && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+            (ok, port)
+        }
+    };
+    url.len() <= 200 && host_ok && port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0))
 }
 
 /// Codes of halls, services and staff: short, ASCII, safe in URLs and files.
@@ -274,6 +323,22 @@ mod tests {
         assert_eq!(h.targets, Targets { within_target_wait: 0.8, satisfaction: 0.95, rating_coverage: 0.6 });
         let partial: Targets = serde_json::from_str(r#"{"satisfaction": 0.9}"#).unwrap();
         assert_eq!((partial.within_target_wait, partial.satisfaction), (0.8, 0.9));
+    }
+
+    #[test]
+    fn a_public_url_is_a_bare_http_origin() {
+        for ok in ["http://192.168.1.10:8080", "https://hall.example.cn", "http://[fe80::1]:80", "http://h"] {
+            assert!(valid_public_url(ok), "{ok}");
+        }
+        for bad in ["", "192.168.1.10", "ftp://h", "http://", "http://h/t", "http://h?x=1", "http://h:0", "http://u@h"]
+        {
+            assert!(!valid_public_url(bad), "{bad}");
+        }
+        let mut h = Hall::new(Uuid::nil(), "T", "厅");
+        h.public_url = Some("http://h:99999".into());
+        assert_eq!(h.validate().unwrap_err().code(), "invalid_config");
+        let json = serde_json::to_value(Hall::new(Uuid::nil(), "T", "厅")).unwrap();
+        assert!(json.get("public_url").is_none(), "halls without one serialise as before");
     }
 
     #[test]

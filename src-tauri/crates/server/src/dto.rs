@@ -359,6 +359,9 @@ pub struct HallDto {
     pub workdays: Vec<NaiveDate>,
     /// The targets reports mark.
     pub targets: TargetsDto,
+    /// The hall server's address on the LAN for customers' phones (the base
+    /// of the live-ticket URL in the QR code); `null` = derived.
+    pub public_url: Option<String>,
 }
 
 impl From<Hall> for HallDto {
@@ -375,6 +378,7 @@ impl From<Hall> for HallDto {
             holidays: h.holidays,
             workdays: h.workdays,
             targets: h.targets.into(),
+            public_url: h.public_url,
         }
     }
 }
@@ -1397,12 +1401,17 @@ pub struct HallSettings {
     /// The targets reports mark; absent = keep the hall's current targets.
     #[serde(default)]
     pub targets: Option<TargetsDto>,
+    /// The hall server's address for customers' phones, `http(s)://host[:port]`
+    /// (the live-ticket QR code); absent or `null` = keep the current one,
+    /// `""` = none (derived from the server's address).
+    #[serde(default)]
+    pub public_url: Option<String>,
 }
 
 impl HallSettings {
-    /// The domain's hall with this id; without targets in the request, the
-    /// `current` ones stay.
-    pub fn into_hall(self, id: Uuid, current: Targets) -> Result<Hall, ApiError> {
+    /// The domain's hall with this id; without targets or a public URL in
+    /// the request, the `current` hall's stay.
+    pub fn into_hall(self, id: Uuid, current: &Hall) -> Result<Hall, ApiError> {
         let time_zone = self.time_zone.parse().map_err(|_| {
             ApiError::invalid(
                 format!("时区“{}”无效（如 Asia/Shanghai）", self.time_zone),
@@ -1420,7 +1429,12 @@ impl HallSettings {
             notices: self.notices,
             holidays: self.holidays,
             workdays: self.workdays,
-            targets: self.targets.map_or(current, Into::into),
+            targets: self.targets.map_or(current.targets, Into::into),
+            public_url: match self.public_url {
+                None => current.public_url.clone(),
+                Some(u) if u.trim().is_empty() => None,
+                Some(u) => Some(u.trim().trim_end_matches('/').to_string()),
+            },
         })
     }
 }

@@ -304,7 +304,12 @@ fn store_status(e: &StoreError) -> StatusCode {
         StoreError::Core(c) => core_status(c),
         StoreError::BadPin => StatusCode::UNPROCESSABLE_ENTITY,
         StoreError::BadIdempotencyKey => StatusCode::BAD_REQUEST,
-        StoreError::BadPairingCode | StoreError::UnknownTerminal(_) => StatusCode::NOT_FOUND,
+        StoreError::BadPairingCode
+        | StoreError::UnknownTerminal(_)
+        | StoreError::NotAKiosk(_)
+        | StoreError::UnknownPrintJob(_) => StatusCode::NOT_FOUND,
+        StoreError::InvalidPrinter { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        StoreError::PrintJobClosed { .. } => StatusCode::CONFLICT,
         StoreError::StaffLocked { .. } => StatusCode::TOO_MANY_REQUESTS,
         StoreError::EngineStopped => StatusCode::SERVICE_UNAVAILABLE,
         StoreError::Exchange { .. } => StatusCode::UNPROCESSABLE_ENTITY,

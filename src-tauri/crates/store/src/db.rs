@@ -18,6 +18,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/0001_init.sql")),
         M::up(include_str!("migrations/0002_terminals_idempotency.sql")),
         M::up(include_str!("migrations/0003_follow_ups.sql")),
+        M::up(include_str!("migrations/0004_printing.sql")),
     ])
 });
 

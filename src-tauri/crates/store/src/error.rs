@@ -71,6 +71,28 @@ pub enum StoreError {
     /// No terminal has this id.
     #[error("没有终端 {0} / no terminal {0}")]
     UnknownTerminal(String),
+    /// A kiosk printer setting that is not valid; nothing changed.
+    #[error("{zh} / {en}")]
+    InvalidPrinter {
+        /// What is wrong, in Chinese.
+        zh: String,
+        /// What is wrong, in English.
+        en: String,
+    },
+    /// The terminal named is not a live kiosk of the hall.
+    #[error("没有取号机 {0} / no kiosk {0}")]
+    NotAKiosk(String),
+    /// No print job has this id.
+    #[error("没有打印任务 {0} / no print job {0}")]
+    UnknownPrintJob(String),
+    /// The print job is no longer pending (printed, skipped or cancelled).
+    #[error("打印任务 {job} 已结束（{state}），不能再更改 / print job {job} is already {state} and cannot change")]
+    PrintJobClosed {
+        /// The job's id.
+        job: String,
+        /// Its state.
+        state: &'static str,
+    },
     /// The hall engine has stopped; the command was not executed.
     #[error("营业厅引擎已停止，命令未执行 / the hall engine has stopped; the command was not executed")]
     EngineStopped,
@@ -115,6 +137,10 @@ impl StoreError {
             Self::BadIdempotencyKey => "bad_idempotency_key",
             Self::StaffLocked { .. } => "staff_locked",
             Self::Exchange { code, .. } => code,
+            Self::InvalidPrinter { .. } => "invalid_printer_config",
+            Self::NotAKiosk(_) => "not_a_kiosk",
+            Self::UnknownPrintJob(_) => "unknown_print_job",
+            Self::PrintJobClosed { .. } => "print_job_closed",
         }
     }
 
@@ -122,7 +148,7 @@ impl StoreError {
     pub fn message_zh(&self) -> String {
         match self {
             Self::Core(e) => e.message_zh(),
-            Self::Exchange { zh, .. } => zh.clone(),
+            Self::Exchange { zh, .. } | Self::InvalidPrinter { zh, .. } => zh.clone(),
             other => other.to_string().split(" / ").next().unwrap_or_default().to_string(),
         }
     }
@@ -131,7 +157,7 @@ impl StoreError {
     pub fn message_en(&self) -> String {
         match self {
             Self::Core(e) => e.message_en(),
-            Self::Exchange { en, .. } => en.clone(),
+            Self::Exchange { en, .. } | Self::InvalidPrinter { en, .. } => en.clone(),
             other => {
                 let s = other.to_string();
                 match s.split_once(" / ") {

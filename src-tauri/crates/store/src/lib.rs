@@ -3,9 +3,9 @@
 //! It owns the schema (numbered migrations), the append-only event log, the
 //! projections of current state (tickets, counters, sessions), the one
 //! writer per hall (group commit, durable answers), read-only queries for the
-//! screens, KPI reports, staff PINs and backups. It must not know about HTTP,
-//! the UI or the command line; and it never decides a queue question itself:
-//! [`hallq_core`] does.
+//! screens, KPI reports, staff PINs, kiosk printers and print jobs, and
+//! backups. It must not know about HTTP, the UI or the command line; and it
+//! never decides a queue question itself: [`hallq_core`] does.
 //!
 //! Read in this order: [`Store`] (the doors), `writer` (the write path),
 //! [`HallEngine`] (the thread and group commit), `projection` (what each
@@ -23,6 +23,7 @@ mod follow_ups;
 mod halls;
 mod log;
 mod overview;
+mod printing;
 mod projection;
 mod reader;
 mod report;
@@ -48,6 +49,10 @@ pub use log::StoredEvent;
 pub use overview::{
     FollowUpItem, FollowUpState, FollowUpSummary, HeatCell, LongWait, Overview, OverviewQuery, QueuePoint, StaffLoad,
     StaffRow, WaitBucket, load_balance,
+};
+pub use printing::{
+    BAUD_RATES, DEFAULT_BAUD, DEFAULT_PRINTER_PORT, KioskPrinter, NewPrintJob, PrintDelivery, PrintFault, PrintJob,
+    PrintJobFilter, PrintJobState, PrintJobUpdate, PrintReason, PrinterConfig, PrinterKind,
 };
 pub use reader::{CounterNow, HallStatus, Reader, ServiceStatus};
 pub use report::{GroupBy, KpiGroup, KpiQuery, KpiReport, day_start};

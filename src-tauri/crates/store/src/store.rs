@@ -1,6 +1,6 @@
 //! `Store`: a handle to one HallQ database file, and the doors into it —
-//! creating halls, the hall engine, the bulk writer, readers, PINs, backup,
-//! and rebuilding projections from the log.
+//! creating halls, the hall engine, the bulk writer, readers, PINs, kiosk
+//! printers and print jobs, backup, and rebuilding projections from the log.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,6 +17,7 @@ use crate::engine::HallEngine;
 use crate::error::{Result, StoreError};
 use crate::halls;
 use crate::log;
+use crate::printing::{self, KioskPrinter, NewPrintJob, PrintJob, PrintJobFilter, PrintJobUpdate, PrinterConfig};
 use crate::projection::{mark_position, project};
 use crate::reader::Reader;
 use crate::terminals::{self, PairingCode, Terminal};
@@ -201,6 +202,100 @@ impl Store {
         let conn = db::open_rw(&self.path)?;
         let key = halls::by_id(&conn, hall)?.key;
         terminals::revoke(&conn, key, id, now)
+    }
+
+    /// The hall's live kiosk terminals with their printers, by name (a kiosk
+    /// never configured prints the HTML ticket on 80 mm paper).
+    pub fn kiosk_printers(&self, hall: Uuid) -> Result<Vec<KioskPrinter>> {
+        let conn = db::open_ro(&self.path)?;
+        let key = halls::by_id(&conn, hall)?.key;
+        printing::kiosks(&conn, key)
+    }
+
+    /// One kiosk's printer; a terminal that is not a live kiosk of the hall
+    /// is [`StoreError::NotAKiosk`].
+    pub fn kiosk_printer(&self, hall: Uuid, kiosk: Uuid) -> Result<KioskPrinter> {
+        let conn = db::open_ro(&self.path)?;
+        let key = halls::by_id(&conn, hall)?.key;
+        printing::kiosk(&conn, key, kiosk)
+    }
+
+    /// Sets a kiosk's printer (validated and normalized: the stored form is
+    /// returned) and points the kiosk's pending print jobs at it. This is
+    /// also the desktop app's door: in a one-PC station whose wizard chose a
+    /// local printer it sets the kiosk to kind `local`. Bad input is
+    /// [`StoreError::InvalidPrinter`] and changes nothing.
+    pub fn set_kiosk_printer(
+        &self,
+        hall: Uuid,
+        kiosk: Uuid,
+        config: &PrinterConfig,
+        now: Millis,
+    ) -> Result<PrinterConfig> {
+        let config = config.normalized()?;
+        let mut conn = db::open_rw(&self.path)?;
+        let key = halls::by_id(&conn, hall)?.key;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        printing::set(&tx, key, kiosk, &config, now)?;
+        tx.commit()?;
+        Ok(config)
+    }
+
+    /// Adds a pending print job.
+    pub fn add_print_job(&self, hall: Uuid, job: &NewPrintJob, now: Millis) -> Result<PrintJob> {
+        let conn = db::open_rw(&self.path)?;
+        let key = halls::by_id(&conn, hall)?.key;
+        let id = printing::insert(&conn, key, job, now)?;
+        printing::one(&conn, key, id)
+    }
+
+    /// One print job of the hall.
+    pub fn print_job(&self, hall: Uuid, id: Uuid) -> Result<PrintJob> {
+        let conn = db::open_ro(&self.path)?;
+        let key = halls::by_id(&conn, hall)?.key;
+        printing::one(&conn, key, id)
+    }
+
+    /// The hall's print jobs matching `filter`, newest first.
+    pub fn print_jobs(&self, hall: Uuid, filter: &PrintJobFilter) -> Result<Vec<PrintJob>> {
+        let conn = db::open_ro(&self.path)?;
+        let key = halls::by_id(&conn, hall)?.key;
+        printing::list(&conn, key, filter)
+    }
+
+    /// Every pending print job of the hall, any day, oldest first.
+    pub fn pending_print_jobs(&self, hall: Uuid) -> Result<Vec<PrintJob>> {
+        let conn = db::open_ro(&self.path)?;
+        let key = halls::by_id(&conn, hall)?.key;
+        printing::pending(&conn, key)
+    }
+
+    /// The print jobs of these tickets (the legs of a visit), oldest first.
+    pub fn print_jobs_of_tickets(&self, hall: Uuid, tickets: &[Uuid]) -> Result<Vec<PrintJob>> {
+        let conn = db::open_ro(&self.path)?;
+        let key = halls::by_id(&conn, hall)?.key;
+        printing::of_tickets(&conn, key, tickets)
+    }
+
+    /// Records what happened to a pending print job and returns it as it is
+    /// now. A job already printed, skipped or cancelled does not change
+    /// ([`StoreError::PrintJobClosed`]; repeating the same final update is
+    /// answered with the job).
+    pub fn update_print_job(&self, hall: Uuid, id: Uuid, what: &PrintJobUpdate, now: Millis) -> Result<PrintJob> {
+        let mut conn = db::open_rw(&self.path)?;
+        let key = halls::by_id(&conn, hall)?.key;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        printing::update(&tx, key, id, what, now)?;
+        let job = printing::one(&tx, key, id)?;
+        tx.commit()?;
+        Ok(job)
+    }
+
+    /// The number of pending print jobs of a business day, per kiosk.
+    pub fn pending_print_counts(&self, hall: Uuid, day: chrono::NaiveDate) -> Result<Vec<(Uuid, u32)>> {
+        let conn = db::open_ro(&self.path)?;
+        let key = halls::by_id(&conn, hall)?.key;
+        printing::pending_per_kiosk(&conn, key, day)
     }
 
     /// Copies the database to `dest` with SQLite's online backup, while the

@@ -76,9 +76,9 @@ async fn hall(
     Json(req): Json<HallSettings>,
 ) -> ApiResult<Json<CommandAnswer>> {
     let current = state
-        .read(|r, hall| Ok(r.halls()?.into_iter().find(|h| h.id == hall).map(|h| h.targets).unwrap_or_default()))
+        .read(|r, hall| r.halls()?.into_iter().find(|h| h.id == hall).ok_or(StoreError::UnknownHall(hall.to_string())))
         .await?;
-    let cmd = Command::ConfigureHall { hall: req.into_hall(state.hall(), current)? };
+    let cmd = Command::ConfigureHall { hall: req.into_hall(state.hall(), &current)? };
     Ok(Json(state.execute(caller.actor(), cmd, key.scoped(&caller)).await?.into()))
 }
 
