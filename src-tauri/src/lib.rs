@@ -196,6 +196,11 @@ pub async fn launch<R: Runtime>(app: &AppHandle<R>, mut config: AppConfig) -> Re
             let base = server.base_url();
             for screen in &mut config.screens {
                 screen.token = Some(server.token_for(screen, now)?);
+                // A kiosk that cannot be told where it prints still opens:
+                // it prints the way the hall server has it (logged).
+                if let Err(error) = server.sync_kiosk_printer(screen, &config.printer, now) {
+                    tracing::error!(%error, screen = %screen.label(), "the kiosk's printer could not be set");
+                }
             }
             *shell.embedded.lock().expect("embedded") = Some(server);
             *shell.base.lock().expect("base") = Some(base.clone());

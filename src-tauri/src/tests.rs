@@ -212,3 +212,55 @@ fn the_remote_capability_names_the_servers_exact_origin_and_nothing_a_pattern_re
         assert!(error.contains(" / ") && !error.is_ascii(), "{bad}: {error}");
     }
 }
+
+#[test]
+fn a_printer_chosen_in_the_wizard_makes_this_pcs_kiosk_print_locally_and_removing_it_gives_the_html_ticket_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = one_pc(dir.path());
+    let kiosk_printer = |path: &std::path::Path| {
+        let config = AppConfig::load(path).unwrap().unwrap();
+        let token = config.screens.iter().find(|s| s.role == Role::Kiosk).unwrap().token.clone().unwrap();
+        let store = hallq_store::Store::open(config.db.as_ref().unwrap()).unwrap();
+        let now = chrono::Utc::now().timestamp_millis();
+        let kiosk = store.terminal_by_token(&token, now).unwrap().unwrap();
+        store.kiosk_printer(kiosk.hall, kiosk.id).unwrap().config
+    };
+    let restart = |printer: LocalPrinter| {
+        let mut config = AppConfig::load(&path).unwrap().unwrap();
+        config.printer = printer;
+        config.save(&path).unwrap();
+        let app = start(path.clone());
+        app.state::<Shell>().stop();
+    };
+
+    // No printer on this PC: the kiosk keeps the hall's default, the HTML ticket.
+    restart(LocalPrinter::default());
+    assert_eq!(kiosk_printer(&path).kind, hallq_store::PrinterKind::Html);
+
+    // A USB printer on 58 mm paper: the kiosk prints through this PC.
+    let usb = LocalPrinter { kind: PrinterKind::Usb, address: Some("/dev/usb/lp0".into()), baud: None, paper: 58 };
+    restart(usb);
+    let local = kiosk_printer(&path);
+    assert_eq!((local.kind, local.address, local.paper), (hallq_store::PrinterKind::Local, None, 58));
+
+    // The printer removed: back to the HTML ticket, not left waiting on a
+    // printer that is gone.
+    restart(LocalPrinter::default());
+    assert_eq!(kiosk_printer(&path).kind, hallq_store::PrinterKind::Html);
+
+    // A network printer the supervisor set on the server is not this PC's
+    // business while it has no printer of its own.
+    let config = AppConfig::load(&path).unwrap().unwrap();
+    let store = hallq_store::Store::open(config.db.as_ref().unwrap()).unwrap();
+    let token = config.screens.iter().find(|s| s.role == Role::Kiosk).unwrap().token.clone().unwrap();
+    let kiosk = store.terminal_by_token(&token, chrono::Utc::now().timestamp_millis()).unwrap().unwrap();
+    let network = hallq_store::PrinterConfig {
+        kind: hallq_store::PrinterKind::Network,
+        address: Some("192.0.2.9".into()),
+        baud: None,
+        paper: 80,
+    };
+    store.set_kiosk_printer(kiosk.hall, kiosk.id, &network, 1).unwrap();
+    restart(LocalPrinter::default());
+    assert_eq!(kiosk_printer(&path).kind, hallq_store::PrinterKind::Network);
+}
