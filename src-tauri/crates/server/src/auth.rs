@@ -160,6 +160,18 @@ permissions! {
     ManageTerminals = "manage_terminals": [Supervisor];
     /// End one's own supervisor session.
     EndSession = "end_session": [Supervisor];
+    /// Kiosk printers and their status (a kiosk: its own).
+    ReadPrinters = "read_printers": [Kiosk, Board, Supervisor];
+    /// Print jobs and their bytes (a kiosk: its own, printed by its page).
+    ReadPrintJobs = "read_print_jobs": [Kiosk, Board, Supervisor];
+    /// Report what the kiosk page's printing did (a kiosk: its own jobs).
+    ReportPrint = "report_print": [Kiosk, Supervisor];
+    /// Print a ticket again (the counter's and the board's Reprint).
+    ReprintTicket = "reprint_ticket": [Counter, Board, Supervisor];
+    /// Cancel a pending print job.
+    CancelPrintJob = "cancel_print_job": [Board, Supervisor];
+    /// Set a kiosk's printer; test-print.
+    ChangePrinters = "change_printers": [Supervisor];
 }
 
 impl Permission {
@@ -419,19 +431,32 @@ mod tests {
         let kiosk: Vec<_> = Permission::ALL.iter().filter(|p| p.allows(R::Kiosk)).copied().collect();
         assert_eq!(
             kiosk,
-            [P::Public, P::WhoAmI, P::ReadHall, P::Stream, P::ReadServices, P::ReadTicketPosition, P::IssueTicket]
+            [
+                P::Public,
+                P::WhoAmI,
+                P::ReadHall,
+                P::Stream,
+                P::ReadServices,
+                P::ReadTicketPosition,
+                P::IssueTicket,
+                P::ReadPrinters,
+                P::ReadPrintJobs,
+                P::ReportPrint
+            ]
         );
         // A display only reads.
         for p in Permission::ALL.iter().filter(|p| p.allows(R::Display)) {
             assert!(p.as_str().starts_with("read_") || matches!(p, P::Public | P::WhoAmI | P::Stream), "{p:?}");
         }
-        // A board reads everything readable and changes nothing.
+        // A board reads everything readable and changes nothing but print
+        // jobs: it reprints and cancels them (the printer alerts are there).
         for p in Permission::ALL {
             let reads = p.as_str().starts_with("read_") || matches!(p, P::Public | P::WhoAmI | P::Stream);
-            assert_eq!(p.allows(R::Board), reads, "{p:?}");
+            let prints = matches!(p, P::ReprintTicket | P::CancelPrintJob);
+            assert_eq!(p.allows(R::Board), reads || prints, "{p:?}");
         }
         // Only the supervisor changes settings, pairs terminals, cancels.
-        for p in [P::ChangeSettings, P::ManageTerminals, P::CancelTicket, P::EndSession] {
+        for p in [P::ChangeSettings, P::ManageTerminals, P::CancelTicket, P::EndSession, P::ChangePrinters] {
             assert_eq!(p.roles(), [R::Supervisor]);
         }
         // A counter may not rate its own work.

@@ -125,6 +125,22 @@ pub enum ApiError {
     /// 404: a report named a hall this database does not hold.
     #[error("unknown hall {0}")]
     UnknownHall(String),
+    /// 422: a test print asked of the server for a printer the kiosk drives
+    /// (html, local) or for none.
+    #[error("test this printer at the kiosk")]
+    PrinterTestOnKiosk,
+    /// 422: a reprint of a ticket no kiosk issued, without naming a kiosk.
+    #[error("reprint needs a kiosk")]
+    ReprintNeedsKiosk,
+    /// 422: a reprint at a kiosk set to print nothing.
+    #[error("kiosk prints nothing")]
+    KioskPrintsNothing,
+    /// 403: a kiosk named another kiosk's print job.
+    #[error("not your print job")]
+    NotYourPrintJob,
+    /// 409: a print result reported for a job the server prints.
+    #[error("the server prints this job")]
+    ServerPrintsJob,
     /// 500: a fault of the server; the detail is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -144,7 +160,9 @@ impl ApiError {
         match self {
             Self::Store(e) => store_status(e),
             Self::Unauthorized | Self::WrongPin { .. } | Self::NoPin => StatusCode::UNAUTHORIZED,
-            Self::Forbidden { .. } | Self::NotYourCounter { .. } | Self::NotSupervisor => StatusCode::FORBIDDEN,
+            Self::Forbidden { .. } | Self::NotYourCounter { .. } | Self::NotSupervisor | Self::NotYourPrintJob => {
+                StatusCode::FORBIDDEN
+            }
             Self::NoRoute | Self::UnknownHall(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::MalformedJson(_)
@@ -152,13 +170,19 @@ impl ApiError {
             | Self::InvalidQuery(_)
             | Self::BadIdempotencyKey
             | Self::NotWebSocket => StatusCode::BAD_REQUEST,
-            Self::InvalidBody(_) | Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::InvalidBody(_)
+            | Self::Invalid { .. }
+            | Self::PrinterTestOnKiosk
+            | Self::ReprintNeedsKiosk
+            | Self::KioskPrintsNothing => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::KioskTooFast { .. } | Self::TooManyPairingAttempts => StatusCode::TOO_MANY_REQUESTS,
-            Self::AlreadySetUp | Self::NoAdmin | Self::NothingToRate(_) | Self::RatingTicketChanged => {
-                StatusCode::CONFLICT
-            }
+            Self::AlreadySetUp
+            | Self::NoAdmin
+            | Self::NothingToRate(_)
+            | Self::RatingTicketChanged
+            | Self::ServerPrintsJob => StatusCode::CONFLICT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -192,6 +216,11 @@ impl ApiError {
             Self::NothingToRate(_) => "nothing_to_rate",
             Self::RatingTicketChanged => "rating_ticket_changed",
             Self::UnknownHall(_) => "unknown_hall",
+            Self::PrinterTestOnKiosk => "printer_test_on_kiosk",
+            Self::ReprintNeedsKiosk => "reprint_needs_kiosk",
+            Self::KioskPrintsNothing => "kiosk_prints_nothing",
+            Self::NotYourPrintJob => "not_your_print_job",
+            Self::ServerPrintsJob => "server_prints_job",
             Self::Internal(_) => "internal",
         }
     }
@@ -228,6 +257,11 @@ impl ApiError {
             Self::NothingToRate(c) => format!("{c} 号窗口没有待评价的业务"),
             Self::RatingTicketChanged => "待评价的号码已变化，请重新评价".into(),
             Self::UnknownHall(h) => format!("数据库中没有营业厅“{h}”"),
+            Self::PrinterTestOnKiosk => "请在取号机上测试此打印机".into(),
+            Self::ReprintNeedsKiosk => "此号码不是取号机打出的，请选择在哪台取号机补打".into(),
+            Self::KioskPrintsNothing => "该取号机设置为不打印，无法补打".into(),
+            Self::NotYourPrintJob => "这不是本取号机的打印任务".into(),
+            Self::ServerPrintsJob => "此打印任务由服务器打印，取号机不能报告结果".into(),
             Self::Internal(_) => INTERNAL_ZH.into(),
         }
     }
@@ -265,6 +299,11 @@ impl ApiError {
             Self::NothingToRate(c) => format!("no transaction at counter {c} is waiting for a rating"),
             Self::RatingTicketChanged => "the ticket to rate has changed; rate again".into(),
             Self::UnknownHall(h) => format!("no hall '{h}' in this database"),
+            Self::PrinterTestOnKiosk => "test this printer at the kiosk".into(),
+            Self::ReprintNeedsKiosk => "no kiosk issued this ticket; name the kiosk to reprint it at".into(),
+            Self::KioskPrintsNothing => "this kiosk is set to print nothing; it cannot reprint".into(),
+            Self::NotYourPrintJob => "this print job belongs to another kiosk".into(),
+            Self::ServerPrintsJob => "the server prints this job; a kiosk cannot report its result".into(),
             Self::Internal(_) => INTERNAL_EN.into(),
         }
     }
@@ -454,6 +493,15 @@ mod tests {
             ApiError::NoAdmin,
             ApiError::NothingToRate(1),
             ApiError::RatingTicketChanged,
+            ApiError::PrinterTestOnKiosk,
+            ApiError::ReprintNeedsKiosk,
+            ApiError::KioskPrintsNothing,
+            ApiError::NotYourPrintJob,
+            ApiError::ServerPrintsJob,
+            ApiError::from(StoreError::NotAKiosk("k".into())),
+            ApiError::from(StoreError::UnknownPrintJob("j".into())),
+            ApiError::from(StoreError::PrintJobClosed { job: "j".into(), state: "printed" }),
+            ApiError::from(StoreError::InvalidPrinter { zh: "纸宽".into(), en: "paper".into() }),
             ApiError::from(StoreError::BadPairingCode),
             ApiError::from(StoreError::StaffLocked { staff: "1001".into(), until: 0 }),
         ];

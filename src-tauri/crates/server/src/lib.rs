@@ -11,14 +11,15 @@
 //! shared handle), [`auth`] (roles, the permission matrix, the guard),
 //! [`error`] and [`extract`] (how failures become bilingual JSON), [`dto`]
 //! (the wire types), `routes` (one module per area, each owning its paths),
-//! [`queue`] (what screens derive from tickets), [`server`] (binding,
-//! graceful shutdown).
+//! [`queue`] (what screens derive from tickets), `printing` (print jobs
+//! and the print worker), [`server`] (binding, graceful shutdown).
 
 pub mod auth;
 pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+mod printing;
 pub mod queue;
 pub mod report_file;
 mod routes;

@@ -39,6 +39,8 @@ pub const TOKEN_SCHEME: &str = "token";
         (name = "follow-ups", description = "Follow-ups of low ratings (回访)"),
         (name = "settings", description = "Hall, services, counters, staff"),
         (name = "stream", description = "The live event stream (WebSocket)"),
+        (name = "printing", description = "Kiosk printers, print jobs, reprints"),
+        (name = "live", description = "The customer's live ticket page (public)"),
     )
 )]
 pub struct ApiDoc;

@@ -67,6 +67,9 @@ impl Server {
     /// Binds `addr` for an existing state (tests pass one on a manual clock).
     pub async fn with_state(state: AppState, addr: SocketAddr) -> Result<Self, ServerError> {
         let listener = TcpListener::bind(addr).await.map_err(|reason| ServerError::Bind { addr, reason })?;
+        if let Ok(bound) = listener.local_addr() {
+            state.printing().set_bound(bound);
+        }
         Ok(Self { listener, state })
     }
 
@@ -81,10 +84,12 @@ impl Server {
     }
 
     /// Serves until `shutdown` resolves; then stops accepting, closes the
-    /// streams, lets requests in flight finish and stops the engine.
+    /// streams and the print worker, lets requests in flight finish and
+    /// stops the engine.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
         let state = self.state.clone();
         let closing = state.clone();
+        let worker = crate::printing::spawn_worker(state.clone());
         axum::serve(self.listener, crate::app(state.clone()))
             .with_graceful_shutdown(async move {
                 shutdown.await;
@@ -92,6 +97,8 @@ impl Server {
             })
             .await
             .map_err(ServerError::Serve)?;
+        // The worker sees the shutdown signal; a print in flight finishes.
+        let _ = worker.await;
         let engine = state.engine().clone();
         // Joining the engine thread blocks: not on the executor.
         let _ = tokio::task::spawn_blocking(move || engine.shutdown()).await;

@@ -1,6 +1,6 @@
 //! `AppState`: the one handle every handler gets — the store, the hall, its
 //! engine, the clock, a small pool of read-only connections, the token
-//! cache, the kiosk throttle and the configuration.
+//! cache, the kiosk throttle, the printers' status and the configuration.
 //!
 //! It is an explicit `Clone` handle (an `Arc` inside), passed through axum's
 //! `State`; there are no globals. Everything that touches SQLite runs here
@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::auth::{Caller, Role, TokenCache};
 use crate::error::{ApiError, ApiResult};
+use crate::printing::Printing;
 use crate::throttle::{KioskThrottle, PairingThrottle};
 
 /// How the server behaves; the defaults are a hall's.
@@ -34,6 +35,11 @@ pub struct Config {
     pub readers: usize,
     /// The largest request body accepted, bytes.
     pub body_limit: usize,
+    /// How often the print worker checks printers and retries pending jobs.
+    pub printer_poll: Duration,
+    /// The base of live-ticket URLs (`hallq serve --public-url`); overrides
+    /// the hall's `public_url`.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -44,6 +50,8 @@ impl Default for Config {
             pairing_attempts_per_minute: 20,
             readers: 32,
             body_limit: 64 * 1024,
+            printer_poll: Duration::from_secs(5),
+            public_url: None,
         }
     }
 }
@@ -64,6 +72,8 @@ struct Shared {
     tokens: TokenCache,
     kiosks: KioskThrottle,
     pairing: PairingThrottle,
+    /// Printers' last seen status and one lock per printer.
+    printing: Printing,
     /// Serialises the first-run setup, so two racing calls cannot both set the admin PIN.
     setup: tokio::sync::Mutex<()>,
     shutdown: watch::Sender<bool>,
@@ -83,6 +93,7 @@ impl AppState {
                 tokens: TokenCache::default(),
                 kiosks: KioskThrottle::default(),
                 pairing: PairingThrottle::default(),
+                printing: Printing::default(),
                 setup: tokio::sync::Mutex::new(()),
                 shutdown,
                 config,
@@ -144,6 +155,10 @@ impl AppState {
 
     pub(crate) fn pairing(&self) -> &PairingThrottle {
         &self.inner.pairing
+    }
+
+    pub(crate) fn printing(&self) -> &Printing {
+        &self.inner.printing
     }
 
     pub(crate) fn setup_lock(&self) -> &tokio::sync::Mutex<()> {

@@ -8,14 +8,17 @@
 //! Read in this order: `tickets` (the kiosk), `serving` and `counters` (the
 //! counter), `rating` (the pad), `hall` (display and board), `kpis`,
 //! `settings`, `terminals` and `session` (the supervisor), `stream`, `meta`,
-//! `voice` (the display's spoken calls); `pages` serves the UI itself.
+//! `voice` (the display's spoken calls), `printing` (printers, print jobs,
+//! reprint), `live` (the customer's live ticket); `pages` serves the UI itself.
 
 mod counters;
 mod follow_ups;
 mod hall;
 mod kpis;
+mod live;
 mod meta;
 pub(crate) mod pages;
+mod printing;
 mod rating;
 mod reports;
 mod serving;
@@ -59,6 +62,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(stream::router())
         .merge(meta::router())
         .merge(voice::router())
+        .merge(printing::router())
+        .merge(live::router())
 }
 
 /// A staff action at a counter: recorded as the staff member logged in

@@ -1,6 +1,7 @@
 //! The hall's screens: the built UI (`ui/dist`, made by `vite build`)
 //! served at `/kiosk`, `/counter`, `/display`, `/rate`, `/board`,
-//! `/reports` and `/settings`, with its hashed assets under `/assets/`.
+//! `/reports` and `/settings`, the live ticket page at `/t/{ticket}`, with
+//! its hashed assets under `/assets/`.
 //!
 //! The files are embedded by rust-embed in release builds (read from disk in
 //! debug builds). A server built before the UI was (a fresh clone) still
@@ -37,7 +38,10 @@ pub(crate) const PAGES: &[(&str, &str)] = &[
 
 /// The page routes and the assets, without the API's guard.
 pub(crate) fn router() -> Router<AppState> {
-    let mut router = Router::new().route("/assets/{*file}", get(asset));
+    let mut router = Router::new()
+        .route("/assets/{*file}", get(asset))
+        // The live ticket page of a customer's phone; it reads the id from its path.
+        .route("/t/{ticket}", get(|| page("ticket")));
     for (path, folder) in PAGES {
         router = router.route(path, get(move || page(folder)));
     }

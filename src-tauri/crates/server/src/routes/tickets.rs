@@ -12,9 +12,10 @@ use utoipa_axum::routes;
 
 use super::{tickets_today, today};
 use crate::auth::{Caller, Role};
-use crate::dto::{CommandAnswer, IssueRequest, PositionDto, TicketDto, TicketStateDto};
+use crate::dto::{CommandAnswer, IssueAnswer, IssueRequest, PositionDto, TicketDto, TicketStateDto};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{IdempotencyKey, Json, Path, Query};
+use crate::printing;
 use crate::queue;
 use crate::state::AppState;
 
@@ -28,14 +29,16 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Take a ticket. A kiosk gets one ticket per interval (2 s by default);
-/// faster presses get 429 and no ticket.
+/// faster presses get 429 and no ticket. A kiosk's ticket gets a print job
+/// (`print`), already tried once when the server prints it; the ticket is
+/// issued whether or not it printed.
 #[utoipa::path(
     post, path = "/api/v1/tickets", tag = "tickets",
     security(("token" = ["issue_ticket"])),
     params(crate::extract::IdempotencyHeader),
     request_body = IssueRequest,
     responses(
-        (status = 201, description = "Issued: number, people ahead, estimated wait", body = CommandAnswer),
+        (status = 201, description = "Issued: number, people ahead, estimated wait, and the ticket's print job", body = IssueAnswer),
         (status = "4XX", description = "Unknown or disabled service, hall closed, kiosk too fast", body = ErrorBody),
     )
 )]
@@ -44,7 +47,7 @@ async fn issue(
     caller: Caller,
     key: IdempotencyKey,
     Json(req): Json<IssueRequest>,
-) -> ApiResult<(StatusCode, Json<CommandAnswer>)> {
+) -> ApiResult<(StatusCode, Json<IssueAnswer>)> {
     let cmd = Command::Issue {
         service: req.service,
         priority: req.priority.into(),
@@ -59,7 +62,13 @@ async fn issue(
     if let (Err(_), Some(a)) = (&done, admission) {
         state.kiosks().release(a);
     }
-    Ok((StatusCode::CREATED, Json(done?.into())))
+    let done = done?;
+    let print = match &done.ticket {
+        Some(t) => printing::issue_print(&state, &caller, t).await,
+        None => None,
+    };
+    let CommandAnswer { seq, at, ticket } = done.into();
+    Ok((StatusCode::CREATED, Json(IssueAnswer { seq, at, ticket, print })))
 }
 
 /// Filters of today's (or another day's) tickets.
