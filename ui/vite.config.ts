@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
 
-const pages = ['kiosk', 'counter', 'display', 'rate', 'board', 'reports', 'settings']
+const pages = ['kiosk', 'counter', 'display', 'rate', 'board', 'reports', 'settings', 'ticket']
 
 export default defineConfig({
   plugins: [vue()],
@@ -18,7 +18,7 @@ export default defineConfig({
       // own, which only the reports page loads.
       output: {
         manualChunks: (id) =>
-          /node_modules\/(echarts|zrender|tslib)\//.test(id) ? 'charts' : id.includes('node_modules') ? 'vendor' : undefined,
+          /node_modules\/(echarts|zrender|tslib)\//.test(id) ? 'charts' : /node_modules\/uqr\//.test(id) ? 'qr' : id.includes('node_modules') ? 'vendor' : undefined,
       },
     },
   },

@@ -18,6 +18,9 @@ const SCHEMAS = {
   HeatCell: 'HeatCellDto', QueuePoint: 'QueuePointDto', StaffRow: 'StaffRowDto', LongWait: 'LongWaitDto',
   FollowUpItem: 'FollowUpItemDto', Overview: 'OverviewDto', Staffing: 'StaffingDto', StaffingRow: 'StaffingRowDto',
   SimulateAnswer: 'SimulateDto',
+  // Printing and the live ticket page (issue 7).
+  PrinterConfig: 'PrinterConfigDto', PrinterStatus: 'PrinterStatusDto', Printer: 'PrinterDto', TicketPrint: 'TicketPrintDto',
+  PrintJob: 'PrintJobDto', PrintOutcome: 'PrintOutcomeDto', LiveTicket: 'LiveTicketDto',
 }
 // Schemas of routes another branch adds: checked once the server has them.
 const LATER = new Set(['StaffingDto', 'StaffingRowDto', 'SimulateDto'])

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { Stream, newKey } from './client'
+import { LiveWatch, Stream, newKey } from './client'
+import type { LiveTicket } from './types'
 
 /** A fake socket the test drives by hand. */
 class FakeSocket {
@@ -101,5 +102,67 @@ describe('idempotency keys', () => {
     const keys = new Set(Array.from({ length: 100 }, newKey))
     expect(keys.size).toBe(100)
     expect([...keys][0]).toMatch(/^[0-9a-f]{32}$/)
+  })
+})
+
+describe('the live ticket watch', () => {
+  const live = (seq: number, state: LiveTicket['state'] = 'waiting') =>
+    ({ ticket: 't', number: 'A001', service: 'PAY', service_name: '交费', hall_name: 'H', state, issued_at: 0, seq }) as LiveTicket
+
+  function watch(poll: () => Promise<LiveTicket>) {
+    const sockets: FakeSocket[] = []
+    const timers: { f: () => void; ms: number }[] = []
+    const seen: number[] = []
+    const online: boolean[] = []
+    const w = new LiveWatch(
+      () => {
+        const k = new FakeSocket(null)
+        sockets.push(k)
+        return k
+      },
+      poll,
+      { onTicket: (t) => seen.push(t.seq), onOnline: (up) => online.push(up) },
+      { set: (f, ms) => timers.push({ f, ms }), clear: () => {} },
+    )
+    return { w, sockets, timers, seen, online }
+  }
+
+  it('shows each message, polls while the socket is down, reconnects with backoff, ignores older states', async () => {
+    let polled = 0
+    const h = watch(async () => (polled++, live(5)))
+    h.w.connect()
+    h.sockets[0].open()
+    h.sockets[0].send(live(3))
+    h.sockets[0].send(live(4))
+    h.sockets[0].close()
+    await Promise.resolve()
+    await Promise.resolve()
+    expect(polled).toBe(1)
+    expect(h.seen).toEqual([3, 4, 5])
+    expect(h.timers.map((t) => t.ms)).toEqual([1000])
+    h.timers[0].f()
+    h.sockets[1].close()
+    await Promise.resolve()
+    await Promise.resolve()
+    expect(h.timers.map((t) => t.ms)).toEqual([1000, 2000])
+    h.timers[1].f()
+    h.sockets[2].open()
+    h.sockets[2].send(live(4))
+    h.sockets[2].send(live(6))
+    expect(h.seen).toEqual([3, 4, 5, 5, 6])
+    expect(h.online).toEqual([true, false, false, true])
+  })
+
+  it('stops after the visit ends: no reconnect, no poll', async () => {
+    let polled = 0
+    const h = watch(async () => (polled++, live(9)))
+    h.w.connect()
+    h.sockets[0].open()
+    h.sockets[0].send(live(7, 'called'))
+    h.sockets[0].send(live(8, 'done'))
+    expect(h.sockets[0].closed).toBe(true)
+    expect(h.timers).toEqual([])
+    expect(polled).toBe(0)
+    expect(h.seen).toEqual([7, 8])
   })
 })

@@ -4,7 +4,7 @@
 // themselves.
 
 import { ref } from 'vue'
-import type { ApiErrorBody, StreamEvent } from './types'
+import type { ApiErrorBody, LiveTicket, StreamEvent } from './types'
 
 /** An error answer of the server, bilingual. */
 export class ApiError extends Error {
@@ -113,6 +113,25 @@ export class Api {
       throw new ApiError(res.status, body)
     }
     return { blob: await res.blob(), filename: attachmentName(res.headers.get('Content-Disposition')) }
+  }
+
+  /** A ticket's live state, for the customer's phone: public, no token (`/api/v1/live/{id}`). */
+  liveTicket(id: string): Promise<LiveTicket> {
+    return new Api(null, this.base).get<LiveTicket>(`/api/v1/live/${encodeURIComponent(id)}`)
+  }
+
+  /**
+   * A ticket's live updates over the public WebSocket (no token), with
+   * reconnect and, while the socket is down, a poll of `liveTicket`.
+   */
+  watchLive(id: string, onTicket: (t: LiveTicket) => void): LiveWatch {
+    const wsBase = (this.base || location.origin).replace(/^http/, 'ws')
+    const w = new LiveWatch(() => new WebSocket(`${wsBase}/api/v1/live/${encodeURIComponent(id)}/stream`), () => this.liveTicket(id), {
+      onTicket,
+      onOnline: (up) => (this.online.value = up),
+    })
+    w.connect()
+    return w
   }
 
   /** The live stream of this page. */
@@ -224,5 +243,73 @@ export class Stream {
     this.stopped = true
     if (this.timer !== null) this.timers.clear(this.timer)
     this.socket?.close()
+  }
+}
+
+/** A visit that has ended: its live stream closes for good. */
+export function liveFinal(state: LiveTicket['state']): boolean {
+  return state === 'done' || state === 'no_show' || state === 'cancelled'
+}
+
+/**
+ * One ticket's live state: the public WebSocket sends the whole
+ * `LiveTicket` at once and on every change. A dropped socket is reopened
+ * with backoff (1 s doubling to 15 s) and polled over REST at each try, so
+ * a phone on a flaky Wi-Fi still follows its ticket; an older message
+ * (lower seq) never overwrites a newer one. Stops once the visit ended.
+ */
+export class LiveWatch {
+  seq = -1
+  private socket: Socket | null = null
+  private timer: unknown = null
+  private delay = 1000
+  private stopped = false
+
+  constructor(
+    private readonly open: () => Socket,
+    private readonly poll: () => Promise<LiveTicket>,
+    private readonly h: { onTicket: (t: LiveTicket) => void; onOnline: (up: boolean) => void },
+    private readonly timers: Timers = { set: (f, ms) => setTimeout(f, ms), clear: (t) => clearTimeout(t as number) },
+  ) {}
+
+  private take(t: LiveTicket): void {
+    if (t.seq < this.seq) return
+    this.seq = t.seq
+    this.h.onTicket(t)
+    if (liveFinal(t.state)) this.close()
+  }
+
+  connect(): void {
+    if (this.stopped) return
+    const s = this.open()
+    this.socket = s
+    s.onopen = () => {
+      this.delay = 1000
+      this.h.onOnline(true)
+    }
+    s.onmessage = (ev) => this.take(JSON.parse(String(ev.data)) as LiveTicket)
+    s.onclose = () => {
+      if (this.socket !== s) return
+      this.socket = null
+      if (this.stopped) return
+      this.h.onOnline(false)
+      this.poll().then(
+        (t) => {
+          if (!this.stopped) this.take(t)
+        },
+        () => {},
+      )
+      this.timer = this.timers.set(() => this.connect(), this.delay)
+      this.delay = Math.min(this.delay * 2, 15_000)
+    }
+    s.onerror = () => {}
+  }
+
+  close(): void {
+    this.stopped = true
+    if (this.timer !== null) this.timers.clear(this.timer)
+    const s = this.socket
+    this.socket = null
+    s?.close()
   }
 }

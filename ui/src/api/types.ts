@@ -60,6 +60,8 @@ export interface Hall {
   max_recalls: number
   notices: string[]
   opening?: { open: string; close: string } | null
+  /** The base of the live-ticket URL in the QR code (`http://192.168.1.10:8080`); null = derived. */
+  public_url?: string | null
 }
 export interface HallInfo {
   day: string
@@ -114,6 +116,8 @@ export interface CommandAnswer {
   seq: number
   at: number
   ticket?: Ticket | null
+  /** Issue only: the ticket's print job (null: not a kiosk, or kind none; absent: a server without printing). */
+  print?: PrintOutcome | null
 }
 export interface Me {
   terminal: string
@@ -279,4 +283,73 @@ export interface SimulateAnswer {
   customers: number
   kpis: Kpis
   erlang_c?: { mean_wait_ms: number; within_target_wait: number } | null
+}
+
+// ---- Printing and the live ticket page (issue 7; /work/i7/CONTRACT.md).
+
+export type PrinterKind = 'none' | 'html' | 'network' | 'usb' | 'serial' | 'local'
+export type PrinterState = 'ready' | 'paper_near_end' | 'paper_out' | 'cover_open' | 'offline' | 'unknown' | 'not_checked'
+export interface PrinterConfig {
+  kind: PrinterKind
+  address?: string | null
+  baud?: number | null
+  paper: 58 | 80
+}
+export interface PrinterStatus {
+  state: PrinterState
+  checked_at?: number | null
+  message_zh: string
+  message_en: string
+}
+export interface Printer {
+  kiosk: string
+  kiosk_name: string
+  config: PrinterConfig
+  status: PrinterStatus
+  pending: number
+}
+export interface TicketPrint {
+  hall_name: string
+  service_name: string
+  number: string
+  people_ahead: number
+  estimated_wait_minutes?: number | null
+  issued_at: string
+  ticket_url: string
+  notice: string
+}
+export interface PrintJob {
+  id: string
+  ticket: string
+  number: string
+  kiosk?: string | null
+  reason: 'issue' | 'reprint' | 'test'
+  deliver: 'server' | 'page'
+  kind: PrinterKind
+  paper: 58 | 80
+  state: 'pending' | 'printed' | 'skipped' | 'cancelled'
+  attempts: number
+  last_error?: ApiErrorBody | null
+  content: TicketPrint
+  created_at: number
+  printed_at?: number | null
+}
+export interface PrintOutcome {
+  job: PrintJob
+  fault?: ApiErrorBody | null
+}
+export interface LiveTicket {
+  ticket: string
+  number: string
+  service: string
+  service_name: string
+  hall_name: string
+  state: 'waiting' | 'called' | 'serving' | 'done' | 'no_show' | 'cancelled' | 'transferred'
+  people_ahead?: number | null
+  estimated_wait_ms?: number | null
+  counter?: number | null
+  counter_name?: string | null
+  issued_at: number
+  called_at?: number | null
+  seq: number
 }

@@ -1,6 +1,7 @@
 // The board's alerts, derived from the hall's status: waiting past target,
-// a queue longer than N, a counter paused too long.
-import type { Status } from '../../api/types'
+// a queue longer than N, a counter paused too long; and from the printers:
+// a printer not ready, print jobs pending.
+import type { Printer, PrinterState, Status } from '../../api/types'
 
 export interface Alert {
   key: string
@@ -19,6 +20,33 @@ export function alerts(status: Status, now: number, queueLimit: number, pauseLim
   for (const c of status.counters) {
     const paused = Math.floor((now - c.status_since) / 60_000)
     if (c.status === 'paused' && paused >= pauseLimitMin) out.push({ key: `p${c.number}`, kind: 'pause', args: { counter: c.number, n: paused } })
+  }
+  return out
+}
+
+/** States the board raises an alert for. */
+export const FAULT_STATES: readonly PrinterState[] = ['paper_out', 'cover_open', 'offline', 'paper_near_end']
+
+export function isFault(state: PrinterState): boolean {
+  return FAULT_STATES.includes(state)
+}
+
+export interface PrinterAlert {
+  key: string
+  kind: 'printer' | 'printJobs'
+  /** paper_near_end is a warning (amber), the rest stop printing (red). */
+  level: 'red' | 'amber'
+  args: { kiosk: string; state?: PrinterState; n?: number }
+}
+
+/** One alert per printer not ready, and one per kiosk with print jobs pending. */
+export function printerAlerts(printers: Printer[]): PrinterAlert[] {
+  const out: PrinterAlert[] = []
+  for (const p of printers) {
+    const state = p.status.state
+    if (isFault(state))
+      out.push({ key: `pr${p.kiosk}`, kind: 'printer', level: state === 'paper_near_end' ? 'amber' : 'red', args: { kiosk: p.kiosk_name, state } })
+    if (p.pending > 0) out.push({ key: `pj${p.kiosk}`, kind: 'printJobs', level: 'red', args: { kiosk: p.kiosk_name, n: p.pending } })
   }
   return out
 }

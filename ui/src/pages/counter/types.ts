@@ -1,5 +1,5 @@
 // Re-exports for the counter page, plus the queues shape.
-export type { CommandAnswer, CounterNow, Kpis, Me, Service, ServiceNow, Ticket } from '../../api/types'
+export type { CommandAnswer, CounterNow, Kpis, Me, PrintOutcome, Service, ServiceNow, Ticket } from '../../api/types'
 import type { Ticket } from '../../api/types'
 export interface QueuesLike {
   services: { service: string; tickets: Ticket[] }[]

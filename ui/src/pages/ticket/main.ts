@@ -1,0 +1,4 @@
+import { mount } from '../../lib/page'
+import TicketPage from './TicketPage.vue'
+
+mount(TicketPage)
