@@ -6,8 +6,13 @@
 //    display window, rated on the pad; screenshots of each window in
 //    tests/output/desktop-*.png; start-up time and memory (PSS) in
 //    tests/output/desktop-figures.json.
-//    The PC's printer is a temp file standing in for /dev/usb/lp0: the kiosk
-//    window prints on it through `print_escpos`; the counter window may not.
+//    The PC's printer is a temp file standing in for /dev/usb/lp0, so the
+//    kiosk's server-side printer is `local`: the ticket taken in the kiosk
+//    window reaches the file as ESC/POS (GB18030 text with its number, a
+//    cut) through the page, the server's /escpos and `print_escpos`; with
+//    the printer gone the next ticket is still issued, the kiosk says so in
+//    large text and the job stays pending, then prints by itself when the
+//    printer is back. The counter window may not print.
 // 2. Terminal mode against a `hallq serve` on another loopback address
 //    (127.0.0.2, an origin no capability file names): paired through the
 //    wizard with a 6-digit code, its printer step filled in and test-printed
@@ -19,10 +24,10 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { stopChild } from './webdriver.mjs'
+import { sleep, stopChild } from './webdriver.mjs'
 import { HALLQ, PIN, api, appPid, launch, memory, newHall, output, supervisor } from './app.mjs'
 
 const figures = {}
@@ -78,10 +83,41 @@ test('one PC: kiosk, counter, display and rating pad windows serve a customer', 
   await assert.rejects(s.execAsync(`return window.__TAURI__.core.invoke('set_fullscreen', { on: false })`), /unlock|解锁/)
   await assert.rejects(s.execAsync(`return window.__TAURI__.core.invoke('wizard_defaults')`), /not allowed|denied|ACL/i)
   await assert.rejects(s.execAsync(`return window.__TAURI__.core.invoke('leave_kiosk', { pin: '000000' })`), /PIN/)
+  // This PC has a printer, so the hall has the kiosk print through it.
+  const kioskPrinter = (await api(base, 'GET', '/api/v1/printers', sup))[0]
+  assert.deepEqual(kioskPrinter.config, { kind: 'local', address: null, baud: null, paper: 80 })
+  writeFileSync(lp0, '')
   assert.ok(await s.exec(CLICK, `[data-test=service-${service}]`), 'service button clicked')
   const number = await s.waitFor(TEXT, 'the ticket number', 15000, '[data-test=ticket-number]')
   assert.match(number, /^[A-Z]\d{3}$/)
+  // The ticket on the paper: the server's ESC/POS job, written by the shell.
+  const ticket = await waitForFile(lp0, (b) => gb18030(b).includes(number), `ticket ${number} on lp0`)
+  const ticketText = gb18030(ticket)
+  assert.ok(ticketText.includes('桌面测试供电所'), ticketText)
+  assert.ok(ticket.subarray(0, 2).equals(Buffer.from([0x1b, 0x40])) && ticket.includes(Buffer.from([0x1c, 0x26])), 'ESC @, FS &')
+  assert.ok(ticket.includes(Buffer.from([0x1d, 0x56])), 'a cut')
+  await waitForJob(base, sup, 'printed', (j) => j.number === number && j.kind === 'local' && j.deliver === 'page')
   await s.screenshot(join(output, 'desktop-kiosk.png'))
+
+  // The printer goes away (lp0 cannot be opened): the next ticket is still
+  // issued, the customer is told in large text, the job stays pending.
+  await s.exec(CLICK, '[data-test=back]')
+  rmSync(lp0)
+  mkdirSync(lp0)
+  await sleep(2200) // the server's least time between two tickets from one kiosk
+  await s.waitFor(CLICK, 'the services again', 15000, `[data-test=service-${service}]:not([disabled])`)
+  const fault = await s.waitFor(TEXT, 'the print fault', 15000, '[data-test=print-fault]')
+  const second = await s.exec(TEXT, '[data-test=ticket-number]')
+  assert.notEqual(second, number)
+  assert.ok(fault.includes(second) && /柜台/.test(fault) && /counter/.test(fault), fault)
+  await s.screenshot(join(output, 'desktop-kiosk-print-fault.png'))
+  const pending = await waitForJob(base, sup, 'pending', (j) => j.number === second && j.last_error)
+  assert.equal(pending.last_error.code, 'printer_unreachable')
+  // The printer is back: the kiosk page's retry prints it, nothing lost.
+  rmSync(lp0, { recursive: true })
+  writeFileSync(lp0, '')
+  await waitForFile(lp0, (b) => gb18030(b).includes(second), `ticket ${second} reprinted on lp0`, 30000)
+  await waitForJob(base, sup, 'printed', (j) => j.number === second)
 
   // The kiosk window prints on this PC's printer: the bytes reach the
   // device unchanged; a device file cannot report status; bad data is
@@ -219,6 +255,31 @@ test('terminal: paired with a code; shows the unreachable page while the server 
   await stopChild(driver.child)
   await stopChild(server.child)
 })
+
+/** Waits until the file `path` holds bytes passing `ok`; returns them. */
+async function waitForFile(path, ok, what, timeout = 15000) {
+  const end = Date.now() + timeout
+  let last = Buffer.alloc(0)
+  while (Date.now() < end) {
+    try {
+      last = readFileSync(path)
+      if (ok(last)) return last
+    } catch {}
+    await sleep(100)
+  }
+  throw new Error(`timed out waiting for ${what} (the file holds ${last.length} bytes)`)
+}
+
+/** Waits until today's print jobs in `state` include one passing `ok`; returns it. */
+async function waitForJob(base, token, state, ok, timeout = 15000) {
+  const end = Date.now() + timeout
+  while (Date.now() < end) {
+    const found = (await api(base, 'GET', `/api/v1/print-jobs?state=${state}`, token)).find(ok)
+    if (found) return found
+    await sleep(200)
+  }
+  throw new Error(`no ${state} print job as expected`)
+}
 
 /** `hallq serve` on `bind`:`port` (0 = any); resolves once it listens. */
 function serve(db, port, bind = '127.0.0.1') {
