@@ -16,9 +16,10 @@
 // 2. Terminal mode against a `hallq serve` on another loopback address
 //    (127.0.0.2, an origin no capability file names): paired through the
 //    wizard with a 6-digit code, its printer step filled in and test-printed
-//    (screenshot tests/output/desktop-wizard-printer.png); the kiosk window
-//    prints from the hall server's origin (the capability added at launch)
-//    and gets nothing else of the shell; the server stopped and restarted:
+//    (screenshot tests/output/desktop-wizard-printer.png); with the kiosk
+//    set to `local` on the server, a ticket taken in the kiosk window prints
+//    on this PC from the hall server's origin (the capability added at
+//    launch), and the page gets nothing else of the shell; the server stopped and restarted:
 //    the window shows "cannot reach the hall server" and comes back by itself.
 
 import { test, after } from 'node:test'
@@ -230,8 +231,19 @@ test('terminal: paired with a code; shows the unreachable page while the server 
   assert.ok(saved.screens[0].token, 'the token is kept')
   assert.deepEqual(saved.printer, { kind: 'usb', address: lp0, baud: null, paper: 58 })
 
-  // The kiosk page, served by the hall server at 127.0.0.2, prints on this
-  // PC's printer — and may call nothing else of the shell.
+  // The supervisor sets this kiosk to print on its own PC (kind local): a
+  // ticket taken on the page served by the hall server at 127.0.0.2 is
+  // printed by this PC's shell.
+  const [kiosk] = await api(server.base, 'GET', '/api/v1/printers', sup)
+  await api(server.base, 'PUT', `/api/v1/printers/${kiosk.kiosk}`, sup, { kind: 'local', address: null, baud: null, paper: 58 })
+  const service = (await api(server.base, 'GET', '/api/v1/counters/1', sup)).services[0]
+  assert.ok(await s.exec(CLICK, `[data-test=service-${service}]`), 'service button clicked')
+  const number = await s.waitFor(TEXT, 'the ticket number', 15000, '[data-test=ticket-number]')
+  await waitForFile(lp0, (b) => gb18030(b).includes(number) && b.includes(Buffer.from([0x1d, 0x56])), `ticket ${number} on lp0`)
+  await waitForJob(server.base, sup, 'printed', (j) => j.number === number && j.kind === 'local')
+
+  // The page may also call the print commands directly — and nothing else
+  // of the shell.
   assert.equal((await s.execAsync(INVOKE, 'printer_status', {})).state, 'unknown')
   writeFileSync(lp0, '')
   assert.equal(await s.execAsync(INVOKE, 'print_escpos', { bytesBase64: job('B007').toString('base64') }), null)
