@@ -4,7 +4,9 @@
 
 fn main() {
     let commands = tauri_build::AppManifest::new().commands(&[
-        "print_ticket",
+        "print_escpos",
+        "printer_status",
+        "test_print",
         "set_fullscreen",
         "autostart_enabled",
         "set_autostart",

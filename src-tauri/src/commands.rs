@@ -1,7 +1,10 @@
 //! The commands a page may ask of the shell, each a thin adapter; which page
 //! may call which is decided by `capabilities/` (the hall's pages on
-//! loopback: print, fullscreen, autostart, leave the kiosk lock; the local
-//! wizard: set-up; the local unreachable page: retry).
+//! loopback: fullscreen, autostart, leave the kiosk lock; kiosk windows
+//! also print to this PC's printer, from the paired hall server's origin
+//! too in terminal mode (a capability added at launch, [`crate::launch`]);
+//! the local wizard: set-up and a test print; the local unreachable page:
+//! retry).
 //!
 //! Every command that loosens the lock or changes the set-up checks the
 //! supervisor PIN here, in Rust; a page is never trusted to have asked.
@@ -11,33 +14,57 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime, State, WebviewWindow};
 
-use crate::config::{AppConfig, Mode, Role, Screen};
+use crate::config::{AppConfig, LocalPrinter, Mode, PrinterConfigError, PrinterKind, Role, Screen};
 use crate::embedded_server::{self, NewHall};
 use crate::kiosk_lock::KioskLocks;
+use crate::printing::{self, Devices, PrintFailure, PrintLock, StatusAnswer};
 use crate::terminal::{self, Reachability};
 use crate::{Shell, windows};
 
-/// A refused command, as the page receives it: a stable code and a
-/// bilingual message.
+/// A refused command, as the page receives it: a stable code and the
+/// message in Chinese and English (`message` is both, `中文 / English`).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct CommandError {
     /// Stable, for the page to branch on.
     pub code: &'static str,
     /// `中文 / English`.
     pub message: String,
+    /// In Chinese.
+    pub message_zh: String,
+    /// In English.
+    pub message_en: String,
 }
 
 impl CommandError {
-    fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+    fn new(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        let (message_zh, message_en) = (zh.into(), en.into());
+        Self { code, message: format!("{message_zh} / {message_en}"), message_zh, message_en }
     }
 
     fn wrong_pin() -> Self {
-        Self::new("wrong_pin", "PIN 不正确 / wrong PIN")
+        Self::new("wrong_pin", "PIN 不正确", "wrong PIN")
     }
 
+    /// An error whose text is already `中文 / English` (the shell's and the
+    /// store's errors are written so).
     fn failed(error: impl std::fmt::Display) -> Self {
-        Self::new("failed", error.to_string())
+        let text = error.to_string();
+        match text.split_once(" / ") {
+            Some((zh, en)) => Self::new("failed", zh, en),
+            None => Self::new("failed", text.clone(), text),
+        }
+    }
+}
+
+impl From<PrintFailure> for CommandError {
+    fn from(f: PrintFailure) -> Self {
+        Self::new(f.code, f.message_zh, f.message_en)
+    }
+}
+
+impl From<PrinterConfigError> for CommandError {
+    fn from(e: PrinterConfigError) -> Self {
+        Self::new(e.code, e.message_zh, e.message_en)
     }
 }
 
@@ -56,9 +83,11 @@ async fn supervisor_pin_ok(shell: &Shell, pin: &str) -> Answer<bool> {
         .map_err(CommandError::failed)?
         {
             Ok(hallq_store::PinCheck::Ok) => Ok(true),
-            Ok(hallq_store::PinCheck::Locked { .. }) => {
-                Err(CommandError::new("pin_locked", "PIN 已锁定，请 5 分钟后再试 / PIN locked; try again in 5 minutes"))
-            }
+            Ok(hallq_store::PinCheck::Locked { .. }) => Err(CommandError::new(
+                "pin_locked",
+                "PIN 已锁定，请 5 分钟后再试",
+                "PIN locked; try again in 5 minutes",
+            )),
             Ok(_) => Ok(false),
             Err(error) => Err(CommandError::failed(error)),
         };
@@ -69,18 +98,49 @@ async fn supervisor_pin_ok(shell: &Shell, pin: &str) -> Answer<bool> {
     }
 }
 
-/// Prints the page shown (the kiosk's ticket) with the platform's print;
-/// the thermal-printer issue replaces this with ESC/POS.
+/// Prints one ESC/POS job (base64, as the hall server's `/escpos` route
+/// gives it) on this PC's printer: status first where the printer can
+/// answer, refused with `printer_paper_out` / `printer_cover_open` /
+/// `printer_offline` when it says it cannot print. The kiosk page reports
+/// the outcome to the hall server itself.
 #[tauri::command]
-pub fn print_ticket<R: Runtime>(window: WebviewWindow<R>) -> Answer<()> {
-    window.print().map_err(CommandError::failed)
+pub async fn print_escpos<R: Runtime>(app: AppHandle<R>, bytes_base64: String) -> Answer<()> {
+    let bytes = printing::decode(&bytes_base64)?;
+    let setting = app.state::<Shell>().config().map(|c| c.printer).unwrap_or_default();
+    tauri::async_runtime::spawn_blocking(move || printing::print(&app.state::<PrintLock>(), &setting, &bytes))
+        .await
+        .map_err(CommandError::failed)??;
+    Ok(())
+}
+
+/// The state of this PC's printer (`not_checked` when it has none).
+#[tauri::command]
+pub async fn printer_status<R: Runtime>(app: AppHandle<R>) -> Answer<StatusAnswer> {
+    let setting = app.state::<Shell>().config().map(|c| c.printer).unwrap_or_default();
+    tauri::async_runtime::spawn_blocking(move || printing::status(&setting)).await.map_err(CommandError::failed)
+}
+
+/// The wizard's test print: a sample ticket on the printer as the form
+/// shows it now (not yet saved).
+#[tauri::command]
+pub async fn test_print<R: Runtime>(app: AppHandle<R>, printer: LocalPrinter, hall_name: String) -> Answer<()> {
+    let setting = printer.validated()?;
+    if setting.kind == PrinterKind::None {
+        return Err(PrintFailure::not_configured().into());
+    }
+    let now = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
+    let bytes = printing::sample_ticket(&hall_name, &now, printing::paper(&setting));
+    tauri::async_runtime::spawn_blocking(move || printing::print(&app.state::<PrintLock>(), &setting, &bytes))
+        .await
+        .map_err(CommandError::failed)??;
+    Ok(())
 }
 
 /// Fullscreen on or off; a locked window stays fullscreen.
 #[tauri::command]
 pub fn set_fullscreen<R: Runtime>(window: WebviewWindow<R>, locks: State<'_, KioskLocks>, on: bool) -> Answer<()> {
     if !on && locks.is_locked(window.label()) {
-        return Err(CommandError::new("locked", "请先输入值班长 PIN 解锁 / unlock with the supervisor PIN first"));
+        return Err(CommandError::new("locked", "请先输入值班长 PIN 解锁", "unlock with the supervisor PIN first"));
     }
     window.set_fullscreen(on).map_err(CommandError::failed)
 }
@@ -134,6 +194,10 @@ pub struct WizardDefaults {
     monitors: usize,
     /// The config in force, if any (then saving needs the PIN).
     current: Option<AppConfig>,
+    /// Printer devices found on this PC (suggestions).
+    devices: Devices,
+    /// The serial speeds offered.
+    bauds: [u32; 7],
 }
 
 /// The wizard's starting point.
@@ -148,6 +212,8 @@ pub fn wizard_defaults<R: Runtime>(app: AppHandle<R>) -> WizardDefaults {
             .collect(),
         monitors: app.available_monitors().map(|m| m.len()).unwrap_or(1).max(1),
         current: app.state::<Shell>().config(),
+        devices: printing::devices(),
+        bauds: crate::config::BAUDS,
     }
 }
 
@@ -182,6 +248,8 @@ pub struct WizardInput {
     screens: Vec<ScreenChoice>,
     #[serde(default)]
     autostart: bool,
+    #[serde(default)]
+    printer: LocalPrinter,
 }
 
 /// Saves the set-up: creates the hall (one-PC, hall server) or pairs each
@@ -195,6 +263,7 @@ pub async fn wizard_save<R: Runtime>(app: AppHandle<R>, input: WizardInput) -> A
     if changing && !supervisor_pin_ok(&shell, &input.pin).await? {
         return Err(CommandError::wrong_pin());
     }
+    let printer = input.printer.validated()?;
     let mut screens = Vec::new();
     for choice in input.screens {
         let counter = choice.counter.filter(|_| choice.role.has_counter()).or(choice.role.has_counter().then_some(1));
@@ -203,7 +272,7 @@ pub async fn wizard_save<R: Runtime>(app: AppHandle<R>, input: WizardInput) -> A
             let server = input.server.as_deref().unwrap_or_default();
             let code = choice.code.as_deref().unwrap_or_default().trim();
             if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(CommandError::new("bad_code", "配对码为 6 位数字 / a pairing code is 6 digits"));
+                return Err(CommandError::new("bad_code", "配对码为 6 位数字", "a pairing code is 6 digits"));
             }
             screen.token = Some(terminal::pair(server, code).await.map_err(CommandError::failed)?);
         }
@@ -219,10 +288,11 @@ pub async fn wizard_save<R: Runtime>(app: AppHandle<R>, input: WizardInput) -> A
         server: input.server.map(|s| s.trim().trim_end_matches('/').to_string()).filter(|s| !s.is_empty()),
         screens,
         autostart: input.autostart,
+        printer,
     };
     if config.mode != Mode::Terminal {
         if !hallq_store::valid_pin(&input.pin) {
-            return Err(CommandError::new("bad_pin", "PIN 须为 4–12 位数字 / the PIN must be 4-12 digits"));
+            return Err(CommandError::new("bad_pin", "PIN 须为 4–12 位数字", "the PIN must be 4-12 digits"));
         }
         let hall = NewHall { name: input.hall_name, services: input.services, pin: input.pin };
         let db = config.db.clone().expect("set above");

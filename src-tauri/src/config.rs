@@ -162,10 +162,182 @@ pub struct AppConfig {
     /// Start with the operating system's session.
     #[serde(default)]
     pub autostart: bool,
+    /// The thermal printer attached to this PC (a kiosk PC's ticket
+    /// printer); older configs without one load as "none".
+    #[serde(default)]
+    pub printer: LocalPrinter,
 }
 
 fn default_port() -> u16 {
     DEFAULT_PORT
+}
+
+/// How this PC's own thermal printer is attached.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrinterKind {
+    /// No printer on this PC.
+    #[default]
+    None,
+    /// A USB printer opened as a device file (`/dev/usb/lp0`; Windows: a
+    /// shared printer's path `\\localhost\POS58` or a port such as `USB001`).
+    Usb,
+    /// A serial printer (`/dev/ttyUSB0`, `COM3`) at a baud rate.
+    Serial,
+    /// A network printer speaking raw ESC/POS (`host` or `host:port`, port
+    /// 9100 by default).
+    Network,
+}
+
+/// The serial speeds a thermal printer is set to.
+pub const BAUDS: [u32; 7] = [2400, 4800, 9600, 19200, 38400, 57600, 115200];
+
+/// The baud rate of a serial printer whose config names none.
+pub const DEFAULT_BAUD: u32 = 9600;
+
+/// The port of a network printer whose address names none.
+pub const DEFAULT_PRINTER_PORT: u16 = 9100;
+
+/// This PC's thermal printer (contract §5): the desktop prints the kiosk's
+/// tickets on it through `print_escpos`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalPrinter {
+    /// How it is attached.
+    #[serde(default)]
+    pub kind: PrinterKind,
+    /// Device path (usb), port (serial) or `host[:port]` (network).
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Serial only: the baud rate (default 9600).
+    #[serde(default)]
+    pub baud: Option<u32>,
+    /// Paper width in mm: 58 or 80.
+    #[serde(default = "default_paper")]
+    pub paper: u16,
+}
+
+fn default_paper() -> u16 {
+    80
+}
+
+impl Default for LocalPrinter {
+    fn default() -> Self {
+        Self { kind: PrinterKind::None, address: None, baud: None, paper: default_paper() }
+    }
+}
+
+/// A printer setting that cannot be used; nothing is saved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message_zh} / {message_en}")]
+pub struct PrinterConfigError {
+    /// Stable, for the wizard to branch on.
+    pub code: &'static str,
+    /// In Chinese.
+    pub message_zh: String,
+    /// In English.
+    pub message_en: String,
+}
+
+impl PrinterConfigError {
+    fn new(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self { code, message_zh: zh.into(), message_en: en.into() }
+    }
+}
+
+impl LocalPrinter {
+    /// Checks the setting and returns it normalised: address trimmed, a
+    /// network port made explicit, fields the kind does not use cleared, a
+    /// serial printer's baud defaulted.
+    pub fn validated(&self) -> Result<Self, PrinterConfigError> {
+        if self.paper != 58 && self.paper != 80 {
+            return Err(PrinterConfigError::new(
+                "bad_printer_paper",
+                format!("纸宽须为 58 或 80 毫米（收到 {}）", self.paper),
+                format!("the paper width must be 58 or 80 mm (got {})", self.paper),
+            ));
+        }
+        let address = self.address.as_deref().map(str::trim).unwrap_or_default();
+        let needs = |zh: &str, en: &str| {
+            if address.is_empty() {
+                return Err(PrinterConfigError::new(
+                    "bad_printer_address",
+                    format!("请填写打印机的{zh}"),
+                    format!("the printer's {en} is missing"),
+                ));
+            }
+            if address.len() > 260 || address.chars().any(char::is_control) {
+                return Err(PrinterConfigError::new(
+                    "bad_printer_address",
+                    format!("打印机的{zh}无效：{address:?}"),
+                    format!("the printer's {en} is invalid: {address:?}"),
+                ));
+            }
+            Ok(address.to_string())
+        };
+        let paper = self.paper;
+        match self.kind {
+            PrinterKind::None => Ok(Self { kind: PrinterKind::None, address: None, baud: None, paper }),
+            PrinterKind::Usb => {
+                let address = needs("设备路径", "device path")?;
+                Ok(Self { kind: PrinterKind::Usb, address: Some(address), baud: None, paper })
+            }
+            PrinterKind::Serial => {
+                let address = needs("串口", "serial port")?;
+                let baud = self.baud.unwrap_or(DEFAULT_BAUD);
+                if !BAUDS.contains(&baud) {
+                    return Err(PrinterConfigError::new(
+                        "bad_printer_baud",
+                        format!("波特率须为 {BAUDS:?} 之一（收到 {baud}）"),
+                        format!("the baud rate must be one of {BAUDS:?} (got {baud})"),
+                    ));
+                }
+                Ok(Self { kind: PrinterKind::Serial, address: Some(address), baud: Some(baud), paper })
+            }
+            PrinterKind::Network => {
+                let address = needs("网络地址", "network address")?;
+                let address = network_address(&address).ok_or_else(|| {
+                    PrinterConfigError::new(
+                        "bad_printer_address",
+                        format!("网络打印机地址须为“主机”或“主机:端口”，例如 192.168.1.50:9100（收到 {address:?}）"),
+                        format!(
+                            "a network printer's address is host or host:port, e.g. 192.168.1.50:9100 (got {address:?})"
+                        ),
+                    )
+                })?;
+                Ok(Self { kind: PrinterKind::Network, address: Some(address), baud: None, paper })
+            }
+        }
+    }
+}
+
+/// `host` or `host:port` (IPv6 in brackets) → `host:port`, port 9100 by
+/// default; `None` when it is not such an address.
+fn network_address(address: &str) -> Option<String> {
+    let host_ok = |host: &str| {
+        !host.is_empty()
+            && host.len() <= 253
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            })
+    };
+    let port_ok = |port: &str| port.parse::<u16>().ok().filter(|p| *p != 0);
+    if let Some(rest) = address.strip_prefix('[') {
+        let (ip, after) = rest.split_once(']')?;
+        let ip: std::net::Ipv6Addr = ip.parse().ok()?;
+        let port = match after {
+            "" => DEFAULT_PRINTER_PORT,
+            _ => port_ok(after.strip_prefix(':')?)?,
+        };
+        return Some(format!("[{ip}]:{port}"));
+    }
+    let (host, port) = match address.rsplit_once(':') {
+        Some((host, port)) => (host, port_ok(port)?),
+        None => (address, DEFAULT_PRINTER_PORT),
+    };
+    host_ok(host).then(|| format!("{host}:{port}"))
 }
 
 /// Reading or writing the config file failed.
@@ -187,6 +359,14 @@ pub enum ConfigError {
         /// Why.
         source: serde_json::Error,
     },
+    /// The file's printer setting cannot be used.
+    #[error("配置文件 {path} 的打印机设置无效：{} / the printer in the config {path} is invalid: {}", .source.message_zh, .source.message_en)]
+    Printer {
+        /// The file.
+        path: String,
+        /// Why.
+        source: PrinterConfigError,
+    },
 }
 
 impl AppConfig {
@@ -198,9 +378,13 @@ impl AppConfig {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(ConfigError::Io { path: path.display().to_string(), source }),
         };
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|source| ConfigError::Invalid { path: path.display().to_string(), source })
+        let mut config: Self = serde_json::from_str(&text)
+            .map_err(|source| ConfigError::Invalid { path: path.display().to_string(), source })?;
+        config.printer = config
+            .printer
+            .validated()
+            .map_err(|source| ConfigError::Printer { path: path.display().to_string(), source })?;
+        Ok(Some(config))
     }
 
     /// Writes the config atomically (a temp file renamed over the old one),
@@ -242,6 +426,12 @@ mod tests {
             server: None,
             screens: AppConfig::one_pc_screens(),
             autostart: false,
+            printer: LocalPrinter {
+                kind: PrinterKind::Serial,
+                address: Some("COM3".into()),
+                baud: Some(19200),
+                paper: 58,
+            },
         };
         config.save(&path).unwrap();
         assert_eq!(AppConfig::load(&path).unwrap(), Some(config));
@@ -252,6 +442,76 @@ mod tests {
         let config: AppConfig = serde_json::from_str(r#"{"mode":"terminal","server":"http://10.0.0.2:8790"}"#).unwrap();
         assert_eq!(config.port, DEFAULT_PORT);
         assert!(config.screens.is_empty() && !config.lan);
+        // A config from before printing existed: no printer, 80 mm.
+        assert_eq!(config.printer, LocalPrinter::default());
+        assert_eq!(config.printer.kind, PrinterKind::None);
+        assert_eq!(config.printer.paper, 80);
+    }
+
+    fn printer(kind: PrinterKind, address: Option<&str>, baud: Option<u32>, paper: u16) -> LocalPrinter {
+        LocalPrinter { kind, address: address.map(String::from), baud, paper }
+    }
+
+    #[test]
+    fn printer_settings_are_normalised_per_kind() {
+        use PrinterKind::{Network, Serial, Usb};
+        let ok = |p: LocalPrinter| p.validated().unwrap();
+        assert_eq!(
+            ok(printer(Network, Some(" 192.168.1.50 "), None, 80)).address.as_deref(),
+            Some("192.168.1.50:9100")
+        );
+        assert_eq!(
+            ok(printer(Network, Some("pos-1.hall.lan:9101"), Some(9600), 58)),
+            printer(Network, Some("pos-1.hall.lan:9101"), None, 58)
+        );
+        assert_eq!(ok(printer(Network, Some("[::1]"), None, 80)).address.as_deref(), Some("[::1]:9100"));
+        let serial = ok(printer(Serial, Some("/dev/ttyUSB0"), None, 80));
+        assert_eq!((serial.address.as_deref(), serial.baud), (Some("/dev/ttyUSB0"), Some(DEFAULT_BAUD)));
+        assert_eq!(
+            ok(printer(Usb, Some(r"\\localhost\POS58"), Some(9600), 58)),
+            printer(Usb, Some(r"\\localhost\POS58"), None, 58)
+        );
+        // "none" forgets what it does not use.
+        assert_eq!(
+            ok(printer(PrinterKind::None, Some("/dev/usb/lp0"), Some(9600), 58)),
+            printer(PrinterKind::None, None, None, 58)
+        );
+    }
+
+    #[test]
+    fn a_bad_printer_setting_is_refused_in_both_languages() {
+        use PrinterKind::{Network, Serial, Usb};
+        let cases = [
+            (printer(Usb, Some("/dev/usb/lp0"), None, 76), "bad_printer_paper"),
+            (printer(Usb, Some("   "), None, 80), "bad_printer_address"),
+            (printer(Usb, None, None, 80), "bad_printer_address"),
+            (printer(Usb, Some("/dev/usb/\tlp0"), None, 80), "bad_printer_address"),
+            (printer(Serial, Some("COM3"), Some(9601), 80), "bad_printer_baud"),
+            (printer(Serial, None, Some(9600), 80), "bad_printer_address"),
+            (printer(Network, Some("192.168.1.50:0"), None, 80), "bad_printer_address"),
+            (printer(Network, Some("192.168.1.50:70000"), None, 80), "bad_printer_address"),
+            (printer(Network, Some("http://192.168.1.50"), None, 80), "bad_printer_address"),
+            (printer(Network, Some("a b:9100"), None, 80), "bad_printer_address"),
+            (printer(Network, Some("[::1:9100"), None, 80), "bad_printer_address"),
+        ];
+        for (setting, code) in cases {
+            let error = setting.validated().unwrap_err();
+            assert_eq!(error.code, code, "{setting:?}");
+            assert!(error.message_zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{error}");
+            assert!(error.message_en.is_ascii(), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_config_file_with_a_bad_printer_does_not_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, r#"{"mode":"one_pc","printer":{"kind":"serial","address":"COM3","baud":1234}}"#).unwrap();
+        let error = AppConfig::load(&path).unwrap_err();
+        assert!(matches!(&error, ConfigError::Printer { source, .. } if source.code == "bad_printer_baud"), "{error}");
+        assert!(error.to_string().contains("波特率") && error.to_string().contains("baud"), "{error}");
+        std::fs::write(&path, r#"{"mode":"one_pc","printer":{"kind":"laser"}}"#).unwrap();
+        assert!(matches!(AppConfig::load(&path), Err(ConfigError::Invalid { .. })));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The hall server inside the app (one-PC and hall-server modes): creates
 //! the hall on first run, starts `hallq-server` on Tauri's tokio runtime,
-//! mints the tokens of the app's own windows, checks the supervisor PIN, and
-//! stops the server (streams closed, engine drained) when the app quits.
+//! mints the tokens of the app's own windows, tells the hall that this PC's
+//! own kiosk prints on this PC's printer (printer kind `local`), checks the
+//! supervisor PIN, and stops the server (streams closed, engine drained)
+//! when the app quits.
 //!
 //! It binds loopback unless hall-server mode chose the LAN. It must not
 //! decide a queue question or write SQL: the store and the server do.
@@ -12,11 +14,11 @@ use std::sync::{Arc, Mutex};
 
 use hallq_server::{AppState, Config, Server, ServerError};
 use hallq_store::hallq_core::HallConfig;
-use hallq_store::{Millis, PinCheck, Store, StoreError, SystemClock};
+use hallq_store::{Millis, PinCheck, PrinterConfig, PrinterKind, Store, StoreError, SystemClock};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use crate::config::Screen;
+use crate::config::{LocalPrinter, Role, Screen};
 
 /// The staff number of the hall's supervisor (the admin every new hall has).
 pub const SUPERVISOR: &str = "0001";
@@ -129,6 +131,39 @@ impl EmbeddedServer {
         let (_, token) =
             store.create_terminal(self.state.hall(), screen.role.terminal_role(), counter, &name, now, None)?;
         Ok(token)
+    }
+
+    /// Puts the wizard's printer choice into force for one of the app's own
+    /// kiosk windows (contract §5): with a printer on this PC the kiosk's
+    /// server-side printer becomes kind `local` on its paper (the kiosk page
+    /// hands each ticket to the shell, the server prints nothing); without
+    /// one a kiosk left at `local` goes back to the HTML ticket. A kind the
+    /// supervisor chose on the server (network, usb, …) is left alone while
+    /// this PC has no printer. Returns the kiosk's printer as it now stands.
+    pub fn sync_kiosk_printer(
+        &self,
+        screen: &Screen,
+        printer: &LocalPrinter,
+        now: Millis,
+    ) -> Result<Option<PrinterConfig>, StoreError> {
+        let store = self.state.store();
+        let hall = self.state.hall();
+        let Some(token) = screen.token.as_deref().filter(|_| screen.role == Role::Kiosk) else { return Ok(None) };
+        let Some(terminal) = store.terminal_by_token(token, now)? else { return Ok(None) };
+        let current = store.kiosk_printer(hall, terminal.id)?.config;
+        let wanted = if printer.kind != crate::config::PrinterKind::None {
+            PrinterConfig { kind: PrinterKind::Local, address: None, baud: None, paper: printer.paper }
+        } else if current.kind == PrinterKind::Local {
+            PrinterConfig { kind: PrinterKind::Html, paper: current.paper, ..PrinterConfig::default() }
+        } else {
+            return Ok(Some(current));
+        };
+        if wanted == current {
+            return Ok(Some(current));
+        }
+        let stored = store.set_kiosk_printer(hall, terminal.id, &wanted, now)?;
+        tracing::info!(kiosk = %terminal.id, kind = stored.kind.as_str(), paper = stored.paper, "kiosk printer set");
+        Ok(Some(stored))
     }
 
     /// Checks the supervisor's PIN, counting wrong tries like every other

@@ -15,6 +15,7 @@ pub mod commands;
 pub mod config;
 pub mod embedded_server;
 pub mod kiosk_lock;
+pub mod printing;
 pub mod terminal;
 pub mod tray;
 pub mod windows;
@@ -122,9 +123,12 @@ pub fn builder<R: Runtime>(builder: Builder<R>, shell: Shell) -> Builder<R> {
     builder
         .manage(shell)
         .manage(KioskLocks::default())
+        .manage(printing::PrintLock::default())
         .manage(Arc::new(Reachability::default()))
         .invoke_handler(tauri::generate_handler![
-            commands::print_ticket,
+            commands::print_escpos,
+            commands::printer_status,
+            commands::test_print,
             commands::set_fullscreen,
             commands::autostart_enabled,
             commands::set_autostart,
@@ -192,6 +196,11 @@ pub async fn launch<R: Runtime>(app: &AppHandle<R>, mut config: AppConfig) -> Re
             let base = server.base_url();
             for screen in &mut config.screens {
                 screen.token = Some(server.token_for(screen, now)?);
+                // A kiosk that cannot be told where it prints still opens:
+                // it prints the way the hall server has it (logged).
+                if let Err(error) = server.sync_kiosk_printer(screen, &config.printer, now) {
+                    tracing::error!(%error, screen = %screen.label(), "the kiosk's printer could not be set");
+                }
             }
             *shell.embedded.lock().expect("embedded") = Some(server);
             *shell.base.lock().expect("base") = Some(base.clone());
@@ -206,6 +215,7 @@ pub async fn launch<R: Runtime>(app: &AppHandle<R>, mut config: AppConfig) -> Re
             let server =
                 config.server.clone().ok_or("终端模式缺少服务器地址 / terminal mode needs a server address")?;
             *shell.base.lock().expect("base") = Some(server.clone());
+            allow_kiosk_printing_from(app, &server)?;
             let up = terminal::reachable(&server).await;
             let mut opening = Vec::new();
             for screen in config.screens.iter().filter(|s| s.token.is_some()) {
@@ -222,6 +232,63 @@ pub async fn launch<R: Runtime>(app: &AppHandle<R>, mut config: AppConfig) -> Re
     *shell.config.lock().expect("config") = Some(config);
     tray::refresh(app);
     Ok(())
+}
+
+/// The identifier of the capability [`allow_kiosk_printing_from`] adds.
+pub const REMOTE_PRINT_CAPABILITY: &str = "kiosk-print-remote";
+
+/// The commands a kiosk window may call from the paired hall server's
+/// origin (terminal mode): printing on this PC's printer, nothing else.
+pub const REMOTE_PRINT_PERMISSIONS: [&str; 2] = ["allow-print-escpos", "allow-printer-status"];
+
+/// Terminal mode: the kiosk's pages come from the hall server, whose origin
+/// no capability file can name in advance. Grants the print commands —
+/// only them, only to `kiosk-*` windows, only on that exact origin (scheme,
+/// host and port) — for as long as the app runs.
+pub fn allow_kiosk_printing_from<R: Runtime>(app: &AppHandle<R>, server: &str) -> Result<(), BoxError> {
+    let origin = remote_origin(server)?;
+    let mut capability = tauri::ipc::CapabilityBuilder::new(REMOTE_PRINT_CAPABILITY)
+        .remote(origin.clone())
+        .local(false)
+        .window("kiosk-*");
+    for permission in REMOTE_PRINT_PERMISSIONS {
+        capability = capability.permission(permission);
+    }
+    app.add_capability(capability)?;
+    tracing::info!(%origin, "kiosk windows may print from the hall server's origin");
+    Ok(())
+}
+
+/// The origin of the hall server's URL as a capability's remote URL
+/// pattern: `http(s)://host:port`, nothing a URL pattern would read as a
+/// wildcard.
+pub fn remote_origin(server: &str) -> Result<String, BoxError> {
+    let bad = || -> BoxError {
+        format!("营业厅服务器地址无效：{server:?} / the hall server address is invalid: {server:?}").into()
+    };
+    let url = Url::parse(server).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad());
+    }
+    let host = match url.host().ok_or_else(bad)? {
+        // Only letters, digits, dots and hyphens: `*`, `(`, `+` … mean
+        // something in a URL pattern.
+        url::Host::Domain(d) if d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') => d.to_string(),
+        url::Host::Domain(_) => return Err(bad()),
+        url::Host::Ipv4(ip) => ip.to_string(),
+        // URL patterns read `[` `]` and `:` of an IPv6 literal as syntax.
+        url::Host::Ipv6(_) => {
+            return Err(format!(
+                "终端模式暂不支持 IPv6 地址的服务器：{server} / a hall server on an IPv6 address is not supported in terminal mode: {server}"
+            )
+            .into());
+        }
+    };
+    // The default port is absent from a page's URL, so from the pattern too.
+    Ok(match url.port() {
+        Some(port) => format!("{}://{host}:{port}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
+    })
 }
 
 #[cfg(test)]

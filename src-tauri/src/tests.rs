@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use tauri::Manager;
 use tauri::test::{mock_builder, mock_context, noop_assets};
 
-use crate::config::{AppConfig, Mode};
+use crate::config::{AppConfig, LocalPrinter, Mode, PrinterKind, Role};
 use crate::embedded_server::{NewHall, create_hall};
 use crate::{Shell, builder};
 
@@ -37,6 +37,7 @@ fn one_pc(dir: &std::path::Path) -> std::path::PathBuf {
         server: None,
         screens: AppConfig::one_pc_screens(),
         autostart: false,
+        printer: Default::default(),
     };
     let path = dir.join("config.json");
     config.save(&path).unwrap();
@@ -83,4 +84,183 @@ fn first_run_opens_only_the_wizard() {
     let labels: Vec<String> = app.webview_windows().into_keys().collect();
     assert_eq!(labels, ["wizard"]);
     assert!(app.state::<Shell>().embedded().is_none());
+}
+
+/// Builds the app with the real context (its capabilities and the app
+/// manifest of build.rs) on the mock runtime, and runs its setup.
+fn start_real(config: std::path::PathBuf) -> tauri::App<tauri::test::MockRuntime> {
+    let mut app =
+        builder(mock_builder(), Shell::new(Some(config)).without_tray()).build(tauri::generate_context!()).unwrap();
+    #[allow(deprecated)]
+    app.run_iteration(|_, _| {});
+    app
+}
+
+/// Calls `cmd` from the window `label` as a page at `url` would: the ACL
+/// decides on the window and the page's origin. A refusal by the ACL is a
+/// string; a command's own error is `{code, message_zh, message_en, …}`.
+fn invoke(
+    app: &tauri::App<tauri::test::MockRuntime>,
+    label: &str,
+    url: &str,
+    cmd: &str,
+    body: serde_json::Value,
+) -> Result<serde_json::Value, serde_json::Value> {
+    let window = app.get_webview_window(label).unwrap_or_else(|| panic!("a window {label}"));
+    let request = tauri::webview::InvokeRequest {
+        cmd: cmd.into(),
+        callback: tauri::ipc::CallbackFn(0),
+        error: tauri::ipc::CallbackFn(1),
+        url: url.parse().unwrap(),
+        body: tauri::ipc::InvokeBody::Json(body),
+        headers: Default::default(),
+        invoke_key: tauri::test::INVOKE_KEY.into(),
+    };
+    tauri::test::get_ipc_response(&window, request).map(|b| b.deserialize().unwrap())
+}
+
+fn refused_by_acl(answer: Result<serde_json::Value, serde_json::Value>) -> bool {
+    matches!(answer, Err(serde_json::Value::String(s)) if s.contains("not allowed"))
+}
+
+#[test]
+fn terminal_kiosk_windows_print_from_the_hall_servers_exact_origin_and_may_call_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let lp0 = dir.path().join("lp0");
+    std::fs::write(&lp0, b"").unwrap();
+    // A hall server that is not running (port 9 refuses at once): the
+    // windows show the unreachable page, the capability is added anyway.
+    let server = "http://127.0.0.2:9";
+    let screen = |role, counter| crate::config::Screen { role, counter, monitor: 0, token: Some("paired".into()) };
+    let config = AppConfig {
+        mode: Mode::Terminal,
+        hall_name: String::new(),
+        db: None,
+        port: 0,
+        lan: false,
+        server: Some(server.into()),
+        screens: vec![screen(Role::Kiosk, None), screen(Role::Counter, Some(1))],
+        autostart: false,
+        printer: LocalPrinter {
+            kind: PrinterKind::Usb,
+            address: Some(lp0.display().to_string()),
+            baud: None,
+            paper: 58,
+        },
+    };
+    let path = dir.path().join("config.json");
+    config.save(&path).unwrap();
+    let app = start_real(path);
+    let page = "http://127.0.0.2:9/kiosk?token=paired";
+    let job = serde_json::json!({ "bytesBase64": "G0AcJrLiytQKHVYA" });
+
+    assert_eq!(invoke(&app, "kiosk-0", page, "print_escpos", job.clone()), Ok(serde_json::Value::Null));
+    assert_eq!(std::fs::read(&lp0).unwrap(), b"\x1b@\x1c&\xb2\xe2\xca\xd4\n\x1dV\x00");
+    let status = invoke(&app, "kiosk-0", page, "printer_status", serde_json::json!({})).unwrap();
+    assert_eq!(status["state"], "unknown", "a device file cannot report status: {status}");
+
+    // Bad data: the command's own error, coded and bilingual; nothing printed.
+    std::fs::write(&lp0, b"").unwrap();
+    let error = invoke(&app, "kiosk-0", page, "print_escpos", serde_json::json!({ "bytesBase64": "%%" })).unwrap_err();
+    assert_eq!(error["code"], "bad_print_data", "{error}");
+    assert!(error["message_zh"].as_str().unwrap().contains("base64"), "{error}");
+    assert!(error["message_en"].as_str().unwrap().contains("not valid base64"), "{error}");
+    assert!(std::fs::read(&lp0).unwrap().is_empty());
+
+    // Another port or host, another window, another command: refused.
+    assert!(refused_by_acl(invoke(&app, "kiosk-0", "http://127.0.0.2:10/kiosk", "print_escpos", job.clone())));
+    assert!(refused_by_acl(invoke(&app, "kiosk-0", "http://127.0.0.3:9/kiosk", "print_escpos", job.clone())));
+    assert!(refused_by_acl(invoke(&app, "counter-1", "http://127.0.0.2:9/counter", "print_escpos", job.clone())));
+    assert!(refused_by_acl(invoke(&app, "kiosk-0", page, "set_fullscreen", serde_json::json!({ "on": false }))));
+    assert!(refused_by_acl(invoke(&app, "kiosk-0", page, "wizard_defaults", serde_json::json!({}))));
+    assert!(std::fs::read(&lp0).unwrap().is_empty(), "nothing printed by a refused call");
+}
+
+#[test]
+fn on_loopback_only_kiosk_windows_may_print_and_without_a_printer_they_are_told_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = one_pc(dir.path());
+    let app = start_real(path);
+    let base = app.state::<Shell>().base_url().unwrap();
+    let job = serde_json::json!({ "bytesBase64": "G0AcJrLiytQKHVYA" });
+    let error = invoke(&app, "kiosk-0", &format!("{base}/kiosk"), "print_escpos", job.clone()).unwrap_err();
+    assert_eq!(error["code"], "printer_not_configured", "{error}");
+    let status = invoke(&app, "kiosk-0", &format!("{base}/kiosk"), "printer_status", serde_json::json!({})).unwrap();
+    assert_eq!(status["state"], "not_checked");
+    assert!(refused_by_acl(invoke(&app, "counter-1", &format!("{base}/counter"), "print_escpos", job.clone())));
+    assert!(refused_by_acl(invoke(
+        &app,
+        "display-0",
+        &format!("{base}/display"),
+        "printer_status",
+        serde_json::json!({})
+    )));
+    // A page from elsewhere in a kiosk window gets nothing.
+    assert!(refused_by_acl(invoke(&app, "kiosk-0", "http://192.0.2.7:8790/kiosk", "print_escpos", job)));
+    app.state::<Shell>().stop();
+}
+
+#[test]
+fn the_remote_capability_names_the_servers_exact_origin_and_nothing_a_pattern_reads_as_a_wildcard() {
+    let origin = |s: &str| crate::remote_origin(s).map_err(|e| e.to_string());
+    assert_eq!(origin("http://192.168.1.10:8790").unwrap(), "http://192.168.1.10:8790");
+    assert_eq!(origin("http://192.168.1.10:8790/kiosk?x=1").unwrap(), "http://192.168.1.10:8790");
+    assert_eq!(origin("http://hall-server.lan").unwrap(), "http://hall-server.lan");
+    assert_eq!(origin("https://HALL.lan:443/").unwrap(), "https://hall.lan");
+    for bad in ["192.168.1.10:8790", "ftp://hall.lan", "http://a*b:80", "http://a(b).lan", "http://[::1]:8790", ""] {
+        let error = origin(bad).unwrap_err();
+        assert!(error.contains(" / ") && !error.is_ascii(), "{bad}: {error}");
+    }
+}
+
+#[test]
+fn a_printer_chosen_in_the_wizard_makes_this_pcs_kiosk_print_locally_and_removing_it_gives_the_html_ticket_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = one_pc(dir.path());
+    let kiosk_printer = |path: &std::path::Path| {
+        let config = AppConfig::load(path).unwrap().unwrap();
+        let token = config.screens.iter().find(|s| s.role == Role::Kiosk).unwrap().token.clone().unwrap();
+        let store = hallq_store::Store::open(config.db.as_ref().unwrap()).unwrap();
+        let now = chrono::Utc::now().timestamp_millis();
+        let kiosk = store.terminal_by_token(&token, now).unwrap().unwrap();
+        store.kiosk_printer(kiosk.hall, kiosk.id).unwrap().config
+    };
+    let restart = |printer: LocalPrinter| {
+        let mut config = AppConfig::load(&path).unwrap().unwrap();
+        config.printer = printer;
+        config.save(&path).unwrap();
+        let app = start(path.clone());
+        app.state::<Shell>().stop();
+    };
+
+    // No printer on this PC: the kiosk keeps the hall's default, the HTML ticket.
+    restart(LocalPrinter::default());
+    assert_eq!(kiosk_printer(&path).kind, hallq_store::PrinterKind::Html);
+
+    // A USB printer on 58 mm paper: the kiosk prints through this PC.
+    let usb = LocalPrinter { kind: PrinterKind::Usb, address: Some("/dev/usb/lp0".into()), baud: None, paper: 58 };
+    restart(usb);
+    let local = kiosk_printer(&path);
+    assert_eq!((local.kind, local.address, local.paper), (hallq_store::PrinterKind::Local, None, 58));
+
+    // The printer removed: back to the HTML ticket, not left waiting on a
+    // printer that is gone.
+    restart(LocalPrinter::default());
+    assert_eq!(kiosk_printer(&path).kind, hallq_store::PrinterKind::Html);
+
+    // A network printer the supervisor set on the server is not this PC's
+    // business while it has no printer of its own.
+    let config = AppConfig::load(&path).unwrap().unwrap();
+    let store = hallq_store::Store::open(config.db.as_ref().unwrap()).unwrap();
+    let token = config.screens.iter().find(|s| s.role == Role::Kiosk).unwrap().token.clone().unwrap();
+    let kiosk = store.terminal_by_token(&token, chrono::Utc::now().timestamp_millis()).unwrap().unwrap();
+    let network = hallq_store::PrinterConfig {
+        kind: hallq_store::PrinterKind::Network,
+        address: Some("192.0.2.9".into()),
+        baud: None,
+        paper: 80,
+    };
+    store.set_kiosk_printer(kiosk.hall, kiosk.id, &network, 1).unwrap();
+    restart(LocalPrinter::default());
+    assert_eq!(kiosk_printer(&path).kind, hallq_store::PrinterKind::Network);
 }

@@ -10,12 +10,77 @@ const ROLES = [
 ]
 let monitors = 1
 let changing = false
+let devices = { usb: [], serial: [] }
 
 function mode() { return document.querySelector('input[name=mode]:checked').value }
 
 function onMode() {
   document.body.classList.toggle('terminal', mode() === 'terminal')
   document.body.classList.toggle('server', mode() === 'hall_server')
+}
+
+function printerKind() { return document.querySelector('input[name=printer-kind]:checked').value }
+
+// The address field's label, example and suggestions follow the kind.
+const ADDRESS = {
+  usb: ['设备 Device', navigator.platform.startsWith('Win') ? '\\\\localhost\\POS58' : '/dev/usb/lp0'],
+  serial: ['串口 Port', navigator.platform.startsWith('Win') ? 'COM3' : '/dev/ttyUSB0'],
+  network: ['主机:端口 Host:port', '192.168.1.50:9100'],
+}
+
+function onPrinterKind() {
+  const kind = printerKind()
+  for (const k of ['none', 'usb', 'serial', 'network']) document.body.classList.toggle(`printer-${k}`, k === kind)
+  if (kind === 'none') return
+  const [label, example] = ADDRESS[kind]
+  $('printer-address-label').textContent = label
+  $('printer-address').placeholder = example
+  const list = kind === 'usb' ? devices.usb : kind === 'serial' ? devices.serial : []
+  $('printer-devices').replaceChildren(...list.map((d) => new Option(d, d)))
+  if (kind === 'network') $('printer-found').textContent = '打印机的 IP 地址，端口默认 9100。 The printer\'s IP address; port 9100 unless given.'
+  else if (kind === 'usb' && !list.length) $('printer-found').textContent = '未找到 USB 打印机设备（/dev/usb/lp*）：请检查连线和电源，或手动填写。 No USB printer device found (/dev/usb/lp*): check the cable and power, or type the path.'
+  else if (!list.length) $('printer-found').textContent = '未找到串口，请手动填写。 No serial port found: type its name.'
+  else $('printer-found').textContent = `找到 Found: ${list.join(', ')}`
+  if (!$('printer-address').value && list.length) $('printer-address').value = list[0]
+  $('printer-result').textContent = ''
+}
+
+function printerInput() {
+  const kind = printerKind()
+  return {
+    kind,
+    address: kind === 'none' ? null : $('printer-address').value.trim() || null,
+    baud: kind === 'serial' ? Number($('printer-baud').value) : null,
+    paper: Number(document.querySelector('input[name=printer-paper]:checked').value),
+  }
+}
+
+function showPrinter(p) {
+  document.querySelector(`input[name=printer-kind][value=${p.kind}]`).checked = true
+  $('printer-address').value = p.address || ''
+  if (p.baud) $('printer-baud').value = String(p.baud)
+  document.querySelector(`input[name=printer-paper][value="${p.paper}"]`).checked = true
+}
+
+function errorText(e) {
+  return (e && (e.message || (e.message_zh && `${e.message_zh} / ${e.message_en}`))) || String(e)
+}
+
+async function testPrint() {
+  const result = $('printer-result')
+  result.className = ''
+  result.textContent = '正在打印… Printing…'
+  $('printer-test').disabled = true
+  try {
+    await invoke('test_print', { printer: printerInput(), hallName: $('hall-name').value.trim() })
+    result.className = 'ok'
+    result.textContent = '✔ 测试页已发送到打印机，请查看出纸。 The test page was sent: check the printer.'
+  } catch (e) {
+    result.className = 'fail'
+    result.textContent = `✘ ${errorText(e)}`
+  } finally {
+    $('printer-test').disabled = false
+  }
 }
 
 function screenRow(s = {}) {
@@ -46,6 +111,8 @@ function screenRow(s = {}) {
 async function init() {
   const d = await invoke('wizard_defaults')
   monitors = d.monitors
+  devices = d.devices
+  for (const b of d.bauds) $('printer-baud').add(new Option(String(b), String(b), false, b === 9600))
   for (const s of d.services) {
     const label = document.createElement('label')
     label.innerHTML = `<input type="checkbox" value="${s.code}" checked> ${s.name_zh} <small>${s.name_en}</small>`
@@ -63,10 +130,12 @@ async function init() {
     $('pin-hint').textContent = '修改设置需要当前的值班长 PIN。 Changing the set-up needs the current supervisor PIN.'
     document.querySelector('.new-pin').hidden = true
     for (const s of c.screens) screenRow(s)
+    showPrinter(c.printer)
   } else {
     for (const s of [{ role: 'counter', counter: 1 }, { role: 'kiosk' }, { role: 'display' }, { role: 'rate', counter: 1 }]) screenRow(s)
   }
   onMode()
+  onPrinterKind()
 }
 
 async function save() {
@@ -92,12 +161,13 @@ async function save() {
     server: $('server').value.trim() || null,
     screens,
     autostart: $('autostart').checked,
+    printer: printerInput(),
   }
   $('save').disabled = true
   try {
     await invoke('wizard_save', { input })
   } catch (e) {
-    $('error').textContent = e.message || String(e)
+    $('error').textContent = errorText(e)
   } finally {
     $('save').disabled = false
   }
@@ -107,7 +177,7 @@ async function quit() {
   try {
     await invoke('quit_app', { pin: $('quit-pin').value.trim() })
   } catch (e) {
-    $('quit-error').textContent = e.message || String(e)
+    $('quit-error').textContent = errorText(e)
   }
 }
 
@@ -117,6 +187,8 @@ if (location.hash === '#quit') {
   $('quit-button').onclick = quit
 } else {
   for (const r of document.querySelectorAll('input[name=mode]')) r.onchange = onMode
+  for (const r of document.querySelectorAll('input[name=printer-kind]')) r.onchange = onPrinterKind
+  $('printer-test').onclick = testPrint
   $('add-screen').onclick = () => screenRow({})
   $('save').onclick = save
   init().catch((e) => { $('error').textContent = String(e) })

@@ -6,17 +6,29 @@
 //    display window, rated on the pad; screenshots of each window in
 //    tests/output/desktop-*.png; start-up time and memory (PSS) in
 //    tests/output/desktop-figures.json.
-// 2. Terminal mode against a `hallq serve` on loopback: paired through the
-//    wizard with a 6-digit code; the server stopped and restarted: the window
-//    shows "cannot reach the hall server" and comes back by itself.
+//    The PC's printer is a temp file standing in for /dev/usb/lp0, so the
+//    kiosk's server-side printer is `local`: the ticket taken in the kiosk
+//    window reaches the file as ESC/POS (GB18030 text with its number, a
+//    cut) through the page, the server's /escpos and `print_escpos`; with
+//    the printer gone the next ticket is still issued, the kiosk says so in
+//    large text and the job stays pending, then prints by itself when the
+//    printer is back. The counter window may not print.
+// 2. Terminal mode against a `hallq serve` on another loopback address
+//    (127.0.0.2, an origin no capability file names): paired through the
+//    wizard with a 6-digit code, its printer step filled in and test-printed
+//    (screenshot tests/output/desktop-wizard-printer.png); with the kiosk
+//    set to `local` on the server, a ticket taken in the kiosk window prints
+//    on this PC from the hall server's origin (the capability added at
+//    launch), and the page gets nothing else of the shell; the server stopped and restarted:
+//    the window shows "cannot reach the hall server" and comes back by itself.
 
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { stopChild } from './webdriver.mjs'
+import { sleep, stopChild } from './webdriver.mjs'
 import { HALLQ, PIN, api, appPid, launch, memory, newHall, output, supervisor } from './app.mjs'
 
 const figures = {}
@@ -33,13 +45,26 @@ const FILL = `const [sel, value] = arguments; const el = document.querySelector(
   el.dispatchEvent(new Event('change', { bubbles: true })); return true;`
 const CLICK = `const el = document.querySelector(arguments[0]); if (!el || el.disabled) return false; el.click(); return true;`
 const TEXT = `return document.querySelector(arguments[0])?.textContent?.trim() ?? null`
+/** Calls a shell command from the current window: `invoke(cmd, args)`. */
+const INVOKE = `return window.__TAURI__.core.invoke(arguments[0], arguments[1])`
+
+/** A small ESC/POS job: ESC @, FS & (Chinese mode), "测试 <number>" in GB18030, feed, cut. */
+function job(number) {
+  const text = [0xb2, 0xe2, 0xca, 0xd4, 0x20, ...Buffer.from(number, 'ascii')]
+  return Buffer.from([0x1b, 0x40, 0x1c, 0x26, ...text, 0x0a, 0x1d, 0x56, 0x00])
+}
+const gb18030 = (bytes) => new TextDecoder('gb18030').decode(bytes)
 
 test('one PC: kiosk, counter, display and rating pad windows serve a customer', { timeout: 180000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hallq-desktop-'))
   const db = newHall(dir)
   const config = join(dir, 'config.json')
   const screens = [{ role: 'counter', counter: 1 }, { role: 'kiosk' }, { role: 'display' }, { role: 'rate', counter: 1 }]
-  writeFileSync(config, JSON.stringify({ mode: 'one_pc', hall_name: '桌面测试供电所', db, port: 0, screens }))
+  // The kiosk PC's USB printer: a file standing in for /dev/usb/lp0.
+  const lp0 = join(dir, 'lp0')
+  writeFileSync(lp0, '')
+  const printer = { kind: 'usb', address: lp0, paper: 80 }
+  writeFileSync(config, JSON.stringify({ mode: 'one_pc', hall_name: '桌面测试供电所', db, port: 0, screens, printer }))
   const { driver, session: s, t0 } = await launch(config, 4444, cleanup)
 
   // The counter window is ready when its login form shows.
@@ -59,13 +84,61 @@ test('one PC: kiosk, counter, display and rating pad windows serve a customer', 
   await assert.rejects(s.execAsync(`return window.__TAURI__.core.invoke('set_fullscreen', { on: false })`), /unlock|解锁/)
   await assert.rejects(s.execAsync(`return window.__TAURI__.core.invoke('wizard_defaults')`), /not allowed|denied|ACL/i)
   await assert.rejects(s.execAsync(`return window.__TAURI__.core.invoke('leave_kiosk', { pin: '000000' })`), /PIN/)
+  // This PC has a printer, so the hall has the kiosk print through it.
+  const kioskPrinter = (await api(base, 'GET', '/api/v1/printers', sup))[0]
+  assert.deepEqual(kioskPrinter.config, { kind: 'local', address: null, baud: null, paper: 80 })
+  writeFileSync(lp0, '')
   assert.ok(await s.exec(CLICK, `[data-test=service-${service}]`), 'service button clicked')
   const number = await s.waitFor(TEXT, 'the ticket number', 15000, '[data-test=ticket-number]')
   assert.match(number, /^[A-Z]\d{3}$/)
+  // The ticket on the paper: the server's ESC/POS job, written by the shell.
+  const ticket = await waitForFile(lp0, (b) => gb18030(b).includes(number), `ticket ${number} on lp0`)
+  const ticketText = gb18030(ticket)
+  assert.ok(ticketText.includes('桌面测试供电所'), ticketText)
+  assert.ok(ticket.subarray(0, 2).equals(Buffer.from([0x1b, 0x40])) && ticket.includes(Buffer.from([0x1c, 0x26])), 'ESC @, FS &')
+  assert.ok(ticket.includes(Buffer.from([0x1d, 0x56])), 'a cut')
+  await waitForJob(base, sup, 'printed', (j) => j.number === number && j.kind === 'local' && j.deliver === 'page')
   await s.screenshot(join(output, 'desktop-kiosk.png'))
+
+  // The printer goes away (lp0 cannot be opened): the next ticket is still
+  // issued, the customer is told in large text, the job stays pending.
+  await s.exec(CLICK, '[data-test=back]')
+  rmSync(lp0)
+  mkdirSync(lp0)
+  await sleep(2200) // the server's least time between two tickets from one kiosk
+  await s.waitFor(CLICK, 'the services again', 15000, `[data-test=service-${service}]:not([disabled])`)
+  const fault = await s.waitFor(TEXT, 'the print fault', 15000, '[data-test=print-fault]')
+  const second = await s.exec(TEXT, '[data-test=ticket-number]')
+  assert.notEqual(second, number)
+  assert.ok(fault.includes(second) && /柜台/.test(fault) && /counter/.test(fault), fault)
+  await s.screenshot(join(output, 'desktop-kiosk-print-fault.png'))
+  const pending = await waitForJob(base, sup, 'pending', (j) => j.number === second && j.last_error)
+  assert.equal(pending.last_error.code, 'printer_unreachable')
+  // The printer is back: the kiosk page's retry prints it, nothing lost.
+  rmSync(lp0, { recursive: true })
+  writeFileSync(lp0, '')
+  await waitForFile(lp0, (b) => gb18030(b).includes(second), `ticket ${second} reprinted on lp0`, 30000)
+  await waitForJob(base, sup, 'printed', (j) => j.number === second)
+
+  // The kiosk window prints on this PC's printer: the bytes reach the
+  // device unchanged; a device file cannot report status; bad data is
+  // refused in both languages and prints nothing.
+  assert.equal((await s.execAsync(INVOKE, 'printer_status', {})).state, 'unknown')
+  writeFileSync(lp0, '')
+  assert.equal(await s.execAsync(INVOKE, 'print_escpos', { bytesBase64: job(number).toString('base64') }), null)
+  const printed = readFileSync(lp0)
+  assert.deepEqual(printed, job(number))
+  assert.equal(gb18030(printed.subarray(4, -3)), `测试 ${number}\n`)
+  writeFileSync(lp0, '')
+  await assert.rejects(s.execAsync(INVOKE, 'print_escpos', { bytesBase64: '*not base64*' }), /base64/)
+  assert.equal(readFileSync(lp0).length, 0, 'nothing printed')
 
   // The counter logs in, calls, starts.
   await s.window((u) => u.includes('/counter'), 'counter')
+  // Only kiosk windows may print.
+  await assert.rejects(s.execAsync(INVOKE, 'print_escpos', { bytesBase64: job(number).toString('base64') }), /not allowed|denied|ACL/i)
+  await assert.rejects(s.execAsync(INVOKE, 'printer_status', {}), /not allowed|denied|ACL/i)
+  assert.equal(readFileSync(lp0).length, 0, 'nothing printed')
   await s.exec(FILL, '[data-test=login-staff]', '0001')
   await s.exec(FILL, '[data-test=login-pin]', PIN)
   await s.exec(CLICK, '[data-test=login-submit]')
@@ -111,7 +184,8 @@ test('one PC: kiosk, counter, display and rating pad windows serve a customer', 
 test('terminal: paired with a code; shows the unreachable page while the server is down and recovers', { timeout: 180000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hallq-terminal-'))
   const db = newHall(dir)
-  let server = await serve(db, 0)
+  // 127.0.0.2: loopback, but an origin the capability files do not name.
+  let server = await serve(db, 0, '127.0.0.2')
   cleanup.push(() => stopChild(server.child))
   const sup = await supervisor(server.base)
   const { code } = await api(server.base, 'POST', '/api/v1/pairing-codes', sup, { role: 'kiosk', counter: null, name: '桌面终端' })
@@ -128,6 +202,26 @@ test('terminal: paired with a code; shows the unreachable page while the server 
     const role = rows[0].querySelector('.role'); role.value = 'kiosk'; role.dispatchEvent(new Event('change'));
     rows[0].querySelector('.code').value = arguments[0]; return true`, code)
   await s.screenshot(join(output, 'desktop-wizard.png'))
+
+  // The printer step: USB, on a device that is not there → the test print
+  // says so; on the stand-in for /dev/usb/lp0 → a sample ticket on 58 mm.
+  const lp0 = join(dir, 'lp0')
+  writeFileSync(lp0, '')
+  await s.exec(CLICK, '[data-test=printer-kind-usb]')
+  await s.exec(CLICK, '[data-test=printer-paper-58]')
+  await s.exec(FILL, '[data-test=printer-address]', join(dir, 'missing', 'lp9'))
+  await s.exec(CLICK, '[data-test=printer-test]')
+  const failed = await s.waitFor(`const r = document.querySelector('[data-test=printer-result]'); return r.className === 'fail' && r.textContent`, 'the failed test print')
+  assert.match(failed, /无法连接打印机.*lp9.*Cannot reach the printer/s)
+  await s.exec(FILL, '[data-test=printer-address]', lp0)
+  await s.exec(CLICK, '[data-test=printer-test]')
+  await s.waitFor(`return document.querySelector('[data-test=printer-result]').className === 'ok'`, 'the test print')
+  const sample = readFileSync(lp0)
+  const sampleText = gb18030(sample)
+  assert.ok(sampleText.includes('TEST') && sampleText.includes('测试打印') && sampleText.includes('供电营业厅'), sampleText)
+  assert.ok(sample.includes(Buffer.from([0x1c, 0x26])) && sample.includes(Buffer.from([0x1d, 0x56])), 'Chinese mode and a cut')
+  await s.exec(`document.querySelector('#printer').scrollIntoView(); return true`)
+  await s.screenshot(join(output, 'desktop-wizard-printer.png'))
   await s.exec(CLICK, '[data-test=save]')
 
   await s.window((u) => u.startsWith(server.base) && u.includes('/kiosk'), 'the paired kiosk')
@@ -135,6 +229,27 @@ test('terminal: paired with a code; shows the unreachable page while the server 
   const saved = JSON.parse(readFileSync(config, 'utf8'))
   assert.equal(saved.mode, 'terminal')
   assert.ok(saved.screens[0].token, 'the token is kept')
+  assert.deepEqual(saved.printer, { kind: 'usb', address: lp0, baud: null, paper: 58 })
+
+  // The supervisor sets this kiosk to print on its own PC (kind local): a
+  // ticket taken on the page served by the hall server at 127.0.0.2 is
+  // printed by this PC's shell.
+  const [kiosk] = await api(server.base, 'GET', '/api/v1/printers', sup)
+  await api(server.base, 'PUT', `/api/v1/printers/${kiosk.kiosk}`, sup, { kind: 'local', address: null, baud: null, paper: 58 })
+  const service = (await api(server.base, 'GET', '/api/v1/counters/1', sup)).services[0]
+  assert.ok(await s.exec(CLICK, `[data-test=service-${service}]`), 'service button clicked')
+  const number = await s.waitFor(TEXT, 'the ticket number', 15000, '[data-test=ticket-number]')
+  await waitForFile(lp0, (b) => gb18030(b).includes(number) && b.includes(Buffer.from([0x1d, 0x56])), `ticket ${number} on lp0`)
+  await waitForJob(server.base, sup, 'printed', (j) => j.number === number && j.kind === 'local')
+
+  // The page may also call the print commands directly — and nothing else
+  // of the shell.
+  assert.equal((await s.execAsync(INVOKE, 'printer_status', {})).state, 'unknown')
+  writeFileSync(lp0, '')
+  assert.equal(await s.execAsync(INVOKE, 'print_escpos', { bytesBase64: job('B007').toString('base64') }), null)
+  assert.deepEqual(readFileSync(lp0), job('B007'))
+  await assert.rejects(s.execAsync(INVOKE, 'set_fullscreen', { on: true }), /not allowed|denied|ACL/i)
+  await assert.rejects(s.execAsync(INVOKE, 'test_print', { printer: saved.printer, hallName: 'x' }), /not allowed|denied|ACL/i)
 
   // The server goes away: the window says so.
   const port = server.port
@@ -143,7 +258,7 @@ test('terminal: paired with a code; shows the unreachable page while the server 
   await s.screenshot(join(output, 'desktop-unreachable.png'))
 
   // It comes back on the same port: the window returns by itself.
-  server = await serve(db, port)
+  server = await serve(db, port, '127.0.0.2')
   cleanup.push(() => stopChild(server.child))
   const back = Date.now()
   await s.waitFor(`return location.href.includes('/kiosk') && !!document.querySelector('[data-test^=service-]:not([disabled])')`, 'the kiosk again', 20000)
@@ -153,17 +268,42 @@ test('terminal: paired with a code; shows the unreachable page while the server 
   await stopChild(server.child)
 })
 
-/** `hallq serve` on `port` (0 = any); resolves once it listens. */
-function serve(db, port) {
+/** Waits until the file `path` holds bytes passing `ok`; returns them. */
+async function waitForFile(path, ok, what, timeout = 15000) {
+  const end = Date.now() + timeout
+  let last = Buffer.alloc(0)
+  while (Date.now() < end) {
+    try {
+      last = readFileSync(path)
+      if (ok(last)) return last
+    } catch {}
+    await sleep(100)
+  }
+  throw new Error(`timed out waiting for ${what} (the file holds ${last.length} bytes)`)
+}
+
+/** Waits until today's print jobs in `state` include one passing `ok`; returns it. */
+async function waitForJob(base, token, state, ok, timeout = 15000) {
+  const end = Date.now() + timeout
+  while (Date.now() < end) {
+    const found = (await api(base, 'GET', `/api/v1/print-jobs?state=${state}`, token)).find(ok)
+    if (found) return found
+    await sleep(200)
+  }
+  throw new Error(`no ${state} print job as expected`)
+}
+
+/** `hallq serve` on `bind`:`port` (0 = any); resolves once it listens. */
+function serve(db, port, bind = '127.0.0.1') {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(HALLQ, ['serve', '--db', db, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(HALLQ, ['serve', '--db', db, '--bind', bind, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     const onData = (d) => {
       out += d
-      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)/)
+      const m = out.match(new RegExp(`http://${bind.replaceAll('.', '\\.')}:(\\d+)`))
       if (m) {
         child.stdout.off('data', onData)
-        resolvePromise({ child, port: Number(m[1]), base: `http://127.0.0.1:${m[1]}` })
+        resolvePromise({ child, port: Number(m[1]), base: `http://${bind}:${m[1]}` })
       }
     }
     child.stdout.on('data', onData)
