@@ -4,7 +4,7 @@
 //! Nothing here runs a command; it only answers "which path?" and "which
 //! cargo?", so that every subcommand agrees on the answers.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 /// The locations every subcommand works with.
@@ -17,11 +17,15 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    /// Finds the root from where xtask was compiled (`<root>/src-tauri/xtask`)
+    /// Finds the root from xtask's manifest directory (`<root>/src-tauri/xtask`)
     /// rather than from the current directory, so `cargo xtask` works from any
-    /// subfolder.
+    /// subfolder. The directory is read at run time (`cargo run` sets
+    /// `CARGO_MANIFEST_DIR` for the process): with a target dir shared between
+    /// clones (CI caches one), cargo reuses an xtask binary built in another
+    /// clone, and the path compiled into it would point there.
     pub fn locate() -> Self {
-        let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
         let root = manifest_dir.ancestors().nth(2).expect("xtask lives at <root>/src-tauri/xtask").to_path_buf();
         // Cargo resolves a relative CARGO_TARGET_DIR against the current
         // directory; make it absolute here so the cargo we start from the root
