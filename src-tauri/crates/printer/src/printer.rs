@@ -213,7 +213,15 @@ impl Link {
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
         match &mut self.io {
             Io::Tcp(stream) => stream.write_all(bytes).and_then(|()| stream.flush()),
-            Io::Serial(port) => port.write_all(bytes).and_then(|()| port.flush()),
+            Io::Serial(port) => {
+                port.write_all(bytes)?;
+                // Waiting for the line to drain (tcdrain) can fail without
+                // the bytes being lost (a signal, a pseudo-terminal): once
+                // written they are the kernel's to send. Failing here would
+                // make the caller retry, and print the ticket twice.
+                let _ = port.flush();
+                Ok(())
+            }
         }
     }
 
