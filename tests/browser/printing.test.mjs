@@ -73,6 +73,16 @@ test('paper out: the customer is told in large type, the ticket is issued, the b
   )
   assert.ok(sizes[0] >= 48 && sizes[1] >= 32 && sizes[2] >= 120, `font sizes ${sizes}`)
   await kiosk.screenshot({ path: join(output, 'kiosk-paper-out.png') })
+  // A landscape desktop kiosk (1280×800) shows the whole message in both languages, still large.
+  await kiosk.setViewportSize({ width: 1280, height: 800 })
+  const fit = await kiosk.evaluate(() => ({
+    bottom: Math.max(...['.print-fault', '[data-test=back]'].map((s) => document.querySelector(s).getBoundingClientRect().bottom)),
+    zh: parseFloat(getComputedStyle(document.querySelector('.print-fault-zh')).fontSize),
+    en: parseFloat(getComputedStyle(document.querySelector('.print-fault-en')).fontSize),
+  }))
+  assert.ok(fit.bottom <= 800, `the message ends at ${fit.bottom}px, below a 800 px screen`)
+  assert.ok(fit.zh >= 36 && fit.en >= 26, `landscape font sizes ${fit.zh}/${fit.en}`)
+  await kiosk.screenshot({ path: join(output, 'kiosk-paper-out-1280.png') })
 
   // The ticket is issued and recorded; its job is pending with the fault; nothing reached the printer.
   const ticket = (await api(server.base, 'GET', '/api/v1/tickets', sup)).find((t) => t.number === number)
