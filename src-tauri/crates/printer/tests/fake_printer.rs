@@ -8,8 +8,7 @@ use std::net::TcpListener;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use encoding_rs::GB18030;
-use hallq_printer::{Paper, PrintError, Printer, TicketPrint, display_width, render};
+use hallq_printer::{Job, Paper, PrintError, Printer, TicketPrint, display_width, read_job, render};
 
 const URL: &str = "http://192.168.1.20:8080/t/9f1c2a7e-5b0d-4c51-a3c9-0e6d4f2b8a11";
 
@@ -76,89 +75,9 @@ fn fake_printer_answering(dle_eot: Option<[u8; 3]>, gs_r: Option<u8>) -> (String
     (addr, handle)
 }
 
-/// What a decoded job contained.
-#[derive(Debug, Default)]
-struct Decoded {
-    /// Text lines, GB18030-decoded, each with whether it printed double size.
-    lines: Vec<(String, bool)>,
-    /// Byte offset of `FS &`, if present.
-    chinese_mode_at: Option<usize>,
-    /// Byte offset of the first non-ASCII text byte.
-    first_chinese_at: Option<usize>,
-    /// Payload of the QR store command (function 180).
-    qr_payload: Option<Vec<u8>>,
-    /// QR functions seen, in order (0x41 model, 0x43 size, 0x45 level, 0x50 store, 0x51 print).
-    qr_functions: Vec<u8>,
-    /// Byte offset just past the cut command.
-    cut_end: Option<usize>,
-    /// The job started with `ESC @`.
-    starts_with_init: bool,
-}
-
-fn decode(bytes: &[u8]) -> Decoded {
-    let mut d = Decoded { starts_with_init: bytes.starts_with(&[0x1B, 0x40]), ..Decoded::default() };
-    let mut text = Vec::new();
-    let mut double = false;
-    let mut line_double = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            0x1B => match bytes[i + 1] {
-                0x40 => i += 2,
-                0x61 | 0x64 => i += 3,
-                other => panic!("unexpected ESC {other:#x} at {i}"),
-            },
-            0x1C => {
-                assert_eq!(bytes[i + 1], 0x26, "unexpected FS command at {i}");
-                d.chinese_mode_at.get_or_insert(i);
-                i += 2;
-            }
-            0x1D => match bytes[i + 1] {
-                0x21 => {
-                    double = bytes[i + 2] == 0x11;
-                    i += 3;
-                }
-                0x56 => {
-                    i += if bytes[i + 2] >= 0x41 { 4 } else { 3 };
-                    d.cut_end = Some(i);
-                }
-                0x28 => {
-                    assert_eq!(bytes[i + 2], 0x6B, "only GS ( k expected");
-                    let len = bytes[i + 3] as usize + 256 * bytes[i + 4] as usize;
-                    let body = &bytes[i + 5..i + 5 + len];
-                    assert_eq!(body[0], 0x31, "QR code functions only");
-                    d.qr_functions.push(body[1]);
-                    if body[1] == 0x50 {
-                        d.qr_payload = Some(body[3..].to_vec());
-                    }
-                    i += 5 + len;
-                }
-                other => panic!("unexpected GS {other:#x} at {i}"),
-            },
-            0x0A => {
-                let (line, _, bad) = GB18030.decode(&text);
-                assert!(!bad, "text is not valid GB18030");
-                if !text.is_empty() {
-                    d.lines.push((line.into_owned(), line_double));
-                }
-                text.clear();
-                i += 1;
-            }
-            b => {
-                assert!(b >= 0x20, "stray control byte {b:#x} at {i}");
-                if text.is_empty() {
-                    line_double = double;
-                }
-                if b >= 0x80 {
-                    d.first_chinese_at.get_or_insert(i);
-                }
-                text.push(b);
-                i += 1;
-            }
-        }
-    }
-    assert!(text.is_empty(), "text left without a line feed");
-    d
+/// Reads a job back; any byte a ticket should not contain fails the test.
+fn decode(bytes: &[u8]) -> Job {
+    read_job(bytes).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn expected_lines_80() -> Vec<String> {
@@ -175,15 +94,15 @@ fn expected_lines_80() -> Vec<String> {
     .to_vec()
 }
 
-fn assert_well_formed(d: &Decoded, paper: Paper) {
+fn assert_well_formed(d: &Job, paper: Paper) {
     assert!(d.starts_with_init, "job must start with ESC @");
     let fs = d.chinese_mode_at.expect("FS & missing");
     assert!(fs < d.first_chinese_at.expect("no Chinese text"));
     assert_eq!(d.qr_payload.as_deref(), Some(URL.as_bytes()));
     assert_eq!(d.qr_functions, vec![0x41, 0x43, 0x45, 0x50, 0x51]);
-    for (line, double) in &d.lines {
-        let cols = if *double { paper.columns() / 2 } else { paper.columns() };
-        assert!(display_width(line) <= cols, "{line:?} overflows {paper:?}");
+    for line in &d.lines {
+        let cols = if line.double { paper.columns() / 2 } else { paper.columns() };
+        assert!(display_width(&line.text) <= cols, "{line:?} overflows {paper:?}");
     }
 }
 
@@ -197,9 +116,8 @@ fn network_printer_receives_the_ticket_in_gb18030_with_qr_and_cut() {
 
     let d = decode(&recorded);
     assert_well_formed(&d, Paper::Mm80);
-    let lines: Vec<String> = d.lines.iter().map(|(l, _)| l.clone()).collect();
-    assert_eq!(lines, expected_lines_80());
-    let doubled: Vec<&str> = d.lines.iter().filter(|l| l.1).map(|l| l.0.as_str()).collect();
+    assert_eq!(d.texts(), expected_lines_80());
+    let doubled: Vec<&str> = d.lines.iter().filter(|l| l.double).map(|l| l.text.as_str()).collect();
     assert_eq!(doubled, vec!["A023"], "only the number prints double size");
     assert_eq!(d.cut_end, Some(recorded.len()), "the cut ends the job");
 }
@@ -215,9 +133,8 @@ fn device_file_receives_a_58mm_ticket_wrapped_to_17_chinese_characters() {
 
     let d = decode(&recorded);
     assert_well_formed(&d, Paper::Mm58);
-    let lines: Vec<&str> = d.lines.iter().map(|(l, _)| l.as_str()).collect();
     assert_eq!(
-        lines,
+        d.texts(),
         vec![
             "国网城东供电营业厅",
             "居民用电业务",
@@ -240,7 +157,7 @@ fn long_names_wrap_and_every_line_fits_both_papers() {
     for paper in [Paper::Mm58, Paper::Mm80] {
         let d = decode(&render(&t, paper));
         assert_well_formed(&d, paper);
-        let joined: String = d.lines.iter().map(|(l, _)| l.as_str()).collect();
+        let joined: String = d.texts().concat();
         assert!(joined.contains("第一营业厅"), "nothing is lost by wrapping");
     }
 }
@@ -399,7 +316,7 @@ fn serial_printer_gets_the_job_and_answers_status() {
     assert_eq!(recorded[..9], DLE_EOT_1_2_4);
     let d = decode(&recorded[9..]);
     assert_well_formed(&d, Paper::Mm58);
-    assert!(d.lines.iter().any(|(l, doubled)| l == "A023" && *doubled));
+    assert!(d.lines.iter().any(|l| l.text == "A023" && l.double));
 }
 
 #[test]
@@ -410,8 +327,7 @@ fn a_ticket_without_a_url_prints_without_a_qr_code() {
     let d = decode(&job);
     assert_eq!(d.qr_payload, None);
     assert!(d.qr_functions.is_empty());
-    let lines: Vec<String> = d.lines.iter().map(|(l, _)| l.clone()).collect();
-    assert_eq!(lines, expected_lines_80(), "every text line is still there");
+    assert_eq!(d.texts(), expected_lines_80(), "every text line is still there");
     assert_eq!(d.cut_end, Some(job.len()));
 }
 

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use encoding_rs::GB18030;
+use hallq_printer::{Job, display_width, read_job};
 use hallq_server::Config;
 use serde_json::{Value, json};
 
@@ -108,89 +108,20 @@ impl FakePrinter {
     }
 }
 
-/// What an ESC/POS ticket job holds.
-#[derive(Debug, Default, PartialEq)]
-pub struct Decoded {
-    /// GB18030 text lines, each with whether it printed double size.
-    pub lines: Vec<(String, bool)>,
-    /// The QR code's payload.
-    pub qr: Option<String>,
-    /// `ESC @` first and `FS &` (Chinese mode) before any text.
-    pub init_and_chinese_mode: bool,
-    /// The job ends with a cut.
-    pub ends_with_cut: bool,
-}
-
-/// Decodes a ticket job; fails on any byte a ticket should not contain.
-pub fn decode(bytes: &[u8]) -> Decoded {
-    let mut d = Decoded { init_and_chinese_mode: bytes.starts_with(&[0x1B, 0x40, 0x1C, 0x26]), ..Decoded::default() };
-    let (mut text, mut double, mut i) = (Vec::new(), false, 0);
-    while i < bytes.len() {
-        d.ends_with_cut = false;
-        match bytes[i] {
-            0x1B => {
-                i += match bytes[i + 1] {
-                    0x40 => 2,
-                    0x61 | 0x64 => 3,
-                    other => panic!("unexpected ESC {other:#x}"),
-                }
-            }
-            0x1C => {
-                assert_eq!(bytes[i + 1], 0x26, "only FS &");
-                i += 2;
-            }
-            0x1D => match bytes[i + 1] {
-                0x21 => {
-                    double = bytes[i + 2] == 0x11;
-                    i += 3;
-                }
-                0x56 => {
-                    i += if bytes[i + 2] >= 0x41 { 4 } else { 3 };
-                    d.ends_with_cut = true;
-                }
-                0x28 => {
-                    assert_eq!(bytes[i + 2], 0x6B, "only GS ( k");
-                    let len = usize::from(bytes[i + 3]) + 256 * usize::from(bytes[i + 4]);
-                    let body = &bytes[i + 5..i + 5 + len];
-                    if body[1] == 0x50 {
-                        d.qr = Some(String::from_utf8(body[3..].to_vec()).unwrap());
-                    }
-                    i += 5 + len;
-                }
-                other => panic!("unexpected GS {other:#x}"),
-            },
-            0x0A => {
-                let (line, _, bad) = GB18030.decode(&text);
-                assert!(!bad, "not GB18030");
-                if !text.is_empty() {
-                    d.lines.push((line.into_owned(), double));
-                }
-                text.clear();
-                i += 1;
-            }
-            b => {
-                assert!(b >= 0x20, "stray control byte {b:#x}");
-                text.push(b);
-                i += 1;
-            }
-        }
-    }
-    d
-}
-
-/// Display columns: ASCII one, anything else two.
-pub fn width(s: &str) -> usize {
-    s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+/// Reads a ticket job back; any byte a ticket should not contain fails.
+pub fn decode(bytes: &[u8]) -> Job {
+    read_job(bytes).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Asserts the job is a well-formed ticket whose lines fit `paper` mm.
 #[track_caller]
-pub fn assert_fits(d: &Decoded, paper: usize) {
-    assert!(d.init_and_chinese_mode, "ESC @ then FS & first");
-    assert!(d.ends_with_cut, "the job ends with a cut");
+pub fn assert_fits(d: &Job, paper: usize) {
+    assert!(d.chinese_mode_first(), "ESC @ then FS & before any Chinese text");
+    assert!(d.ends_with_cut(), "the job ends with a cut");
     let cols = if paper == 58 { 34 } else { 48 };
-    for (line, double) in &d.lines {
-        assert!(width(line) <= if *double { cols / 2 } else { cols }, "{line:?} overflows {paper} mm");
+    for line in &d.lines {
+        let fits = display_width(&line.text) <= if line.double { cols / 2 } else { cols };
+        assert!(fits, "{line:?} overflows {paper} mm");
     }
 }
 
@@ -230,8 +161,8 @@ async fn set_printer(hall: &Hall, sup: &str, kiosk: &str, body: Value) -> Value 
     hall.put(sup, &format!("/api/v1/printers/{kiosk}"), body).await.expect(200)
 }
 
-fn lines(d: &Decoded) -> Vec<&str> {
-    d.lines.iter().map(|(l, _)| l.as_str()).collect()
+fn lines(d: &Job) -> Vec<&str> {
+    d.texts()
 }
 
 #[tokio::test]
@@ -278,8 +209,8 @@ async fn a_kiosk_ticket_prints_on_the_network_printer_in_chinese_with_its_live_u
             "your number",
         ]
     );
-    assert_eq!(d.lines.iter().filter(|l| l.1).map(|l| l.0.as_str()).collect::<Vec<_>>(), [number.as_str()]);
-    assert_eq!(d.qr.as_deref(), Some(format!("{PUBLIC}/t/{ticket}").as_str()), "the QR code is the live page");
+    assert_eq!(d.lines.iter().filter(|l| l.double).map(|l| l.text.as_str()).collect::<Vec<_>>(), [number.as_str()]);
+    assert_eq!(d.qr_text(), Some(format!("{PUBLIC}/t/{ticket}").as_str()), "the QR code is the live page");
 
     // The same bytes are what a kiosk's own printer would get.
     let id = job["id"].as_str().unwrap();
@@ -348,8 +279,8 @@ async fn paper_out_keeps_the_ticket_issued_and_its_job_pending_until_paper_is_lo
     assert_eq!(jobs.len(), 2);
     let first = decode(&jobs[0]);
     assert_fits(&first, 58);
-    assert_eq!(first.lines[2].0, number, "in issue order");
-    assert_eq!(first.qr.as_deref(), Some(format!("{PUBLIC}/t/{ticket}").as_str()));
+    assert_eq!(first.lines[2].text, number, "in issue order");
+    assert_eq!(first.qr_text(), Some(format!("{PUBLIC}/t/{ticket}").as_str()));
     let printers = hall.get(&sup, "/api/v1/printers").await.expect(200);
     assert_eq!((printers[0]["status"]["state"].as_str(), printers[0]["pending"].as_u64()), (Some("ready"), Some(0)));
 
@@ -376,8 +307,8 @@ async fn a_usb_device_file_gets_the_ticket_and_a_missing_one_is_retried_until_it
     assert_eq!(a["print"]["job"]["state"], "printed", "{a}");
     let d = decode(&std::fs::read(&lp0).unwrap());
     assert_fits(&d, 58);
-    assert_eq!(d.qr, None, "no public address: no QR code, the ticket still prints");
-    assert_eq!(d.lines[0].0, "测试营业厅");
+    assert_eq!(d.qr_text(), None, "no public address: no QR code, the ticket still prints");
+    assert_eq!(d.lines[0].text, "测试营业厅");
 
     let lp1 = dir.path().join("lp1");
     let lp1s = lp1.display().to_string();
@@ -400,7 +331,7 @@ async fn a_usb_device_file_gets_the_ticket_and_a_missing_one_is_retried_until_it
         printers[0]["pending"] == 0 && printers[0]["status"]["state"] == "unknown"
     })
     .await;
-    assert_eq!(d.lines[2].0, b["ticket"]["number"].as_str().unwrap());
+    assert_eq!(d.lines[2].text, b["ticket"]["number"].as_str().unwrap());
 }
 
 #[tokio::test]
