@@ -167,6 +167,45 @@ impl Groups {
     }
 }
 
+/// A ticket leg as a report pass hands it to a [`LegSink`] beside its KPIs.
+pub(crate) struct Leg<'a> {
+    /// The row, to look up its other columns (rarely: a long wait's ticket).
+    pub(crate) rowid: i64,
+    /// Business day, `YYYY-MM-DD`.
+    pub(crate) day: &'a str,
+    /// 1 for a visit's first leg.
+    pub(crate) leg: u16,
+    /// When the leg joined its queue.
+    pub(crate) issued_at: Millis,
+    /// First call.
+    pub(crate) called_at: Option<Millis>,
+    /// End.
+    pub(crate) ended_at: Option<Millis>,
+}
+
+/// What a report pass feeds every ticket leg to besides the KPI
+/// accumulators (the overview's shapes), so that one pass over the rows
+/// serves both: one per thread, merged at the end.
+pub(crate) trait LegSink: Send + Sized {
+    /// Whether it wants the legs at all (`()` does not).
+    const WANTS_LEGS: bool = true;
+    /// Before a hall's legs.
+    fn hall(&mut self, _reader: &Reader, _row: &HallRow) -> Result<()> {
+        Ok(())
+    }
+    /// One leg of the hall last announced.
+    fn leg(&mut self, _reader: &Reader, _row: &HallRow, _leg: &Leg<'_>) -> Result<()> {
+        Ok(())
+    }
+    /// Adds what another thread collected.
+    fn merge(&mut self, _other: Self) {}
+}
+
+/// No sink: the KPIs alone.
+impl LegSink for () {
+    const WANTS_LEGS: bool = false;
+}
+
 /// The group key of tickets never called (no counter, no staff); sorts last.
 /// With several halls, counter and staff keys start with the hall's code:
 /// `T1/003`, `T1/1001`, `T1/~`.
@@ -193,29 +232,48 @@ impl Reader {
     ) -> Result<Vec<KpiReport>> {
         check_range(from, to)?;
         let rows = self.report_halls(hall)?;
+        Ok(self.kpis_pass(&rows, from, to, bys, || ())?.0)
+    }
+
+    /// [`Reader::kpis_many`] over these halls, also feeding every leg to a
+    /// sink (one per thread, from `new_sink`, merged): one pass over the
+    /// ticket rows for the KPIs and whatever else the caller collects.
+    pub(crate) fn kpis_pass<S: LegSink>(
+        &self,
+        rows: &[HallRow],
+        from: NaiveDate,
+        to: NaiveDate,
+        bys: &[GroupBy],
+        new_sink: impl Fn() -> S + Sync,
+    ) -> Result<(Vec<KpiReport>, S)> {
+        check_range(from, to)?;
         // With several halls, counters and staff are per hall: `T1/003`.
         let several = rows.len() > 1;
-        let parts = self.per_hall(&rows, |reader, chunk| {
+        let parts = self.per_hall(rows, |reader, chunk| {
             let mut total = KpiAccumulator::new();
             let mut groups: Vec<Groups> = bys.iter().map(|_| Groups::default()).collect();
+            let mut sink = new_sink();
             for row in chunk {
                 let scope = several.then_some(row.hall.code.as_str());
-                reader.tickets_into(row, scope, from, to, bys, &mut total, &mut groups)?;
+                sink.hall(reader, row)?;
+                reader.tickets_into(row, scope, from, to, bys, &mut total, &mut groups, &mut sink)?;
                 reader.open_time_into(row, scope, from, to, bys, &mut total, &mut groups)?;
             }
-            Ok((total, groups))
+            Ok((total, groups, sink))
         });
         let mut total = KpiAccumulator::new();
         let mut groups: Vec<Groups> = bys.iter().map(|_| Groups::default()).collect();
+        let mut sink = new_sink();
         for part in parts {
-            let (t, g) = part?;
+            let (t, g, s) = part?;
             total.merge(t);
             for (a, b) in groups.iter_mut().zip(g) {
                 a.merge(b);
             }
+            sink.merge(s);
         }
         let total = total.finish();
-        Ok(bys
+        let reports = bys
             .iter()
             .zip(groups)
             .map(|(by, g)| {
@@ -224,7 +282,8 @@ impl Reader {
                 out.sort_by(|a, b| a.key.cmp(&b.key));
                 KpiReport { from, to, by: *by, total: total.clone(), groups: out }
             })
-            .collect())
+            .collect();
+        Ok((reports, sink))
     }
 
     /// The halls a report covers: one, or every hall in the database.
@@ -271,7 +330,7 @@ impl Reader {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn tickets_into(
+    fn tickets_into<S: LegSink>(
         &self,
         row: &HallRow,
         scope: Option<&str>,
@@ -280,6 +339,7 @@ impl Reader {
         bys: &[GroupBy],
         total: &mut KpiAccumulator,
         groups: &mut [Groups],
+        sink: &mut S,
     ) -> Result<()> {
         let services: FastMap<String, (Millis, Millis, String)> = crate::services::all(&self.conn, row.key)?
             .into_iter()
@@ -291,7 +351,7 @@ impl Reader {
             crate::counters::all(&self.conn, row.key)?.into_iter().map(|c| (c.number, c.name)).collect();
         let mut st = self.conn.prepare_cached(
             "SELECT service, counter, staff, business_day, leg, state, issued_at, called_at, started_at, ended_at,
-                    rating, rating_reason
+                    rating, rating_reason, rowid
              FROM tickets WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3",
         )?;
         let mut rs = st.query(rusqlite::params![row.key, from.to_string(), to.to_string()])?;
@@ -312,6 +372,17 @@ impl Reader {
                 reason: r.get_ref(11)?.as_str_or_null()?.and_then(LowScoreReason::parse),
             };
             total.push(&facts);
+            if S::WANTS_LEGS {
+                let leg = Leg {
+                    rowid: r.get(12)?,
+                    day: r.get_ref(3)?.as_str()?,
+                    leg: facts.leg,
+                    issued_at: facts.issued_at,
+                    called_at: facts.called_at,
+                    ended_at: facts.ended_at,
+                };
+                sink.leg(self, row, &leg)?;
+            }
             for (by, groups) in bys.iter().zip(groups.iter_mut()) {
                 key.clear();
                 if let (Some(code), GroupBy::Counter | GroupBy::Staff) = (scope, by) {
