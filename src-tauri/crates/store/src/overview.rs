@@ -631,13 +631,9 @@ mod tests {
             .map(|d| (d, by_day.remove(&d.to_string()).unwrap_or_else(|| KpiAccumulator::new().finish())))
             .collect();
         let mut shapes = Shapes::new(q.from, q.to);
-        for part in r.per_hall(&rows, |reader, chunk| {
-            let mut s = Shapes::new(q.from, q.to);
-            for row in chunk {
-                old_shapes_into(reader, row, q.to, &mut s)?;
-            }
-            Ok(s)
-        }) {
+        for part in
+            r.per_hall(&rows, || Shapes::new(q.from, q.to), |reader, row, s| old_shapes_into(reader, row, q.to, s))
+        {
             shapes.merge(part.unwrap());
         }
         serde_json::json!({

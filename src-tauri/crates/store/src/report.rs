@@ -249,18 +249,16 @@ impl Reader {
         check_range(from, to)?;
         // With several halls, counters and staff are per hall: `T1/003`.
         let several = rows.len() > 1;
-        let parts = self.per_hall(rows, |reader, chunk| {
-            let mut total = KpiAccumulator::new();
-            let mut groups: Vec<Groups> = bys.iter().map(|_| Groups::default()).collect();
-            let mut sink = new_sink();
-            for row in chunk {
+        let parts = self.per_hall(
+            rows,
+            || (KpiAccumulator::new(), bys.iter().map(|_| Groups::default()).collect::<Vec<_>>(), new_sink()),
+            |reader, row, (total, groups, sink)| {
                 let scope = several.then_some(row.hall.code.as_str());
                 sink.hall(reader, row)?;
-                reader.tickets_into(row, scope, from, to, bys, &mut total, &mut groups, &mut sink)?;
-                reader.open_time_into(row, scope, from, to, bys, &mut total, &mut groups)?;
-            }
-            Ok((total, groups, sink))
-        });
+                reader.tickets_into(row, scope, from, to, bys, total, groups, sink)?;
+                reader.open_time_into(row, scope, from, to, bys, total, groups)
+            },
+        );
         let mut total = KpiAccumulator::new();
         let mut groups: Vec<Groups> = bys.iter().map(|_| Groups::default()).collect();
         let mut sink = new_sink();
@@ -297,27 +295,35 @@ impl Reader {
         })
     }
 
-    /// Runs `f` over the halls split across threads, each with its own
-    /// read-only connection (or on this connection, for one thread or an
-    /// in-memory database), and returns each thread's answer.
+    /// Runs `each` over the halls on as many threads as there are cores,
+    /// each thread with its own read-only connection (or on this
+    /// connection, for one thread or an in-memory database) and its own
+    /// state from `init`, and returns each thread's state. Threads take the
+    /// next hall when they finish one, so halls of different sizes still
+    /// keep every core busy.
     pub(crate) fn per_hall<T: Send>(
         &self,
         rows: &[HallRow],
-        f: impl Fn(&Reader, &[HallRow]) -> Result<T> + Sync,
+        init: impl Fn() -> T + Sync,
+        each: impl Fn(&Reader, &HallRow, &mut T) -> Result<()> + Sync,
     ) -> Vec<Result<T>> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(rows.len()).max(1);
         let path = self.conn.path().filter(|p| !p.is_empty()).map(std::path::PathBuf::from);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let run = |reader: &Reader| -> Result<T> {
+            let mut state = init();
+            while let Some(row) = rows.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                each(reader, row, &mut state)?;
+            }
+            Ok(state)
+        };
         match (threads, path) {
             (2.., Some(path)) => std::thread::scope(|scope| {
-                let f = &f;
-                let handles: Vec<_> = rows
-                    .chunks(rows.len().div_ceil(threads))
-                    .map(|chunk| {
+                let run = &run;
+                let handles: Vec<_> = (0..threads)
+                    .map(|_| {
                         let path = path.clone();
-                        scope.spawn(move || -> Result<T> {
-                            let reader = Reader { conn: crate::db::open_ro(&path)? };
-                            f(&reader, chunk)
-                        })
+                        scope.spawn(move || run(&Reader { conn: crate::db::open_ro(&path)? }))
                     })
                     .collect();
                 handles
@@ -325,7 +331,7 @@ impl Reader {
                     .map(|h| h.join().unwrap_or_else(|_| Err(StoreError::Corrupt("report thread panicked".into()))))
                     .collect()
             }),
-            _ => vec![f(self, rows)],
+            _ => vec![run(self)],
         }
     }
 
