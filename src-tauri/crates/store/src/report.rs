@@ -270,13 +270,31 @@ impl Reader {
             }
             sink.merge(s);
         }
-        let total = total.finish();
+        // Finishing (percentiles, the sorts behind the peak queue) is the
+        // serial tail of a report: spread it over the cores too.
+        let mut accs = vec![total];
+        let names: Vec<Vec<(String, String)>> = groups
+            .into_iter()
+            .map(|g| {
+                g.rows
+                    .into_iter()
+                    .map(|(key, label, acc)| {
+                        accs.push(acc);
+                        (key, label)
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut kpis = finish_all(accs).into_iter();
+        let total = kpis.next().unwrap_or_default();
         let reports = bys
             .iter()
-            .zip(groups)
-            .map(|(by, g)| {
-                let mut out: Vec<KpiGroup> =
-                    g.rows.into_iter().map(|(key, label, acc)| KpiGroup { key, label, kpis: acc.finish() }).collect();
+            .zip(names)
+            .map(|(by, names)| {
+                let mut out: Vec<KpiGroup> = names
+                    .into_iter()
+                    .map(|(key, label)| KpiGroup { key, label, kpis: kpis.next().unwrap_or_default() })
+                    .collect();
                 out.sort_by(|a, b| a.key.cmp(&b.key));
                 KpiReport { from, to, by: *by, total: total.clone(), groups: out }
             })
@@ -508,6 +526,35 @@ impl Reader {
         }
         Ok(())
     }
+}
+
+/// Finishes accumulators on every core, each thread taking the next one
+/// (the largest, the total, comes first); answers in the given order.
+fn finish_all(accs: Vec<KpiAccumulator>) -> Vec<Kpis> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(accs.len());
+    if threads < 2 {
+        return accs.into_iter().map(KpiAccumulator::finish).collect();
+    }
+    let jobs: Vec<Mutex<Option<KpiAccumulator>>> = accs.into_iter().map(|a| Mutex::new(Some(a))).collect();
+    let done: Vec<Mutex<Option<Kpis>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { break };
+                    let acc = job.lock().unwrap_or_else(|e| e.into_inner()).take();
+                    if let (Some(acc), Some(out)) = (acc, done.get(i)) {
+                        *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(acc.finish());
+                    }
+                }
+            });
+        }
+    });
+    done.into_iter().map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()).unwrap_or_default()).collect()
 }
 
 /// A span of time `[a, b)` cut at the hall's local hour boundaries: each
