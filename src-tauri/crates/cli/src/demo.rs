@@ -248,10 +248,21 @@ pub fn year_range(days: i64) -> (NaiveDate, NaiveDate) {
 
 /// Builds a large database for `hallq bench`: `halls` demo halls (DEMO,
 /// DEMO2, …) of `days` days each from [`year_range`], with traffic scaled so
-/// that 8 halls × 365 days come to about a million tickets, and enough
+/// that every 8 halls × 365 days come to about a million tickets (beyond the
+/// eighth hall the eight profiles repeat, named with a number), and enough
 /// counters per hall for that traffic (about 45 visits a counter a day).
+/// With `keep_log` false each hall's event log is deleted once the hall is
+/// generated ([`Store::discard_event_log_for_bench`]): reports read only the
+/// projections, and ten million tickets' log would not fit the disk.
+/// `after_hall` is told each hall's index and counts as it is done.
 /// `path` should not hold halls yet.
-pub fn build_year(path: &Path, halls: usize, days: i64) -> std::result::Result<Counts, CliError> {
+pub fn build_year(
+    path: &Path,
+    halls: usize,
+    days: i64,
+    keep_log: bool,
+    mut after_hall: impl FnMut(usize, &Counts) -> std::result::Result<(), CliError>,
+) -> std::result::Result<Counts, CliError> {
     // Visits per hall-day for a million legs over 8 × 365 (≈1.03 legs a
     // visit), over the mean demo profile times the mean weekday factor.
     const TARGET_VISITS: f64 = 1_000_000.0 / 1.03 / (8.0 * 365.0);
@@ -262,14 +273,20 @@ pub fn build_year(path: &Path, halls: usize, days: i64) -> std::result::Result<C
     let store = Store::open(path)?;
     let mut total = Counts::default();
     for k in 0..halls {
-        let p = profile(k);
+        let p = profile(k % 8);
         let visits = p.visits_per_day * scale;
         let counters = (visits / 45.0).ceil().max(4.0) as usize;
         let code = if k == 0 { "DEMO".to_string() } else { format!("DEMO{}", k + 1) };
-        let cfg = hall_config(&code, p.name, counters);
+        let name = if k < 8 { p.name.to_string() } else { format!("{}{}", p.name, k / 8 + 1) };
+        let cfg = hall_config(&code, &name, counters);
         store.create_hall(&cfg, local_ms(&cfg.hall, start, 7, 30))?;
         let plan = Plan { start, days, seed: hall_seed(1, k), visits_per_day: visits };
-        total += simulate(&store, cfg.hall.id, &plan)?;
+        let counts = simulate(&store, cfg.hall.id, &plan)?;
+        if !keep_log {
+            store.discard_event_log_for_bench(cfg.hall.id)?;
+        }
+        after_hall(k, &counts)?;
+        total += counts;
     }
     Ok(total)
 }
@@ -990,7 +1007,7 @@ mod tests {
     fn build_year_gives_busier_halls_more_counters_and_fills_every_day() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("year.db");
-        let counts = build_year(&path, 2, 2).expect("build");
+        let counts = build_year(&path, 2, 2, true, |_, _| Ok(())).expect("build");
         assert_eq!(counts.days, 4);
         // A Wednesday and a Thursday of the two busiest halls at bench
         // traffic: about 485 and 600 visits a day.

@@ -232,14 +232,21 @@ impl KpiAccumulator {
         for (reason, n) in b.low_score_reasons {
             *a.low_score_reasons.entry(reason).or_default() += n;
         }
-        self.waits.extend(other.waits);
+        // Nothing depends on the order of these: move the larger side
+        // instead of copying it (merging a year of one thread into another).
+        append(&mut self.waits, other.waits);
         self.wait_judged += other.wait_judged;
         self.wait_within += other.wait_within;
-        self.handlings.extend(other.handlings);
+        append(&mut self.handlings, other.handlings);
         self.handling_within += other.handling_within;
-        self.joins.extend(other.joins);
-        self.leaves.extend(other.leaves);
-        self.arrival_hours.extend(other.arrival_hours);
+        append(&mut self.joins, other.joins);
+        append(&mut self.leaves, other.leaves);
+        if self.arrival_hours.len() < other.arrival_hours.len() {
+            let mine = std::mem::replace(&mut self.arrival_hours, other.arrival_hours);
+            self.arrival_hours.extend(mine);
+        } else {
+            self.arrival_hours.extend(other.arrival_hours);
+        }
         self.open_ms += other.open_ms;
     }
 
@@ -287,6 +294,14 @@ impl KpiAccumulator {
         k.satisfaction = ratio(k.ratings_by_level[3] + k.ratings_by_level[4], k.rated);
         k
     }
+}
+
+/// `a` gets `b`'s items; the longer of the two is kept, the shorter copied.
+fn append(a: &mut Vec<Millis>, mut b: Vec<Millis>) {
+    if a.len() < b.len() {
+        std::mem::swap(a, &mut b);
+    }
+    a.extend(b);
 }
 
 fn mean(v: &[Millis]) -> Option<Millis> {

@@ -11,6 +11,11 @@
 //! [`HallEngine`] (the thread and group commit), `projection` (what each
 //! event writes), [`Reader`] and `report` (the read side).
 
+// The store's unit tests share the integration tests' traffic generator,
+// which names this crate.
+#[cfg(test)]
+extern crate self as hallq_store;
+
 mod bulk;
 mod clock;
 mod counters;

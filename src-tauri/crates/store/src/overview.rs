@@ -5,12 +5,15 @@
 //! Gini of served legs — the uneven workload the field study found), the
 //! longest waits with their tickets, and the follow-ups of low ratings.
 //!
-//! The KPI parts come from [`Reader::kpis_many`] (one pass, the same
-//! definitions as every other report); the shapes that are not KPIs come
-//! from one more streamed pass over a few columns of the range's tickets
-//! ([`Shapes`]), per hall on its own read-only connection, merged. Nothing
-//! holds a year of tickets: per leg only a wait (inside the KPI
-//! accumulators) and a few counters are kept.
+//! One streamed pass over the range's ticket rows gives both the KPI parts
+//! (the same accumulators and definitions as every other report, by day,
+//! counter and staff) and the shapes that are not KPIs ([`Shapes`], fed
+//! each leg through a [`LegSink`]), per hall on its own read-only
+//! connection, merged; the previous period gives its headline KPIs only. A
+//! long wait's ticket (id, number, service, counter) is looked up by row
+//! only while it is among the longest so far. Nothing holds a year of
+//! tickets: per leg only a few numbers (inside the KPI accumulators) and a
+//! few counters are kept.
 //!
 //! Definitions:
 //! - wait histogram: called legs' waits (first call − issue) in 2-minute
@@ -35,7 +38,7 @@ use uuid::Uuid;
 use crate::error::{Result, StoreError};
 use crate::halls::HallRow;
 use crate::reader::Reader;
-use crate::report::{GroupBy, KpiGroup, check_range, day_start};
+use crate::report::{GroupBy, KpiGroup, Leg, LegSink, check_range, day_start};
 
 /// What the overview covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,12 +235,15 @@ impl Reader {
         let days = (q.to - q.from).num_days() + 1;
         let previous = (q.from - Duration::days(days), q.from - Duration::days(1));
 
-        let mut reports = self.kpis_many(q.hall, q.from, q.to, &[GroupBy::Day, GroupBy::Counter, GroupBy::Staff])?;
+        // One pass over the range: KPIs by day, counter and staff, and the shapes.
+        let bys = [GroupBy::Day, GroupBy::Counter, GroupBy::Staff];
+        let (mut reports, shapes) = self.kpis_pass(&rows, q.from, q.to, &bys, || ShapeSink::new(q.from, q.to))?;
+        let shapes = shapes.shapes;
         let (staff, counters, by_day) = (reports.pop(), reports.pop(), reports.pop());
         let (Some(staff), Some(counters), Some(by_day)) = (staff, counters, by_day) else {
             return Err(StoreError::Corrupt("missing report part".into()));
         };
-        let previous_total = self.kpis_many(q.hall, previous.0, previous.1, &[GroupBy::Total])?;
+        let previous_total = self.kpis_pass(&rows, previous.0, previous.1, &[GroupBy::Total], || ())?.0;
         let previous_total = previous_total.into_iter().next().map(|r| r.total).unwrap_or_default();
 
         let mut by_day: HashMap<String, Kpis> = by_day.groups.into_iter().map(|g| (g.key, g.kpis)).collect();
@@ -247,17 +253,6 @@ impl Reader {
             .take_while(|d| *d <= q.to)
             .map(|d| (d, by_day.remove(&d.to_string()).unwrap_or_else(|| KpiAccumulator::new().finish())))
             .collect();
-
-        let mut shapes = Shapes::new(q.from, q.to);
-        for part in self.per_hall(&rows, |reader, chunk| {
-            let mut s = Shapes::new(q.from, q.to);
-            for row in chunk {
-                reader.shapes_into(row, &mut s)?;
-            }
-            Ok(s)
-        }) {
-            shapes.merge(part?);
-        }
 
         let mut follow_ups = FollowUpSummary::default();
         for row in &rows {
@@ -310,53 +305,71 @@ impl Reader {
             follow_ups,
         })
     }
+}
 
-    /// Streams one hall's legs of the range into the shapes.
-    fn shapes_into(&self, row: &HallRow, s: &mut Shapes) -> Result<()> {
-        let names: HashMap<String, String> =
-            crate::services::all(&self.conn, row.key)?.into_iter().map(|x| (x.code, x.name_zh)).collect();
-        let mut st = self.conn.prepare_cached(
-            "SELECT business_day, leg, issued_at, called_at, ended_at, id, number, service, counter
-             FROM tickets WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3",
-        )?;
-        let mut rs = st.query(rusqlite::params![row.key, s.from.to_string(), s.to.to_string()])?;
-        // Day starts are the same for every leg of a day: cache the last one.
-        let mut cached: Option<(String, NaiveDate, Millis)> = None;
-        while let Some(r) = rs.next()? {
-            let day_text = r.get_ref(0)?.as_str()?;
-            let (day, start) = match &cached {
-                Some((text, day, start)) if text == day_text => (*day, *start),
-                _ => {
-                    let day: NaiveDate =
-                        day_text.parse().map_err(|e: chrono::ParseError| StoreError::Corrupt(e.to_string()))?;
-                    let start = day_start(&row.hall, day);
-                    cached = Some((day_text.to_string(), day, start));
-                    (day, start)
-                }
-            };
-            let leg: u16 = r.get(1)?;
-            let issued: Millis = r.get(2)?;
-            let called: Option<Millis> = r.get(3)?;
-            let ended: Option<Millis> = r.get(4)?;
-            let wait = called.map(|c| (c - issued).max(0));
-            s.leg(&row.hall, day, start, leg, issued, wait, called.or(ended).unwrap_or(row.last_at));
-            if let Some(w) = wait
-                && s.is_long(w, issued)
-            {
-                let service: String = r.get(7)?;
-                s.push_long(LongWait {
-                    ticket: Uuid::from_slice(&r.get::<_, Vec<u8>>(5)?).unwrap_or_default(),
-                    number: r.get(6)?,
-                    service_name: names.get(&service).cloned().unwrap_or_else(|| service.clone()),
-                    service,
-                    day,
-                    issued_at: issued,
-                    wait_ms: w,
-                    counter: r.get(8)?,
-                });
+/// The shapes of one thread's halls, fed leg by leg from the KPI pass.
+struct ShapeSink {
+    shapes: Shapes,
+    /// The current hall's service names, for its long waits.
+    names: HashMap<String, String>,
+    /// Day starts are the same for every leg of a day: the last one.
+    cached: Option<(String, NaiveDate, Millis)>,
+}
+
+impl ShapeSink {
+    fn new(from: NaiveDate, to: NaiveDate) -> Self {
+        Self { shapes: Shapes::new(from, to), names: HashMap::new(), cached: None }
+    }
+}
+
+impl LegSink for ShapeSink {
+    fn hall(&mut self, reader: &Reader, row: &HallRow) -> Result<()> {
+        self.names = crate::services::all(&reader.conn, row.key)?.into_iter().map(|x| (x.code, x.name_zh)).collect();
+        self.cached = None;
+        Ok(())
+    }
+
+    fn leg(&mut self, reader: &Reader, row: &HallRow, leg: &Leg<'_>) -> Result<()> {
+        let (day, start) = match &self.cached {
+            Some((text, day, start)) if text == leg.day => (*day, *start),
+            _ => {
+                let day: NaiveDate =
+                    leg.day.parse().map_err(|e: chrono::ParseError| StoreError::Corrupt(e.to_string()))?;
+                let start = day_start(&row.hall, day);
+                self.cached = Some((leg.day.to_string(), day, start));
+                (day, start)
             }
+        };
+        let issued = leg.issued_at;
+        let wait = leg.called_at.map(|c| (c - issued).max(0));
+        let left = leg.called_at.or(leg.ended_at).unwrap_or(row.last_at);
+        self.shapes.leg(&row.hall, day, start, leg.leg, issued, wait, left);
+        if let Some(w) = wait
+            && self.shapes.is_long(w, issued)
+        {
+            // Among the longest so far (a few hundred legs a hall-year):
+            // only now read its ticket.
+            let mut st =
+                reader.conn.prepare_cached("SELECT id, number, service, counter FROM tickets WHERE rowid = ?1")?;
+            let (id, number, service, counter) = st.query_row([leg.rowid], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get(3)?))
+            })?;
+            self.shapes.push_long(LongWait {
+                ticket: Uuid::from_slice(&id).unwrap_or_default(),
+                number,
+                service_name: self.names.get(&service).cloned().unwrap_or_else(|| service.clone()),
+                service,
+                day,
+                issued_at: issued,
+                wait_ms: w,
+                counter,
+            });
         }
         Ok(())
+    }
+
+    fn merge(&mut self, other: Self) {
+        self.shapes.merge(other.shapes);
     }
 }
 
@@ -397,7 +410,6 @@ pub fn load_balance(x: &[f64]) -> (Option<f64>, Option<f64>) {
 /// What the overview needs beyond the KPIs, for one or several halls.
 struct Shapes {
     from: NaiveDate,
-    to: NaiveDate,
     buckets: [u64; BUCKETS + 1],
     /// (weekday, hour) → (visits, called legs, sum of their waits).
     heat: BTreeMap<(u8, u8), (u64, u64, i128)>,
@@ -439,7 +451,6 @@ impl Shapes {
         let days = usize::try_from((to - from).num_days() + 1).unwrap_or(0);
         Self {
             from,
-            to,
             buckets: [0; BUCKETS + 1],
             heat: BTreeMap::new(),
             queue: vec![[0; SLOTS]; days],
@@ -584,6 +595,12 @@ impl Shapes {
     }
 }
 
+/// The traffic generator of the store's integration tests.
+#[cfg(test)]
+#[path = "../tests/common/mod.rs"]
+#[allow(dead_code)]
+mod test_common;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -592,6 +609,128 @@ mod tests {
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, d).unwrap_or_default()
+    }
+
+    use super::test_common as common;
+
+    /// The overview's figures as they were computed before the single
+    /// pass: the KPIs from `kpis_many`, then a second pass over the rows
+    /// for the shapes (the code as it was, kept as the test's oracle).
+    fn two_pass(r: &Reader, q: &OverviewQuery) -> serde_json::Value {
+        let rows = r.report_halls(q.hall).unwrap();
+        let days = (q.to - q.from).num_days() + 1;
+        let previous = (q.from - Duration::days(days), q.from - Duration::days(1));
+        let mut reports = r.kpis_many(q.hall, q.from, q.to, &[GroupBy::Day, GroupBy::Counter, GroupBy::Staff]).unwrap();
+        let (staff, counters, by_day) = (reports.pop().unwrap(), reports.pop().unwrap(), reports.pop().unwrap());
+        let previous_total = r.kpis_many(q.hall, previous.0, previous.1, &[GroupBy::Total]).unwrap().remove(0).total;
+        let mut by_day: HashMap<String, Kpis> = by_day.groups.into_iter().map(|g| (g.key, g.kpis)).collect();
+        let daily: Vec<(NaiveDate, Kpis)> = q
+            .from
+            .iter_days()
+            .take_while(|d| *d <= q.to)
+            .map(|d| (d, by_day.remove(&d.to_string()).unwrap_or_else(|| KpiAccumulator::new().finish())))
+            .collect();
+        let mut shapes = Shapes::new(q.from, q.to);
+        for part in
+            r.per_hall(&rows, || Shapes::new(q.from, q.to), |reader, row, s| old_shapes_into(reader, row, q.to, s))
+        {
+            shapes.merge(part.unwrap());
+        }
+        serde_json::json!({
+            "total": counters.total,
+            "previous_total": previous_total,
+            "daily": daily,
+            "wait_histogram": shapes.histogram(),
+            "heatmap": shapes.heatmap(&weekday_counts(q.from, q.to)),
+            "queue_by_time": shapes.queue_by_time(rows[0].hall.rollover_hour),
+            "counters": counters.groups.into_iter().filter(|g| !g.key.ends_with('~')).collect::<Vec<_>>(),
+            "staff": staff_load(staff.groups.into_iter().filter(|g| !g.key.ends_with('~')).collect()),
+            "longest_waits": shapes.longest(),
+        })
+    }
+
+    fn old_shapes_into(r: &Reader, row: &HallRow, to: NaiveDate, s: &mut Shapes) -> Result<()> {
+        let names: HashMap<String, String> =
+            crate::services::all(&r.conn, row.key)?.into_iter().map(|x| (x.code, x.name_zh)).collect();
+        let mut st = r.conn.prepare_cached(
+            "SELECT business_day, leg, issued_at, called_at, ended_at, id, number, service, counter
+             FROM tickets WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3",
+        )?;
+        let mut rs = st.query(rusqlite::params![row.key, s.from.to_string(), to.to_string()])?;
+        while let Some(r) = rs.next()? {
+            let day: NaiveDate = r.get::<_, String>(0)?.parse().unwrap();
+            let start = day_start(&row.hall, day);
+            let leg: u16 = r.get(1)?;
+            let issued: Millis = r.get(2)?;
+            let called: Option<Millis> = r.get(3)?;
+            let ended: Option<Millis> = r.get(4)?;
+            let wait = called.map(|c| (c - issued).max(0));
+            s.leg(&row.hall, day, start, leg, issued, wait, called.or(ended).unwrap_or(row.last_at));
+            if let Some(w) = wait
+                && s.is_long(w, issued)
+            {
+                let service: String = r.get(7)?;
+                s.push_long(LongWait {
+                    ticket: Uuid::from_slice(&r.get::<_, Vec<u8>>(5)?).unwrap_or_default(),
+                    number: r.get(6)?,
+                    service_name: names.get(&service).cloned().unwrap_or_else(|| service.clone()),
+                    service,
+                    day,
+                    issued_at: issued,
+                    wait_ms: w,
+                    counter: r.get(8)?,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn the_single_pass_overview_equals_the_two_pass_figures() {
+        use hallq_core::HallConfig;
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::Store::open(&dir.path().join("bureau.db")).unwrap();
+        let mut ids = Vec::new();
+        for (k, code) in ["T1", "T2", "T3"].iter().enumerate() {
+            let id = Uuid::from_u128(0x100 + k as u128);
+            let mut cfg = HallConfig::default_supply_hall(id, code, &format!("测试营业厅{k}"));
+            for i in 1..=4 {
+                cfg.staff.push(hallq_core::Staff {
+                    number: format!("100{i}"),
+                    name: format!("员工{i}"),
+                    role: hallq_core::StaffRole::Agent,
+                    active: true,
+                });
+            }
+            store.create_hall(&cfg, common::morning(0) - 60 * common::MIN).unwrap();
+            // Four days: the first two are the previous period of the last two.
+            let mut rng = common::Lcg(7 + k as u64);
+            for d in 0..4 {
+                let mut w = store.bulk(id).unwrap();
+                common::traffic(&mut w, d, &mut rng);
+                w.commit().unwrap();
+            }
+            ids.push(id);
+        }
+        let r = store.reader().unwrap();
+        for hall in [None, Some(ids[1])] {
+            let q = OverviewQuery { hall, home: None, from: day(4), to: day(5), now: common::morning(5) };
+            let o = r.overview(&q).unwrap();
+            assert!(o.total.legs > 300 && o.previous_total.legs > 300, "{} {}", o.total.legs, o.previous_total.legs);
+            assert!(o.longest_waits.len() == LONGEST_WAITS && o.heatmap.len() > 10);
+            let new = serde_json::json!({
+                "total": o.total,
+                "previous_total": o.previous_total,
+                "daily": o.daily,
+                "wait_histogram": o.wait_histogram,
+                "heatmap": o.heatmap,
+                "queue_by_time": o.queue_by_time,
+                "counters": o.counters,
+                "staff": o.staff,
+                "longest_waits": o.longest_waits,
+            });
+            assert_eq!(new, two_pass(&r, &q), "hall {hall:?}");
+        }
     }
 
     #[test]

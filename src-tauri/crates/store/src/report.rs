@@ -167,6 +167,45 @@ impl Groups {
     }
 }
 
+/// A ticket leg as a report pass hands it to a [`LegSink`] beside its KPIs.
+pub(crate) struct Leg<'a> {
+    /// The row, to look up its other columns (rarely: a long wait's ticket).
+    pub(crate) rowid: i64,
+    /// Business day, `YYYY-MM-DD`.
+    pub(crate) day: &'a str,
+    /// 1 for a visit's first leg.
+    pub(crate) leg: u16,
+    /// When the leg joined its queue.
+    pub(crate) issued_at: Millis,
+    /// First call.
+    pub(crate) called_at: Option<Millis>,
+    /// End.
+    pub(crate) ended_at: Option<Millis>,
+}
+
+/// What a report pass feeds every ticket leg to besides the KPI
+/// accumulators (the overview's shapes), so that one pass over the rows
+/// serves both: one per thread, merged at the end.
+pub(crate) trait LegSink: Send + Sized {
+    /// Whether it wants the legs at all (`()` does not).
+    const WANTS_LEGS: bool = true;
+    /// Before a hall's legs.
+    fn hall(&mut self, _reader: &Reader, _row: &HallRow) -> Result<()> {
+        Ok(())
+    }
+    /// One leg of the hall last announced.
+    fn leg(&mut self, _reader: &Reader, _row: &HallRow, _leg: &Leg<'_>) -> Result<()> {
+        Ok(())
+    }
+    /// Adds what another thread collected.
+    fn merge(&mut self, _other: Self) {}
+}
+
+/// No sink: the KPIs alone.
+impl LegSink for () {
+    const WANTS_LEGS: bool = false;
+}
+
 /// The group key of tickets never called (no counter, no staff); sorts last.
 /// With several halls, counter and staff keys start with the hall's code:
 /// `T1/003`, `T1/1001`, `T1/~`.
@@ -193,38 +232,74 @@ impl Reader {
     ) -> Result<Vec<KpiReport>> {
         check_range(from, to)?;
         let rows = self.report_halls(hall)?;
+        Ok(self.kpis_pass(&rows, from, to, bys, || ())?.0)
+    }
+
+    /// [`Reader::kpis_many`] over these halls, also feeding every leg to a
+    /// sink (one per thread, from `new_sink`, merged): one pass over the
+    /// ticket rows for the KPIs and whatever else the caller collects.
+    pub(crate) fn kpis_pass<S: LegSink>(
+        &self,
+        rows: &[HallRow],
+        from: NaiveDate,
+        to: NaiveDate,
+        bys: &[GroupBy],
+        new_sink: impl Fn() -> S + Sync,
+    ) -> Result<(Vec<KpiReport>, S)> {
+        check_range(from, to)?;
         // With several halls, counters and staff are per hall: `T1/003`.
         let several = rows.len() > 1;
-        let parts = self.per_hall(&rows, |reader, chunk| {
-            let mut total = KpiAccumulator::new();
-            let mut groups: Vec<Groups> = bys.iter().map(|_| Groups::default()).collect();
-            for row in chunk {
+        let parts = self.per_hall(
+            rows,
+            || (KpiAccumulator::new(), bys.iter().map(|_| Groups::default()).collect::<Vec<_>>(), new_sink()),
+            |reader, row, (total, groups, sink)| {
                 let scope = several.then_some(row.hall.code.as_str());
-                reader.tickets_into(row, scope, from, to, bys, &mut total, &mut groups)?;
-                reader.open_time_into(row, scope, from, to, bys, &mut total, &mut groups)?;
-            }
-            Ok((total, groups))
-        });
+                sink.hall(reader, row)?;
+                reader.tickets_into(row, scope, from, to, bys, total, groups, sink)?;
+                reader.open_time_into(row, scope, from, to, bys, total, groups)
+            },
+        );
         let mut total = KpiAccumulator::new();
         let mut groups: Vec<Groups> = bys.iter().map(|_| Groups::default()).collect();
+        let mut sink = new_sink();
         for part in parts {
-            let (t, g) = part?;
+            let (t, g, s) = part?;
             total.merge(t);
             for (a, b) in groups.iter_mut().zip(g) {
                 a.merge(b);
             }
+            sink.merge(s);
         }
-        let total = total.finish();
-        Ok(bys
+        // Finishing (percentiles, the sorts behind the peak queue) is the
+        // serial tail of a report: spread it over the cores too.
+        let mut accs = vec![total];
+        let names: Vec<Vec<(String, String)>> = groups
+            .into_iter()
+            .map(|g| {
+                g.rows
+                    .into_iter()
+                    .map(|(key, label, acc)| {
+                        accs.push(acc);
+                        (key, label)
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut kpis = finish_all(accs).into_iter();
+        let total = kpis.next().unwrap_or_default();
+        let reports = bys
             .iter()
-            .zip(groups)
-            .map(|(by, g)| {
-                let mut out: Vec<KpiGroup> =
-                    g.rows.into_iter().map(|(key, label, acc)| KpiGroup { key, label, kpis: acc.finish() }).collect();
+            .zip(names)
+            .map(|(by, names)| {
+                let mut out: Vec<KpiGroup> = names
+                    .into_iter()
+                    .map(|(key, label)| KpiGroup { key, label, kpis: kpis.next().unwrap_or_default() })
+                    .collect();
                 out.sort_by(|a, b| a.key.cmp(&b.key));
                 KpiReport { from, to, by: *by, total: total.clone(), groups: out }
             })
-            .collect())
+            .collect();
+        Ok((reports, sink))
     }
 
     /// The halls a report covers: one, or every hall in the database.
@@ -238,27 +313,35 @@ impl Reader {
         })
     }
 
-    /// Runs `f` over the halls split across threads, each with its own
-    /// read-only connection (or on this connection, for one thread or an
-    /// in-memory database), and returns each thread's answer.
+    /// Runs `each` over the halls on as many threads as there are cores,
+    /// each thread with its own read-only connection (or on this
+    /// connection, for one thread or an in-memory database) and its own
+    /// state from `init`, and returns each thread's state. Threads take the
+    /// next hall when they finish one, so halls of different sizes still
+    /// keep every core busy.
     pub(crate) fn per_hall<T: Send>(
         &self,
         rows: &[HallRow],
-        f: impl Fn(&Reader, &[HallRow]) -> Result<T> + Sync,
+        init: impl Fn() -> T + Sync,
+        each: impl Fn(&Reader, &HallRow, &mut T) -> Result<()> + Sync,
     ) -> Vec<Result<T>> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(rows.len()).max(1);
         let path = self.conn.path().filter(|p| !p.is_empty()).map(std::path::PathBuf::from);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let run = |reader: &Reader| -> Result<T> {
+            let mut state = init();
+            while let Some(row) = rows.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                each(reader, row, &mut state)?;
+            }
+            Ok(state)
+        };
         match (threads, path) {
             (2.., Some(path)) => std::thread::scope(|scope| {
-                let f = &f;
-                let handles: Vec<_> = rows
-                    .chunks(rows.len().div_ceil(threads))
-                    .map(|chunk| {
+                let run = &run;
+                let handles: Vec<_> = (0..threads)
+                    .map(|_| {
                         let path = path.clone();
-                        scope.spawn(move || -> Result<T> {
-                            let reader = Reader { conn: crate::db::open_ro(&path)? };
-                            f(&reader, chunk)
-                        })
+                        scope.spawn(move || run(&Reader { conn: crate::db::open_ro(&path)? }))
                     })
                     .collect();
                 handles
@@ -266,12 +349,12 @@ impl Reader {
                     .map(|h| h.join().unwrap_or_else(|_| Err(StoreError::Corrupt("report thread panicked".into()))))
                     .collect()
             }),
-            _ => vec![f(self, rows)],
+            _ => vec![run(self)],
         }
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn tickets_into(
+    fn tickets_into<S: LegSink>(
         &self,
         row: &HallRow,
         scope: Option<&str>,
@@ -280,6 +363,7 @@ impl Reader {
         bys: &[GroupBy],
         total: &mut KpiAccumulator,
         groups: &mut [Groups],
+        sink: &mut S,
     ) -> Result<()> {
         let services: FastMap<String, (Millis, Millis, String)> = crate::services::all(&self.conn, row.key)?
             .into_iter()
@@ -291,7 +375,7 @@ impl Reader {
             crate::counters::all(&self.conn, row.key)?.into_iter().map(|c| (c.number, c.name)).collect();
         let mut st = self.conn.prepare_cached(
             "SELECT service, counter, staff, business_day, leg, state, issued_at, called_at, started_at, ended_at,
-                    rating, rating_reason
+                    rating, rating_reason, rowid
              FROM tickets WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3",
         )?;
         let mut rs = st.query(rusqlite::params![row.key, from.to_string(), to.to_string()])?;
@@ -312,6 +396,17 @@ impl Reader {
                 reason: r.get_ref(11)?.as_str_or_null()?.and_then(LowScoreReason::parse),
             };
             total.push(&facts);
+            if S::WANTS_LEGS {
+                let leg = Leg {
+                    rowid: r.get(12)?,
+                    day: r.get_ref(3)?.as_str()?,
+                    leg: facts.leg,
+                    issued_at: facts.issued_at,
+                    called_at: facts.called_at,
+                    ended_at: facts.ended_at,
+                };
+                sink.leg(self, row, &leg)?;
+            }
             for (by, groups) in bys.iter().zip(groups.iter_mut()) {
                 key.clear();
                 if let (Some(code), GroupBy::Counter | GroupBy::Staff) = (scope, by) {
@@ -431,6 +526,35 @@ impl Reader {
         }
         Ok(())
     }
+}
+
+/// Finishes accumulators on every core, each thread taking the next one
+/// (the largest, the total, comes first); answers in the given order.
+fn finish_all(accs: Vec<KpiAccumulator>) -> Vec<Kpis> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(accs.len());
+    if threads < 2 {
+        return accs.into_iter().map(KpiAccumulator::finish).collect();
+    }
+    let jobs: Vec<Mutex<Option<KpiAccumulator>>> = accs.into_iter().map(|a| Mutex::new(Some(a))).collect();
+    let done: Vec<Mutex<Option<Kpis>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { break };
+                    let acc = job.lock().unwrap_or_else(|e| e.into_inner()).take();
+                    if let (Some(acc), Some(out)) = (acc, done.get(i)) {
+                        *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(acc.finish());
+                    }
+                }
+            });
+        }
+    });
+    done.into_iter().map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()).unwrap_or_default()).collect()
 }
 
 /// A span of time `[a, b)` cut at the hall's local hour boundaries: each

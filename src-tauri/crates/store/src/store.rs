@@ -335,6 +335,41 @@ impl Store {
         Ok(BulkWriter::new(Writer::open(db::open_rw(&self.path)?, hall)?))
     }
 
+    /// Deletes a hall's event log and keeps its projections — for `hallq
+    /// bench` only, never on a real database: the hall can then no longer be
+    /// rebuilt, exported or streamed. Reports read only the projections
+    /// (tickets, counter sessions, follow-ups), so the bench can measure them
+    /// over ten million tickets without the ~1.6 KB of log each ticket
+    /// costs. No engine or bulk writer may run for the hall meanwhile.
+    /// Returns the events deleted.
+    #[doc(hidden)]
+    pub fn discard_event_log_for_bench(&self, hall: Uuid) -> Result<u64> {
+        let conn = db::open_rw(&self.path)?;
+        let row = halls::by_id(&conn, hall)?;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let r = (|| -> Result<u64> {
+            // The log is append-only by trigger: lift it for this one
+            // statement, in the same transaction.
+            conn.execute_batch("DROP TRIGGER events_append_only_delete")?;
+            let n = conn.execute("DELETE FROM events WHERE hall = ?1", [row.key])?;
+            conn.execute_batch(
+                "CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+                 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;",
+            )?;
+            Ok(n as u64)
+        })();
+        match r {
+            Ok(n) => {
+                conn.execute_batch("COMMIT")?;
+                Ok(n)
+            }
+            Err(e) => {
+                conn.execute_batch("ROLLBACK")?;
+                Err(e)
+            }
+        }
+    }
+
     /// Rebuilds a hall's projections by replaying its whole log through the
     /// domain. No engine may run for the hall meanwhile. Returns the number
     /// of events replayed.

@@ -62,6 +62,28 @@ fn rebuild_from_the_log_reproduces_the_incremental_projections() {
 }
 
 #[test]
+fn the_bench_can_discard_a_hall_log_and_its_reports_stay_the_same() {
+    let (_dir, store, hall) = new_hall();
+    simulate(&store, hall, 2, 5);
+    let (from, to) =
+        (chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(), chrono::NaiveDate::from_ymd_opt(2026, 11, 3).unwrap());
+    let report = |s: &Store| {
+        let r = s.reader().unwrap().kpis(&KpiQuery { hall: None, from, to, by: GroupBy::Service }).unwrap();
+        serde_json::to_string(&r).unwrap()
+    };
+    let before = (report(&store), store.reader().unwrap().projection_dump(hall).unwrap());
+    let logged = store.reader().unwrap().events_since(hall, 0, 1_000_000).unwrap().len() as u64;
+    assert!(logged > 1000, "{logged}");
+    assert_eq!(store.discard_event_log_for_bench(hall).unwrap(), logged);
+    assert!(store.reader().unwrap().events_since(hall, 0, 10).unwrap().is_empty());
+    assert_eq!((report(&store), store.reader().unwrap().projection_dump(hall).unwrap()), before);
+    // The log is append-only again afterwards.
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    conn.execute("INSERT INTO events VALUES (1, 1, x'00', 0, 'k', '{}', '{}')", []).unwrap();
+    assert!(conn.execute("DELETE FROM events", []).is_err());
+}
+
+#[test]
 fn a_restarted_hall_continues_exactly_where_it_was() {
     let (_dir, store, hall) = new_hall();
     simulate(&store, hall, 1, 7);
