@@ -40,6 +40,22 @@ pub(crate) fn open_ro(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// Runs `work` in one `BEGIN IMMEDIATE` transaction (the write lock taken at
+/// once): committed when it returns `Ok`, rolled back when it fails.
+pub(crate) fn immediate<T>(conn: &Connection, work: impl FnOnce() -> Result<T>) -> Result<T> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    match work() {
+        Ok(value) => {
+            conn.execute_batch("COMMIT")?;
+            Ok(value)
+        }
+        Err(e) => {
+            conn.execute_batch("ROLLBACK")?;
+            Err(e)
+        }
+    }
+}
+
 fn set_pragmas(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     let mode: String = conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))?;

@@ -460,17 +460,7 @@ impl Store {
         verify_exchange(path)?;
         let mut reader = ExchangeReader::open(path)?;
         let conn = db::open_rw(self.path())?;
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        match merge(&conn, &mut reader) {
-            Ok(summary) => {
-                conn.execute_batch("COMMIT")?;
-                Ok(summary)
-            }
-            Err(e) => {
-                conn.execute_batch("ROLLBACK")?;
-                Err(e)
-            }
-        }
+        db::immediate(&conn, || merge(&conn, &mut reader))
     }
 }
 

@@ -346,8 +346,7 @@ impl Store {
     pub fn discard_event_log_for_bench(&self, hall: Uuid) -> Result<u64> {
         let conn = db::open_rw(&self.path)?;
         let row = halls::by_id(&conn, hall)?;
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        let r = (|| -> Result<u64> {
+        db::immediate(&conn, || {
             // The log is append-only by trigger: lift it for this one
             // statement, in the same transaction.
             conn.execute_batch("DROP TRIGGER events_append_only_delete")?;
@@ -357,17 +356,7 @@ impl Store {
                  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;",
             )?;
             Ok(n as u64)
-        })();
-        match r {
-            Ok(n) => {
-                conn.execute_batch("COMMIT")?;
-                Ok(n)
-            }
-            Err(e) => {
-                conn.execute_batch("ROLLBACK")?;
-                Err(e)
-            }
-        }
+        })
     }
 
     /// Rebuilds a hall's projections by replaying its whole log through the
@@ -376,8 +365,7 @@ impl Store {
     pub fn rebuild(&self, hall: Uuid) -> Result<u64> {
         let conn = db::open_rw(&self.path)?;
         let row = halls::by_id(&conn, hall)?;
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        let r = (|| -> Result<u64> {
+        db::immediate(&conn, || {
             for table in
                 ["tickets", "counters", "services", "staff", "counter_sessions", "staff_sessions", "follow_ups"]
             {
@@ -405,17 +393,7 @@ impl Store {
                 mark_position(&conn, row.key, st, after)?;
             }
             Ok(after)
-        })();
-        match r {
-            Ok(n) => {
-                conn.execute_batch("COMMIT")?;
-                Ok(n)
-            }
-            Err(e) => {
-                conn.execute_batch("ROLLBACK")?;
-                Err(e)
-            }
-        }
+        })
     }
 }
 
