@@ -160,7 +160,8 @@ test('the reports page shows what the report routes answer', async () => {
     )
 
     // What-if: the page shows what the simulation route answers.
-    const body = { arrivals_per_hour: 30, handling_minutes: 6, counters: 4, hours: 8, seed: 3 }
+    // A 5-minute target (the form's default is 15) must reach the server.
+    const body = { arrivals_per_hour: 30, handling_minutes: 6, counters: 4, hours: 8, target_wait_minutes: 5, seed: 3 }
     for (const [k, v] of Object.entries(body)) await p.fill(`[data-test=sim-${k}]`, String(v))
     await p.click('[data-test=sim-run]')
     await p.waitForSelector('[data-test=sim-result]', { timeout: 30_000 })
@@ -168,6 +169,10 @@ test('the reports page shows what the report routes answer', async () => {
     assert.ok((await text(p, '[data-test=sim-result] h3')).includes(String(sim.customers)))
     assert.equal(await text(p, '[data-test=sim-wait]'), mins(sim.kpis.wait_mean_ms))
     assert.equal(await text(p, '[data-test=erlang-wait]'), sim.erlang_c ? mins(sim.erlang_c.mean_wait_ms) : '—')
+    assert.equal(await text(p, '[data-test=sim-within]'), pct(sim.kpis.within_target_wait))
+    assert.equal(await text(p, '[data-test=erlang-within]'), sim.erlang_c ? pct(sim.erlang_c.within_target_wait) : '—')
+    const at15 = await api(server.base, 'POST', '/api/v1/reports/simulate', sup, { ...body, target_wait_minutes: 15 })
+    assert.ok(at15.kpis.within_target_wait > sim.kpis.within_target_wait, 'a 5-minute target is met less often than 15')
     await p.locator('[data-test=simulate]').screenshot({ path: join(output, 'reports-whatif.png') })
 
     // Bad what-if input is refused with a message, nothing run.

@@ -284,6 +284,8 @@ export interface SimulateRequest {
   counters: number
   hours: number
   seed: number
+  /** Target wait in minutes (1–240); the server's default is 15. */
+  target_wait_minutes?: number
 }
 export interface SimulateAnswer {
   customers: number
