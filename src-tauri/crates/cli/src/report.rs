@@ -20,8 +20,7 @@ use hallq_store::{GroupBy, KpiReport};
 
 use crate::error::CliError;
 use crate::format::{align_right, parse_date, print_json, table};
-use crate::hall::{HallDb, open_existing};
-use crate::init::now_ms;
+use crate::hall::ReportScope;
 
 /// `hallq report` flags.
 #[derive(Debug, clap::Args)]
@@ -84,30 +83,9 @@ pub fn run(db: &Path, hall: Option<&str>, a: &ReportArgs) -> Result<()> {
     let to = a.to.as_deref().map(parse_date).transpose()?;
 
     // By hall, or with `--hall all`, every hall of the database (a bureau's).
-    let (store, hall) = if (a.by == By::Hall && hall.is_none()) || hall == Some("all") {
-        let store = open_existing(db)?;
-        let first = store.halls()?.into_iter().next().ok_or_else(|| {
-            CliError::input(
-                "数据库中还没有营业厅，请先运行 hallq init",
-                "the database has no hall yet; run `hallq init` first",
-            )
-        })?;
-        (store, (first, None))
-    } else {
-        let h = HallDb::open(db, hall)?;
-        let id = h.hall.id;
-        (h.store, (h.hall, Some(id)))
-    };
-    let (reference, hall_id) = hall;
-    let to = to.unwrap_or_else(|| reference.business_day(now_ms()));
-    let from = from.unwrap_or_else(|| to - chrono::Duration::days(29));
-    if from > to {
-        return Err(CliError::input(
-            format!("起始日期 {from} 晚于截止日期 {to}"),
-            format!("--from {from} is after --to {to}"),
-        )
-        .into());
-    }
+    let opened = ReportScope::open(db, hall, (a.by == By::Hall && hall.is_none()) || hall == Some("all"))?;
+    let (from, to) = opened.range(from, to, 30)?;
+    let ReportScope { store, reference, hall: hall_id } = opened;
     if a.format == ReportFormat::Xlsx && a.out.is_none() && std::io::stdout().is_terminal() {
         return Err(CliError::input(
             "XLSX 是二进制文件，不能输出到终端：请用 --out 文件名.xlsx 指定，或重定向到文件",

@@ -10,8 +10,7 @@ use hallq_store::{StaffingQuery, StaffingReport};
 
 use crate::error::CliError;
 use crate::format::{align_right, decimal, minutes, parse_date, percent, print_json, table};
-use crate::hall::{HallDb, open_existing};
-use crate::init::now_ms;
+use crate::hall::ReportScope;
 use crate::simulate::Format;
 
 /// `hallq staffing` flags.
@@ -44,29 +43,9 @@ pub fn run(db: &Path, hall: Option<&str>, a: &StaffingArgs) -> Result<()> {
         )
         .into());
     }
-    let (store, reference, hall_id) = if hall == Some("all") {
-        let store = open_existing(db)?;
-        let first = store.halls()?.into_iter().next().ok_or_else(|| {
-            CliError::input(
-                "数据库中还没有营业厅，请先运行 hallq init",
-                "the database has no hall yet; run `hallq init` first",
-            )
-        })?;
-        (store, first, None)
-    } else {
-        let h = HallDb::open(db, hall)?;
-        let id = h.hall.id;
-        (h.store, h.hall, Some(id))
-    };
-    let to = to.unwrap_or_else(|| reference.business_day(now_ms()));
-    let from = from.unwrap_or_else(|| to - chrono::Duration::days(27));
-    if from > to {
-        return Err(CliError::input(
-            format!("起始日期 {from} 晚于截止日期 {to}"),
-            format!("--from {from} is after --to {to}"),
-        )
-        .into());
-    }
+    let scope = ReportScope::open(db, hall, hall == Some("all"))?;
+    let (from, to) = scope.range(from, to, 28)?;
+    let ReportScope { store, reference, hall: hall_id } = scope;
     let report = store.reader()?.staffing(&StaffingQuery { hall: hall_id, from, to, target_share: a.target_share })?;
     match a.format {
         Format::Json => print_json(&report),
