@@ -146,8 +146,8 @@ pub fn run(db: &Path, hall_code: Option<&str>, a: &DemoArgs) -> Result<()> {
     };
     let last = start + Duration::days(i64::from(a.days) - 1);
     if last >= today {
-        // A hall whose log runs into today or later would clamp every real
-        // command to the simulated future.
+        // A hall whose log runs into today or later would take the real
+        // clock for a step back into the simulated past.
         return Err(CliError::input(
             format!("演示数据须在今天（{today}）之前结束，而 {start} 起 {} 天到 {last}", a.days),
             format!("demo days must end before today ({today}); {} days from {start} end on {last}", a.days),
@@ -291,8 +291,9 @@ pub fn build_year(
     Ok(total)
 }
 
-/// Refuses to simulate into the past of a hall: the event log never goes
-/// backwards, so simulated days must come after everything it holds.
+/// Refuses to simulate into the past of a hall: time in the event log goes
+/// back only at a clock step, so simulated days must come after everything
+/// it holds.
 fn check_start(store: &Store, hall: &Hall, start: NaiveDate) -> Result<()> {
     let last = store.bulk(hall.id)?.state().last_at();
     let first = local_ms(hall, start, 8, 0);

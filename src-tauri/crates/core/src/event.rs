@@ -168,12 +168,26 @@ pub enum EventData {
         /// Tickets that were still open.
         expired: Vec<Uuid>,
     },
-    /// The wall clock went backwards; the hall kept its last time instead.
+    /// The wall clock went backwards and the hall kept its last time (logged
+    /// by HallQ until clock steps were measured, [`EventData::ClockStepped`];
+    /// kept so that old logs replay).
     ClockSetBack {
         /// What the wall clock said.
         wall: Millis,
         /// The time the hall kept using.
         kept: Millis,
+    },
+    /// The wall clock stepped (set by hand, or corrected by time sync) while
+    /// no real time passed: the hall's time jumped from `from` to `to`. The
+    /// business day's tickets and the counters move with it, so every
+    /// duration stays true, and the day follows the new clock.
+    ClockStepped {
+        /// The hall's time just before the step (the monotonic clock).
+        from: Millis,
+        /// What the wall clock said: the hall's time from here on.
+        to: Millis,
+        /// The business day after the step.
+        day: NaiveDate,
     },
 }
 
@@ -220,6 +234,7 @@ impl EventData {
             Self::StaffLoggedOut { .. } => "staff_logged_out",
             Self::DayClosed { .. } => "day_closed",
             Self::ClockSetBack { .. } => "clock_set_back",
+            Self::ClockStepped { .. } => "clock_stepped",
         }
     }
 }

@@ -34,6 +34,7 @@ pub const MAX_DAILY_NUMBER: u16 = 999;
 pub struct HallState {
     hall: Hall,
     day: NaiveDate,
+    unclosed_from: NaiveDate,
     last_at: Millis,
     services: Vec<Service>,
     counters: BTreeMap<u32, Counter>,
@@ -54,6 +55,8 @@ pub struct HallSnapshot {
     pub hall: Option<Hall>,
     /// The current business day.
     pub day: Option<NaiveDate>,
+    /// The day after the last closed one (`None`: no day was closed yet).
+    pub unclosed_from: Option<NaiveDate>,
     /// The time of the last event.
     pub last_at: Millis,
     /// Services in kiosk order.
@@ -99,6 +102,7 @@ impl HallState {
     pub fn new(hall: Hall, now: Millis) -> Self {
         Self {
             day: hall.business_day(now),
+            unclosed_from: NaiveDate::MIN,
             hall,
             last_at: now,
             services: Vec::new(),
@@ -119,6 +123,7 @@ impl HallState {
         let day = snap.day.unwrap_or_else(|| hall.business_day(snap.last_at));
         let mut st = Self::new(hall, snap.last_at);
         st.day = day;
+        st.unclosed_from = snap.unclosed_from.unwrap_or(NaiveDate::MIN);
         st.services = snap.services;
         st.counters = snap.counters.into_iter().map(|c| (c.number, c)).collect();
         st.staff = snap.staff.into_iter().map(|s| (s.number.clone(), s)).collect();
@@ -154,6 +159,7 @@ impl HallState {
         HallSnapshot {
             hall: Some(self.hall.clone()),
             day: Some(self.day),
+            unclosed_from: Some(self.unclosed_from),
             last_at: self.last_at,
             services: self.services.clone(),
             counters: self.counters.values().cloned().collect(),
@@ -276,6 +282,15 @@ impl HallState {
             expired: expired.into_iter().map(|t| t.id).collect(),
         });
         events
+    }
+
+    /// The event of a wall-clock step from the hall's time `from` to the wall
+    /// clock's `to`. The day follows the new clock, forwards or back, but never
+    /// back onto a day already closed (its tickets are final and its numbers
+    /// used). A step never closes a day by itself: the rollover does, as time
+    /// passes, so a step and its correction leave the queue as it was.
+    pub fn clock_stepped(&self, from: Millis, to: Millis) -> EventData {
+        EventData::ClockStepped { from, to, day: self.hall.business_day(to).max(self.unclosed_from) }
     }
 
     /// Decides a command at `now`, then applies its events. On error nothing
@@ -610,7 +625,8 @@ impl HallState {
     /// Folds one decided event into the state. Never fails: an event is a fact.
     pub fn apply(&mut self, at: Millis, event: &EventData) -> Changes {
         use EventData as E;
-        self.last_at = self.last_at.max(at);
+        // Time only goes back at a clock step, whose time is the new clock's.
+        self.last_at = if matches!(event, E::ClockStepped { .. }) { at } else { self.last_at.max(at) };
         let mut ch = Changes::default();
         match event {
             E::HallConfigured { hall } => self.hall = hall.clone(),
@@ -806,10 +822,37 @@ impl HallState {
                 self.directed.clear();
                 self.last_number.clear();
                 self.day = *next_day;
+                self.unclosed_from = *next_day;
             }
             E::ClockSetBack { .. } => {}
+            E::ClockStepped { from, to, day } => self.step_clock(to - from, *day, &mut ch),
         }
         ch
+    }
+
+    /// Moves the day's tickets and the counters' times by a clock step of
+    /// `by`, and the day to `day`: durations measured across the step stay
+    /// true, and the whole day reads on one clock, the new one.
+    fn step_clock(&mut self, by: Millis, day: NaiveDate, ch: &mut Changes) {
+        let mut moved: Vec<&mut Ticket> = self.tickets.values_mut().collect();
+        moved.sort_by_key(|t| (t.visit_issued_at, t.issued_at, t.id));
+        for t in moved {
+            t.shift(by);
+            t.business_day = day;
+            ch.tickets.push(t.clone());
+        }
+        // Queues are ordered by issue time: rebuild them on the new clock.
+        self.queues.clear();
+        self.directed.clear();
+        let waiting: Vec<Ticket> = self.tickets.values().filter(|t| t.state == TicketState::Waiting).cloned().collect();
+        for t in &waiting {
+            self.enqueue(t);
+        }
+        for c in self.counters.values_mut() {
+            c.status_since += by;
+            ch.counters.push(c.clone());
+        }
+        self.day = day;
     }
 
     fn counter_ref(&self, number: u32) -> Result<&Counter, CoreError> {

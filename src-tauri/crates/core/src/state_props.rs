@@ -2,8 +2,9 @@
 //! moves, driven the way the hall engine drives the state, checked against
 //! the domain's invariants after every step.
 //!
-//! The harness plays the engine: it clamps a wall clock that may jump ahead
-//! past the business-day rollover or go back (logging a `ClockSetBack`), runs
+//! The harness plays the engine: its clock may run ahead past the
+//! business-day rollover, or be stepped ahead or back (logging a
+//! `ClockStepped`, which moves the day's tickets and may move the day), runs
 //! [`HallState::rollover`] before each command and applies its events, then
 //! executes the command. It keeps its own record of every ticket ever seen —
 //! the state forgets yesterday's tickets — and checks numbering, counters,
@@ -27,7 +28,6 @@ use crate::service::Service;
 use crate::staff::{Staff, StaffRole};
 use crate::state::{Changes, HallState};
 use crate::ticket::{LowScoreReason, PriorityClass, Resolution, Ticket, TicketState};
-use crate::timing;
 use crate::{CoreError, MINUTE_MS, Millis};
 
 /// 2026-11-27 09:00 in Asia/Shanghai.
@@ -97,8 +97,10 @@ enum Op {
     /// minute: before 03:00 it is still the same business day, after it the
     /// day rolls over; before 07:00 the hall is closed.
     Jump(u8, u8),
-    /// The wall clock is set back.
+    /// The wall clock is stepped back.
     Back(Millis),
+    /// The wall clock is stepped ahead.
+    Ahead(Millis),
     /// The clerk at a counter does the natural next thing: log in, open,
     /// resume, call, start, finish — or, by `choice`, recall, mark a
     /// no-show or transfer. Keeps random days busy.
@@ -135,6 +137,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (HOUR..4 * HOUR).prop_map(Op::Wait),
         1 => (1u8..=12, 0u8..60).prop_map(|(h, m)| Op::Jump(h, m)),
         1 => (0..30 * MINUTE_MS).prop_map(Op::Back),
+        1 => (HOUR..72 * HOUR).prop_map(Op::Back),
+        1 => (HOUR..72 * HOUR).prop_map(Op::Ahead),
         24 => (1u32..=3, any::<u8>()).prop_map(|(c, k)| Op::Work(c, k)),
         14 => (0usize..3, 0u8..8).prop_map(|(s, p)| Op::Issue(s, p)),
         3 => c().prop_map(Op::CallNext),
@@ -178,6 +182,8 @@ struct Harness {
     issued: HashMap<(String, NaiveDate), u16>,
     /// Every first leg's (service, day, number).
     numbers: HashSet<(String, NaiveDate, String)>,
+    /// Business days closed by a rollover.
+    closed: HashSet<NaiveDate>,
     /// Priority tickets called in a row by Call next, per counter.
     streak: HashMap<u32, u8>,
     staff_active: [bool; 3],
@@ -199,6 +205,7 @@ impl Harness {
             endings: HashMap::new(),
             issued: HashMap::new(),
             numbers: HashSet::new(),
+            closed: HashSet::new(),
             streak: HashMap::new(),
             staff_active: [true; 3],
             rejected: 0,
@@ -257,7 +264,11 @@ impl Harness {
             }
             Op::Work(c, choice) => return Some(self.work(*c, *choice)),
             Op::Back(ms) => {
-                self.wall -= ms;
+                self.step_clock(-ms);
+                return None;
+            }
+            Op::Ahead(ms) => {
+                self.step_clock(*ms);
                 return None;
             }
             Op::Issue(s, p) => Command::Issue {
@@ -332,11 +343,7 @@ impl Harness {
         let Some(cmd) = self.command_for(op) else {
             return;
         };
-        let now = timing::clamp_clock(self.st.last_at(), self.wall);
-        assert!(now >= self.st.last_at());
-        if self.wall < now {
-            self.record(now, EventData::ClockSetBack { wall: self.wall, kept: now });
-        }
+        let now = self.wall.max(self.st.last_at());
         let day_before = self.st.day();
         for e in self.st.rollover(now) {
             self.record(now, e);
@@ -415,7 +422,7 @@ impl Harness {
 
     /// Runs a setup command at the current clock.
     fn command(&mut self, cmd: &Command) -> Result<Vec<EventData>, CoreError> {
-        let now = timing::clamp_clock(self.st.last_at(), self.wall);
+        let now = self.wall.max(self.st.last_at());
         self.command_at(cmd, now)
     }
 
@@ -440,6 +447,41 @@ impl Harness {
             assert!(self.seen.contains(&t.id));
         }
         Ok(out.events)
+    }
+
+    /// A wall-clock step of `by`, logged the way the engine logs it. The day
+    /// may move (never onto a closed one), taking its tickets and numbers.
+    fn step_clock(&mut self, by: Millis) {
+        let from = self.wall.max(self.st.last_at());
+        let (day, durations) = (self.st.day(), self.durations(from));
+        let e = self.st.clock_stepped(from, from + by);
+        let EventData::ClockStepped { day: next, .. } = e else { unreachable!() };
+        assert!(!self.closed.contains(&next), "a step moved the day onto closed {next}");
+        if next != day {
+            self.issued = self.issued.drain().map(|((s, d), n)| ((s, if d == day { next } else { d }), n)).collect();
+            self.numbers = self.numbers.drain().map(|(s, d, n)| (s, if d == day { next } else { d }, n)).collect();
+        }
+        self.record(from + by, e);
+        self.wall = from + by;
+        assert_eq!(self.durations(from + by), durations, "a clock step changes no duration");
+        self.check();
+    }
+
+    /// Every duration of today's tickets, and each counter's time in its
+    /// state at `now`.
+    fn durations(&self, now: Millis) -> Vec<(Uuid, [Option<Millis>; 4])> {
+        let mut out: Vec<_> = self
+            .st
+            .tickets()
+            .map(|t| (t.id, [t.wait_ms(), t.walkup_ms(), t.handling_ms(), t.visit_ms()]))
+            .chain(
+                self.st
+                    .counters()
+                    .map(|c| (Uuid::from_u128(u128::from(c.number)), [Some(now - c.status_since), None, None, None])),
+            )
+            .collect();
+        out.sort();
+        out
     }
 
     /// Applies an event the engine decides itself (rollover, clock).
@@ -477,7 +519,8 @@ impl Harness {
             E::TicketNoShow { ticket, .. } | E::TicketFinished { ticket, .. } | E::TicketCancelled { ticket } => {
                 end(ticket)
             }
-            E::DayClosed { expired, .. } => {
+            E::DayClosed { day, expired, .. } => {
+                self.closed.insert(*day);
                 expired.iter().for_each(end);
                 self.streak.clear();
             }
@@ -563,7 +606,12 @@ impl Harness {
     /// Ends the last day and checks that every ticket ever seen ended once.
     fn finish(mut self) {
         self.wall = self.wall.max(self.st.last_at()) + 48 * HOUR;
-        let now = timing::clamp_clock(self.st.last_at(), self.wall);
+        // After a step back past a closed day the hall keeps its day until
+        // the clock gets past it.
+        while self.st.hall().business_day(self.wall) <= self.st.day() {
+            self.wall += 24 * HOUR;
+        }
+        let now = self.wall;
         for e in self.st.rollover(now) {
             self.record(now, e);
         }
@@ -580,7 +628,7 @@ impl Harness {
         assert!(matches!(self.log[0].1, EventData::HallConfigured { .. }));
         let mut last = Millis::MIN;
         for (at, e) in &self.log {
-            assert!(*at >= last, "the log's times never go back");
+            assert!(*at >= last || matches!(e, EventData::ClockStepped { .. }), "times go back only at a step");
             last = *at;
             fresh.apply(*at, e);
         }
@@ -688,6 +736,7 @@ fn a_long_busy_run_reaches_every_kind_of_step() {
         ops.push(Op::Rate(usize::from(round), round % 6, round % 2 == 0));
         if round % 17 == 0 {
             ops.push(Op::Back(HOUR));
+            ops.push(if round % 2 == 0 { Op::Ahead(50 * HOUR) } else { Op::Back(50 * HOUR) });
             ops.push(Op::Cancel(usize::from(round), true));
         }
         if round == 30 {
@@ -714,7 +763,7 @@ fn a_long_busy_run_reaches_every_kind_of_step() {
         "ticket_no_show",
         "ticket_rated",
         "day_closed",
-        "clock_set_back",
+        "clock_stepped",
     ] {
         assert!(kinds.contains(k), "no {k} in {kinds:?}");
     }

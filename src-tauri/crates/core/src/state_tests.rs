@@ -1686,3 +1686,53 @@ fn a_low_rating_opens_a_follow_up_due_in_15_working_days_until_closed() {
         CoreError::UnknownFollowUp(f.ticket.to_string())
     );
 }
+
+#[test]
+fn a_clock_step_moves_the_day_and_its_tickets_and_keeps_every_duration() {
+    let mut fx = Fx::busy();
+    let step = |fx: &mut Fx, by: Millis| {
+        let e = fx.st.clock_stepped(fx.now, fx.now + by);
+        fx.now += by;
+        fx.st.apply(fx.now, &e);
+        e
+    };
+    let durations = |fx: &Fx| {
+        let mut d: Vec<_> = fx.st.tickets().map(|t| (t.id, t.wait_ms(), t.handling_ms(), t.visit_ms())).collect();
+        d.sort();
+        d
+    };
+    let before = durations(&fx);
+    let a003_called = fx.t("A003").called_at.unwrap();
+    let paused_since = fx.st.counter(3).unwrap().status_since;
+    let c001_issued = fx.t("C001").issued_at;
+
+    // Two days ahead: the day and every ticket of it move; nothing expires.
+    let e = step(&mut fx, 2 * 24 * 60 * MIN);
+    assert!(matches!(e, EventData::ClockStepped { day, .. } if day == date((2026, 11, 29))));
+    assert_eq!(fx.st.day(), date((2026, 11, 29)));
+    assert!(fx.st.tickets().all(|t| t.business_day == date((2026, 11, 29))));
+    assert_eq!(fx.t("A003").called_at, Some(a003_called + 2 * 24 * 60 * MIN));
+    assert_eq!(durations(&fx), before);
+    assert!(fx.st.rollover(fx.now).is_empty(), "a step closes no day");
+    fx.tick(MIN);
+    assert_eq!(fx.issue("PAY").number, "A006", "numbers go on");
+    fx.ok(Command::Start { counter: 1 });
+    fx.tick(2 * MIN);
+    fx.ok(Command::Finish { counter: 1, resolution: Resolution::Completed });
+    fx.ok(Command::CallNumber { counter: 1, ticket: num("C001") });
+    let waited = fx.t("C001").wait_ms().unwrap();
+    assert_eq!(waited, fx.now - 2 * 24 * 60 * MIN - c001_issued, "C001 waited what really passed");
+
+    // Corrected: back to the day it was, every duration still true.
+    step(&mut fx, -2 * 24 * 60 * MIN);
+    assert_eq!(fx.st.day(), date(DAY0));
+    assert_eq!(fx.t("C001").wait_ms(), Some(waited));
+    assert_eq!(fx.st.counter(3).unwrap().status_since, paused_since, "paused since, on the right clock");
+    assert_eq!(fx.t("A003").called_at, Some(a003_called));
+
+    // Once a day is closed, a step back never reopens it.
+    fx.at(ROLLOVER);
+    fx.rollover();
+    step(&mut fx, -6 * 60 * MIN);
+    assert_eq!(fx.st.day(), date((2026, 11, 28)), "the day stays, on the clock set back");
+}

@@ -296,6 +296,25 @@ pub struct Ticket {
 }
 
 impl Ticket {
+    /// Moves every timestamp by `by` ms: the ticket as the clock shows it
+    /// after a wall-clock step of `by`. Every duration stays what it was.
+    pub fn shift(&mut self, by: Millis) {
+        self.visit_issued_at += by;
+        self.issued_at += by;
+        for at in [
+            &mut self.called_at,
+            &mut self.last_called_at,
+            &mut self.started_at,
+            &mut self.ended_at,
+            &mut self.rated_at,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *at += by;
+        }
+    }
+
     /// wait = first call − issue.
     pub fn wait_ms(&self) -> Option<Millis> {
         self.called_at.map(|c| (c - self.issued_at).max(0))

@@ -1,4 +1,4 @@
-//! Timing: the clamped clock rule and the estimated wait told to a new customer.
+//! Timing: the estimated wait told to a new customer.
 //!
 //! The durations themselves (wait, walk-up, handling, visit) are methods of
 //! [`crate::Ticket`]; they are whole milliseconds and never negative.
@@ -7,13 +7,6 @@ use crate::Millis;
 
 /// How many recent handling times per service feed the estimate.
 pub const RECENT_HANDLING_WINDOW: usize = 20;
-
-/// The time the hall uses for a command: the wall clock, unless it went back
-/// before the last event, in which case the last event's time (timestamps in
-/// the log never go backwards).
-pub fn clamp_clock(last_at: Millis, wall: Millis) -> Millis {
-    wall.max(last_at)
-}
 
 /// Estimated wait = people ahead × mean recent handling ÷ open counters.
 ///
@@ -51,11 +44,5 @@ mod tests {
     #[test]
     fn estimate_is_unknown_with_no_open_counter() {
         assert_eq!(estimate_wait(3, &[300_000], 300_000, 0), None);
-    }
-
-    #[test]
-    fn a_clock_set_back_is_clamped_to_the_last_event() {
-        assert_eq!(clamp_clock(1_000, 900), 1_000);
-        assert_eq!(clamp_clock(1_000, 1_200), 1_200);
     }
 }

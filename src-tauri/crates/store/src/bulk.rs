@@ -5,6 +5,7 @@
 
 use hallq_core::{Actor, Command, HallState, Millis};
 
+use crate::clock::Reading;
 use crate::error::Result;
 use crate::writer::{Executed, Writer};
 
@@ -25,7 +26,7 @@ impl BulkWriter {
     /// everything since the last commit.
     pub fn execute(&mut self, actor: Actor, cmd: Command, now: Millis) -> Result<Executed> {
         self.ensure_tx()?;
-        let r = self.writer.execute(actor, &cmd, now);
+        let r = self.writer.execute(actor, &cmd, Reading::steady(now));
         self.after(r)
     }
 
@@ -33,7 +34,7 @@ impl BulkWriter {
     /// counters and expiring open tickets), without a command.
     pub fn tick(&mut self, now: Millis) -> Result<usize> {
         self.ensure_tx()?;
-        let r = self.writer.tick(now).map(|events| events.len());
+        let r = self.writer.tick(Reading::steady(now)).map(|(_, events)| events.len());
         self.after(r)
     }
 

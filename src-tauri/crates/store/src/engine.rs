@@ -173,13 +173,14 @@ fn run(mut writer: Writer, clock: Arc<dyn Clock>, rx: mpsc::Receiver<Job>, fanou
 }
 
 /// Rolls the day over when the hall is idle at the rollover hour, so the
-/// screens show a fresh day even before the first ticket.
+/// screens show a fresh day even before the first ticket, and logs a clock
+/// step as soon as it is seen, so the day follows a corrected clock.
 fn tick(writer: &mut Writer, clock: &dyn Clock) -> Vec<StoredEvent> {
-    let now = clock.now_ms();
-    if writer.state.rollover(now.max(writer.state.last_at())).is_empty() {
+    let now = clock.read();
+    if !writer.due(now) {
         return Vec::new();
     }
-    let r = writer.begin().and_then(|()| writer.tick(now)).and_then(|events| writer.commit().map(|()| events));
+    let r = writer.begin().and_then(|()| writer.tick(now)).and_then(|(_, events)| writer.commit().map(|()| events));
     match r {
         Ok(events) => events,
         Err(e) => {
@@ -198,7 +199,7 @@ fn execute_batch(writer: &mut Writer, clock: &dyn Clock, batch: &[Job]) -> Vec<(
     let outcome = (|| -> Result<()> {
         writer.begin()?;
         for job in batch {
-            match writer.execute_keyed(job.actor.clone(), &job.cmd, clock.now_ms(), job.key.as_deref()) {
+            match writer.execute_keyed(job.actor.clone(), &job.cmd, clock.read(), job.key.as_deref()) {
                 Err(e) if !e.is_rejection() => return Err(e),
                 Err(e) => results.push((Err(e), false)),
                 Ok((executed, replayed)) => results.push((Ok(executed), replayed)),

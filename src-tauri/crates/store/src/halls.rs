@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use hallq_core::state::HallSnapshot;
 use hallq_core::timing::RECENT_HANDLING_WINDOW;
-use hallq_core::{Hall, HallState, Millis};
+use hallq_core::{EventData, Hall, HallState, Millis};
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
@@ -83,11 +83,26 @@ pub(crate) fn key_of(conn: &Connection, id: Uuid) -> Result<i64> {
         .ok_or_else(|| StoreError::UnknownHall(id.to_string()))
 }
 
+/// The day after the hall's last closed day, from its last `day_closed`
+/// event (a clock step may move the current day back, but never onto a
+/// closed day); `None` when no day was closed yet.
+fn unclosed_from(conn: &Connection, hall_key: i64) -> Result<Option<NaiveDate>> {
+    let data: Option<String> = conn
+        .prepare_cached("SELECT data FROM events WHERE hall = ?1 AND kind = 'day_closed' ORDER BY seq DESC LIMIT 1")?
+        .query_row([hall_key], |r| r.get(0))
+        .optional()?;
+    match data.map(|d| serde_json::from_str::<EventData>(&d)).transpose()? {
+        Some(EventData::DayClosed { next_day, .. }) => Ok(Some(next_day)),
+        _ => Ok(None),
+    }
+}
+
 /// Restores a hall's live state from its projections.
 pub(crate) fn restore(conn: &Connection, row: &HallRow) -> Result<HallState> {
     let snap = HallSnapshot {
         hall: Some(row.hall.clone()),
         day: Some(row.day),
+        unclosed_from: unclosed_from(conn, row.key)?,
         last_at: row.last_at,
         services: crate::services::all(conn, row.key)?,
         counters: crate::counters::all(conn, row.key)?,

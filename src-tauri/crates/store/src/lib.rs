@@ -41,7 +41,7 @@ mod tickets;
 mod writer;
 
 pub use bulk::BulkWriter;
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, Reading, STEP_TOLERANCE_MS, SystemClock};
 pub use credentials::{LOCK_MS, MAX_FAILED_PINS, PinCheck, valid_pin};
 pub use engine::HallEngine;
 pub use error::{Result, StoreError};

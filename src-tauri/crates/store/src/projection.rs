@@ -15,10 +15,14 @@ use crate::log::StoredEvent;
 
 /// Records where a hall's log stands (current business day, last time, last
 /// seq). Written once per transaction, just before it commits, rather than
-/// once per event.
+/// once per event. The last time goes back only after a clock step back.
 pub(crate) fn mark_position(conn: &Connection, hall_key: i64, state: &HallState, last_seq: u64) -> Result<()> {
-    conn.prepare_cached("UPDATE halls SET day = ?2, last_at = max(last_at, ?3), last_seq = ?4 WHERE key = ?1")?
-        .execute(params![hall_key, state.day().to_string(), state.last_at(), last_seq as i64])?;
+    conn.prepare_cached("UPDATE halls SET day = ?2, last_at = ?3, last_seq = ?4 WHERE key = ?1")?.execute(params![
+        hall_key,
+        state.day().to_string(),
+        state.last_at(),
+        last_seq as i64
+    ])?;
     Ok(())
 }
 
@@ -62,6 +66,21 @@ pub(crate) fn project(
                  WHERE hall = ?1 AND staff = ?2 AND counter = ?3 AND logout_at IS NULL",
             )?
             .execute(params![hall_key, staff, counter, e.at])?;
+        }
+        E::ClockStepped { from, to, .. } => {
+            // Sessions still open move with the clock, as the day's tickets
+            // and the counters do (`Changes`), so their length stays true.
+            conn.prepare_cached(
+                "UPDATE counter_sessions SET opened_at = opened_at + ?2 WHERE hall = ?1 AND closed_at IS NULL",
+            )?
+            .execute(params![hall_key, to - from])?;
+            conn.prepare_cached(
+                "UPDATE staff_sessions SET login_at = login_at + ?2 WHERE hall = ?1 AND logout_at IS NULL",
+            )?
+            .execute(params![hall_key, to - from])?;
+            for t in &ch.tickets {
+                crate::tickets::restamp(conn, t)?;
+            }
         }
         _ => {}
     }

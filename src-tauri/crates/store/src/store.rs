@@ -10,7 +10,7 @@ use rusqlite::ErrorCode;
 use uuid::Uuid;
 
 use crate::bulk::BulkWriter;
-use crate::clock::Clock;
+use crate::clock::{Clock, Reading};
 use crate::credentials::{self, PinCheck};
 use crate::db;
 use crate::engine::HallEngine;
@@ -76,7 +76,7 @@ impl Store {
         cmds.extend(cfg.counters.iter().map(|c| Command::DefineCounter { counter: c.config() }));
         cmds.extend(cfg.staff.iter().map(|s| Command::DefineStaff { staff: s.clone() }));
         for cmd in &cmds {
-            if let Err(e) = w.execute(Actor::Cli, cmd, now) {
+            if let Err(e) = w.execute(Actor::Cli, cmd, Reading::steady(now)) {
                 w.conn.execute_batch("ROLLBACK")?;
                 return Err(e);
             }

@@ -13,6 +13,15 @@ pub(crate) const COLUMNS: &str = "id, visit_id, leg, number, service, priority, 
     resolution, counter, staff, target_counter, transferred_to, rating, rating_reason, rated_at, people_ahead,
     estimated_wait_ms";
 
+/// Rewrites a ticket's business day and issue times, which only a clock step
+/// changes; [`upsert`] keeps them as first written (and the hot path pays
+/// nothing for this).
+pub(crate) fn restamp(conn: &Connection, t: &Ticket) -> Result<()> {
+    conn.prepare_cached("UPDATE tickets SET business_day = ?2, visit_issued_at = ?3, issued_at = ?4 WHERE id = ?1")?
+        .execute(params![t.id.as_bytes(), t.business_day.to_string(), t.visit_issued_at, t.issued_at])?;
+    Ok(())
+}
+
 /// Writes a ticket as the domain left it: an insert for a new one; for a
 /// known one, only the fields that change after issue.
 pub(crate) fn upsert(conn: &Connection, hall_key: i64, t: &Ticket) -> Result<()> {

@@ -1,5 +1,6 @@
-//! The write path of one hall: clamp the clock, roll the day over, let the
-//! domain decide, append the events, update the projections.
+//! The write path of one hall: place the clock reading on the hall's time
+//! line (logging a clock step), roll the day over, let the domain decide,
+//! append the events, update the projections.
 //!
 //! A [`Writer`] owns the hall's only write connection and its live
 //! [`HallState`]. It never commits by itself: the engine thread commits a
@@ -8,11 +9,11 @@
 //! and the live state is restored from the projections, so memory never
 //! holds what the disk does not.
 
-use hallq_core::timing::clamp_clock;
 use hallq_core::{Actor, Command, EventData, HallState, Millis, Ticket};
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
+use crate::clock::{HallTime, Placed, Reading};
 use crate::error::Result;
 use crate::halls;
 use crate::log::{self, StoredEvent};
@@ -26,7 +27,7 @@ const KEY_LIFETIME_MS: Millis = 2 * 24 * 3_600_000;
 pub struct Executed {
     /// The seq of the last event it appended.
     pub seq: u64,
-    /// The time the hall used for it (the clamped clock).
+    /// The time the hall used for it (its monotonic time line).
     pub at: Millis,
     /// Its events, including a rollover or clock event that came first.
     pub events: Vec<StoredEvent>,
@@ -40,7 +41,10 @@ pub(crate) struct Writer {
     hall_id: Uuid,
     pub(crate) state: HallState,
     next_seq: u64,
-    clock_behind: bool,
+    time: HallTime,
+    /// The time line as the open transaction began, restored on rollback
+    /// (a clock step rolled back must be seen again).
+    time_at_begin: HallTime,
 }
 
 impl Writer {
@@ -48,17 +52,20 @@ impl Writer {
     pub(crate) fn open(conn: Connection, hall_id: Uuid) -> Result<Self> {
         let row = halls::by_id(&conn, hall_id)?;
         let state = halls::restore(&conn, &row)?;
-        Ok(Self { conn, hall_key: row.key, hall_id, state, next_seq: row.last_seq + 1, clock_behind: false })
+        let time = HallTime::default();
+        Ok(Self { conn, hall_key: row.key, hall_id, state, next_seq: row.last_seq + 1, time, time_at_begin: time })
     }
 
     /// A writer for a hall whose row was just inserted, starting from `state`.
     pub(crate) fn fresh(conn: Connection, hall_key: i64, state: HallState) -> Self {
         let hall_id = state.hall().id;
-        Self { conn, hall_key, hall_id, state, next_seq: 1, clock_behind: false }
+        let time = HallTime::default();
+        Self { conn, hall_key, hall_id, state, next_seq: 1, time, time_at_begin: time }
     }
 
-    pub(crate) fn begin(&self) -> Result<()> {
+    pub(crate) fn begin(&mut self) -> Result<()> {
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        self.time_at_begin = self.time;
         Ok(())
     }
 
@@ -76,6 +83,7 @@ impl Writer {
         let row = halls::by_id(&self.conn, self.hall_id)?;
         self.state = halls::restore(&self.conn, &row)?;
         self.next_seq = row.last_seq + 1;
+        self.time = self.time_at_begin;
         Ok(())
     }
 
@@ -83,8 +91,8 @@ impl Writer {
     /// (`StoreError::Core`) leaves the state as it was, apart from a rollover
     /// or clock event that was due anyway; any other error means the caller
     /// must [`Writer::rollback`].
-    pub(crate) fn execute(&mut self, actor: Actor, cmd: &Command, wall: Millis) -> Result<Executed> {
-        self.execute_keyed(actor, cmd, wall, None).map(|(e, _)| e)
+    pub(crate) fn execute(&mut self, actor: Actor, cmd: &Command, now: Reading) -> Result<Executed> {
+        self.execute_keyed(actor, cmd, now, None).map(|(e, _)| e)
     }
 
     /// [`Writer::execute`] with an idempotency key: if a command with this key
@@ -96,7 +104,7 @@ impl Writer {
         &mut self,
         actor: Actor,
         cmd: &Command,
-        wall: Millis,
+        now: Reading,
         key: Option<&str>,
     ) -> Result<(Executed, bool)> {
         if let Some(key) = key {
@@ -109,7 +117,7 @@ impl Writer {
                 return Ok((serde_json::from_str(&a)?, true));
             }
         }
-        let executed = self.run(actor, cmd, wall)?;
+        let executed = self.run(actor, cmd, now)?;
         if let Some(key) = key {
             self.conn
                 .prepare_cached("INSERT INTO idempotency (hall, key, answer, at) VALUES (?1, ?2, ?3, ?4)")?
@@ -118,20 +126,9 @@ impl Writer {
         Ok((executed, false))
     }
 
-    fn run(&mut self, actor: Actor, cmd: &Command, wall: Millis) -> Result<Executed> {
-        let now = clamp_clock(self.state.last_at(), wall);
-        let mut events = Vec::new();
-        if wall < self.state.last_at() {
-            if !self.clock_behind {
-                self.clock_behind = true;
-                tracing::warn!(wall, kept = now, "the wall clock went backwards; keeping the hall's last time");
-                events.push(self.record(Actor::System, now, EventData::ClockSetBack { wall, kept: now })?);
-            }
-        } else {
-            self.clock_behind = false;
-        }
-        events.extend(self.tick(now)?);
-        // On a rejection the rollover/clock events above still stand: they
+    fn run(&mut self, actor: Actor, cmd: &Command, now: Reading) -> Result<Executed> {
+        let (now, mut events) = self.tick(now)?;
+        // On a rejection the clock/rollover events above still stand: they
         // were due whatever the command was.
         let decided = self.state.decide(cmd, now, &mut Uuid::now_v7)?;
         for e in decided {
@@ -141,22 +138,43 @@ impl Writer {
         Ok(Executed { seq: self.next_seq - 1, at: now, events, ticket })
     }
 
-    /// Rolls the business day over if `wall` is in a later one; returns the
-    /// events that took (none when the day has not changed).
-    pub(crate) fn tick(&mut self, wall: Millis) -> Result<Vec<StoredEvent>> {
-        let now = clamp_clock(self.state.last_at(), wall);
-        let events = self.state.rollover(now);
-        if events.is_empty() {
-            return Ok(Vec::new());
+    /// Whether a reading would log a clock step or roll the day over: the
+    /// idle engine's check before it opens a transaction for [`Writer::tick`].
+    pub(crate) fn due(&self, now: Reading) -> bool {
+        match self.time.place(now, self.state.last_at()) {
+            Placed::Steady(now) => !self.state.rollover(now).is_empty(),
+            Placed::Stepped { .. } => true,
+        }
+    }
+
+    /// Places a reading on the hall's time line — logging a wall-clock step
+    /// (the day's tickets move with it, so durations stay true) and
+    /// re-anchoring — then rolls the business day over if the hall's time is
+    /// in a later one. Returns the hall's time and the events that took.
+    pub(crate) fn tick(&mut self, now: Reading) -> Result<(Millis, Vec<StoredEvent>)> {
+        let placed = self.time.place(now, self.state.last_at());
+        let at = placed.now();
+        self.time.anchor(at, now);
+        let mut out = Vec::new();
+        match placed {
+            Placed::Steady(_) => {}
+            Placed::Stepped { from, to } => {
+                tracing::warn!(from, to, by = to - from, "the wall clock stepped; the hall's time follows it");
+                let e = self.state.clock_stepped(from, to);
+                out.push(self.record(Actor::System, at, e)?);
+            }
+        }
+        let rolled = self.state.rollover(at);
+        if rolled.is_empty() {
+            return Ok((at, out));
         }
         self.conn
             .prepare_cached("DELETE FROM idempotency WHERE hall = ?1 AND at < ?2")?
-            .execute(params![self.hall_key, now - KEY_LIFETIME_MS])?;
-        let mut out = Vec::with_capacity(events.len());
-        for e in events {
-            out.push(self.record(Actor::System, now, e)?);
+            .execute(params![self.hall_key, at - KEY_LIFETIME_MS])?;
+        for e in rolled {
+            out.push(self.record(Actor::System, at, e)?);
         }
-        Ok(out)
+        Ok((at, out))
     }
 
     /// Applies one decided event, appends it to the log and projects it.

@@ -1,6 +1,6 @@
 //! hallq-store against real database files in a temp folder: durability,
-//! restore, rebuild, group commit under concurrency, the clock rule,
-//! rollover, PINs, backup and KPI reports.
+//! restore, rebuild, group commit under concurrency, rollover, PINs, backup
+//! and KPI reports.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -203,29 +203,6 @@ fn counters_calling_at_the_same_instant_never_get_the_same_ticket() {
     let unique: HashSet<_> = called.iter().collect();
     assert_eq!(called.len(), 200);
     assert_eq!(unique.len(), 200);
-}
-
-#[test]
-fn a_clock_set_back_is_clamped_and_logged_once() {
-    let (_dir, store, hall) = new_hall();
-    let clock = ManualClock::new(morning(0));
-    let engine = store.engine(hall, Arc::new(clock.clone())).unwrap();
-    let issue = || Command::Issue {
-        service: "ASK".into(),
-        priority: PriorityClass::Normal,
-        priority_reason: None,
-        appointment: None,
-    };
-    let first = engine.execute(Actor::Cli, issue()).unwrap();
-    clock.set(morning(0) - 30 * MIN);
-    let second = engine.execute(Actor::Cli, issue()).unwrap();
-    let third = engine.execute(Actor::Cli, issue()).unwrap();
-    engine.shutdown();
-    assert_eq!(second.at, first.at, "the hall keeps its last time");
-    assert!(matches!(second.events[0].data, EventData::ClockSetBack { .. }));
-    assert!(third.events.iter().all(|e| !matches!(e.data, EventData::ClockSetBack { .. })), "logged once per episode");
-    let events = store.reader().unwrap().events_since(hall, 0, 10_000).unwrap();
-    assert!(events.windows(2).all(|w| w[0].at <= w[1].at), "log times never go backwards");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The reports page's data over HTTP: two business days with a recall, a
-//! no-show, a transfer, a clock set back and a day rollover that expires a
-//! waiting ticket, whose overview (KPIs, previous period, daily trend, wait
+//! no-show, a transfer, a clock set back and corrected, a day rollover that
+//! expires a waiting ticket, whose overview (KPIs, previous period, daily trend, wait
 //! histogram, heat map, queue through the day, counters, staff load
 //! balance, longest waits, follow-ups) and exports (CSV parsed back, XLSX
 //! read back) are checked against figures worked out by hand; the `hall`
@@ -67,13 +67,16 @@ async fn two_days(hall: &Hall) -> String {
     hall.set_time(at(9, 15, 0));
     // B001 handled 5 minutes, then sent on to service changes: a second leg from 09:15.
     post(&c2, "/api/v1/counters/2/transfer", Some(json!({"service": "CHG"}))).await;
-    // The PC's clock is set back to 09:12: A003 is issued at the hall's last time, 09:15.
-    hall.set_time(at(9, 12, 0));
+    // The PC's clock is set back to 09:12: A003 is issued on it, then the
+    // clock is corrected, and the day's tickets move back onto the right one.
+    hall.clock.step(-3 * MIN);
     let a003 = hall.issue(&kiosk, "PAY").await;
-    assert_eq!(a003["issued_at"].as_i64(), Some(at(9, 15, 0)), "the clock set back is clamped");
+    assert_eq!(a003["issued_at"].as_i64(), Some(at(9, 12, 0)), "issued on the clock as it was set");
+    hall.clock.step(3 * MIN);
     hall.set_time(at(9, 20, 0));
-    let a003 = post(&c1, "/api/v1/counters/1/call-next", None).await; // A003 waited 5, not 8
+    let a003 = post(&c1, "/api/v1/counters/1/call-next", None).await; // A003 waited 5
     assert_eq!(a003["ticket"]["number"], "A003");
+    assert_eq!(a003["ticket"]["issued_at"].as_i64(), Some(at(9, 15, 0)), "moved back by the correction");
     hall.set_time(at(9, 21, 0));
     post(&c1, "/api/v1/counters/1/start", None).await;
     hall.set_time(at(9, 29, 0));
@@ -130,7 +133,7 @@ async fn the_overview_of_two_hand_computed_days() {
     );
     close(&t["no_show_rate"], 0.2);
     close(&t["left_without_service_rate"], 0.2);
-    // Waits 4, 5, 5, 5, 15 minutes (A003's counted from the clamped 09:15).
+    // Waits 4, 5, 5, 5, 15 minutes (A003's from 09:15, where the correction put it).
     assert_eq!(
         [&t["wait_mean_ms"], &t["wait_p50_ms"], &t["wait_p90_ms"], &t["wait_max_ms"]],
         [34 * MIN / 5, 5 * MIN, 15 * MIN, 15 * MIN]
