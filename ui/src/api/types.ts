@@ -177,6 +177,21 @@ export interface FollowUp {
   overdue: boolean
   note?: string | null
 }
+/** `GET /api/v1/health`: `status` is `ok`, `disk_full` or `database_damaged` (then `problem` says it in words). */
+export interface Health {
+  status: string
+  version: string
+  needs_setup: boolean
+  problem?: ApiErrorBody | null
+}
+/** `GET /api/v1/backup`: the hall's automatic backups. */
+export interface Backup {
+  dir: string
+  dir_exists: boolean
+  last_good: { file: string; at: number; bytes: number } | null
+  last_error: ApiErrorBody | null
+  warning: boolean
+}
 export interface ApiErrorBody {
   code: string
   message_zh: string

@@ -130,6 +130,15 @@ export default {
     coverage: 'Rated',
     pastTarget: 'past target',
     reports: 'Reports',
+    backup: {
+      ok: 'Last backup: {time} ({age} ago)',
+      none: 'No good backup yet',
+      stale: 'The last good backup is more than {days} days old; check it',
+      dirMissing: 'The backup folder is missing (USB stick not plugged in?): {dir}',
+      failed: 'The last backup failed: {message}',
+      hours: '{n} h',
+      days: '{n} days',
+    },
     queueLimit: 'Queue alert at',
   },
   settings: {

@@ -137,6 +137,15 @@ export default {
     pastTarget: '超时',
     reports: '报表',
     queueLimit: '排队提醒阈值',
+    backup: {
+      ok: '最近备份：{time}（{age}前）',
+      none: '还没有完好的备份',
+      stale: '最近一次完好的备份已超过 {days} 天，请检查',
+      dirMissing: '备份文件夹不存在（U 盘未插入？）：{dir}',
+      failed: '上次备份失败：{message}',
+      hours: '{n} 小时',
+      days: '{n} 天',
+    },
   },
   settings: {
     title: '设置',

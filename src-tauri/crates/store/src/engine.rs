@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::clock::Clock;
 use crate::error::{Result, StoreError};
+use crate::fault::{Fault, Faults};
 use crate::log::StoredEvent;
 use crate::writer::{Executed, Writer};
 
@@ -52,6 +53,7 @@ struct Inner {
     events: broadcast::Sender<StoredEvent>,
     tx: Mutex<Option<mpsc::Sender<Job>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    faults: Arc<Faults>,
 }
 
 impl HallEngine {
@@ -60,11 +62,19 @@ impl HallEngine {
         let (tx, rx) = mpsc::channel::<Job>();
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let fanout = events.clone();
+        let faults = Arc::new(Faults::new(std::path::Path::new(writer.conn.path().unwrap_or_default())));
+        let seen = faults.clone();
         let thread = std::thread::Builder::new()
             .name(format!("hall-engine-{}", writer.state.hall().code))
-            .spawn(move || run(writer, clock, rx, fanout))?;
+            .spawn(move || run(writer, clock, rx, fanout, &seen))?;
         Ok(Self {
-            inner: Arc::new(Inner { hall_id, events, tx: Mutex::new(Some(tx)), thread: Mutex::new(Some(thread)) }),
+            inner: Arc::new(Inner {
+                hall_id,
+                events,
+                tx: Mutex::new(Some(tx)),
+                thread: Mutex::new(Some(thread)),
+                faults,
+            }),
         })
     }
 
@@ -117,6 +127,18 @@ impl HallEngine {
         Ok(rx)
     }
 
+    /// The database's standing fault (a full disk, damage), if any; a full
+    /// disk is rechecked, so the answer clears as soon as space is back.
+    pub fn fault(&self) -> Option<Fault> {
+        self.inner.faults.recheck()
+    }
+
+    /// Notes a failure met outside the engine (a reader's): damage stops
+    /// the engine writing. Returns the error to answer with.
+    pub fn note_failure(&self, e: StoreError) -> StoreError {
+        self.inner.faults.note(e)
+    }
+
     /// Executes what is already queued, then stops the engine thread.
     pub fn shutdown(&self) {
         self.inner.shutdown();
@@ -138,12 +160,18 @@ impl Drop for Inner {
     }
 }
 
-fn run(mut writer: Writer, clock: Arc<dyn Clock>, rx: mpsc::Receiver<Job>, fanout: broadcast::Sender<StoredEvent>) {
+fn run(
+    mut writer: Writer,
+    clock: Arc<dyn Clock>,
+    rx: mpsc::Receiver<Job>,
+    fanout: broadcast::Sender<StoredEvent>,
+    faults: &Faults,
+) {
     loop {
         let first = match rx.recv_timeout(TICK) {
             Ok(job) => job,
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                for e in tick(&mut writer, clock.as_ref()) {
+                for e in tick(&mut writer, clock.as_ref(), faults) {
                     let _ = fanout.send(e);
                 }
                 continue;
@@ -160,7 +188,14 @@ fn run(mut writer: Writer, clock: Arc<dyn Clock>, rx: mpsc::Receiver<Job>, fanou
                 Err(_) => break,
             }
         }
-        let results = execute_batch(&mut writer, clock.as_ref(), &batch);
+        // A damaged file is never written again.
+        if let Some(damage) = faults.damage() {
+            for job in batch {
+                let _ = job.reply.send(Err(StoreError::Damaged(damage.clone())));
+            }
+            continue;
+        }
+        let results = execute_batch(&mut writer, clock.as_ref(), &batch, faults);
         for (job, (result, replayed)) in batch.into_iter().zip(results) {
             if let (Ok(executed), false, true) = (&result, replayed, fanout.receiver_count() > 0) {
                 for e in &executed.events {
@@ -175,15 +210,19 @@ fn run(mut writer: Writer, clock: Arc<dyn Clock>, rx: mpsc::Receiver<Job>, fanou
 /// Rolls the day over when the hall is idle at the rollover hour, so the
 /// screens show a fresh day even before the first ticket, and logs a clock
 /// step as soon as it is seen, so the day follows a corrected clock.
-fn tick(writer: &mut Writer, clock: &dyn Clock) -> Vec<StoredEvent> {
+fn tick(writer: &mut Writer, clock: &dyn Clock, faults: &Faults) -> Vec<StoredEvent> {
     let now = clock.read();
-    if !writer.due(now) {
+    if faults.damage().is_some() || !writer.due(now) {
         return Vec::new();
     }
     let r = writer.begin().and_then(|()| writer.tick(now)).and_then(|(_, events)| writer.commit().map(|()| events));
     match r {
-        Ok(events) => events,
+        Ok(events) => {
+            faults.wrote();
+            events
+        }
         Err(e) => {
+            let e = faults.note(e);
             tracing::error!(error = %e, "day rollover failed; rolled back");
             let _ = writer.rollback();
             Vec::new()
@@ -194,7 +233,12 @@ fn tick(writer: &mut Writer, clock: &dyn Clock) -> Vec<StoredEvent> {
 /// Executes a batch in one transaction. Rejections are per command; a
 /// database failure fails the whole batch, and nothing of it is kept. Each
 /// result says whether it was a replayed idempotent answer.
-fn execute_batch(writer: &mut Writer, clock: &dyn Clock, batch: &[Job]) -> Vec<(Result<Executed>, bool)> {
+fn execute_batch(
+    writer: &mut Writer,
+    clock: &dyn Clock,
+    batch: &[Job],
+    faults: &Faults,
+) -> Vec<(Result<Executed>, bool)> {
     let mut results = Vec::with_capacity(batch.len());
     let outcome = (|| -> Result<()> {
         writer.begin()?;
@@ -212,8 +256,22 @@ fn execute_batch(writer: &mut Writer, clock: &dyn Clock, batch: &[Job]) -> Vec<(
         if let Err(e2) = writer.rollback() {
             tracing::error!(error = %e2, "rollback failed");
         }
-        let why = e.to_string();
-        return batch.iter().map(|_| (Err(StoreError::Aborted(why.clone())), false)).collect();
+        // A full disk and damage are answered as such (507, 503), others as aborted.
+        let answer = match faults.note(e) {
+            e @ (StoreError::DiskFull | StoreError::Damaged(_)) => e,
+            other => StoreError::Aborted(other.to_string()),
+        };
+        return batch.iter().map(|_| (Err(clone_fault(&answer)), false)).collect();
     }
+    faults.wrote();
     results
+}
+
+fn clone_fault(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::DiskFull => StoreError::DiskFull,
+        StoreError::Damaged(d) => StoreError::Damaged(d.clone()),
+        StoreError::Aborted(why) => StoreError::Aborted(why.clone()),
+        other => StoreError::Aborted(other.to_string()),
+    }
 }

@@ -106,6 +106,50 @@ pub enum StoreError {
         /// What went wrong, in English.
         en: String,
     },
+    /// The database was made by a newer HallQ; it was left untouched.
+    #[error(
+        "数据库由更新版本的 HallQ 创建（架构 {found} > {known}），请升级 HallQ；文件未做改动 / made by a newer HallQ \
+         (schema {found} > {known}); upgrade HallQ to open it. The file was not changed"
+    )]
+    TooNew {
+        /// The file's schema version.
+        found: i64,
+        /// The newest schema this program knows.
+        known: i64,
+    },
+    /// The database file is damaged (an integrity check failed, or SQLite
+    /// reported corruption); it is not written to any more.
+    #[error("{} / {}", .0.message_zh(), .0.message_en())]
+    Damaged(Box<crate::backup::Damage>),
+    /// The disk holding the database is full (SQLITE_FULL, ENOSPC).
+    #[error(
+        "磁盘已满，数据库无法写入；请腾出磁盘空间，腾出后自动恢复 / the disk is full and the database cannot be \
+         written; free some disk space and work resumes by itself"
+    )]
+    DiskFull,
+    /// The database's folder is on a read-only file system or not writable.
+    #[error(
+        "数据库所在位置只读，无法写入：{0}；请检查磁盘或权限 / the database's location is read-only and cannot be \
+         written: {0}; check the disk or the permissions"
+    )]
+    ReadOnly(PathBuf),
+    /// A HallQ server is using the database (restore refused).
+    #[error(
+        "HallQ 服务正在使用数据库 {0}，请先停止服务（或关闭桌面程序）再恢复 / a HallQ server is using the database \
+         {0}; stop it (or close the desktop app) before restoring"
+    )]
+    InUse(PathBuf),
+    /// A file offered to restore from is not a sound HallQ database this
+    /// program can open; nothing changed.
+    #[error("不能从 {file} 恢复：{zh} / cannot restore from {file}: {en}")]
+    BadBackup {
+        /// The file.
+        file: PathBuf,
+        /// Why, in Chinese.
+        zh: String,
+        /// Why, in English.
+        en: String,
+    },
 }
 
 impl From<rusqlite::types::FromSqlError> for StoreError {
@@ -141,6 +185,12 @@ impl StoreError {
             Self::NotAKiosk(_) => "not_a_kiosk",
             Self::UnknownPrintJob(_) => "unknown_print_job",
             Self::PrintJobClosed { .. } => "print_job_closed",
+            Self::TooNew { .. } => "database_too_new",
+            Self::Damaged(_) => "database_damaged",
+            Self::DiskFull => "disk_full",
+            Self::ReadOnly(_) => "read_only",
+            Self::InUse(_) => "database_in_use",
+            Self::BadBackup { .. } => "bad_backup",
         }
     }
 
@@ -149,6 +199,8 @@ impl StoreError {
         match self {
             Self::Core(e) => e.message_zh(),
             Self::Exchange { zh, .. } | Self::InvalidPrinter { zh, .. } => zh.clone(),
+            Self::Damaged(d) => d.message_zh(),
+            Self::BadBackup { file, zh, .. } => format!("不能从 {} 恢复：{zh}", file.display()),
             other => other.to_string().split(" / ").next().unwrap_or_default().to_string(),
         }
     }
@@ -158,6 +210,8 @@ impl StoreError {
         match self {
             Self::Core(e) => e.message_en(),
             Self::Exchange { en, .. } | Self::InvalidPrinter { en, .. } => en.clone(),
+            Self::Damaged(d) => d.message_en(),
+            Self::BadBackup { file, en, .. } => format!("cannot restore from {}: {en}", file.display()),
             other => {
                 let s = other.to_string();
                 match s.split_once(" / ") {
@@ -171,6 +225,29 @@ impl StoreError {
     /// True when the domain refused the command (a 4xx, not a fault).
     pub fn is_rejection(&self) -> bool {
         matches!(self, Self::Core(_))
+    }
+
+    /// True when the disk is full: SQLite's SQLITE_FULL or an ENOSPC.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            Self::DiskFull => true,
+            Self::Sqlite(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull),
+            Self::Io(e) => e.kind() == std::io::ErrorKind::StorageFull,
+            _ => false,
+        }
+    }
+
+    /// True when SQLite found the file damaged (SQLITE_CORRUPT,
+    /// SQLITE_NOTADB) or an integrity check failed.
+    pub fn is_damage(&self) -> bool {
+        match self {
+            Self::Damaged(_) => true,
+            Self::Sqlite(e) => matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+            ),
+            _ => false,
+        }
     }
 }
 

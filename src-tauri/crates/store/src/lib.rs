@@ -16,6 +16,7 @@
 #[cfg(test)]
 extern crate self as hallq_store;
 
+mod backup;
 mod bulk;
 mod clock;
 mod counters;
@@ -24,6 +25,7 @@ mod db;
 mod engine;
 mod error;
 mod exchange;
+mod fault;
 mod follow_ups;
 mod halls;
 mod log;
@@ -40,6 +42,10 @@ mod terminals;
 mod tickets;
 mod writer;
 
+pub use backup::{
+    BackupRecord, Damage, KEEP_DAILY, KEEP_WEEKLY, ServerLock, default_backup_dir, last_good_backup,
+    record_good_backup, rotation_keeps,
+};
 pub use bulk::BulkWriter;
 pub use clock::{Clock, ManualClock, Reading, STEP_TOLERANCE_MS, SystemClock};
 pub use credentials::{LOCK_MS, MAX_FAILED_PINS, PinCheck, valid_pin};
@@ -48,6 +54,7 @@ pub use error::{Result, StoreError};
 pub use exchange::{
     ExchangeHeader, ExchangeReader, ExchangeWriter, ExportSummary, HallSettings, ImportSummary, Since, verify_exchange,
 };
+pub use fault::{Fault, Faults};
 pub use hallq_core;
 pub use hallq_core::Millis;
 pub use log::StoredEvent;

@@ -33,12 +33,22 @@ impl Store {
     /// Opens the database, creating the file (and its folder) if missing, and
     /// brings its schema up to date. A file that is not a HallQ database is
     /// refused and left as it is.
+    ///
+    /// The file is looked at before anything touches it ([`db::inspect`]): a
+    /// foreign, newer or damaged file is refused byte for byte unchanged
+    /// (damage with the last good backup to restore from); a full disk or a
+    /// read-only location is said in words.
     pub fn open(path: &Path) -> Result<Store> {
+        let fail = |e: StoreError| crate::fault::explain_open_failure(path, corrupt_if_not_db(e));
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
+            std::fs::create_dir_all(dir).map_err(|e| fail(e.into()))?;
         }
-        let mut conn = db::open_rw(path).map_err(corrupt_if_not_db)?;
-        db::migrate(&mut conn).map_err(corrupt_if_not_db)?;
+        db::inspect(path)?;
+        let mut conn = db::open_rw(path).map_err(fail)?;
+        if conn.is_readonly(rusqlite::MAIN_DB).map_err(|e| fail(e.into()))? {
+            return Err(StoreError::ReadOnly(path.to_path_buf()));
+        }
+        db::migrate(&mut conn).map_err(fail)?;
         Ok(Store { path: Arc::new(path.to_path_buf()) })
     }
 
@@ -299,7 +309,8 @@ impl Store {
     }
 
     /// Copies the database to `dest` with SQLite's online backup, while the
-    /// hall keeps working. `dest` must not exist.
+    /// hall keeps working, and checks the copy (full integrity check).
+    /// `dest` must not exist.
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
         if dest.exists() {
             return Err(StoreError::Io(std::io::Error::new(
@@ -307,16 +318,7 @@ impl Store {
                 format!("{} 已存在 / already exists", dest.display()),
             )));
         }
-        let src = db::open_ro(&self.path)?;
-        let mut dst = rusqlite::Connection::open(dest)?;
-        let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
-        backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
-        drop(backup);
-        let r: String = dst.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
-        if r != "ok" {
-            return Err(StoreError::Corrupt(r));
-        }
-        Ok(())
+        crate::backup::copy_verified(&self.path, dest)
     }
 
     /// A read-only view.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { Printer, PrinterState, Status } from '../../api/types'
-import { alerts, printerAlerts } from './alerts'
+import type { Backup, Printer, PrinterState, Status } from '../../api/types'
+import { alerts, backupLines, printerAlerts } from './alerts'
 
 const printer = (name: string, state: PrinterState, pending = 0): Printer => ({
   kiosk: `id-${name}`, kiosk_name: name, pending,
@@ -42,4 +42,24 @@ describe('board alerts', () => {
     expect(a[1].args).toEqual({ kiosk: 'K2', n: 3 })
   })
 
+})
+
+describe('board backup lines', () => {
+  const DAY = 86_400_000
+  const now = 100 * DAY
+  const backup = (over: Partial<Backup>): Backup => ({
+    dir: '/media/usb/hallq', dir_exists: true, last_good: { file: '/media/usb/hallq/hallq-x.db', at: now - 3_600_000, bytes: 1 }, last_error: null, warning: false, ...over,
+  })
+  const kinds = (b: Backup) => backupLines(b, now).map((l) => `${l.kind}:${l.level}`)
+  it('shows a fresh backup without a warning', () => {
+    expect(kinds(backup({}))).toEqual(['ok:ok'])
+    expect(backupLines(backup({}), now)[0].args.hours).toBe(1)
+  })
+  it('warns when the last good backup is over two days old, missing, failed or its folder is gone', () => {
+    expect(kinds(backup({ last_good: { file: 'f', at: now - 2 * DAY - 1, bytes: 1 } }))).toEqual(['stale:red', 'ok:red'])
+    expect(kinds(backup({ last_good: { file: 'f', at: now - 2 * DAY + 60_000, bytes: 1 } }))).toEqual(['ok:ok'])
+    expect(kinds(backup({ last_good: null }))).toEqual(['none:red'])
+    expect(kinds(backup({ dir_exists: false }))).toEqual(['dirMissing:red', 'ok:red'])
+    expect(kinds(backup({ last_error: { code: 'backup_failed', message_zh: '失败', message_en: 'failed' } }))).toEqual(['failed:red', 'ok:red'])
+  })
 })

@@ -1,7 +1,7 @@
 // The board's alerts, derived from the hall's status: waiting past target,
 // a queue longer than N, a counter paused too long; and from the printers:
 // a printer not ready, print jobs pending.
-import type { Printer, PrinterState, Status } from '../../api/types'
+import type { Backup, Printer, PrinterState, Status } from '../../api/types'
 
 export interface Alert {
   key: string
@@ -47,6 +47,32 @@ export function printerAlerts(printers: Printer[]): PrinterAlert[] {
     if (isFault(state))
       out.push({ key: `pr${p.kiosk}`, kind: 'printer', level: state === 'paper_near_end' ? 'amber' : 'red', args: { kiosk: p.kiosk_name, state } })
     if (p.pending > 0) out.push({ key: `pj${p.kiosk}`, kind: 'printJobs', level: 'red', args: { kiosk: p.kiosk_name, n: p.pending } })
+  }
+  return out
+}
+
+/** A backup older than this is a warning (DESIGN §6: daily backups). */
+export const BACKUP_STALE_DAYS = 2
+
+export interface BackupLine {
+  key: string
+  kind: 'ok' | 'none' | 'stale' | 'dirMissing' | 'failed'
+  level: 'red' | 'ok'
+  args: Record<string, string | number>
+}
+
+/** The board's backup lines: the last good backup, and a warning when the
+ * folder is missing, the last attempt failed, or the newest good backup is
+ * missing or older than two days. */
+export function backupLines(b: Backup, now: number): BackupLine[] {
+  const out: BackupLine[] = []
+  if (!b.dir_exists) out.push({ key: 'bdir', kind: 'dirMissing', level: 'red', args: { dir: b.dir } })
+  if (b.last_error) out.push({ key: 'bfail', kind: 'failed', level: 'red', args: {} })
+  if (!b.last_good) out.push({ key: 'bnone', kind: 'none', level: 'red', args: {} })
+  else {
+    const ageMs = Math.max(0, now - b.last_good.at)
+    if (ageMs > BACKUP_STALE_DAYS * 86_400_000) out.push({ key: 'bstale', kind: 'stale', level: 'red', args: { days: BACKUP_STALE_DAYS } })
+    out.push({ key: 'bok', kind: 'ok', level: out.length ? 'red' : 'ok', args: { at: b.last_good.at, hours: Math.floor(ageMs / 3_600_000) } })
   }
   return out
 }
