@@ -19,6 +19,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/0002_terminals_idempotency.sql")),
         M::up(include_str!("migrations/0003_follow_ups.sql")),
         M::up(include_str!("migrations/0004_printing.sql")),
+        M::up(include_str!("migrations/0005_auth_hardening.sql")),
     ])
 });
 

@@ -16,6 +16,7 @@
 #[cfg(test)]
 extern crate self as hallq_store;
 
+mod attempts;
 mod bulk;
 mod clock;
 mod counters;
@@ -26,6 +27,7 @@ mod error;
 mod exchange;
 mod follow_ups;
 mod halls;
+mod idempotency;
 mod log;
 mod overview;
 mod printing;
@@ -40,9 +42,10 @@ mod terminals;
 mod tickets;
 mod writer;
 
+pub use attempts::{ATTEMPT_WINDOW_MS, AttemptKind, AttemptLimit};
 pub use bulk::BulkWriter;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use credentials::{LOCK_MS, MAX_FAILED_PINS, PinCheck, valid_pin};
+pub use credentials::{LOCK_MS, MAX_FAILED_PINS, PinCheck, PinOrigin, valid_pin};
 pub use engine::HallEngine;
 pub use error::{Result, StoreError};
 pub use exchange::{
@@ -50,6 +53,7 @@ pub use exchange::{
 };
 pub use hallq_core;
 pub use hallq_core::Millis;
+pub use idempotency::IdempotencyKey;
 pub use log::StoredEvent;
 pub use overview::{
     FollowUpItem, FollowUpState, FollowUpSummary, HeatCell, LongWait, Overview, OverviewQuery, QueuePoint, StaffLoad,
