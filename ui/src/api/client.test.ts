@@ -16,9 +16,9 @@ class FakeSocket {
   send(msg: unknown) {
     this.onmessage?.({ data: JSON.stringify(msg) } as MessageEvent)
   }
-  close() {
+  close(code?: number) {
     this.closed = true
-    this.onclose?.({} as CloseEvent)
+    this.onclose?.({ code } as CloseEvent)
   }
 }
 
@@ -27,6 +27,7 @@ function harness() {
   const timers: { f: () => void; ms: number }[] = []
   const seen: number[] = []
   const online: boolean[] = []
+  const ended: string[] = []
   let snapshots = 0
   const s = new Stream(
     (since) => {
@@ -34,10 +35,15 @@ function harness() {
       sockets.push(k)
       return k
     },
-    { onEvent: (e) => seen.push(e.seq), onSnapshot: () => (snapshots += 1), onOnline: (up) => online.push(up) },
+    {
+      onEvent: (e) => seen.push(e.seq),
+      onSnapshot: () => (snapshots += 1),
+      onOnline: (up) => online.push(up),
+      onEnded: (why) => ended.push(why),
+    },
     { set: (f, ms) => timers.push({ f, ms }), clear: () => {} },
   )
-  return { s, sockets, timers, seen, online, snapshots: () => snapshots }
+  return { s, sockets, timers, seen, online, ended, snapshots: () => snapshots }
 }
 
 describe('the stream', () => {
@@ -87,6 +93,26 @@ describe('the stream', () => {
     h.sockets[1].close()
     h.timers[1].f()
     expect(h.sockets[2].since).toBeNull()
+  })
+
+  it('ends for good, without reconnecting, when the server closes it for a revoked terminal or an expired session', () => {
+    for (const [code, why] of [
+      [4001, 'terminal_revoked'],
+      [4002, 'session_expired'],
+    ] as const) {
+      const h = harness()
+      h.s.connect()
+      h.sockets[0].open()
+      h.sockets[0].send({ type: 'error', code: why, message_zh: '…', message_en: '…' })
+      h.sockets[0].close(code)
+      expect(h.ended).toEqual([why])
+      expect(h.timers).toHaveLength(0)
+    }
+    const h = harness()
+    h.s.connect()
+    h.sockets[0].close(1006)
+    expect(h.ended).toEqual([])
+    expect(h.timers).toHaveLength(1)
   })
 
   it('stops reconnecting once closed', () => {

@@ -134,14 +134,17 @@ export class Api {
     return w
   }
 
-  /** The live stream of this page. */
-  stream(onEvent: (e: StreamEvent) => void, onSnapshot: () => void): Stream {
+  /**
+   * The live stream of this page. `onEnded` hears when the server ends it for
+   * good because the token stopped working (revoked, or the session expired).
+   */
+  stream(onEvent: (e: StreamEvent) => void, onSnapshot: () => void, onEnded?: (why: StreamEnd) => void): Stream {
     const wsBase = (this.base || location.origin).replace(/^http/, 'ws')
     const s = new Stream((since) => {
       const q = new URLSearchParams({ token: this.token ?? '' })
       if (since !== null) q.set('since', String(since))
       return new WebSocket(`${wsBase}/api/v1/stream?${q}`)
-    }, { onEvent, onSnapshot, onOnline: (up) => (this.online.value = up) })
+    }, { onEvent, onSnapshot, onOnline: (up) => (this.online.value = up), onEnded })
     s.connect()
     return s
   }
@@ -162,11 +165,23 @@ export function attachmentName(header: string | null): string | null {
   return plain ? plain[1].trim() : null
 }
 
+/**
+ * Why the server ended a stream for good: the terminal was revoked (pair
+ * again) or the supervisor session expired (log in again). The server closes
+ * with 4001 / 4002, after an `error` message with the same code.
+ */
+export type StreamEnd = 'terminal_revoked' | 'session_expired'
+
+/** The close codes of a stream the server ended for good. */
+export const STREAM_END_CODES: Record<number, StreamEnd> = { 4001: 'terminal_revoked', 4002: 'session_expired' }
+
 export interface StreamHandlers {
   onEvent: (e: StreamEvent) => void
   /** The stream (re)started from a snapshot: reload everything. */
   onSnapshot: () => void
   onOnline: (up: boolean) => void
+  /** The server ended the stream for good: no reconnect. */
+  onEnded?: (why: StreamEnd) => void
 }
 
 export interface Timers {
@@ -228,11 +243,18 @@ export class Stream {
         this.resumeFailed = true
       }
     }
-    s.onclose = () => {
+    s.onclose = (ev) => {
       if (this.socket !== s) return
       this.socket = null
       this.h.onOnline(false)
       if (this.stopped) return
+      const ended = STREAM_END_CODES[ev?.code]
+      if (ended) {
+        // The token no longer works: reconnecting would only be refused.
+        this.stopped = true
+        this.h.onEnded?.(ended)
+        return
+      }
       this.timer = this.timers.set(() => this.connect(), this.delay)
       this.delay = Math.min(this.delay * 2, 5000)
     }

@@ -21,6 +21,10 @@ export default {
     submit: 'Pair',
     wrongRole: 'This code is for a "{role}", not this page',
   },
+  ended: {
+    terminal_revoked: 'This terminal was revoked by the supervisor; pair it again',
+    session_expired: 'Your session has expired or was ended; log in again',
+  },
   login: { title: 'Supervisor login', staffTitle: 'Staff login', staff: 'Staff number', pin: 'PIN', submit: 'Log in' },
   roles: { kiosk: 'Kiosk', counter: 'Counter', display: 'Display', rating_pad: 'Rating pad', board: 'Board', supervisor: 'Supervisor' },
   kiosk: {

@@ -21,6 +21,10 @@ export default {
     submit: '配对',
     wrongRole: '此配对码用于“{role}”，不是本页面',
   },
+  ended: {
+    terminal_revoked: '本终端已被值班长停用，请重新配对',
+    session_expired: '登录已过期或已退出，请重新登录',
+  },
   login: {
     title: '值班长登录',
     staffTitle: '员工登录',

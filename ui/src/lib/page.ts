@@ -2,10 +2,17 @@
 // supervisor session), the API client and the live stream.
 
 import { createApp, type Component, onUnmounted, ref, shallowRef } from 'vue'
-import { Api, takeToken, tokenKey, type Stream } from '../api/client'
+import { Api, takeToken, tokenKey, type Stream, type StreamEnd } from '../api/client'
 import type { HallInfo, StreamEvent } from '../api/types'
 import { i18n } from '../i18n'
 import '../theme.css'
+
+/**
+ * Why this page's token stopped working while it was open (the server
+ * ended its stream): the pairing and login screens say so, in the page's
+ * language, and ask to pair or log in again.
+ */
+export const ended = ref<StreamEnd | null>(null)
 
 export function mount(page: Component): void {
   document.documentElement.lang = i18n.global.locale.value === 'en' ? 'en' : 'zh-CN'
@@ -42,6 +49,7 @@ export function useHall(page: string, opts: { reload: () => Promise<void> | void
   }
 
   async function start(t: string) {
+    ended.value = null
     localStorage.setItem(tokenKey(page), t)
     api.token = t
     token.value = t
@@ -60,6 +68,10 @@ export function useHall(page: string, opts: { reload: () => Promise<void> | void
         schedule()
       },
       () => schedule(),
+      (why) => {
+        ended.value = why
+        forget()
+      },
     )
   }
 

@@ -198,12 +198,20 @@ pub struct Caller {
     pub counter: Option<u32>,
     /// Its name; for a supervisor session, the staff number it was opened for.
     pub name: String,
+    /// When its token stops working by itself (sessions), UTC ms.
+    pub expires_at: Option<Millis>,
 }
 
 impl Caller {
     /// The caller of a stored terminal, if its role is one this server knows.
     pub fn of(t: &Terminal) -> Option<Self> {
-        Some(Self { terminal: t.id, role: Role::parse(&t.role)?, counter: t.counter, name: t.name.clone() })
+        Some(Self {
+            terminal: t.id,
+            role: Role::parse(&t.role)?,
+            counter: t.counter,
+            name: t.name.clone(),
+            expires_at: t.expires_at,
+        })
     }
 
     /// Who the event log records for a command from this caller that is
@@ -277,6 +285,11 @@ impl TokenCache {
         }
         inner.tokens.insert(token.to_string(), Cached { caller, expires_at, fetched: Instant::now() });
         true
+    }
+
+    /// Whether this terminal was revoked while the server ran.
+    pub(crate) fn is_revoked(&self, terminal: Uuid) -> bool {
+        self.lock().revoked.contains(&terminal)
     }
 
     /// Forgets every token of a terminal that was just revoked.
@@ -494,7 +507,13 @@ mod tests {
     #[test]
     fn the_token_cache_honours_expiry_and_revocation() {
         let cache = TokenCache::default();
-        let c = Caller { terminal: Uuid::from_u128(1), role: Role::Kiosk, counter: None, name: "k".into() };
+        let c = Caller {
+            terminal: Uuid::from_u128(1),
+            role: Role::Kiosk,
+            counter: None,
+            name: "k".into(),
+            expires_at: Some(1_000),
+        };
         assert!(cache.put("t", c.clone(), Some(1_000)));
         assert_eq!(cache.get("t", 999), Some(c.clone()));
         assert_eq!(cache.get("t", 1_000), None, "expired");

@@ -39,6 +39,13 @@ pub enum ApiError {
     /// 401: no token, or one that is unknown, revoked or expired.
     #[error("unauthorized")]
     Unauthorized,
+    /// 401: the terminal was revoked (the reason an open stream closes).
+    #[error("terminal revoked")]
+    TerminalRevoked,
+    /// 401: the supervisor session ran out or was ended (the reason an open
+    /// stream closes).
+    #[error("session expired")]
+    SessionExpired,
     /// 403: the terminal's role may not use this route.
     #[error("forbidden for {role}")]
     Forbidden {
@@ -95,18 +102,23 @@ pub enum ApiError {
         /// How long until the kiosk may issue again.
         retry_after_ms: Millis,
     },
-    /// 429: too many wrong pairing codes in the last minute.
+    /// 429: too many pairing codes from this source (or the whole LAN) in
+    /// the last minute.
     #[error("too many pairing attempts")]
     TooManyPairingAttempts,
-    /// 401: the staff PIN is wrong.
+    /// 429: too many PINs from this source (or the whole LAN) in the last minute.
+    #[error("too many PIN attempts")]
+    TooManyPinAttempts,
+    /// 429: too many PIN checks in progress; refused at once, not counted.
+    #[error("PIN checks busy")]
+    PinBusy,
+    /// 401: the staff number or the PIN is wrong (an unknown number, or one
+    /// without a PIN, answers exactly the same).
     #[error("wrong PIN")]
     WrongPin {
         /// Tries left before the staff number locks.
         remaining: i64,
     },
-    /// 401: the staff member has no PIN yet.
-    #[error("no PIN")]
-    NoPin,
     /// 403: a session was asked for by a staff member who is not a supervisor or admin.
     #[error("not a supervisor")]
     NotSupervisor,
@@ -159,7 +171,9 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Store(e) => store_status(e),
-            Self::Unauthorized | Self::WrongPin { .. } | Self::NoPin => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::TerminalRevoked | Self::SessionExpired | Self::WrongPin { .. } => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::Forbidden { .. } | Self::NotYourCounter { .. } | Self::NotSupervisor | Self::NotYourPrintJob => {
                 StatusCode::FORBIDDEN
             }
@@ -177,7 +191,9 @@ impl ApiError {
             | Self::KioskPrintsNothing => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::KioskTooFast { .. } | Self::TooManyPairingAttempts => StatusCode::TOO_MANY_REQUESTS,
+            Self::KioskTooFast { .. } | Self::TooManyPairingAttempts | Self::TooManyPinAttempts | Self::PinBusy => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Self::AlreadySetUp
             | Self::NoAdmin
             | Self::NothingToRate(_)
@@ -193,6 +209,8 @@ impl ApiError {
             Self::Store(e) if store_status(e).is_server_error() => internal_code(e),
             Self::Store(e) => e.code(),
             Self::Unauthorized => "unauthorized",
+            Self::TerminalRevoked => "terminal_revoked",
+            Self::SessionExpired => "session_expired",
             Self::Forbidden { .. } => "forbidden",
             Self::NotYourCounter { .. } => "not_your_counter",
             Self::NoRoute => "no_route",
@@ -207,9 +225,9 @@ impl ApiError {
             Self::NotWebSocket => "not_websocket",
             Self::Invalid { .. } => "invalid_request",
             Self::KioskTooFast { .. } => "kiosk_too_fast",
-            Self::TooManyPairingAttempts => "too_many_attempts",
+            Self::TooManyPairingAttempts | Self::TooManyPinAttempts => "too_many_attempts",
+            Self::PinBusy => "pin_busy",
             Self::WrongPin { .. } => "wrong_pin",
-            Self::NoPin => "no_pin",
             Self::NotSupervisor => "not_supervisor",
             Self::AlreadySetUp => "already_set_up",
             Self::NoAdmin => "no_admin",
@@ -232,6 +250,8 @@ impl ApiError {
             Self::Store(e) if store_status(e).is_server_error() => INTERNAL_ZH.into(),
             Self::Store(e) => e.message_zh(),
             Self::Unauthorized => "未登录或凭证已失效，请重新配对或登录".into(),
+            Self::TerminalRevoked => "本终端已被值班长停用，请重新配对".into(),
+            Self::SessionExpired => "登录已过期或已退出，请重新登录".into(),
             Self::Forbidden { role } => format!("此终端（{}）无权执行该操作", role_zh(role)),
             Self::NotYourCounter { own } => format!("本终端只能操作 {own} 号窗口"),
             Self::NoRoute => "没有这个接口".into(),
@@ -248,9 +268,10 @@ impl ApiError {
             Self::KioskTooFast { retry_after_ms } => {
                 format!("取号太频繁，请 {} 秒后再取", retry_secs(*retry_after_ms))
             }
-            Self::TooManyPairingAttempts => "配对码错误次数过多，请一分钟后再试".into(),
+            Self::TooManyPairingAttempts => "配对尝试次数过多，请一分钟后再试".into(),
+            Self::TooManyPinAttempts => "本机 PIN 尝试次数过多，请一分钟后再试".into(),
+            Self::PinBusy => "正在核对其他 PIN，请稍后再试".into(),
             Self::WrongPin { remaining } => format!("工号或 PIN 错误，还可再试 {remaining} 次"),
-            Self::NoPin => "该员工尚未设置 PIN，请联系值班长".into(),
             Self::NotSupervisor => "只有值班长或管理员可以登录管理".into(),
             Self::AlreadySetUp => "系统已完成初始设置，管理员 PIN 已存在".into(),
             Self::NoAdmin => "营业厅没有可用的管理员工号".into(),
@@ -273,6 +294,8 @@ impl ApiError {
             Self::Store(e) if store_status(e).is_server_error() => INTERNAL_EN.into(),
             Self::Store(e) => e.message_en(),
             Self::Unauthorized => "missing, unknown, revoked or expired token; pair or log in again".into(),
+            Self::TerminalRevoked => "this terminal was revoked by the supervisor; pair it again".into(),
+            Self::SessionExpired => "the session has expired or was ended; log in again".into(),
             Self::Forbidden { role } => format!("a {role} terminal may not do this"),
             Self::NotYourCounter { own } => format!("this terminal may only act on counter {own}"),
             Self::NoRoute => "no such route".into(),
@@ -290,9 +313,10 @@ impl ApiError {
                 "tickets are being taken too fast at this kiosk; try again in {} s",
                 retry_secs(*retry_after_ms)
             ),
-            Self::TooManyPairingAttempts => "too many wrong pairing codes; try again in a minute".into(),
+            Self::TooManyPairingAttempts => "too many pairing attempts; try again in a minute".into(),
+            Self::TooManyPinAttempts => "too many PIN attempts from this machine; try again in a minute".into(),
+            Self::PinBusy => "other PINs are being checked; try again in a moment".into(),
             Self::WrongPin { remaining } => format!("wrong staff number or PIN; {remaining} tries left"),
-            Self::NoPin => "this staff member has no PIN yet; ask the supervisor".into(),
             Self::NotSupervisor => "only a supervisor or admin may open a supervisor session".into(),
             Self::AlreadySetUp => "the hall is already set up: the admin PIN exists".into(),
             Self::NoAdmin => "the hall has no active admin staff member".into(),
@@ -343,6 +367,7 @@ fn store_status(e: &StoreError) -> StatusCode {
         StoreError::Core(c) => core_status(c),
         StoreError::BadPin => StatusCode::UNPROCESSABLE_ENTITY,
         StoreError::BadIdempotencyKey => StatusCode::BAD_REQUEST,
+        StoreError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         StoreError::BadPairingCode
         | StoreError::UnknownTerminal(_)
         | StoreError::NotAKiosk(_)
@@ -422,7 +447,8 @@ impl IntoResponse for ApiError {
         }
         let retry = match &self {
             Self::KioskTooFast { retry_after_ms } => Some(retry_secs(*retry_after_ms)),
-            Self::TooManyPairingAttempts => Some(60),
+            Self::TooManyPairingAttempts | Self::TooManyPinAttempts => Some(60),
+            Self::PinBusy => Some(1),
             Self::Store(StoreError::StaffLocked { .. }) => Some(300),
             _ => None,
         };
@@ -471,6 +497,8 @@ mod tests {
     fn every_client_error_is_4xx_and_bilingual() {
         let all = [
             ApiError::Unauthorized,
+            ApiError::TerminalRevoked,
+            ApiError::SessionExpired,
             ApiError::Forbidden { role: "kiosk" },
             ApiError::NotYourCounter { own: 2 },
             ApiError::NoRoute,
@@ -486,8 +514,10 @@ mod tests {
             ApiError::invalid("无效", "invalid"),
             ApiError::KioskTooFast { retry_after_ms: 1500 },
             ApiError::TooManyPairingAttempts,
+            ApiError::TooManyPinAttempts,
+            ApiError::PinBusy,
             ApiError::WrongPin { remaining: 3 },
-            ApiError::NoPin,
+            ApiError::from(StoreError::IdempotencyKeyReused),
             ApiError::NotSupervisor,
             ApiError::AlreadySetUp,
             ApiError::NoAdmin,

@@ -24,6 +24,7 @@ pub mod queue;
 pub mod report_file;
 mod routes;
 pub mod server;
+pub mod source;
 pub mod state;
 mod throttle;
 
@@ -67,6 +68,7 @@ fn build(routes: utoipa_axum::router::OpenApiRouter<AppState>, state: AppState) 
     router
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(axum::middleware::from_fn(extract::fingerprint))
         .layer(axum::middleware::from_fn_with_state(guard, auth::guard))
         .layer(axum::Extension(document))
         .layer(RequestBodyLimitLayer::new(body_limit))

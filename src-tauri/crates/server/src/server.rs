@@ -90,7 +90,9 @@ impl Server {
         let state = self.state.clone();
         let closing = state.clone();
         let worker = crate::printing::spawn_worker(state.clone());
-        axum::serve(self.listener, crate::app(state.clone()))
+        // The peer address goes with each request: the throttles count by it.
+        let app = crate::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 closing.begin_shutdown();

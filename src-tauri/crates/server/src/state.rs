@@ -1,6 +1,7 @@
 //! `AppState`: the one handle every handler gets — the store, the hall, its
 //! engine, the clock, a small pool of read-only connections, the token
-//! cache, the kiosk throttle, the printers' status and the configuration.
+//! cache, the kiosk throttle, the PIN gate, the revocations that close
+//! streams, the printers' status and the configuration.
 //!
 //! It is an explicit `Clone` handle (an `Arc` inside), passed through axum's
 //! `State`; there are no globals. Everything that touches SQLite runs here
@@ -12,14 +13,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hallq_store::hallq_core::{Actor, Command, CoreError, Millis};
-use hallq_store::{Clock, Executed, HallEngine, Reader, Store, StoreError};
-use tokio::sync::watch;
+use hallq_store::{Clock, Executed, HallEngine, IdempotencyKey, Reader, Store, StoreError};
+use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
 use crate::auth::{Caller, Role, TokenCache};
 use crate::error::{ApiError, ApiResult};
 use crate::printing::Printing;
-use crate::throttle::{KioskThrottle, PairingThrottle};
+use crate::throttle::{KioskThrottle, PinGate};
 
 /// How the server behaves; the defaults are a hall's.
 #[derive(Debug, Clone)]
@@ -28,9 +29,20 @@ pub struct Config {
     pub kiosk_interval: Duration,
     /// How long a supervisor session lasts.
     pub session_ttl: Duration,
-    /// Wrong pairing codes tolerated per minute before pairing answers 429,
-    /// so that six digits cannot be guessed by brute force.
+    /// Pairing codes one source may try per minute before pairing answers
+    /// 429 there, so that six digits cannot be guessed by brute force.
     pub pairing_attempts_per_minute: usize,
+    /// Pairing codes every source together may try per minute (a flood
+    /// from many addresses).
+    pub pairing_attempts_per_hall_per_minute: usize,
+    /// PINs one machine on the LAN may try per minute, whatever the staff
+    /// numbers (the hall PC itself is not limited; its own lock still holds).
+    pub pin_attempts_per_minute: usize,
+    /// PINs every LAN machine together may try per minute.
+    pub pin_attempts_per_hall_per_minute: usize,
+    /// PIN checks (argon2, ~19 MiB each) run at once, and queued beyond
+    /// those; more are refused at once with 429 `pin_busy`.
+    pub pin_checks: (usize, usize),
     /// Read-only connections kept open for reuse.
     pub readers: usize,
     /// The largest request body accepted, bytes.
@@ -48,6 +60,10 @@ impl Default for Config {
             kiosk_interval: Duration::from_secs(2),
             session_ttl: Duration::from_secs(12 * 3600),
             pairing_attempts_per_minute: 20,
+            pairing_attempts_per_hall_per_minute: 300,
+            pin_attempts_per_minute: 10,
+            pin_attempts_per_hall_per_minute: 120,
+            pin_checks: (2, 8),
             readers: 32,
             body_limit: 64 * 1024,
             printer_poll: Duration::from_secs(5),
@@ -71,7 +87,9 @@ struct Shared {
     readers: Mutex<Vec<Reader>>,
     tokens: TokenCache,
     kiosks: KioskThrottle,
-    pairing: PairingThrottle,
+    pins: PinGate,
+    /// Terminals revoked while running: their open streams close at once.
+    revoked: broadcast::Sender<Uuid>,
     /// Printers' last seen status and one lock per printer.
     printing: Printing,
     /// Serialises the first-run setup, so two racing calls cannot both set the admin PIN.
@@ -83,6 +101,8 @@ impl AppState {
     /// A state over an open store and a running engine for `hall`.
     pub fn new(store: Store, hall: Uuid, engine: HallEngine, clock: Arc<dyn Clock>, config: Config) -> Self {
         let (shutdown, _) = watch::channel(false);
+        let (revoked, _) = broadcast::channel(64);
+        let pins = PinGate::new(config.pin_checks.0, config.pin_checks.1);
         Self {
             inner: Arc::new(Shared {
                 store,
@@ -92,7 +112,8 @@ impl AppState {
                 readers: Mutex::new(Vec::new()),
                 tokens: TokenCache::default(),
                 kiosks: KioskThrottle::default(),
-                pairing: PairingThrottle::default(),
+                pins,
+                revoked,
                 printing: Printing::default(),
                 setup: tokio::sync::Mutex::new(()),
                 shutdown,
@@ -153,8 +174,20 @@ impl AppState {
         &self.inner.kiosks
     }
 
-    pub(crate) fn pairing(&self) -> &PairingThrottle {
-        &self.inner.pairing
+    pub(crate) fn pins(&self) -> &PinGate {
+        &self.inner.pins
+    }
+
+    /// A terminal's token was revoked: forget it and close its open streams.
+    pub(crate) fn terminal_revoked(&self, terminal: Uuid) {
+        self.inner.tokens.forget(terminal);
+        // No stream open is no error.
+        let _ = self.inner.revoked.send(terminal);
+    }
+
+    /// Terminals revoked from now on.
+    pub(crate) fn revocations(&self) -> broadcast::Receiver<Uuid> {
+        self.inner.revoked.subscribe()
     }
 
     pub(crate) fn printing(&self) -> &Printing {
@@ -210,7 +243,7 @@ impl AppState {
     }
 
     /// Executes a command through the hall engine and waits until it is durable.
-    pub async fn execute(&self, actor: Actor, cmd: Command, key: Option<String>) -> ApiResult<Executed> {
+    pub async fn execute(&self, actor: Actor, cmd: Command, key: Option<IdempotencyKey>) -> ApiResult<Executed> {
         tracing::debug!(command = cmd.name(), ?actor, "execute");
         Ok(self.inner.engine.execute_keyed_async(actor, cmd, key).await?)
     }

@@ -1,11 +1,15 @@
-//! Flood guards: one ticket per kiosk per interval, and a cap on wrong
-//! pairing codes per minute.
+//! Flood guards: one ticket per kiosk per interval, and the gate that
+//! bounds how many PIN checks (argon2, ~19 MiB each) run at once.
 //!
-//! Both run on the server's clock (a manual one in tests) and keep their
-//! counts in memory only: a restart forgets them, which is harmless.
+//! The kiosk guard runs on the server's clock (a manual one in tests) and
+//! keeps its slots in memory only: a restart forgets them, which is
+//! harmless. Pairing codes and PINs per source are counted by the store
+//! (`Store::admit_attempt`), atomically and across restarts.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use hallq_store::hallq_core::Millis;
 use uuid::Uuid;
@@ -70,27 +74,33 @@ impl KioskThrottle {
     }
 }
 
-/// Wrong pairing codes of the last minute.
-#[derive(Debug, Default)]
-pub(crate) struct PairingThrottle {
-    failures: Mutex<VecDeque<Millis>>,
+/// At most `running` PIN checks at once, and `waiting` more queued for a
+/// turn; anything beyond is refused at once ([`ApiError::PinBusy`]), so a
+/// burst of guesses costs neither memory nor time.
+#[derive(Debug)]
+pub(crate) struct PinGate {
+    running: Arc<Semaphore>,
+    admitted: Arc<Semaphore>,
 }
 
-const MINUTE: Millis = 60_000;
+/// A turn at checking a PIN; the next one may start when it is dropped.
+#[derive(Debug)]
+pub(crate) struct PinTurn {
+    _running: OwnedSemaphorePermit,
+    _admitted: OwnedSemaphorePermit,
+}
 
-impl PairingThrottle {
-    /// Refuses when `limit` wrong codes were tried in the last minute.
-    pub(crate) fn check(&self, now: Millis, limit: usize) -> Result<(), ApiError> {
-        let mut f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        while f.front().is_some_and(|t| now - t >= MINUTE) {
-            f.pop_front();
-        }
-        if f.len() >= limit { Err(ApiError::TooManyPairingAttempts) } else { Ok(()) }
+impl PinGate {
+    pub(crate) fn new(running: usize, waiting: usize) -> Self {
+        let running = running.max(1);
+        Self { running: Arc::new(Semaphore::new(running)), admitted: Arc::new(Semaphore::new(running + waiting)) }
     }
 
-    /// Counts a wrong code.
-    pub(crate) fn failed(&self, now: Millis) {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner()).push_back(now);
+    /// Waits for a turn if there is room in the queue; refuses at once if not.
+    pub(crate) async fn enter(&self) -> Result<PinTurn, ApiError> {
+        let admitted = self.admitted.clone().try_acquire_owned().map_err(|_| ApiError::PinBusy)?;
+        let running = self.running.clone().acquire_owned().await.map_err(|_| ApiError::PinBusy)?;
+        Ok(PinTurn { _running: running, _admitted: admitted })
     }
 }
 
@@ -121,14 +131,21 @@ mod tests {
         t.admit(K, Some("k4"), 2_600, 2_000).expect("the refused issue did not count");
     }
 
-    #[test]
-    fn wrong_pairing_codes_are_capped_per_minute() {
-        let p = PairingThrottle::default();
-        for i in 0..3 {
-            p.check(i, 3).unwrap();
-            p.failed(i);
+    #[tokio::test]
+    async fn pin_checks_beyond_the_running_and_waiting_ones_are_refused_at_once() {
+        let gate = Arc::new(PinGate::new(1, 1));
+        let first = gate.enter().await.unwrap();
+        let waiting = tokio::spawn({
+            let gate = gate.clone();
+            async move { gate.enter().await.map(drop) }
+        });
+        tokio::task::yield_now().await;
+        while gate.admitted.available_permits() > 0 {
+            tokio::task::yield_now().await;
         }
-        assert!(p.check(10, 3).is_err());
-        p.check(60_000, 3).expect("a minute later");
+        assert!(matches!(gate.enter().await, Err(ApiError::PinBusy)), "queue full");
+        drop(first);
+        waiting.await.unwrap().expect("the queued check gets its turn");
+        gate.enter().await.expect("room again");
     }
 }

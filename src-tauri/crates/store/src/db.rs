@@ -19,6 +19,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("migrations/0002_terminals_idempotency.sql"),
     include_str!("migrations/0003_follow_ups.sql"),
     include_str!("migrations/0004_printing.sql"),
+    include_str!("migrations/0005_auth_hardening.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

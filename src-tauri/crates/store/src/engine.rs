@@ -21,6 +21,7 @@ use uuid::Uuid;
 use crate::clock::Clock;
 use crate::error::{Result, StoreError};
 use crate::fault::{Fault, Faults};
+use crate::idempotency::IdempotencyKey;
 use crate::log::StoredEvent;
 use crate::writer::{Executed, Writer};
 
@@ -37,7 +38,7 @@ const EVENT_BUFFER: usize = 8192;
 struct Job {
     actor: Actor,
     cmd: Command,
-    key: Option<String>,
+    key: Option<IdempotencyKey>,
     reply: oneshot::Sender<Result<Executed>>,
 }
 
@@ -92,7 +93,7 @@ impl HallEngine {
     /// [`HallEngine::execute`] with an idempotency key: the same key sent
     /// again (a double click, a retry after a timeout) does not act again but
     /// returns the first successful answer.
-    pub fn execute_keyed(&self, actor: Actor, cmd: Command, key: Option<String>) -> Result<Executed> {
+    pub fn execute_keyed(&self, actor: Actor, cmd: Command, key: Option<IdempotencyKey>) -> Result<Executed> {
         let rx = self.submit(actor, cmd, key)?;
         rx.blocking_recv().map_err(|_| StoreError::EngineStopped)?
     }
@@ -104,7 +105,12 @@ impl HallEngine {
     }
 
     /// [`HallEngine::execute_keyed`] for async callers.
-    pub async fn execute_keyed_async(&self, actor: Actor, cmd: Command, key: Option<String>) -> Result<Executed> {
+    pub async fn execute_keyed_async(
+        &self,
+        actor: Actor,
+        cmd: Command,
+        key: Option<IdempotencyKey>,
+    ) -> Result<Executed> {
         let rx = self.submit(actor, cmd, key)?;
         rx.await.map_err(|_| StoreError::EngineStopped)?
     }
@@ -116,8 +122,13 @@ impl HallEngine {
         self.inner.events.subscribe()
     }
 
-    fn submit(&self, actor: Actor, cmd: Command, key: Option<String>) -> Result<oneshot::Receiver<Result<Executed>>> {
-        if key.as_ref().is_some_and(|k| k.is_empty() || k.len() > 128) {
+    fn submit(
+        &self,
+        actor: Actor,
+        cmd: Command,
+        key: Option<IdempotencyKey>,
+    ) -> Result<oneshot::Receiver<Result<Executed>>> {
+        if key.as_ref().is_some_and(|k| k.key.is_empty() || k.key.len() > 128) {
             return Err(StoreError::BadIdempotencyKey);
         }
         let (reply, rx) = oneshot::channel();
@@ -243,7 +254,7 @@ fn execute_batch(
     let outcome = (|| -> Result<()> {
         writer.begin()?;
         for job in batch {
-            match writer.execute_keyed(job.actor.clone(), &job.cmd, clock.read(), job.key.as_deref()) {
+            match writer.execute_keyed(job.actor.clone(), &job.cmd, clock.read(), job.key.as_ref()) {
                 Err(e) if !e.is_rejection() => return Err(e),
                 Err(e) => results.push((Err(e), false)),
                 Ok((executed, replayed)) => results.push((Ok(executed), replayed)),

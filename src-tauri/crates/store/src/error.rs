@@ -65,6 +65,11 @@ pub enum StoreError {
     /// An idempotency key that is empty or longer than 128 characters.
     #[error("幂等键须为 1–128 个字符 / an idempotency key must be 1-128 characters")]
     BadIdempotencyKey,
+    /// An idempotency key already used for another request; nothing was done.
+    #[error(
+        "该幂等键已用于另一个请求，请为新操作使用新的键 / this idempotency key was already used for another request; use a new key for a new action"
+    )]
+    IdempotencyKeyReused,
     /// A pairing code that is unknown, already used or expired.
     #[error("配对码无效、已使用或已过期 / the pairing code is unknown, already used or expired")]
     BadPairingCode,
@@ -179,6 +184,7 @@ impl StoreError {
             Self::BadPairingCode => "bad_pairing_code",
             Self::UnknownTerminal(_) => "unknown_terminal",
             Self::BadIdempotencyKey => "bad_idempotency_key",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::StaffLocked { .. } => "staff_locked",
             Self::Exchange { code, .. } => code,
             Self::InvalidPrinter { .. } => "invalid_printer_config",
@@ -222,9 +228,10 @@ impl StoreError {
         }
     }
 
-    /// True when the domain refused the command (a 4xx, not a fault).
+    /// True when the command was refused (by the domain, or for reusing an
+    /// idempotency key): a 4xx, not a fault.
     pub fn is_rejection(&self) -> bool {
-        matches!(self, Self::Core(_))
+        matches!(self, Self::Core(_) | Self::IdempotencyKeyReused)
     }
 
     /// True when the disk is full: SQLite's SQLITE_FULL or an ENOSPC.

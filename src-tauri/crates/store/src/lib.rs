@@ -16,6 +16,7 @@
 #[cfg(test)]
 extern crate self as hallq_store;
 
+mod attempts;
 mod backup;
 mod bulk;
 mod clock;
@@ -28,6 +29,7 @@ mod exchange;
 mod fault;
 mod follow_ups;
 mod halls;
+mod idempotency;
 mod log;
 mod overview;
 mod printing;
@@ -42,13 +44,14 @@ mod terminals;
 mod tickets;
 mod writer;
 
+pub use attempts::{ATTEMPT_WINDOW_MS, AttemptKind, AttemptLimit};
 pub use backup::{
     BackupRecord, Damage, KEEP_DAILY, KEEP_WEEKLY, ServerLock, default_backup_dir, last_good_backup,
     record_good_backup, rotation_keeps,
 };
 pub use bulk::BulkWriter;
 pub use clock::{Clock, ManualClock, Reading, STEP_TOLERANCE_MS, SystemClock};
-pub use credentials::{LOCK_MS, MAX_FAILED_PINS, PinCheck, valid_pin};
+pub use credentials::{LOCK_MS, MAX_FAILED_PINS, PinCheck, PinOrigin, valid_pin};
 pub use engine::HallEngine;
 pub use error::{Result, StoreError};
 pub use exchange::{
@@ -57,6 +60,7 @@ pub use exchange::{
 pub use fault::{Fault, Faults};
 pub use hallq_core;
 pub use hallq_core::Millis;
+pub use idempotency::IdempotencyKey;
 pub use log::StoredEvent;
 pub use overview::{
     FollowUpItem, FollowUpState, FollowUpSummary, HeatCell, LongWait, Overview, OverviewQuery, QueuePoint, StaffLoad,

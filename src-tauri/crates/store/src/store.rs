@@ -136,7 +136,7 @@ impl Store {
     pub fn verify_staff_pin(&self, hall: Uuid, staff: &str, pin: &str) -> Result<bool> {
         match self.check_staff_pin(hall, staff, pin, chrono::Utc::now().timestamp_millis())? {
             PinCheck::Ok => Ok(true),
-            PinCheck::Wrong { .. } | PinCheck::NoPin => Ok(false),
+            PinCheck::Wrong { .. } => Ok(false),
             PinCheck::Locked { until } => Err(StoreError::StaffLocked { staff: staff.to_string(), until }),
         }
     }

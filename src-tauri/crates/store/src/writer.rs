@@ -10,12 +10,13 @@
 //! holds what the disk does not.
 
 use hallq_core::{Actor, Command, EventData, HallState, Millis, Ticket};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use uuid::Uuid;
 
 use crate::clock::{HallTime, Placed, Reading};
 use crate::error::Result;
 use crate::halls;
+use crate::idempotency::{self, IdempotencyKey};
 use crate::log::{self, StoredEvent};
 use crate::projection::{mark_position, project};
 
@@ -105,23 +106,16 @@ impl Writer {
         actor: Actor,
         cmd: &Command,
         now: Reading,
-        key: Option<&str>,
+        key: Option<&IdempotencyKey>,
     ) -> Result<(Executed, bool)> {
-        if let Some(key) = key {
-            let answer: Option<String> = self
-                .conn
-                .prepare_cached("SELECT answer FROM idempotency WHERE hall = ?1 AND key = ?2")?
-                .query_row(params![self.hall_key, key], |r| r.get(0))
-                .optional()?;
-            if let Some(a) = answer {
-                return Ok((serde_json::from_str(&a)?, true));
-            }
+        if let Some(key) = key
+            && let Some(first) = idempotency::replay(&self.conn, self.hall_key, key)?
+        {
+            return Ok((first, true));
         }
         let executed = self.run(actor, cmd, now)?;
         if let Some(key) = key {
-            self.conn
-                .prepare_cached("INSERT INTO idempotency (hall, key, answer, at) VALUES (?1, ?2, ?3, ?4)")?
-                .execute(params![self.hall_key, key, serde_json::to_string(&executed)?, executed.at])?;
+            idempotency::keep(&self.conn, self.hall_key, key, &executed)?;
         }
         Ok((executed, false))
     }

@@ -270,7 +270,11 @@ fn five_wrong_pins_lock_a_staff_number_for_five_minutes() {
         "locked even with the right PIN"
     );
     assert_eq!(store.check_staff_pin(hall, "1001", "2468", t + 5 * MIN + 1).unwrap(), PinCheck::Ok);
-    assert_eq!(store.check_staff_pin(hall, "1002", "2468", t).unwrap(), PinCheck::NoPin);
+    assert_eq!(
+        store.check_staff_pin(hall, "1002", "2468", t).unwrap(),
+        PinCheck::Wrong { remaining: 4 },
+        "a number without a PIN answers like a wrong PIN"
+    );
 }
 
 #[test]
@@ -351,7 +355,7 @@ fn the_same_idempotency_key_acts_once_and_returns_the_first_answer() {
     engine.execute(Actor::Cli, Command::Login { counter: 1, staff: "1001".into() }).unwrap();
     engine.execute_keyed(Actor::Cli, Command::OpenCounter { counter: 1 }, Some("k-3".into())).unwrap();
     assert_eq!(
-        engine.execute_keyed(Actor::Cli, issue(), Some(String::new())).unwrap_err().code(),
+        engine.execute_keyed(Actor::Cli, issue(), Some(String::new().into())).unwrap_err().code(),
         "bad_idempotency_key"
     );
     engine.shutdown();
@@ -379,9 +383,9 @@ fn subscribers_see_every_committed_event_once_in_order() {
                         priority_reason: None,
                         appointment: None,
                     };
-                    engine.execute_keyed(Actor::Cli, cmd.clone(), Some(format!("{i}-{k}"))).unwrap();
+                    engine.execute_keyed(Actor::Cli, cmd.clone(), Some(format!("{i}-{k}").into())).unwrap();
                     // A retry of the same key must not be broadcast again.
-                    engine.execute_keyed(Actor::Cli, cmd, Some(format!("{i}-{k}"))).unwrap();
+                    engine.execute_keyed(Actor::Cli, cmd, Some(format!("{i}-{k}").into())).unwrap();
                 }
             })
         })

@@ -14,6 +14,7 @@ use crate::auth::Caller;
 use crate::dto::{CommandAnswer, CounterNowDto, KpisDto, PauseRequest, StaffLogin};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{IdempotencyKey, Json, Path};
+use crate::source::Source;
 use crate::state::AppState;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -152,17 +153,18 @@ async fn close(
     request_body = StaffLogin,
     responses(
         (status = 200, body = CommandAnswer),
-        (status = "4XX", description = "Wrong PIN (401), locked after five (429), counter taken (409)", body = ErrorBody),
+        (status = "4XX", description = "Wrong staff number or PIN (401), locked after five, too many tries or checks busy (429), counter taken (409)", body = ErrorBody),
     )
 )]
 async fn login(
     State(state): State<AppState>,
     caller: Caller,
+    source: Source,
     key: IdempotencyKey,
     Path(counter): Path<u32>,
     Json(req): Json<StaffLogin>,
 ) -> ApiResult<Json<CommandAnswer>> {
-    verify_pin(&state, &req.staff, &req.pin).await?;
+    verify_pin(&state, source, &req.staff, &req.pin).await?;
     let cmd = Command::Login { counter, staff: req.staff.clone() };
     Ok(Json(state.execute(Actor::Staff(req.staff), cmd, key.scoped(&caller)).await?.into()))
 }

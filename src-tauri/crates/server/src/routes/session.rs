@@ -10,7 +10,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use hallq_store::hallq_core::{Staff, StaffRole};
-use hallq_store::{PinCheck, StoreError};
+use hallq_store::{AttemptKind, AttemptLimit, PinCheck, PinOrigin, StoreError};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -18,6 +18,7 @@ use crate::auth::{Caller, Role};
 use crate::dto::{MeDto, SetupRequest, StaffLogin, TokenDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
+use crate::source::Source;
 use crate::state::AppState;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -58,11 +59,15 @@ async fn setup(
     request_body = StaffLogin,
     responses(
         (status = 201, body = TokenDto),
-        (status = "4XX", description = "Wrong PIN (401), not a supervisor (403), locked (429)", body = ErrorBody),
+        (status = "4XX", description = "Wrong staff number or PIN (401, the same for an unknown number), not a supervisor (403), locked, too many tries from this machine or checks busy (429)", body = ErrorBody),
     )
 )]
-async fn login(State(state): State<AppState>, Json(req): Json<StaffLogin>) -> ApiResult<(StatusCode, Json<TokenDto>)> {
-    verify_pin(&state, &req.staff, &req.pin).await?;
+async fn login(
+    State(state): State<AppState>,
+    source: Source,
+    Json(req): Json<StaffLogin>,
+) -> ApiResult<(StatusCode, Json<TokenDto>)> {
+    verify_pin(&state, source, &req.staff, &req.pin).await?;
     let staff = state.read(|r, hall| r.staff(hall)).await?;
     let ok = staff
         .iter()
@@ -83,7 +88,7 @@ async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Stat
     let now = state.now();
     let id = caller.terminal;
     state.blocking(move |store, hall| store.revoke_terminal(hall, id, now)).await?;
-    state.tokens().forget(id);
+    state.terminal_revoked(id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -109,17 +114,39 @@ pub(super) async fn admin(state: &AppState) -> ApiResult<Option<Staff>> {
     Ok(staff.into_iter().find(|s| s.active && s.role == StaffRole::Admin))
 }
 
-/// Checks a staff PIN now (wrong ones count towards the five-try lock).
-pub(super) async fn verify_pin(state: &AppState, staff: &str, pin: &str) -> ApiResult<()> {
+/// Checks a staff PIN now. At most a few checks run at once (argon2 is
+/// costly; beyond a short queue they are refused at once), a LAN machine
+/// gets a few tries a minute whatever the numbers, and wrong ones count
+/// towards the five-try lock of the number at that origin (the hall PC
+/// has its own). An unknown number answers exactly like a wrong PIN.
+pub(super) async fn verify_pin(state: &AppState, source: Source, staff: &str, pin: &str) -> ApiResult<()> {
+    let _turn = state.pins().enter().await?;
     let now = state.now();
+    let origin = source.origin();
+    if origin == PinOrigin::Lan {
+        let limit = AttemptLimit {
+            per_source: limit(state.config().pin_attempts_per_minute),
+            per_hall: limit(state.config().pin_attempts_per_hall_per_minute),
+        };
+        let key = source.key();
+        let admitted =
+            state.blocking(move |store, hall| store.admit_attempt(hall, AttemptKind::Pin, &key, limit, now)).await?;
+        if !admitted {
+            return Err(ApiError::TooManyPinAttempts);
+        }
+    }
     let (number, pin) = (staff.to_string(), pin.to_string());
-    let check = state.blocking(move |store, hall| store.check_staff_pin(hall, &number, &pin, now)).await?;
+    let check = state.blocking(move |store, hall| store.check_staff_pin_from(hall, &number, &pin, origin, now)).await?;
     match check {
         PinCheck::Ok => Ok(()),
         PinCheck::Wrong { remaining } => Err(ApiError::WrongPin { remaining }),
-        PinCheck::NoPin => Err(ApiError::NoPin),
         PinCheck::Locked { until } => Err(StoreError::StaffLocked { staff: staff.to_string(), until }.into()),
     }
+}
+
+/// A configured per-minute limit as the store counts it.
+pub(super) fn limit(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// A new supervisor session for a staff member.

@@ -10,6 +10,13 @@
 //! received seq jumps (the subscriber lagged behind the engine's buffer),
 //! read the gap from the log. The log is the truth; the fan-out is only the
 //! fast path.
+//!
+//! A stream lives no longer than its token: when its terminal is revoked
+//! or its supervisor session ends (runs out, is logged out or revoked), it
+//! is sent the bilingual error and closed at once, with close code
+//! [`CLOSE_REVOKED`] (reason `terminal_revoked`: pair again) or
+//! [`CLOSE_EXPIRED`] (reason `session_expired`: log in again); the page
+//! shows why.
 
 use std::time::Duration;
 
@@ -24,6 +31,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::auth::{Caller, Role};
 use crate::dto::{EventDto, SnapshotDto, StreamMessage};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Query;
@@ -40,6 +48,12 @@ const CHUNK: usize = 1_000;
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Pings keep idle connections through NATs and find dead clients.
 const PING_EVERY: Duration = Duration::from_secs(30);
+/// How often a session's stream looks at the clock for its expiry.
+const EXPIRY_CHECK: Duration = Duration::from_secs(1);
+/// The close code of a stream whose terminal was revoked.
+pub const CLOSE_REVOKED: u16 = 4001;
+/// The close code of a stream whose session expired.
+pub const CLOSE_EXPIRED: u16 = 4002;
 
 /// Where the stream starts.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -59,18 +73,19 @@ struct StreamParams {
     security(("token" = ["stream"])),
     params(StreamParams),
     responses(
-        (status = 101, description = "WebSocket: a snapshot (or the replay after `since`), then every event in seq order; messages are `StreamMessage`"),
+        (status = 101, description = "WebSocket: a snapshot (or the replay after `since`), then every event in seq order; messages are `StreamMessage`. Closes with 4001 `terminal_revoked` when the terminal is revoked and 4002 `session_expired` when a supervisor session runs out or is ended, after an `error` message saying so"),
         (status = "4XX", body = ErrorBody),
     )
 )]
 async fn stream(
     State(state): State<AppState>,
+    caller: Caller,
     Query(p): Query<StreamParams>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
     let ws = ws.map_err(|_| ApiError::NotWebSocket)?;
     Ok(ws.on_upgrade(move |socket| async move {
-        let mut feed = Feed { state, socket, last: 0 };
+        let mut feed = Feed { state, caller, socket, last: 0 };
         if feed.run(p.since).await.is_err() {
             tracing::debug!("stream client gone");
         }
@@ -105,20 +120,32 @@ async fn stopped(mut signal: tokio::sync::watch::Receiver<bool>) {
     let _ = signal.wait_for(|stopping| *stopping).await;
 }
 
+/// Whether the database says the terminal was revoked (after notices were
+/// missed). Owned arguments: a `&Feed` cannot be held across an await.
+async fn revoked_in_log(state: AppState, id: uuid::Uuid) -> bool {
+    let terminals = state.read(|r, hall| r.terminals(hall)).await;
+    terminals.is_ok_and(|ts| ts.iter().any(|t| t.id == id && t.revoked_at.is_some()))
+}
+
 /// The client went away (or would not take messages).
 struct Gone;
 
-/// One client's stream: the socket and the last seq it was sent.
+/// One client's stream: who it is for, the socket and the last seq it was sent.
 struct Feed {
     state: AppState,
+    caller: Caller,
     socket: WebSocket,
     last: u64,
 }
 
 impl Feed {
     async fn run(&mut self, since: Option<u64>) -> Result<(), Gone> {
-        // Subscribe first: nothing committed from here on can be missed.
+        // Subscribe first: nothing committed (or revoked) from here on can be missed.
         let mut live = self.state.engine().subscribe();
+        let mut revocations = self.state.revocations();
+        if let Some(reason) = self.ended() {
+            return self.end(reason).await;
+        }
         let stopping = stopped(self.state.shutdown_signal());
         tokio::pin!(stopping);
         match since {
@@ -145,6 +172,8 @@ impl Feed {
         self.catch_up().await?;
         let mut ping = tokio::time::interval(PING_EVERY);
         ping.tick().await;
+        let mut expiry = tokio::time::interval(EXPIRY_CHECK);
+        let expires = self.caller.expires_at.is_some();
         loop {
             tokio::select! {
                 received = live.recv() => match received {
@@ -160,10 +189,49 @@ impl Feed {
                     None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Err(Gone),
                     Some(Ok(_)) => {}
                 },
+                revoked = revocations.recv() => match revoked {
+                    Ok(id) if id != self.caller.terminal => {}
+                    Ok(_) => return self.end(self.revoked()).await,
+                    Err(RecvError::Lagged(_)) => {
+                        if revoked_in_log(self.state.clone(), self.caller.terminal).await {
+                            return self.end(self.revoked()).await;
+                        }
+                    }
+                    Err(RecvError::Closed) => return self.close(1001, "server stopping").await,
+                },
+                _ = expiry.tick(), if expires => {
+                    if let Some(reason) = self.ended() {
+                        return self.end(reason).await;
+                    }
+                }
                 () = &mut stopping => return self.close(1001, "server stopping").await,
                 _ = ping.tick() => self.deliver(Message::Ping(Vec::new().into())).await?,
             }
         }
+    }
+
+    /// Why this stream's token no longer works, if it does not: its
+    /// terminal was revoked here, or its session ran out.
+    fn ended(&self) -> Option<ApiError> {
+        if self.state.tokens().is_revoked(self.caller.terminal) {
+            return Some(self.revoked());
+        }
+        self.caller.expires_at.is_some_and(|e| e <= self.state.now()).then_some(ApiError::SessionExpired)
+    }
+
+    /// The reason a revoked token's stream ends: a paired terminal must be
+    /// paired again; a supervisor session (logged out, or revoked in the
+    /// terminals list) must log in again.
+    fn revoked(&self) -> ApiError {
+        if self.caller.role == Role::Supervisor { ApiError::SessionExpired } else { ApiError::TerminalRevoked }
+    }
+
+    /// Tells the client why its stream ends, then closes it.
+    async fn end(&mut self, reason: ApiError) -> Result<(), Gone> {
+        let code = if matches!(reason, ApiError::SessionExpired) { CLOSE_EXPIRED } else { CLOSE_REVOKED };
+        tracing::info!(terminal = %self.caller.terminal, reason = reason.code(), "stream closed");
+        self.send(&StreamMessage::Error(reason.body())).await?;
+        self.close(code, reason.code()).await
     }
 
     /// Sends every logged event after the last one sent, until caught up.

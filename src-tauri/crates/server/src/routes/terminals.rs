@@ -1,12 +1,14 @@
 //! Pairing and revoking terminals: the supervisor asks for a 6-digit code
 //! for a role (and counter), the terminal exchanges it once for a token;
 //! the supervisor lists terminals and revokes them (the token stops working
-//! at once, the server's cache included).
+//! at once, the server's cache included, and its open streams close).
+//! Pairing codes are counted per source address by the store, before they
+//! are looked at, and the counts outlive a restart.
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use hallq_store::StoreError;
 use hallq_store::hallq_core::CoreError;
+use hallq_store::{AttemptKind, AttemptLimit};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -15,7 +17,10 @@ use crate::auth::Role;
 use crate::dto::{PairRequest, PairingCodeDto, PairingRequest, TerminalDto, TokenDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Path};
+use crate::source::Source;
 use crate::state::AppState;
+
+use super::session::limit;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -78,17 +83,31 @@ fn check_pairing(req: &PairingRequest, name: &str) -> ApiResult<()> {
     request_body = PairRequest,
     responses(
         (status = 201, body = TokenDto),
-        (status = "4XX", description = "Unknown, used or expired code (404); too many wrong codes (429)", body = ErrorBody),
+        (status = "4XX", description = "Unknown, used or expired code (404); too many codes tried from this machine or the whole LAN in the last minute (429)", body = ErrorBody),
     )
 )]
-async fn pair(State(state): State<AppState>, Json(req): Json<PairRequest>) -> ApiResult<(StatusCode, Json<TokenDto>)> {
+async fn pair(
+    State(state): State<AppState>,
+    source: Source,
+    Json(req): Json<PairRequest>,
+) -> ApiResult<(StatusCode, Json<TokenDto>)> {
     let now = state.now();
-    state.pairing().check(now, state.config().pairing_attempts_per_minute)?;
-    let redeemed = state.blocking(move |store, hall| store.redeem_pairing_code(hall, &req.code, now)).await;
-    if let Err(ApiError::Store(StoreError::BadPairingCode)) = &redeemed {
-        state.pairing().failed(now);
-    }
-    let (terminal, token) = redeemed?;
+    let limit = AttemptLimit {
+        per_source: limit(state.config().pairing_attempts_per_minute),
+        per_hall: limit(state.config().pairing_attempts_per_hall_per_minute),
+    };
+    let key = source.key();
+    let (terminal, token) = state
+        .blocking(move |store, hall| {
+            // Counted before the code is looked at, so a burst gets no more
+            // tries than the limit.
+            if !store.admit_attempt(hall, AttemptKind::Pairing, &key, limit, now)? {
+                return Ok(None);
+            }
+            store.redeem_pairing_code(hall, &req.code, now).map(Some)
+        })
+        .await?
+        .ok_or(ApiError::TooManyPairingAttempts)?;
     tracing::info!(terminal = %terminal.id, role = %terminal.role, "terminal paired");
     Ok((StatusCode::CREATED, Json(TokenDto { token, terminal: terminal.into() })))
 }
@@ -104,7 +123,8 @@ async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<TerminalDto>>
     Ok(Json(terminals.into_iter().map(Into::into).collect()))
 }
 
-/// Revoke a terminal: its token stops working now.
+/// Revoke a terminal: its token stops working now and its open streams
+/// close (code 4001, reason `terminal_revoked`).
 #[utoipa::path(
     delete, path = "/api/v1/terminals/{id}", tag = "terminals",
     security(("token" = ["manage_terminals"])),
@@ -114,7 +134,7 @@ async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<TerminalDto>>
 async fn revoke(State(state): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     let now = state.now();
     state.blocking(move |store, hall| store.revoke_terminal(hall, id, now)).await?;
-    state.tokens().forget(id);
+    state.terminal_revoked(id);
     tracing::info!(terminal = %id, "terminal revoked");
     Ok(StatusCode::NO_CONTENT)
 }
