@@ -6,7 +6,7 @@
 // PPD: PostScript out through cups-filters), installed by `cargo xtask setup`.
 
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sleep, stopChild } from './webdriver.mjs'
 
@@ -17,10 +17,16 @@ const PPD = 'lsb/usr/cups-pdf/CUPS-PDF_noopt.ppd'
 export async function startCups(dir) {
   const root = join(dir, 'cups')
   for (const d of ['spool', 'cache', 'state', 'log', 'ppd']) mkdirSync(join(root, d), { recursive: true })
-  // The backend runs as CUPS's user `lp`: the output folder is open to it.
+  // Filters and the backend run as CUPS's user `lp`: the folders on the
+  // way are open to it, its temp and output folders writable.
+  chmodSync(dir, 0o755)
+  chmodSync(root, 0o755)
   const out = join(root, 'out')
-  mkdirSync(out, { recursive: true, mode: 0o1777 })
-  execFileSync('chmod', ['1777', out])
+  const temp = join(root, 'tmp')
+  for (const d of [out, temp]) {
+    mkdirSync(d, { recursive: true })
+    chmodSync(d, 0o1777)
+  }
   const socket = join(root, 'cups.sock')
   writeFileSync(join(root, 'cupsd.conf'), [
     `Listen ${socket}`, 'LogLevel info', 'WebInterface No', 'Browsing Off', 'DefaultAuthType None',
@@ -29,7 +35,7 @@ export async function startCups(dir) {
   ].join('\n'))
   writeFileSync(join(root, 'cups-files.conf'), [
     `ServerRoot ${root}`, `RequestRoot ${join(root, 'spool')}`, `CacheDir ${join(root, 'cache')}`,
-    `StateDir ${join(root, 'state')}`, `TempDir ${join(root, 'spool')}`, `ErrorLog ${join(root, 'log', 'error_log')}`,
+    `StateDir ${join(root, 'state')}`, `TempDir ${temp}`, `ErrorLog ${join(root, 'log', 'error_log')}`,
     `AccessLog ${join(root, 'log', 'access_log')}`, `PageLog ${join(root, 'log', 'page_log')}`,
     'FileDevice Yes', 'SystemGroup root', '',
   ].join('\n'))
@@ -46,10 +52,9 @@ export async function startCups(dir) {
   return {
     /** What the app needs in its environment to see this CUPS. */
     env: { CUPS_SERVER: socket },
-    /** Jobs CUPS has finished (its page log has a line per job and page). */
-    completed() {
-      const out = execFileSync('lpstat', ['-W', 'completed', '-o', QUEUE], { env, encoding: 'utf8' })
-      return out.split('\n').filter((l) => l.startsWith(`${QUEUE}-`)).length
+    /** When the queue's device file was last written (0: never). */
+    printedAt() {
+      return existsSync(file) ? statSync(file).mtimeMs : 0
     },
     /** The bytes the queue's device file holds (the last job's). */
     printedBytes() {
