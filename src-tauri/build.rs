@@ -5,6 +5,7 @@
 fn main() {
     let commands = tauri_build::AppManifest::new().commands(&[
         "print_escpos",
+        "print_html",
         "printer_status",
         "test_print",
         "set_fullscreen",

@@ -14,8 +14,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime, State, WebviewWindow};
 
-use crate::config::{AppConfig, LocalPrinter, Mode, PrinterConfigError, PrinterKind, Role, Screen};
+use crate::config::{AppConfig, LocalPrinter, Mode, PrinterKind, Role, Screen, SettingError};
 use crate::embedded_server::{self, NewHall};
+use crate::html_print;
 use crate::kiosk_lock::KioskLocks;
 use crate::printing::{self, Devices, PrintFailure, PrintLock, StatusAnswer};
 use crate::terminal::{self, Reachability};
@@ -62,8 +63,8 @@ impl From<PrintFailure> for CommandError {
     }
 }
 
-impl From<PrinterConfigError> for CommandError {
-    fn from(e: PrinterConfigError) -> Self {
+impl From<SettingError> for CommandError {
+    fn from(e: SettingError) -> Self {
         Self::new(e.code, e.message_zh, e.message_en)
     }
 }
@@ -113,6 +114,31 @@ pub async fn print_escpos<R: Runtime>(app: AppHandle<R>, bytes_base64: String) -
     Ok(())
 }
 
+/// Prints the calling kiosk window's page as laid out for print (the HTML
+/// ticket, on `paper` mm) on the system printer this PC chose, else the
+/// system's default printer — without a dialog, while every other window
+/// runs on ([`html_print`]). The kiosk page reports the outcome itself.
+#[tauri::command]
+pub async fn print_html<R: Runtime>(window: WebviewWindow<R>, paper: u16) -> Answer<()> {
+    if paper != 58 && paper != 80 {
+        return Err(CommandError::new(
+            "bad_printer_paper",
+            format!("纸宽须为 58 或 80 毫米（收到 {paper}）"),
+            format!("the paper width must be 58 or 80 mm (got {paper})"),
+        ));
+    }
+    let printer = window.state::<Shell>().config().map(|c| c.printer).unwrap_or_default();
+    let target = html_print::Target { printer: system_printer(&printer), paper: Some(paper) };
+    html_print::print(&window, target).await?;
+    Ok(())
+}
+
+/// The system printer a setting names (kind system with a name), else the
+/// default printer (`None`).
+pub fn system_printer(setting: &LocalPrinter) -> Option<String> {
+    setting.address.clone().filter(|_| setting.kind == PrinterKind::System)
+}
+
 /// The state of this PC's printer (`not_checked` when it has none).
 #[tauri::command]
 pub async fn printer_status<R: Runtime>(app: AppHandle<R>) -> Answer<StatusAnswer> {
@@ -123,10 +149,21 @@ pub async fn printer_status<R: Runtime>(app: AppHandle<R>) -> Answer<StatusAnswe
 /// The wizard's test print: a sample ticket on the printer as the form
 /// shows it now (not yet saved).
 #[tauri::command]
-pub async fn test_print<R: Runtime>(app: AppHandle<R>, printer: LocalPrinter, hall_name: String) -> Answer<()> {
+pub async fn test_print<R: Runtime>(
+    app: AppHandle<R>,
+    window: WebviewWindow<R>,
+    printer: LocalPrinter,
+    hall_name: String,
+) -> Answer<()> {
     let setting = printer.validated()?;
-    if setting.kind == PrinterKind::None {
-        return Err(PrintFailure::not_configured().into());
+    match setting.kind {
+        PrinterKind::None => return Err(PrintFailure::not_configured().into()),
+        // The wizard's own page, whose print layout is a sample ticket.
+        PrinterKind::System => {
+            let target = html_print::Target { printer: system_printer(&setting), paper: Some(setting.paper) };
+            return html_print::print(&window, target).await.map_err(CommandError::from);
+        }
+        _ => {}
     }
     let now = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
     let bytes = printing::sample_ticket(&hall_name, &now, printing::paper(&setting));
@@ -241,8 +278,9 @@ pub struct WizardInput {
     pin: String,
     #[serde(default)]
     lan: bool,
+    /// As typed (empty = the default port); checked by [`crate::config::parse_port`].
     #[serde(default)]
-    port: Option<u16>,
+    port: Option<String>,
     #[serde(default)]
     server: Option<String>,
     screens: Vec<ScreenChoice>,
@@ -264,6 +302,13 @@ pub async fn wizard_save<R: Runtime>(app: AppHandle<R>, input: WizardInput) -> A
         return Err(CommandError::wrong_pin());
     }
     let printer = input.printer.validated()?;
+    let port = match input.mode {
+        Mode::Terminal => crate::config::DEFAULT_PORT,
+        _ => crate::config::parse_port(input.port.as_deref().unwrap_or_default())?,
+    };
+    if input.mode != Mode::Terminal {
+        port_available(&shell, port, input.lan)?;
+    }
     let mut screens = Vec::new();
     for choice in input.screens {
         let counter = choice.counter.filter(|_| choice.role.has_counter()).or(choice.role.has_counter().then_some(1));
@@ -283,7 +328,7 @@ pub async fn wizard_save<R: Runtime>(app: AppHandle<R>, input: WizardInput) -> A
         mode: input.mode,
         hall_name: input.hall_name.clone(),
         db: Some(data.join("hall.db")),
-        port: input.port.unwrap_or(crate::config::DEFAULT_PORT),
+        port,
         lan: input.lan,
         server: input.server.map(|s| s.trim().trim_end_matches('/').to_string()).filter(|s| !s.is_empty()),
         screens,
@@ -320,6 +365,23 @@ pub async fn wizard_save<R: Runtime>(app: AppHandle<R>, input: WizardInput) -> A
         let _ = wizard.close();
     }
     Ok(())
+}
+
+/// Refuses a port another program already listens on (the hall server
+/// inside this app may keep its own): bilingual, nothing saved.
+fn port_available(shell: &Shell, port: u16, lan: bool) -> Answer<()> {
+    if shell.embedded().is_some_and(|server| server.addr().port() == port) {
+        return Ok(());
+    }
+    let ip = if lan { std::net::Ipv4Addr::UNSPECIFIED } else { std::net::Ipv4Addr::LOCALHOST };
+    match std::net::TcpListener::bind((ip, port)) {
+        Ok(_) => Ok(()),
+        Err(error) => Err(CommandError::new(
+            "port_in_use",
+            format!("端口 {port} 已被其他程序占用，请换一个端口（{error}）"),
+            format!("port {port} is used by another program: choose another port ({error})"),
+        )),
+    }
 }
 
 /// The unreachable page's Retry: check the hall server now.

@@ -187,6 +187,11 @@ pub enum PrinterKind {
     /// A network printer speaking raw ESC/POS (`host` or `host:port`, port
     /// 9100 by default).
     Network,
+    /// The operating system's printer (an office printer, or a thermal
+    /// printer with a system driver): the kiosk's HTML ticket printed
+    /// without a dialog (`html_print`). The address is the printer's system
+    /// name (a CUPS queue); none means the system's default printer.
+    System,
 }
 
 /// The serial speeds a thermal printer is set to.
@@ -226,10 +231,10 @@ impl Default for LocalPrinter {
     }
 }
 
-/// A printer setting that cannot be used; nothing is saved.
+/// A setting that cannot be used (a printer, the port); nothing is saved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message_zh} / {message_en}")]
-pub struct PrinterConfigError {
+pub struct SettingError {
     /// Stable, for the wizard to branch on.
     pub code: &'static str,
     /// In Chinese.
@@ -238,8 +243,8 @@ pub struct PrinterConfigError {
     pub message_en: String,
 }
 
-impl PrinterConfigError {
-    fn new(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+impl SettingError {
+    pub(crate) fn new(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
         Self { code, message_zh: zh.into(), message_en: en.into() }
     }
 }
@@ -248,9 +253,9 @@ impl LocalPrinter {
     /// Checks the setting and returns it normalised: address trimmed, a
     /// network port made explicit, fields the kind does not use cleared, a
     /// serial printer's baud defaulted.
-    pub fn validated(&self) -> Result<Self, PrinterConfigError> {
+    pub fn validated(&self) -> Result<Self, SettingError> {
         if self.paper != 58 && self.paper != 80 {
-            return Err(PrinterConfigError::new(
+            return Err(SettingError::new(
                 "bad_printer_paper",
                 format!("纸宽须为 58 或 80 毫米（收到 {}）", self.paper),
                 format!("the paper width must be 58 or 80 mm (got {})", self.paper),
@@ -259,14 +264,14 @@ impl LocalPrinter {
         let address = self.address.as_deref().map(str::trim).unwrap_or_default();
         let needs = |zh: &str, en: &str| {
             if address.is_empty() {
-                return Err(PrinterConfigError::new(
+                return Err(SettingError::new(
                     "bad_printer_address",
                     format!("请填写打印机的{zh}"),
                     format!("the printer's {en} is missing"),
                 ));
             }
             if address.len() > 260 || address.chars().any(char::is_control) {
-                return Err(PrinterConfigError::new(
+                return Err(SettingError::new(
                     "bad_printer_address",
                     format!("打印机的{zh}无效：{address:?}"),
                     format!("the printer's {en} is invalid: {address:?}"),
@@ -285,7 +290,7 @@ impl LocalPrinter {
                 let address = needs("串口", "serial port")?;
                 let baud = self.baud.unwrap_or(DEFAULT_BAUD);
                 if !BAUDS.contains(&baud) {
-                    return Err(PrinterConfigError::new(
+                    return Err(SettingError::new(
                         "bad_printer_baud",
                         format!("波特率须为 {BAUDS:?} 之一（收到 {baud}）"),
                         format!("the baud rate must be one of {BAUDS:?} (got {baud})"),
@@ -293,10 +298,24 @@ impl LocalPrinter {
                 }
                 Ok(Self { kind: PrinterKind::Serial, address: Some(address), baud: Some(baud), paper })
             }
+            PrinterKind::System => {
+                let name = address.to_string();
+                if name.len() > 127 || name.chars().any(|c| c.is_control() || c == '/' || c == '#' || c == ' ') {
+                    return Err(SettingError::new(
+                        "bad_printer_address",
+                        format!("系统打印机名称无效：{name:?}（留空即为默认打印机）"),
+                        format!(
+                            "the system printer's name is invalid: {name:?} (leave it empty for the default printer)"
+                        ),
+                    ));
+                }
+                let address = Some(name).filter(|n| !n.is_empty());
+                Ok(Self { kind: PrinterKind::System, address, baud: None, paper })
+            }
             PrinterKind::Network => {
                 let address = needs("网络地址", "network address")?;
                 let address = network_address(&address).ok_or_else(|| {
-                    PrinterConfigError::new(
+                    SettingError::new(
                         "bad_printer_address",
                         format!("网络打印机地址须为“主机”或“主机:端口”，例如 192.168.1.50:9100（收到 {address:?}）"),
                         format!(
@@ -308,6 +327,26 @@ impl LocalPrinter {
             }
         }
     }
+}
+
+/// The lowest port the wizard accepts: below it only an administrator may
+/// listen.
+pub const MIN_PORT: u16 = 1024;
+
+/// The port typed in the wizard (or the tray's settings): empty means
+/// [`DEFAULT_PORT`]; otherwise a whole number from [`MIN_PORT`] to 65535.
+pub fn parse_port(text: &str) -> Result<u16, SettingError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(DEFAULT_PORT);
+    }
+    text.parse::<u16>().ok().filter(|p| *p >= MIN_PORT).ok_or_else(|| {
+        SettingError::new(
+            "bad_port",
+            format!("端口须为 {MIN_PORT}–65535 之间的整数（收到 {text:?}）"),
+            format!("the port must be a whole number from {MIN_PORT} to 65535 (got {text:?})"),
+        )
+    })
 }
 
 /// `host` or `host:port` (IPv6 in brackets) → `host:port`, port 9100 by
@@ -365,7 +404,7 @@ pub enum ConfigError {
         /// The file.
         path: String,
         /// Why.
-        source: PrinterConfigError,
+        source: SettingError,
     },
 }
 
@@ -499,6 +538,31 @@ mod tests {
             assert_eq!(error.code, code, "{setting:?}");
             assert!(error.message_zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{error}");
             assert!(error.message_en.is_ascii(), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_system_printer_is_named_or_the_default_and_a_bad_name_is_refused() {
+        let system = |name: Option<&str>| printer(PrinterKind::System, name, Some(9600), 58).validated();
+        assert_eq!(system(None).unwrap(), printer(PrinterKind::System, None, None, 58));
+        assert_eq!(system(Some("  ")).unwrap(), printer(PrinterKind::System, None, None, 58));
+        assert_eq!(system(Some(" POS-80 ")).unwrap().address.as_deref(), Some("POS-80"));
+        for bad in ["a b", "lp/0", "x#1", "ta\tb"] {
+            let error = system(Some(bad)).unwrap_err();
+            assert_eq!(error.code, "bad_printer_address", "{bad}");
+            assert!(error.message_zh.contains("系统打印机") && error.message_en.contains("system printer"), "{error}");
+        }
+    }
+
+    #[test]
+    fn the_port_is_the_default_when_empty_and_otherwise_1024_to_65535() {
+        assert_eq!(parse_port(""), Ok(DEFAULT_PORT));
+        assert_eq!(parse_port(" 8791 "), Ok(8791));
+        assert_eq!(parse_port("65535"), Ok(65535));
+        for bad in ["0", "80", "1023", "65536", "8790.5", "-1", "http", "8 790"] {
+            let error = parse_port(bad).unwrap_err();
+            assert_eq!(error.code, "bad_port", "{bad}");
+            assert!(error.message_zh.contains("端口") && error.message_en.contains("port"), "{error}");
         }
     }
 

@@ -134,30 +134,34 @@ impl EmbeddedServer {
     }
 
     /// Puts the wizard's printer choice into force for one of the app's own
-    /// kiosk windows (contract §5): with a printer on this PC the kiosk's
-    /// server-side printer becomes kind `local` on its paper (the kiosk page
-    /// hands each ticket to the shell, the server prints nothing); without
-    /// one a kiosk left at `local` goes back to the HTML ticket. A kind the
-    /// supervisor chose on the server (network, usb, …) is left alone while
-    /// this PC has no printer. Returns the kiosk's printer as it now stands.
+    /// kiosk windows (contract §5): a thermal printer on this PC makes the
+    /// kiosk's printer kind `local` on its paper (the page hands each ticket
+    /// to the shell as ESC/POS); a system printer makes it `html` (the page
+    /// has the shell print its HTML ticket without a dialog); "none" makes
+    /// it `none` (the number on screen, nothing printed). A kind the
+    /// supervisor chose on the server (network, usb, serial) is left alone
+    /// unless this PC has a printer of its own. Returns the kiosk's printer
+    /// as it now stands.
     pub fn sync_kiosk_printer(
         &self,
         screen: &Screen,
         printer: &LocalPrinter,
         now: Millis,
     ) -> Result<Option<PrinterConfig>, StoreError> {
+        use crate::config::PrinterKind as Here;
         let store = self.state.store();
         let hall = self.state.hall();
         let Some(token) = screen.token.as_deref().filter(|_| screen.role == Role::Kiosk) else { return Ok(None) };
         let Some(terminal) = store.terminal_by_token(token, now)? else { return Ok(None) };
         let current = store.kiosk_printer(hall, terminal.id)?.config;
-        let wanted = if printer.kind != crate::config::PrinterKind::None {
-            PrinterConfig { kind: PrinterKind::Local, address: None, baud: None, paper: printer.paper }
-        } else if current.kind == PrinterKind::Local {
-            PrinterConfig { kind: PrinterKind::Html, paper: current.paper, ..PrinterConfig::default() }
-        } else {
-            return Ok(Some(current));
+        let server_side = current.kind.delivery() == Some(hallq_store::PrintDelivery::Server);
+        let kind = match printer.kind {
+            Here::Usb | Here::Serial | Here::Network => PrinterKind::Local,
+            Here::System => PrinterKind::Html,
+            Here::None if server_side => return Ok(Some(current)),
+            Here::None => PrinterKind::None,
         };
+        let wanted = PrinterConfig { kind, address: None, baud: None, paper: printer.paper };
         if wanted == current {
             return Ok(Some(current));
         }

@@ -14,6 +14,7 @@
 pub mod commands;
 pub mod config;
 pub mod embedded_server;
+pub mod html_print;
 pub mod kiosk_lock;
 pub mod printing;
 pub mod terminal;
@@ -93,6 +94,47 @@ impl Shell {
 /// Any failure of start-up, shown in the log (and to the wizard as text).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// WebKitGTK settings a hall PC needs that WebKit reads only from the
+/// environment, before GTK starts: accelerated compositing off. A hall PC
+/// has old integrated graphics or none; with compositing the shared web
+/// process held about twice the memory (500–590 MB PSS for the one-PC
+/// station against ≤ 250 MB), and the hall's pages animate little (a call
+/// flashing on the display), which software painting draws as smoothly
+/// (`cargo xtask bench desktop` measures both). A variable the user set,
+/// to any value, is left as it is.
+pub const WEBKIT_ENV: [(&str, &str); 1] = [("WEBKIT_DISABLE_COMPOSITING_MODE", "1")];
+
+/// The [`WEBKIT_ENV`] settings missing from `present`'s environment.
+pub fn missing_webkit_env(present: impl Fn(&str) -> bool) -> Vec<(&'static str, &'static str)> {
+    WEBKIT_ENV.into_iter().filter(|(name, _)| !present(name)).collect()
+}
+
+/// Puts [`WEBKIT_ENV`] into force: when a setting is missing, the app
+/// starts itself again (same pid, same arguments) with it — setting a
+/// variable in a running process is not thread-safe, and this costs one
+/// exec, a few milliseconds. Returns only if nothing was missing or the
+/// exec failed (then the app runs without, and says so).
+#[cfg(target_os = "linux")]
+fn with_webkit_env() {
+    use std::os::unix::process::CommandExt;
+    let missing = missing_webkit_env(|name| std::env::var_os(name).is_some());
+    if missing.is_empty() {
+        return;
+    }
+    let mut args = std::env::args_os();
+    let error = match std::env::current_exe() {
+        Ok(exe) => {
+            let mut command = std::process::Command::new(exe);
+            if let Some(arg0) = args.next() {
+                command.arg0(arg0);
+            }
+            command.args(args).envs(missing).exec()
+        }
+        Err(error) => error,
+    };
+    tracing::warn!(%error, "WebKit's settings for a hall PC are not in force (compositing stays on)");
+}
+
 /// Starts the desktop app and runs it until it quits.
 pub fn run() {
     let _ = tracing_subscriber::fmt()
@@ -100,11 +142,21 @@ pub fn run() {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
         )
         .try_init();
+    #[cfg(target_os = "linux")]
+    with_webkit_env();
     let app = builder(tauri::Builder::default(), Shell::new(None))
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::show_any(app)))
         .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
         .build(tauri::generate_context!())
         .expect("HallQ could not start its window system");
+    // SIGTERM (the session ending, `kill`, a service manager) or Ctrl-C:
+    // quit as Quit does — the hall server drains its engine — and exit 0.
+    let handle = app.handle().clone();
+    tauri::async_runtime::spawn(async move {
+        hallq_server::server::shutdown_signal().await;
+        tracing::info!("asked to stop: quitting");
+        handle.exit(0);
+    });
     app.run(|app, event| match event {
         // Closing the last window does not stop the hall server inside the
         // app (LAN terminals and the tray still use it); Quit in the tray,
@@ -127,6 +179,7 @@ pub fn builder<R: Runtime>(builder: Builder<R>, shell: Shell) -> Builder<R> {
         .manage(Arc::new(Reachability::default()))
         .invoke_handler(tauri::generate_handler![
             commands::print_escpos,
+            commands::print_html,
             commands::printer_status,
             commands::test_print,
             commands::set_fullscreen,
@@ -239,7 +292,7 @@ pub const REMOTE_PRINT_CAPABILITY: &str = "kiosk-print-remote";
 
 /// The commands a kiosk window may call from the paired hall server's
 /// origin (terminal mode): printing on this PC's printer, nothing else.
-pub const REMOTE_PRINT_PERMISSIONS: [&str; 2] = ["allow-print-escpos", "allow-printer-status"];
+pub const REMOTE_PRINT_PERMISSIONS: [&str; 3] = ["allow-print-escpos", "allow-print-html", "allow-printer-status"];
 
 /// Terminal mode: the kiosk's pages come from the hall server, whose origin
 /// no capability file can name in advance. Grants the print commands —

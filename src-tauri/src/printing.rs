@@ -54,6 +54,33 @@ impl PrintFailure {
         )
     }
 
+    /// A silent print of the HTML ticket failed (`html_print`).
+    pub fn html(detail: String) -> Self {
+        Self::new(
+            "printer_html_failed",
+            format!("系统打印机未能打印小票：{detail}"),
+            format!("the system printer did not print the ticket: {detail}"),
+        )
+    }
+
+    /// The system printer named (or a default printer) does not exist.
+    pub fn no_system_printer() -> Self {
+        Self::new(
+            "printer_unreachable",
+            "找不到系统打印机（请在系统设置中添加打印机，或在设置向导中选择）",
+            "no such system printer (add a printer in the system settings, or choose one in the set-up wizard)",
+        )
+    }
+
+    /// The HTML ticket cannot be printed silently on this system.
+    pub fn html_unsupported() -> Self {
+        Self::new(
+            "printer_html_unsupported",
+            "此系统上的桌面程序不能静默打印网页小票：请选择热敏打印机",
+            "the desktop app cannot print the HTML ticket silently on this system: choose a thermal printer",
+        )
+    }
+
     fn from_print(error: &PrintError) -> Self {
         Self { code: error.code(), message_zh: error.message_zh(), message_en: error.message_en() }
     }
@@ -89,7 +116,7 @@ impl StatusAnswer {
 pub fn printer_for(setting: &LocalPrinter) -> Option<Printer> {
     let address = setting.address.clone().unwrap_or_default();
     match setting.kind {
-        PrinterKind::None => None,
+        PrinterKind::None | PrinterKind::System => None,
         PrinterKind::Usb => Some(Printer::Device(PathBuf::from(address))),
         PrinterKind::Serial => {
             Some(Printer::Serial { path: address, baud: setting.baud.unwrap_or(DEFAULT_BAUD), timeout: TIMEOUT })
@@ -135,6 +162,13 @@ pub fn print(lock: &PrintLock, setting: &LocalPrinter, bytes: &[u8]) -> Result<(
 
 /// Asks the printer `setting` names for its state. Blocks.
 pub fn status(setting: &LocalPrinter) -> StatusAnswer {
+    if setting.kind == PrinterKind::System {
+        return StatusAnswer::new(
+            "unknown",
+            "系统打印机由操作系统管理，打印时才知道结果",
+            "the system printer is managed by the operating system; a print shows whether it works",
+        );
+    }
     let Some(printer) = printer_for(setting) else {
         return StatusAnswer::new("not_checked", "本机未设置打印机", "no printer is set up on this PC");
     };

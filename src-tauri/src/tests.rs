@@ -167,10 +167,16 @@ fn terminal_kiosk_windows_print_from_the_hall_servers_exact_origin_and_may_call_
     assert!(error["message_en"].as_str().unwrap().contains("not valid base64"), "{error}");
     assert!(std::fs::read(&lp0).unwrap().is_empty());
 
+    let error = invoke(&app, "kiosk-0", page, "print_html", serde_json::json!({ "paper": 70 })).unwrap_err();
+    assert_eq!(error["code"], "bad_printer_paper", "the HTML ticket may be printed from there too: {error}");
+
     // Another port or host, another window, another command: refused.
     assert!(refused_by_acl(invoke(&app, "kiosk-0", "http://127.0.0.2:10/kiosk", "print_escpos", job.clone())));
     assert!(refused_by_acl(invoke(&app, "kiosk-0", "http://127.0.0.3:9/kiosk", "print_escpos", job.clone())));
     assert!(refused_by_acl(invoke(&app, "counter-1", "http://127.0.0.2:9/counter", "print_escpos", job.clone())));
+    let paper = serde_json::json!({ "paper": 80 });
+    assert!(refused_by_acl(invoke(&app, "counter-1", "http://127.0.0.2:9/counter", "print_html", paper.clone())));
+    assert!(refused_by_acl(invoke(&app, "kiosk-0", "http://127.0.0.3:9/kiosk", "print_html", paper)));
     assert!(refused_by_acl(invoke(&app, "kiosk-0", page, "set_fullscreen", serde_json::json!({ "on": false }))));
     assert!(refused_by_acl(invoke(&app, "kiosk-0", page, "wizard_defaults", serde_json::json!({}))));
     assert!(std::fs::read(&lp0).unwrap().is_empty(), "nothing printed by a refused call");
@@ -188,6 +194,14 @@ fn on_loopback_only_kiosk_windows_may_print_and_without_a_printer_they_are_told_
     let status = invoke(&app, "kiosk-0", &format!("{base}/kiosk"), "printer_status", serde_json::json!({})).unwrap();
     assert_eq!(status["state"], "not_checked");
     assert!(refused_by_acl(invoke(&app, "counter-1", &format!("{base}/counter"), "print_escpos", job.clone())));
+    // The HTML ticket: a kiosk window may ask (a paper width no ticket has
+    // is the command's own, bilingual refusal); no other window may.
+    let paper = serde_json::json!({ "paper": 70 });
+    let error = invoke(&app, "kiosk-0", &format!("{base}/kiosk"), "print_html", paper.clone()).unwrap_err();
+    assert_eq!(error["code"], "bad_printer_paper", "{error}");
+    assert!(error["message_zh"].as_str().unwrap().contains("纸宽"), "{error}");
+    assert!(refused_by_acl(invoke(&app, "counter-1", &format!("{base}/counter"), "print_html", paper.clone())));
+    assert!(refused_by_acl(invoke(&app, "display-0", &format!("{base}/display"), "print_html", paper)));
     assert!(refused_by_acl(invoke(
         &app,
         "display-0",
@@ -214,7 +228,7 @@ fn the_remote_capability_names_the_servers_exact_origin_and_nothing_a_pattern_re
 }
 
 #[test]
-fn a_printer_chosen_in_the_wizard_makes_this_pcs_kiosk_print_locally_and_removing_it_gives_the_html_ticket_back() {
+fn the_wizards_printer_sets_this_pcs_kiosk_local_for_a_thermal_printer_html_for_a_system_printer_none_for_none() {
     let dir = tempfile::tempdir().unwrap();
     let path = one_pc(dir.path());
     let kiosk_printer = |path: &std::path::Path| {
@@ -233,9 +247,16 @@ fn a_printer_chosen_in_the_wizard_makes_this_pcs_kiosk_print_locally_and_removin
         app.state::<Shell>().stop();
     };
 
-    // No printer on this PC: the kiosk keeps the hall's default, the HTML ticket.
+    // No printer on this PC: nothing to print on, the number on screen
+    // (the hall's default, the HTML ticket, would print to nobody: in the
+    // desktop app that was the modal print dialog).
     restart(LocalPrinter::default());
-    assert_eq!(kiosk_printer(&path).kind, hallq_store::PrinterKind::Html);
+    assert_eq!(kiosk_printer(&path).kind, hallq_store::PrinterKind::None);
+
+    // The system's printer: the HTML ticket, printed by the shell.
+    restart(LocalPrinter { kind: PrinterKind::System, address: None, baud: None, paper: 58 });
+    let html = kiosk_printer(&path);
+    assert_eq!((html.kind, html.paper), (hallq_store::PrinterKind::Html, 58));
 
     // A USB printer on 58 mm paper: the kiosk prints through this PC.
     let usb = LocalPrinter { kind: PrinterKind::Usb, address: Some("/dev/usb/lp0".into()), baud: None, paper: 58 };
@@ -243,10 +264,10 @@ fn a_printer_chosen_in_the_wizard_makes_this_pcs_kiosk_print_locally_and_removin
     let local = kiosk_printer(&path);
     assert_eq!((local.kind, local.address, local.paper), (hallq_store::PrinterKind::Local, None, 58));
 
-    // The printer removed: back to the HTML ticket, not left waiting on a
-    // printer that is gone.
+    // The printer removed: nothing printed, not left waiting on a printer
+    // that is gone.
     restart(LocalPrinter::default());
-    assert_eq!(kiosk_printer(&path).kind, hallq_store::PrinterKind::Html);
+    assert_eq!(kiosk_printer(&path).kind, hallq_store::PrinterKind::None);
 
     // A network printer the supervisor set on the server is not this PC's
     // business while it has no printer of its own.
@@ -263,4 +284,36 @@ fn a_printer_chosen_in_the_wizard_makes_this_pcs_kiosk_print_locally_and_removin
     store.set_kiosk_printer(kiosk.hall, kiosk.id, &network, 1).unwrap();
     restart(LocalPrinter::default());
     assert_eq!(kiosk_printer(&path).kind, hallq_store::PrinterKind::Network);
+}
+
+#[test]
+fn the_wizard_refuses_a_bad_or_taken_port_in_both_languages_and_saves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.json");
+    let app = start_real(path.clone());
+    // Another program on the port this hall would take.
+    let other = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = other.local_addr().unwrap().port().to_string();
+    let input = |port: &str| {
+        serde_json::json!({ "input": {
+            "mode": "one_pc", "hall_name": "测试供电所", "services": [], "pin": "246810", "port": port,
+            "screens": [{ "role": "counter", "counter": 1 }], "printer": { "kind": "none", "paper": 80 },
+        }})
+    };
+    for (port, code) in
+        [("80", "bad_port"), ("70000", "bad_port"), ("8790a", "bad_port"), (taken.as_str(), "port_in_use")]
+    {
+        let error = invoke(&app, "wizard", "tauri://localhost/index.html", "wizard_save", input(port)).unwrap_err();
+        assert_eq!(error["code"], code, "{port}: {error}");
+        let (zh, en) = (error["message_zh"].as_str().unwrap(), error["message_en"].as_str().unwrap());
+        assert!(zh.contains("端口") && en.contains("port") && en.is_ascii(), "{error}");
+        assert!(zh.contains(port) && en.contains(port), "the port is named: {error}");
+    }
+    assert!(!path.exists(), "nothing saved");
+}
+
+#[test]
+fn the_app_adds_webkits_hall_pc_settings_unless_the_user_set_them() {
+    assert_eq!(crate::missing_webkit_env(|_| false), [("WEBKIT_DISABLE_COMPOSITING_MODE", "1")]);
+    assert!(crate::missing_webkit_env(|name| name == "WEBKIT_DISABLE_COMPOSITING_MODE").is_empty());
 }

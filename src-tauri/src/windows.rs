@@ -17,6 +17,7 @@ use tauri::{AppHandle, Manager, Runtime, Url, WebviewUrl, WebviewWindow};
 
 use crate::config::Screen;
 use crate::kiosk_lock::{self, KioskLocks};
+use crate::{Shell, html_print};
 
 #[cfg(target_os = "linux")]
 std::thread_local! {
@@ -115,7 +116,18 @@ pub fn open_screen<R: Runtime>(
     }
     let window = builder.build()?;
     #[cfg(target_os = "linux")]
-    window.with_webview(|view| reload_when_web_process_dies(&view.inner()))?;
+    window.with_webview(|view| {
+        let view = view.inner();
+        reload_when_web_process_dies(&view);
+        play_without_a_click(&view);
+    })?;
+    // No page gets the modal print dialog: `window.print()` prints on this
+    // PC's system printer (or the default one) without it.
+    let shell = app.clone();
+    html_print::silence_dialog(&window, move || html_print::Target {
+        printer: shell.state::<Shell>().config().and_then(|c| crate::commands::system_printer(&c.printer)),
+        paper: None,
+    });
     Ok(window)
 }
 
@@ -128,6 +140,16 @@ fn reload_when_web_process_dies(view: &webkit2gtk::WebView) {
         tracing::error!(?reason, "the web process of a hall window ended; reloading the page");
         view.reload();
     });
+}
+
+/// These are the hall's own windows, not a browser on the web: the
+/// display's chime and spoken call play without anyone clicking first.
+#[cfg(target_os = "linux")]
+fn play_without_a_click(view: &webkit2gtk::WebView) {
+    use webkit2gtk::{SettingsExt, WebViewExt};
+    if let Some(settings) = WebViewExt::settings(view) {
+        settings.set_media_playback_requires_user_gesture(false);
+    }
 }
 
 /// The top-left corner of monitor `index` in logical pixels, if there is

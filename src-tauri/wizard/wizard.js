@@ -26,18 +26,20 @@ const ADDRESS = {
   usb: ['设备 Device', navigator.platform.startsWith('Win') ? '\\\\localhost\\POS58' : '/dev/usb/lp0'],
   serial: ['串口 Port', navigator.platform.startsWith('Win') ? 'COM3' : '/dev/ttyUSB0'],
   network: ['主机:端口 Host:port', '192.168.1.50:9100'],
+  system: ['打印机名称 Printer name', '留空 = 默认打印机 empty = the default printer'],
 }
 
 function onPrinterKind() {
   const kind = printerKind()
-  for (const k of ['none', 'usb', 'serial', 'network']) document.body.classList.toggle(`printer-${k}`, k === kind)
+  for (const k of ['none', 'usb', 'serial', 'network', 'system']) document.body.classList.toggle(`printer-${k}`, k === kind)
   if (kind === 'none') return
   const [label, example] = ADDRESS[kind]
   $('printer-address-label').textContent = label
   $('printer-address').placeholder = example
   const list = kind === 'usb' ? devices.usb : kind === 'serial' ? devices.serial : []
   $('printer-devices').replaceChildren(...list.map((d) => new Option(d, d)))
-  if (kind === 'network') $('printer-found').textContent = '打印机的 IP 地址，端口默认 9100。 The printer\'s IP address; port 9100 unless given.'
+  if (kind === 'system') $('printer-found').textContent = '操作系统中的打印机（CUPS 队列名称）；留空即打印到默认打印机。 A printer of the operating system (its CUPS queue name); empty prints to the default printer.'
+  else if (kind === 'network') $('printer-found').textContent = '打印机的 IP 地址，端口默认 9100。 The printer\'s IP address; port 9100 unless given.'
   else if (kind === 'usb' && !list.length) $('printer-found').textContent = '未找到 USB 打印机设备（/dev/usb/lp*）：请检查连线和电源，或手动填写。 No USB printer device found (/dev/usb/lp*): check the cable and power, or type the path.'
   else if (!list.length) $('printer-found').textContent = '未找到串口，请手动填写。 No serial port found: type its name.'
   else $('printer-found').textContent = `找到 Found: ${list.join(', ')}`
@@ -71,6 +73,7 @@ async function testPrint() {
   result.className = ''
   result.textContent = '正在打印… Printing…'
   $('printer-test').disabled = true
+  $('sample-hall').textContent = $('hall-name').value.trim() || 'HallQ'
   try {
     await invoke('test_print', { printer: printerInput(), hallName: $('hall-name').value.trim() })
     result.className = 'ok'
@@ -124,7 +127,7 @@ async function init() {
     document.querySelector(`input[name=mode][value=${c.mode}]`).checked = true
     $('hall-name').value = c.hall_name
     $('lan').checked = c.lan
-    $('port').value = c.port
+    $('port').value = c.port || ''
     $('server').value = c.server || ''
     $('autostart').checked = c.autostart
     $('pin-hint').textContent = '修改设置需要当前的值班长 PIN。 Changing the set-up needs the current supervisor PIN.'
@@ -157,7 +160,7 @@ async function save() {
     services: [...$('services').querySelectorAll('input:checked')].map((i) => i.value),
     pin,
     lan: $('lan').checked,
-    port: Number($('port').value) || null,
+    port: $('port').value.trim(),
     server: $('server').value.trim() || null,
     screens,
     autostart: $('autostart').checked,

@@ -13,7 +13,16 @@
 //    the printer gone the next ticket is still issued, the kiosk says so in
 //    large text and the job stays pending, then prints by itself when the
 //    printer is back. The counter window may not print.
-// 2. Terminal mode against a `hallq serve` on another loopback address
+// 2. No print dialog, ever: with the kiosk's printer kind none, html (a
+//    stand-in system printer: a private CUPS with a file queue as the
+//    default printer) and local (ESC/POS to a file standing in for lp0), a
+//    tap in the real kiosk window issues and prints (or, for none, only
+//    shows the number) while the display window shows the next call and
+//    keeps painting, and no dialog window appears on the X server
+//    (xwininfo); a page's own window.print() opens none either. The app
+//    runs with no WebKit setting from the suite: as shipped. Then SIGTERM
+//    quits it with exit status 0.
+// 3. Terminal mode against a `hallq serve` on another loopback address
 //    (127.0.0.2, an origin no capability file names): paired through the
 //    wizard with a 6-digit code, its printer step filled in and test-printed
 //    (screenshot tests/output/desktop-wizard-printer.png); with the kiosk
@@ -24,12 +33,13 @@
 
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sleep, stopChild } from './webdriver.mjs'
-import { HALLQ, PIN, api, appPid, launch, memory, newHall, output, supervisor } from './app.mjs'
+import { DESKTOP, HALLQ, PIN, api, appPid, killApp, launch, memory, newHall, output, supervisor } from './app.mjs'
+import { startCups } from './cups.mjs'
 
 const figures = {}
 const cleanup = []
@@ -179,6 +189,123 @@ test('one PC: kiosk, counter, display and rating pad windows serve a customer', 
   assert.equal(webProcesses.length, 1, `one web process for the four windows: ${figures.one_pc_memory_after_a_customer.processes}`)
   await s.delete()
   await stopChild(driver.child)
+  await gone(pid)
+})
+
+test('no print dialog: a kiosk tap prints (or not) while the display keeps updating, for kinds none, html and local', { timeout: 240000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hallq-print-'))
+  const cups = await startCups(dir)
+  cleanup.push(() => cups.stop())
+  const db = newHall(dir)
+  const config = join(dir, 'config.json')
+  const lp0 = join(dir, 'lp0')
+  writeFileSync(lp0, '')
+  const screens = [{ role: 'counter', counter: 1 }, { role: 'kiosk' }, { role: 'display' }]
+  const printer = { kind: 'usb', address: lp0, paper: 80 }
+  writeFileSync(config, JSON.stringify({ mode: 'one_pc', hall_name: '打印测试供电所', db, port: 0, screens, printer }))
+  const { driver, session: s } = await launch(config, 4448, cleanup, cups.env)
+
+  await s.window((u) => u.includes('/counter'), 'counter')
+  await s.waitFor(`return !!document.querySelector('[data-test=login-staff]')`, 'the counter login')
+  const base = new URL(await s.url()).origin
+  const sup = await supervisor(base)
+  await api(base, 'POST', '/api/v1/counters/1/login', sup, { staff: '0001', pin: PIN })
+  await api(base, 'POST', '/api/v1/counters/1/open', sup)
+  const service = (await api(base, 'GET', '/api/v1/counters/1', sup)).services[0]
+  const [kiosk] = await api(base, 'GET', '/api/v1/printers', sup)
+  await s.window((u) => u.includes('/display'), 'display')
+  await s.waitFor(`return !!document.querySelector('.display')`, 'the display')
+  const hallWindows = topLevelWindows()
+  assert.ok(hallWindows.some((n) => n.includes('Kiosk')) && hallWindows.some((n) => n.includes('Display')), `${hallWindows}`)
+
+  for (const kind of ['none', 'html', 'local']) {
+    await api(base, 'PUT', `/api/v1/printers/${kiosk.kiosk}`, sup, { kind, address: null, baud: null, paper: 80 })
+    const cupsBefore = cups.printedAt()
+    writeFileSync(lp0, '')
+    await s.window((u) => u.includes('/kiosk'), 'kiosk')
+    await s.exec(CLICK, '[data-test=back]')
+    await sleep(2200) // the server's least time between two tickets from one kiosk
+    await s.waitFor(CLICK, 'the service button', 15000, `[data-test=service-${service}]:not([disabled])`)
+    // The tap is made; the kiosk shows the number while it prints.
+    const number = await s.waitFor(TEXT, `the ${kind} ticket's number`, 15000, '[data-test=ticket-number]')
+    assert.deepEqual(noDialog(hallWindows), [], `no dialog after the ${kind} tap`)
+
+    // Meanwhile the display shows the call and keeps painting.
+    await s.window((u) => u.includes('/display'), 'display')
+    await api(base, 'POST', '/api/v1/counters/1/call-next', sup)
+    const shown = Date.now()
+    await s.waitFor(`return document.querySelector('[data-test=current-call-number]')?.textContent?.trim() === arguments[0]`, `${number} on the display`, 10000, number)
+    figures[`display_shows_the_call_during_a_${kind}_print_ms`] = Date.now() - shown
+    const frames = await s.execAsync(`let n = 0; const end = performance.now() + 1000;
+      await new Promise((done) => { const tick = (t) => { n += 1; t < end ? requestAnimationFrame(tick) : done() }; requestAnimationFrame(tick) }); return n`)
+    assert.ok(frames >= 10, `the display painted ${frames} frames in a second during the ${kind} print`)
+    assert.deepEqual(noDialog(hallWindows), [], `no dialog while the ${kind} ticket prints`)
+
+    if (kind === 'none') {
+      // Nothing printed: no job, nothing on either printer, the number on screen.
+      await sleep(1500)
+      const jobs = await api(base, 'GET', '/api/v1/print-jobs', sup)
+      assert.ok(!jobs.some((j) => j.number === number), `no print job for ${number}`)
+      assert.equal(readFileSync(lp0).length, 0)
+      assert.equal(cups.printedAt(), cupsBefore, 'nothing sent to the system printer')
+    } else if (kind === 'html') {
+      // The HTML ticket on the system's default printer, no dialog.
+      await waitForJob(base, sup, 'printed', (j) => j.number === number && j.kind === 'html', 30000)
+      await waitFor(() => cups.printedAt() > cupsBefore && cups.printedBytes() > 1000, 'the ticket out of CUPS', 30000)
+      assert.ok(cups.printed().includes('%!PS'), `PostScript on the queue's device: ${cups.printedBytes()} bytes`)
+      assert.equal(readFileSync(lp0).length, 0)
+    } else {
+      await waitForFile(lp0, (b) => gb18030(b).includes(number), `ticket ${number} on lp0`)
+      await waitForJob(base, sup, 'printed', (j) => j.number === number && j.kind === 'local')
+      assert.equal(cups.printedAt(), cupsBefore)
+    }
+    assert.deepEqual(noDialog(hallWindows), [], `no dialog after the ${kind} print`)
+    await s.window((u) => u.includes('/kiosk'), 'kiosk')
+    await s.screenshot(join(output, `desktop-kiosk-${kind}.png`))
+    await api(base, 'POST', '/api/v1/counters/1/start', sup)
+    await api(base, 'POST', '/api/v1/counters/1/finish', sup, {})
+  }
+
+  // A page's own window.print() (an older hall server's kiosk, a report)
+  // gets no dialog either: it returns at once.
+  await s.window((u) => u.includes('/display'), 'display')
+  assert.equal(await s.exec(`window.print(); return 'returned'`), 'returned')
+  await sleep(1000)
+  assert.deepEqual(noDialog(hallWindows), [], 'no dialog for window.print()')
+
+  // The display is the hall's own window: sound needs no click.
+  const audio = await s.execAsync(`const c = new AudioContext();
+    await Promise.race([c.resume(), new Promise((r) => setTimeout(r, 3000))]); const state = c.state; await c.close(); return state`)
+  assert.equal(audio, 'running', 'the display plays without a click')
+  await s.screenshot(join(output, 'desktop-display-after-prints.png'))
+
+  // As shipped: WebKit's settings come from the app itself.
+  const pid = appPid(driver.child.pid)
+  const environ = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0')
+  assert.ok(environ.includes('WEBKIT_DISABLE_COMPOSITING_MODE=1'), 'the app turned compositing off itself')
+  figures.one_pc_three_windows_memory_after_prints = memory(pid)
+  await s.delete()
+  await stopChild(driver.child)
+  await gone(pid)
+})
+
+test('SIGTERM quits the app cleanly with exit status 0', { timeout: 60000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hallq-sigterm-'))
+  const db = newHall(dir)
+  const config = join(dir, 'config.json')
+  writeFileSync(config, JSON.stringify({ mode: 'one_pc', hall_name: '测试', db, port: 0, screens: [{ role: 'counter', counter: 1 }] }))
+  const app = spawn(DESKTOP, [], { env: { ...process.env, HALLQ_DESKTOP_CONFIG: config, HALLQ_DESKTOP_UNLOCKED: '1', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  cleanup.push(() => stopChild(app, 'SIGKILL'))
+  let log = ''
+  app.stdout.on('data', (d) => (log += d))
+  app.stderr.on('data', (d) => (log += d))
+  await waitFor(() => log.includes('embedded hall server serving'), 'the embedded server', 30000)
+  await waitFor(() => topLevelWindows().some((n) => n.includes('Counter')), 'the counter window', 30000)
+  const exited = new Promise((r) => app.once('exit', (code, signal) => r({ code, signal })))
+  app.kill('SIGTERM')
+  const { code, signal } = await Promise.race([exited, sleep(20000).then(() => ({ code: 'still running' }))])
+  assert.deepEqual({ code, signal }, { code: 0, signal: null }, log.slice(-2000))
+  assert.match(log, /asked to stop: quitting/)
 })
 
 test('terminal: paired with a code; shows the unreachable page while the server is down and recovers', { timeout: 180000 }, async () => {
@@ -267,6 +394,37 @@ test('terminal: paired with a code; shows the unreachable page while the server 
   await stopChild(driver.child)
   await stopChild(server.child)
 })
+
+/** The names of the X server's top-level windows (xwininfo). */
+function topLevelWindows() {
+  const tree = execFileSync('xwininfo', ['-root', '-children'], { encoding: 'utf8' })
+  return [...tree.matchAll(/^\s+0x[0-9a-f]+ "(.*)":/gm)].map((m) => m[1])
+}
+
+/** Top-level windows that were not there before (`hall`) or name a print dialog. */
+function noDialog(hall) {
+  return topLevelWindows().filter((n) => !hall.includes(n) || /print|打印/i.test(n))
+}
+
+/**
+ * Waits until the app `pid` has quit (it drains its hall server first), so
+ * the next test's app is not taken for a second instance of it.
+ */
+async function gone(pid) {
+  for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await sleep(100)
+  killApp(pid)
+}
+
+/** Polls `check` until it returns a truthy value; returns it. */
+async function waitFor(check, what, timeout = 15000) {
+  const end = Date.now() + timeout
+  while (Date.now() < end) {
+    const v = await check()
+    if (v) return v
+    await sleep(200)
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
 
 /** Waits until the file `path` holds bytes passing `ok`; returns them. */
 async function waitForFile(path, ok, what, timeout = 15000) {

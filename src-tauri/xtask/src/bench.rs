@@ -1,8 +1,10 @@
 //! `cargo xtask bench [args]`: setup, then builds `hallq` in release and runs
 //! `hallq bench [args]`, passing every argument through unchanged.
-//! `cargo xtask bench desktop` instead measures the desktop app: the release
-//! `hallq-desktop` under Xvfb (`tests/desktop/measure.mjs`: start-up to the
-//! counter window ready, memory after start and after an hour of calls).
+//! `cargo xtask bench desktop [--soak 8h]` instead measures the desktop app:
+//! the release `hallq-desktop` under Xvfb (`tests/desktop/measure.mjs`: cold
+//! start to the counter window ready, the display's smoothness, memory of
+//! the app launched as installed after start and after 100, 200 and 300
+//! customers — at a real day's pace with `--soak`).
 //!
 //! Benchmarks are only meaningful on an optimised build, hence release; the
 //! benchmark itself (what it loads, what it measures) belongs to `hallq bench`
@@ -23,6 +25,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> anyhow::Result<()> {
         let mut command = Command::new("xvfb-run");
         command
             .args(["-a", "-s", "-screen 0 1280x800x24", "node", "measure.mjs"])
+            .args(&args[1..])
             .current_dir(ws.root.join("tests").join("desktop"))
             .env("HALLQ_DESKTOP_BIN", desktop)
             .env("HALLQ_BIN", hallq);

@@ -36,6 +36,8 @@ const APT_PACKAGES: &[&str] = &[
     "x11-utils",                    // xwininfo/xdpyinfo: the window tests wait for the X server
     "imagemagick",                  // icons/: SVG to every PNG/ICO size (with librsvg2-bin)
     "librsvg2-bin",                 // ImageMagick's SVG reader
+    "cups",                         // the desktop suite's stand-in system printer: its own cupsd, a file queue
+    "printer-driver-cups-pdf",      // that queue's PPD (PostScript out, through cups-filters)
 ];
 
 /// The WebDriver bridge for the desktop window tests, from crates.io.

@@ -28,10 +28,23 @@ export const NO_DESKTOP: PrintResult = {
 }
 
 /** Prints one ESC/POS job on the desktop's own printer (`print_escpos`). */
-export async function printEscpos(bytesBase64: string, invoke: Invoke | null = desktopInvoke()): Promise<PrintResult> {
+export function printEscpos(bytesBase64: string, invoke: Invoke | null = desktopInvoke()): Promise<PrintResult> {
+  return printThrough(invoke, 'print_escpos', { bytesBase64 })
+}
+
+/**
+ * Prints the calling window's page as laid out for print (the kiosk's HTML
+ * ticket, on `paper` mm) on the desktop's system printer, without the modal
+ * print dialog that a browser's `window.print()` opens (`print_html`).
+ */
+export function printHtmlSilently(paper: 58 | 80, invoke: Invoke | null = desktopInvoke()): Promise<PrintResult> {
+  return printThrough(invoke, 'print_html', { paper })
+}
+
+async function printThrough(invoke: Invoke | null, cmd: string, args: Record<string, unknown>): Promise<PrintResult> {
   if (!invoke) return NO_DESKTOP
   try {
-    await invoke('print_escpos', { bytesBase64 })
+    await invoke(cmd, args)
     return { ok: true }
   } catch (e) {
     const b = e as Partial<ApiErrorBody> | string

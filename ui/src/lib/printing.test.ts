@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { PrintJob } from '../api/types'
-import { NO_DESKTOP, printEscpos, type PrintResult } from './desktop'
+import { NO_DESKTOP, printEscpos, printHtmlSilently, type PrintResult } from './desktop'
 import { PageJobs, afterIssue, configBody, faultReason, outcomeKind } from './printing'
 
 const job = (over: Partial<PrintJob> = {}): PrintJob => ({
@@ -11,7 +11,7 @@ const job = (over: Partial<PrintJob> = {}): PrintJob => ({
 })
 
 /** Fake deps that record what the kiosk page did. */
-function deps(opts: { escpos?: PrintResult; postFails?: number; pending?: PrintJob[] } = {}) {
+function deps(opts: { escpos?: PrintResult; html?: PrintResult; postFails?: number; pending?: PrintJob[] } = {}) {
   const log: string[] = []
   let postFails = opts.postFails ?? 0
   const d = {
@@ -28,7 +28,7 @@ function deps(opts: { escpos?: PrintResult; postFails?: number; pending?: PrintJ
       }
       return {} as T
     },
-    printHtml: async (j: PrintJob) => void log.push(`html ${j.number}`),
+    printHtml: async (j: PrintJob) => (log.push(`html ${j.number}`), opts.html),
     printEscpos: async (b: string) => (log.push(`escpos ${b}`), opts.escpos ?? { ok: true }),
   }
   return { d, log }
@@ -106,6 +106,22 @@ describe('the kiosk page prints its own jobs', () => {
     const jobs = new PageJobs(d)
     await Promise.all([jobs.deliver(job()), jobs.deliver(job())])
     expect(log.filter((l) => l.startsWith('html'))).toHaveLength(1)
+  })
+})
+
+describe('the HTML ticket in the desktop app', () => {
+  it('reports what the shell answered: a system printer that is not there is a fault, not a print', async () => {
+    const fault = { ok: false, code: 'printer_unreachable', message_zh: '找不到系统打印机', message_en: 'no such system printer' }
+    const { d, log } = deps({ html: fault })
+    const shown = await afterIssue({ job: job() }, new PageJobs(d))
+    expect(shown).toEqual({ code: 'printer_unreachable', message_zh: '找不到系统打印机', message_en: 'no such system printer' })
+    expect(log).toEqual(['html A012', `POST /api/v1/print-jobs/j1/result ${JSON.stringify(fault)}`])
+  })
+  it('asks print_html for the paper width, never the browser', async () => {
+    const calls: unknown[] = []
+    expect(await printHtmlSilently(58, async (cmd, args) => void calls.push([cmd, args]))).toEqual({ ok: true })
+    expect(calls).toEqual([['print_html', { paper: 58 }]])
+    expect(await printHtmlSilently(80, null)).toEqual(NO_DESKTOP)
   })
 })
 

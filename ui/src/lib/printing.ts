@@ -55,8 +55,12 @@ export function configBody(c: { kind: PrinterKind; address?: string | null; baud
 export interface PageDeps {
   get: <T>(path: string) => Promise<T>
   post: <T>(path: string, body: unknown) => Promise<T>
-  /** The HTML ticket through the browser's print (kind html). */
-  printHtml: (job: PrintJob) => Promise<void>
+  /**
+   * The HTML ticket (kind html): through the desktop shell, without a
+   * dialog, which answers a result; in a browser through its print (no
+   * result: taken as printed).
+   */
+  printHtml: (job: PrintJob) => Promise<PrintResult | void>
   /** ESC/POS bytes to the desktop shell (kind local). */
   printEscpos: (bytesBase64: string) => Promise<PrintResult>
 }
@@ -97,10 +101,7 @@ export class PageJobs {
 
   private async print(job: PrintJob): Promise<PrintResult> {
     try {
-      if (job.kind === 'html') {
-        await this.d.printHtml(job)
-        return { ok: true }
-      }
+      if (job.kind === 'html') return (await this.d.printHtml(job)) ?? { ok: true }
       if (job.kind === 'local') {
         const e = await this.d.get<{ paper: number; bytes_base64: string }>(`/api/v1/print-jobs/${job.id}/escpos`)
         return await this.d.printEscpos(e.bytes_base64)
