@@ -90,6 +90,7 @@ impl Server {
         let state = self.state.clone();
         let closing = state.clone();
         let worker = crate::printing::spawn_worker(state.clone());
+        let backups = crate::backup::spawn(state.clone());
         axum::serve(self.listener, crate::app(state.clone()))
             .with_graceful_shutdown(async move {
                 shutdown.await;
@@ -99,6 +100,7 @@ impl Server {
             .map_err(ServerError::Serve)?;
         // The worker sees the shutdown signal; a print in flight finishes.
         let _ = worker.await;
+        let _ = backups.await;
         let engine = state.engine().clone();
         // Joining the engine thread blocks: not on the executor.
         let _ = tokio::task::spawn_blocking(move || engine.shutdown()).await;
