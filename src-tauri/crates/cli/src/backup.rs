@@ -53,6 +53,16 @@ pub fn run(db: &Path, a: &BackupArgs) -> Result<()> {
     store.backup_to(&partial)?;
     std::fs::rename(&partial, dest).with_context(cannot_write)?;
     let size = std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0);
+    // The copy passed its check: it is the last good backup a damaged
+    // database's message names.
+    let record = hallq_store::BackupRecord {
+        file: dest.canonicalize().unwrap_or_else(|_| dest.clone()),
+        at: chrono::Utc::now().timestamp_millis(),
+        bytes: size,
+    };
+    if let Err(e) = hallq_store::record_good_backup(store.path(), &record) {
+        tracing::warn!(error = %e, "the backup was made but could not be recorded as the last good one");
+    }
     println!("已备份到 / backed up to: {} ({:.1} MB)", dest.display(), size as f64 / 1_000_000.0);
     Ok(())
 }

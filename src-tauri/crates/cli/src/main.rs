@@ -10,7 +10,7 @@
 //! Read in this order: [`error`] (how failures reach the user), [`hall`]
 //! (opening the database and running one command), then the subcommands:
 //! [`init`], [`counter_cmd`], [`status`], [`report`], [`staffing`],
-//! [`simulate`], [`demo`], [`backup`];
+//! [`simulate`], [`demo`], [`backup`], [`restore`];
 //! [`format`] holds the shared table and duration formatting.
 
 mod backup;
@@ -23,6 +23,7 @@ mod format;
 mod hall;
 mod init;
 mod report;
+mod restore;
 mod serve;
 mod simulate;
 mod staffing;
@@ -99,6 +100,8 @@ enum Cmd {
     Demo(demo::DemoArgs),
     /// 在线备份 / online backup of the database
     Backup(backup::BackupArgs),
+    /// 从备份恢复（原数据库改名保留）/ restore the database from a backup (the old one is kept aside)
+    Restore(restore::RestoreArgs),
     /// 性能测试 / measure durable issues/s, latency and the million-ticket report
     Bench(bench::BenchArgs),
     /// 营业厅服务 / run the hall server (REST + WebSocket) on this database
@@ -154,6 +157,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Staffing(a) => staffing::run(&db, hall, &a),
         Cmd::Demo(a) => demo::run(&db, hall, &a),
         Cmd::Backup(a) => backup::run(&db, &a),
+        Cmd::Restore(a) => restore::run(&db, &a),
         Cmd::Bench(a) => Ok(bench::run(&a)?),
         Cmd::Serve(a) => serve::run(&db, hall, &a),
         Cmd::Export(a) => exchange::export(&db, hall, &a),

@@ -39,6 +39,12 @@ pub struct ServeArgs {
     /// 检查打印机并补打未打出的取号单的间隔，毫秒 / how often printers are checked and unprinted tickets retried, ms
     #[arg(long, default_value_t = 5000, value_name = "MS")]
     printer_poll_ms: u64,
+    /// 每日自动备份的文件夹，如 U 盘（须已存在；默认为数据库旁的 backups 文件夹）/ the folder of the daily backups, e.g. a USB stick (must exist) [default: backups/ beside the database]
+    #[arg(long, value_name = "DIR")]
+    backup_dir: Option<std::path::PathBuf>,
+    /// 两次自动备份的间隔，秒 / how often the automatic backup is made, seconds
+    #[arg(long, default_value_t = 86_400, value_name = "S")]
+    backup_interval_s: u64,
 }
 
 /// Runs `hallq serve` on its own tokio runtime.
@@ -65,6 +71,18 @@ pub fn run(db: &Path, hall: Option<&str>, args: &ServeArgs) -> Result<()> {
         )
         .into());
     }
+    if args.backup_interval_s == 0 {
+        return Err(CliError::input("--backup-interval-s 须大于 0", "--backup-interval-s must be above 0").into());
+    }
+    if let Some(dir) = &args.backup_dir
+        && !dir.is_dir()
+    {
+        eprintln!(
+            "警告：备份文件夹 {0} 不存在，插入 U 盘或创建该文件夹后才会备份 / warning: the backup folder {0} does not \
+             exist; backups start once the USB stick is plugged in or the folder is created",
+            dir.display()
+        );
+    }
     let config = ServeConfig {
         db: db.to_path_buf(),
         hall: hall.map(str::to_string),
@@ -73,6 +91,8 @@ pub fn run(db: &Path, hall: Option<&str>, args: &ServeArgs) -> Result<()> {
             kiosk_interval: Duration::from_millis(args.kiosk_interval_ms),
             printer_poll: Duration::from_millis(args.printer_poll_ms),
             public_url,
+            backup_dir: args.backup_dir.clone(),
+            backup_interval: Duration::from_secs(args.backup_interval_s),
             ..Config::default()
         },
     };

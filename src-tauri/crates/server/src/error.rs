@@ -247,6 +247,7 @@ impl ApiError {
     pub fn message_zh(&self) -> String {
         match self {
             Self::Store(StoreError::EngineStopped) => "服务器正在停止，请稍后重试".into(),
+            Self::Store(e) if speaks_for_itself(e) => told(e).message_zh(),
             Self::Store(e) if store_status(e).is_server_error() => INTERNAL_ZH.into(),
             Self::Store(e) => e.message_zh(),
             Self::Unauthorized => "未登录或凭证已失效，请重新配对或登录".into(),
@@ -291,6 +292,7 @@ impl ApiError {
     pub fn message_en(&self) -> String {
         match self {
             Self::Store(StoreError::EngineStopped) => "the server is stopping; try again shortly".into(),
+            Self::Store(e) if speaks_for_itself(e) => told(e).message_en(),
             Self::Store(e) if store_status(e).is_server_error() => INTERNAL_EN.into(),
             Self::Store(e) => e.message_en(),
             Self::Unauthorized => "missing, unknown, revoked or expired token; pair or log in again".into(),
@@ -364,6 +366,9 @@ fn role_zh(role: &str) -> &'static str {
 /// allow it (409).
 fn store_status(e: &StoreError) -> StatusCode {
     match e {
+        e if e.is_disk_full() => StatusCode::INSUFFICIENT_STORAGE,
+        StoreError::ReadOnly(_) => StatusCode::INSUFFICIENT_STORAGE,
+        StoreError::Damaged(_) => StatusCode::SERVICE_UNAVAILABLE,
         StoreError::Core(c) => core_status(c),
         StoreError::BadPin => StatusCode::UNPROCESSABLE_ENTITY,
         StoreError::BadIdempotencyKey => StatusCode::BAD_REQUEST,
@@ -387,7 +392,11 @@ fn store_status(e: &StoreError) -> StatusCode {
         | StoreError::UnknownHall(_)
         | StoreError::SeveralHalls(_)
         | StoreError::HallExists(_)
-        | StoreError::Aborted(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        | StoreError::Aborted(_)
+        | StoreError::TooNew { .. }
+        | StoreError::InUse(_)
+        | StoreError::BadBackup { .. }
+        | StoreError::DiskFull => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
@@ -424,10 +433,24 @@ fn core_status(e: &CoreError) -> StatusCode {
     }
 }
 
-/// 5xx store errors share two codes: the engine stopping is worth telling
-/// apart (retry later); every other fault is just `internal`.
+/// The faults of the disk and the file that the client is told in words
+/// (507 `disk_full`, 507 `read_only`, 503 `database_damaged`): a hall cannot
+/// work until someone frees space or restores a backup, so the board and the
+/// counters say what to do rather than "internal error".
+fn speaks_for_itself(e: &StoreError) -> bool {
+    e.is_disk_full() || matches!(e, StoreError::ReadOnly(_) | StoreError::Damaged(_))
+}
+
+/// A disk-full SQLite or I/O error told as [`StoreError::DiskFull`].
+fn told(e: &StoreError) -> &StoreError {
+    if e.is_disk_full() { &StoreError::DiskFull } else { e }
+}
+
+/// 5xx store errors share a few codes: the engine stopping (retry later) and
+/// the faults that speak for themselves; every other fault is just `internal`.
 fn internal_code(e: &StoreError) -> &'static str {
     match e {
+        e if speaks_for_itself(e) => told(e).code(),
         StoreError::EngineStopped => "engine_stopped",
         _ => "internal",
     }
@@ -491,6 +514,22 @@ mod tests {
         assert_eq!(body.code, "internal");
         assert!(!body.message_en.contains("secret") && !body.message_zh.contains("secret"));
         assert_eq!(ApiError::from(StoreError::EngineStopped).status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn a_full_disk_and_a_damaged_file_are_told_in_words() {
+        let enospc = StoreError::Io(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        for e in [StoreError::DiskFull, enospc] {
+            let api = ApiError::from(e);
+            assert_eq!(api.status(), StatusCode::INSUFFICIENT_STORAGE);
+            let b = api.body();
+            assert_eq!(b.code, "disk_full");
+            assert!(b.message_zh.contains("磁盘已满") && b.message_en.contains("disk is full"), "{b:?}");
+        }
+        let damage = hallq_store::Damage { db: "hall.db".into(), detail: "page 7".into(), backup: None };
+        let api = ApiError::from(StoreError::Damaged(Box::new(damage)));
+        assert_eq!((api.status(), api.code()), (StatusCode::SERVICE_UNAVAILABLE, "database_damaged"));
+        assert!(api.body().message_en.contains("hallq restore --from"), "{:?}", api.body());
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! and the print worker), [`server`] (binding, graceful shutdown).
 
 pub mod auth;
+pub mod backup;
 pub mod dto;
 pub mod error;
 pub mod extract;

@@ -90,6 +90,7 @@ impl Server {
         let state = self.state.clone();
         let closing = state.clone();
         let worker = crate::printing::spawn_worker(state.clone());
+        let backups = crate::backup::spawn(state.clone());
         // The peer address goes with each request: the throttles count by it.
         let app = crate::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app)
@@ -101,6 +102,7 @@ impl Server {
             .map_err(ServerError::Serve)?;
         // The worker sees the shutdown signal; a print in flight finishes.
         let _ = worker.await;
+        let _ = backups.await;
         let engine = state.engine().clone();
         // Joining the engine thread blocks: not on the executor.
         let _ = tokio::task::spawn_blocking(move || engine.shutdown()).await;

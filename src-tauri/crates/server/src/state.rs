@@ -52,6 +52,11 @@ pub struct Config {
     /// The base of live-ticket URLs (`hallq serve --public-url`); overrides
     /// the hall's `public_url`.
     pub public_url: Option<String>,
+    /// The backup folder (`hallq serve --backup-dir`); `None`: `backups/`
+    /// beside the database.
+    pub backup_dir: Option<std::path::PathBuf>,
+    /// How old the last good backup may grow before the next is made.
+    pub backup_interval: Duration,
 }
 
 impl Default for Config {
@@ -68,6 +73,8 @@ impl Default for Config {
             body_limit: 64 * 1024,
             printer_poll: Duration::from_secs(5),
             public_url: None,
+            backup_dir: None,
+            backup_interval: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -92,6 +99,8 @@ struct Shared {
     revoked: broadcast::Sender<Uuid>,
     /// Printers' last seen status and one lock per printer.
     printing: Printing,
+    /// The backup folder and the last backup's failure.
+    backups: crate::backup::Backups,
     /// Serialises the first-run setup, so two racing calls cannot both set the admin PIN.
     setup: tokio::sync::Mutex<()>,
     shutdown: watch::Sender<bool>,
@@ -103,6 +112,7 @@ impl AppState {
         let (shutdown, _) = watch::channel(false);
         let (revoked, _) = broadcast::channel(64);
         let pins = PinGate::new(config.pin_checks.0, config.pin_checks.1);
+        let backups = crate::backup::Backups::new(store.path(), config.backup_dir.clone());
         Self {
             inner: Arc::new(Shared {
                 store,
@@ -115,6 +125,7 @@ impl AppState {
                 pins,
                 revoked,
                 printing: Printing::default(),
+                backups,
                 setup: tokio::sync::Mutex::new(()),
                 shutdown,
                 config,
@@ -194,6 +205,10 @@ impl AppState {
         &self.inner.printing
     }
 
+    pub(crate) fn backups(&self) -> &crate::backup::Backups {
+        &self.inner.backups
+    }
+
     pub(crate) fn setup_lock(&self) -> &tokio::sync::Mutex<()> {
         &self.inner.setup
     }
@@ -209,7 +224,7 @@ impl AppState {
             let reader = this.take_reader()?;
             let r = f(&reader, this.inner.hall);
             this.give_back(reader);
-            r.map_err(ApiError::from)
+            r.map_err(|e| this.failed(e))
         })
         .await
         .map_err(|e| ApiError::Internal(format!("read task failed: {e}")))?
@@ -222,9 +237,15 @@ impl AppState {
         F: FnOnce(&Store, Uuid) -> hallq_store::Result<T> + Send + 'static,
     {
         let this = self.clone();
-        tokio::task::spawn_blocking(move || f(&this.inner.store, this.inner.hall).map_err(ApiError::from))
+        tokio::task::spawn_blocking(move || f(&this.inner.store, this.inner.hall).map_err(|e| this.failed(e)))
             .await
             .map_err(|e| ApiError::Internal(format!("store task failed: {e}")))?
+    }
+
+    /// A store failure as an answer; damage found by a read stops the
+    /// engine writing too, and a full disk is told as such.
+    fn failed(&self, e: StoreError) -> ApiError {
+        if e.is_damage() || e.is_disk_full() { self.inner.engine.note_failure(e).into() } else { e.into() }
     }
 
     fn take_reader(&self) -> hallq_store::Result<Reader> {

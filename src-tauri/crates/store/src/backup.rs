@@ -64,7 +64,14 @@ pub struct Damage {
 impl Damage {
     /// The damage of `db`, with its last good backup looked up.
     pub fn of(db: &Path, detail: &str) -> Self {
-        let mut detail: String = detail.chars().take(300).collect();
+        // One line: SQLite's report has a line per problem and a heading.
+        let lines: Vec<&str> = detail
+            .lines()
+            .flat_map(|l| l.split("; "))
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("***"))
+            .collect();
+        let mut detail: String = lines.join("; ").chars().take(300).collect();
         if detail.is_empty() {
             detail = "integrity_check".into();
         }
