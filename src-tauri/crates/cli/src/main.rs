@@ -28,6 +28,7 @@ mod serve;
 mod simulate;
 mod staffing;
 mod status;
+mod unlock;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -110,6 +111,8 @@ enum Cmd {
     Export(exchange::ExportArgs),
     /// 导入交换文件（如县公司库）/ merge an exchange file into this database (e.g. the bureau's)
     Import(exchange::ImportArgs),
+    /// 解除工号锁定 / lift a staff number's PIN lock (on the hall PC)
+    Unlock(unlock::UnlockArgs),
 }
 
 fn main() -> ExitCode {
@@ -162,6 +165,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Serve(a) => serve::run(&db, hall, &a),
         Cmd::Export(a) => exchange::export(&db, hall, &a),
         Cmd::Import(a) => exchange::import(&db, &a),
+        Cmd::Unlock(a) => unlock::run(&db, hall, &a),
     }
 }
 
