@@ -17,6 +17,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::auth::{Caller, Role, TokenCache};
+use crate::connections::{Bounds, Limits};
 use crate::error::{ApiError, ApiResult};
 use crate::printing::Printing;
 use crate::throttle::{KioskThrottle, PairingThrottle};
@@ -40,6 +41,8 @@ pub struct Config {
     /// The base of live-ticket URLs (`hallq serve --public-url`); overrides
     /// the hall's `public_url`.
     pub public_url: Option<String>,
+    /// Connection and stream bounds, timeouts.
+    pub limits: Limits,
 }
 
 impl Default for Config {
@@ -52,6 +55,7 @@ impl Default for Config {
             body_limit: 64 * 1024,
             printer_poll: Duration::from_secs(5),
             public_url: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -76,6 +80,10 @@ struct Shared {
     printing: Printing,
     /// Serialises the first-run setup, so two racing calls cannot both set the admin PIN.
     setup: tokio::sync::Mutex<()>,
+    /// Open connections and live streams, counted against the limits.
+    bounds: Arc<Bounds>,
+    /// One what-if simulation at a time for the hall (`POST /reports/simulate`).
+    simulation: Arc<tokio::sync::Semaphore>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -95,6 +103,8 @@ impl AppState {
                 pairing: PairingThrottle::default(),
                 printing: Printing::default(),
                 setup: tokio::sync::Mutex::new(()),
+                simulation: Arc::new(tokio::sync::Semaphore::new(1)),
+                bounds: Arc::new(Bounds::new(config.limits.clone())),
                 shutdown,
                 config,
             }),
@@ -163,6 +173,16 @@ impl AppState {
 
     pub(crate) fn setup_lock(&self) -> &tokio::sync::Mutex<()> {
         &self.inner.setup
+    }
+
+    /// Open connections and live streams.
+    pub(crate) fn bounds(&self) -> &Arc<Bounds> {
+        &self.inner.bounds
+    }
+
+    /// The hall's one what-if slot; a permit is held while a simulation runs.
+    pub(crate) fn simulation_slot(&self) -> &Arc<tokio::sync::Semaphore> {
+        &self.inner.simulation
     }
 
     /// Runs a read on a pooled read-only connection, off the executor.

@@ -8,6 +8,7 @@
 mod support;
 
 mod bad_input;
+mod bounds;
 mod follow_ups;
 mod hall_day;
 mod live;
