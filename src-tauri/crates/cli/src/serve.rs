@@ -100,7 +100,7 @@ pub fn run(db: &Path, hall: Option<&str>, args: &ServeArgs) -> Result<()> {
         .enable_all()
         .build()
         .with_context(|| CliError::failure("无法启动异步运行时", "cannot start the async runtime"))?;
-    runtime.block_on(async {
+    let served = runtime.block_on(async {
         let server = Server::bind(config).await.map_err(plain)?;
         let addr = server.local_addr();
         let url_ip = if addr.ip().is_unspecified() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { addr.ip() };
@@ -116,7 +116,11 @@ pub fn run(db: &Path, hall: Option<&str>, args: &ServeArgs) -> Result<()> {
         server.run(hallq_server::server::shutdown_signal()).await.map_err(plain)?;
         eprintln!("HallQ 营业厅服务已停止 / hall server stopped");
         Ok(())
-    })
+    });
+    // The server has stopped and closed the hall: blocking work still
+    // running (a long report whose client left) must not hold up the exit.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    served
 }
 
 /// A store error is reported as itself, so the CLI classifies it (a missing

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{CoreError, Millis};
+use crate::{CoreError, Millis, text};
 
 /// Which waiting ticket a counter calls among equals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -136,9 +136,7 @@ impl CounterConfig {
         if !(1..=999).contains(&self.number) {
             return Err(CoreError::config("窗口号须在 1–999 之间", "counter number must be 1-999"));
         }
-        if self.name.trim().is_empty() || self.name.chars().count() > 32 {
-            return Err(CoreError::config("窗口名称不能为空，且不超过 32 字", "counter name must be 1-32 characters"));
-        }
+        text::check(&text::COUNTER_NAME, &self.name)?;
         if self.services.is_empty() {
             return Err(CoreError::config("窗口至少要办理一项业务", "a counter must serve at least one service"));
         }

@@ -96,6 +96,17 @@ pub enum CoreError {
     InvalidRating(String),
     /// No open follow-up for this ticket.
     UnknownFollowUp(String),
+    /// Free text (a name, a notice, a note) that breaks the text rule
+    /// ([`crate::text`]): blank, too long, a control character or a
+    /// bidirectional override.
+    InvalidText {
+        /// The field, in Chinese.
+        field_zh: &'static str,
+        /// The field, in English.
+        field_en: &'static str,
+        /// What is wrong with it.
+        problem: crate::text::TextProblem,
+    },
     /// A configuration change that would break the hall (zh, en).
     InvalidConfig {
         /// Chinese explanation.
@@ -137,6 +148,7 @@ impl CoreError {
             Self::NotRateable(_) => "not_rateable",
             Self::InvalidRating(_) => "invalid_rating",
             Self::UnknownFollowUp(_) => "unknown_follow_up",
+            Self::InvalidText { .. } => "invalid_text",
             Self::InvalidConfig { .. } => "invalid_config",
         }
     }
@@ -184,6 +196,7 @@ impl CoreError {
             Self::NotRateable(n) => format!("{n} 号未办结，不能评价"),
             Self::InvalidRating(why) => format!("评价无效：{why}"),
             Self::UnknownFollowUp(t) => format!("没有待办的回访 {t}"),
+            Self::InvalidText { field_zh, problem, .. } => format!("{field_zh}{}", problem.zh()),
             Self::InvalidConfig { zh, .. } => format!("配置无效：{zh}"),
         }
     }
@@ -237,6 +250,7 @@ impl CoreError {
             Self::NotRateable(n) => format!("ticket {n} was not served, so it cannot be rated"),
             Self::InvalidRating(why) => format!("invalid rating: {why}"),
             Self::UnknownFollowUp(t) => format!("no open follow-up {t}"),
+            Self::InvalidText { field_en, problem, .. } => format!("the {field_en} {}", problem.en()),
             Self::InvalidConfig { en, .. } => format!("invalid configuration: {en}"),
         }
     }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::counter::{Counter, RoutingOrder, RoutingPolicy};
 use crate::service::Service;
 use crate::staff::{Staff, StaffRole};
-use crate::{CoreError, Millis};
+use crate::{CoreError, Millis, text};
 
 /// A business hall (营业厅) or rural supply station (供电所).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,17 +175,15 @@ impl Hall {
                 format!("hall code '{}' must be 1-16 letters, digits, '-' or '_'", self.code),
             ));
         }
-        if self.name.trim().is_empty() || self.name.chars().count() > 64 {
-            return Err(CoreError::config("营业厅名称不能为空，且不超过 64 字", "hall name must be 1-64 characters"));
-        }
+        text::check(&text::HALL_NAME, &self.name)?;
         if self.rollover_hour > 23 {
             return Err(CoreError::config("换日时刻须在 0–23 点之间", "rollover hour must be 0-23"));
         }
-        if self.notices.len() > 10 || self.notices.iter().any(|n| n.trim().is_empty() || n.chars().count() > 200) {
-            return Err(CoreError::config(
-                "公告最多 10 条，每条 1–200 字",
-                "at most 10 notices, each 1-200 characters",
-            ));
+        if self.notices.len() > 10 {
+            return Err(CoreError::config("公告最多 10 条", "at most 10 notices"));
+        }
+        for notice in &self.notices {
+            text::check(&text::NOTICE, notice)?;
         }
         if self.holidays.len() > 400 || self.workdays.len() > 400 {
             return Err(CoreError::config("节假日或调休日最多 400 个", "at most 400 holidays or make-up working days"));

@@ -10,7 +10,7 @@
 //! Read in this order: [`hall`] and its configuration types, [`ticket`],
 //! [`command`] (what can be asked), [`event`] (what happened), [`state`] (the
 //! in-memory hall that decides commands and applies events), [`routing`],
-//! [`timing`], [`kpi`], and [`error`].
+//! [`timing`], [`kpi`], [`text`] (the rule for free text), and [`error`].
 
 pub mod command;
 pub mod counter;
@@ -25,6 +25,7 @@ pub mod service;
 pub mod simulation;
 pub mod staff;
 pub mod state;
+pub mod text;
 pub mod ticket;
 pub mod timing;
 

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::hall::valid_code;
-use crate::{CoreError, MINUTE_MS, Millis};
+use crate::{CoreError, MINUTE_MS, Millis, text};
 
 /// A service offered at the hall's kiosk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,9 +50,8 @@ impl Service {
                 format!("ticket prefix '{}' must be one capital letter A-Z", self.prefix),
             ));
         }
-        if self.name_zh.trim().is_empty() || self.name_en.trim().is_empty() {
-            return Err(CoreError::config("业务须有中文和英文名称", "a service needs a Chinese and an English name"));
-        }
+        text::check(&text::SERVICE_NAME_ZH, &self.name_zh)?;
+        text::check(&text::SERVICE_NAME_EN, &self.name_en)?;
         if !(1..=240).contains(&self.target_wait_min) || !(1..=240).contains(&self.target_handling_min) {
             return Err(CoreError::config(
                 "目标等候和办理时长须在 1–240 分钟之间",

@@ -24,6 +24,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{NaiveDate, TimeZone};
 use rand::rngs::StdRng;
@@ -54,6 +55,38 @@ pub const MAX_ARRIVALS_PER_HOUR: f64 = 2000.0;
 pub const MAX_EXPECTED_CUSTOMERS: f64 = 20_000.0;
 /// The longest mean or observed handling time, minutes.
 pub const MAX_HANDLING_MINUTES: f64 = 240.0;
+
+/// The work of a what-if, the unit of [`Scenario::simulate_until`]'s
+/// budget: one unit per simulated event, plus, for every call, the
+/// customers then waiting — call-next looks through the overdue part of
+/// the queue, so an overloaded day (everyone overdue, a queue thousands
+/// long) costs the square of its customers, not their number. That was the
+/// 103 s of CPU of the largest inputs.
+pub type Work = u64;
+
+/// The work a hall server allows one what-if: about a second of one core
+/// in a release build (a waiting customer looked through costs about 2 µs:
+/// the heaviest inputs reached 20 million units after 40 s), 2–3 s in a
+/// debug build. A busy hall's day (1,200 customers at 12 counters) takes
+/// a few thousand units, 10,000 customers at a stable load some 50,000, a
+/// queue growing by 20 an hour for 10 hours some 100,000; a queue growing
+/// by a hundred an hour is refused — the answer would only say "add
+/// counters".
+pub const DEFAULT_WORK_BUDGET: Work = 500_000;
+
+fn too_much_work(max: Work) -> CoreError {
+    bad(
+        format!("模拟工作量超出上限（{max} 步）：请减少到达人数或小时数，或增加窗口数（队伍过长）"),
+        format!(
+            "the simulation needs more than its budget of {max} steps: fewer arrivals or hours, or more counters \
+             (the queue grows too long)"
+        ),
+    )
+}
+
+/// How many simulated events run between two looks at the cancel flag:
+/// a few milliseconds of work at most, so a cancelled run stops at once.
+pub const CANCEL_CHECK_EVERY: u64 = 64;
 
 const HOUR: Millis = 3_600_000;
 
@@ -236,14 +269,28 @@ impl Scenario {
         Ok(Outcome { customers: run.customers, kpis: run.kpis.finish(), erlang_c: self.prediction() })
     }
 
+    /// [`Scenario::simulate`] within bounds, for a server: it gives up as
+    /// soon as `cancel` is set (the one who asked went away, or the server
+    /// stops) — `Ok(None)` then — and refuses the scenario, bilingually,
+    /// once its work passes `max_work` units (see [`Work`]). `cancel` is
+    /// looked at every [`CANCEL_CHECK_EVERY`] events.
+    pub fn simulate_until(&self, cancel: &AtomicBool, max_work: u64) -> Result<Option<Outcome>, CoreError> {
+        let Some((sim, last)) = self.play(cancel, max_work)? else { return Ok(None) };
+        let run = sim.finish(last)?;
+        Ok(Some(Outcome { customers: run.customers, kpis: run.kpis.finish(), erlang_c: self.prediction() }))
+    }
+
     /// Simulates the day through [`HallState::execute`].
     pub fn run(&self) -> Result<Run, CoreError> {
-        let (sim, last) = self.play()?;
+        let never = AtomicBool::new(false);
+        let (sim, last) =
+            self.play(&never, u64::MAX)?.ok_or_else(|| bad("模拟已取消", "the simulation was cancelled"))?;
         sim.finish(last)
     }
 
-    /// Plays the day; returns the simulation and the time of its last event.
-    fn play(&self) -> Result<(Sim, Millis), CoreError> {
+    /// Plays the day; returns the simulation and the time of its last
+    /// event, or `None` when `cancel` was set on the way.
+    fn play(&self, cancel: &AtomicBool, max_work: u64) -> Result<Option<(Sim, Millis)>, CoreError> {
         self.validate()?;
         let mut rng = StdRng::seed_from_u64(self.seed);
         let hall = Hall::new(Uuid::from_u128(0x5117), "SIM", "模拟营业厅 what-if hall");
@@ -297,7 +344,16 @@ impl Scenario {
             }
         };
         let mut last = end;
+        let (mut events, mut work): (u64, u64) = (0, 0);
         while let Some(Reverse((at, _, ev))) = heap.pop() {
+            events += 1;
+            if events % CANCEL_CHECK_EVERY == 0 && cancel.load(Ordering::Relaxed) {
+                return Ok(None);
+            }
+            work += 1;
+            if work > max_work {
+                return Err(too_much_work(max_work));
+            }
             last = last.max(at);
             let free = match ev {
                 Ev::Arrive(s) => {
@@ -311,6 +367,8 @@ impl Scenario {
             };
             if let Some(c) = free {
                 if sim.waiting > 0 {
+                    // A call looks through the overdue part of the queue.
+                    work += sim.waiting as u64;
                     sim.exec(Command::CallNext { counter: c }, at)?;
                     sim.exec(Command::Start { counter: c }, at)?;
                     sim.waiting -= 1;
@@ -321,7 +379,7 @@ impl Scenario {
                 }
             }
         }
-        Ok((sim, last))
+        Ok(Some((sim, last)))
     }
 }
 
@@ -458,7 +516,7 @@ mod tests {
     #[test]
     fn calls_are_first_come_first_served() {
         let s = Scenario::steady(50.0, 6.0, 3, 4, 3).unwrap();
-        let (sim, _) = s.play().unwrap();
+        let (sim, _) = s.play(&AtomicBool::new(false), u64::MAX).unwrap().unwrap();
         let mut calls: Vec<(Millis, Uuid, Millis)> = Vec::new();
         for t in sim.st.tickets() {
             assert_eq!(t.state, TicketState::Done);
@@ -478,7 +536,7 @@ mod tests {
     fn a_busy_day_spreads_over_services_with_one_queue() {
         // 1,200 expected customers exceed one service's 999 numbers.
         let s = Scenario::steady(300.0, 1.0, 6, 4, 11).unwrap();
-        let (sim, _) = s.play().unwrap();
+        let (sim, _) = s.play(&AtomicBool::new(false), u64::MAX).unwrap().unwrap();
         assert!(sim.codes.len() >= 2);
         let mut calls: Vec<(Millis, Uuid, Millis)> =
             sim.st.tickets().map(|t| (t.issued_at, t.id, t.called_at.unwrap())).collect();
@@ -511,6 +569,26 @@ mod tests {
     }
 
     #[test]
+    fn an_overloaded_day_is_refused_by_the_work_budget_and_a_cancelled_one_stops() {
+        // The heaviest inputs: 20,000 customers, one counter, 4-hour handling.
+        let heaviest = Scenario::steady(2000.0, 240.0, 1, 10, 1).unwrap();
+        let never = AtomicBool::new(false);
+        let started = std::time::Instant::now();
+        let e = heaviest.simulate_until(&never, DEFAULT_WORK_BUDGET).unwrap_err();
+        println!("refused after {:?}", started.elapsed());
+        assert!(e.message_en().contains("budget") && e.message_zh().contains("上限"), "{e}");
+        // A busy hall's day, and a stable load of thousands, are well within it.
+        for (rate, minutes, counters) in [(120.0, 8.0, 12), (1000.0, 0.5, 10)] {
+            let s = Scenario::steady(rate, minutes, counters, 10, 1).unwrap();
+            let out = s.simulate_until(&never, DEFAULT_WORK_BUDGET).unwrap().unwrap();
+            assert_eq!(out, s.simulate().unwrap(), "the bounded run is the same run");
+        }
+        // Cancelled before it starts: it stops within the first events.
+        let cancelled = AtomicBool::new(true);
+        assert_eq!(heaviest.simulate_until(&cancelled, u64::MAX).unwrap(), None);
+    }
+
+    #[test]
     fn no_arrivals_is_an_empty_day() {
         let out = Scenario::steady(0.0, 6.0, 2, 3, 1).unwrap().simulate().unwrap();
         assert_eq!(out.customers, 0);
@@ -522,7 +600,7 @@ mod tests {
     fn observed_handling_times_are_drawn_from_the_sample() {
         let mut s = Scenario::steady(20.0, 6.0, 3, 6, 5).unwrap();
         s.handling = Handling::Observed(vec![120_000, 480_000]);
-        let (sim, _) = s.play().unwrap();
+        let (sim, _) = s.play(&AtomicBool::new(false), u64::MAX).unwrap().unwrap();
         for t in sim.st.tickets() {
             let h = t.handling_ms().unwrap();
             assert!(h == 120_000 || h == 480_000, "{h}");

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::CoreError;
 use crate::hall::valid_code;
+use crate::{CoreError, text};
 
 /// What a staff member may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -40,9 +40,7 @@ impl Staff {
                 format!("staff number '{}' must be 1-16 letters or digits", self.number),
             ));
         }
-        if self.name.trim().is_empty() || self.name.chars().count() > 32 {
-            return Err(CoreError::config("员工姓名不能为空，且不超过 32 字", "staff name must be 1-32 characters"));
-        }
+        text::check(&text::STAFF_NAME, &self.name)?;
         Ok(())
     }
 }

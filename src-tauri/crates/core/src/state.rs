@@ -24,7 +24,7 @@ use crate::service::Service;
 use crate::staff::Staff;
 use crate::ticket::{PriorityClass, Rating, Ticket, TicketState};
 use crate::timing::{self, RECENT_HANDLING_WINDOW};
-use crate::{CoreError, Millis};
+use crate::{CoreError, Millis, text};
 
 /// The highest daily number of a service: prefix + 3 digits.
 pub const MAX_DAILY_NUMBER: u16 = 999;
@@ -335,6 +335,9 @@ impl HallState {
                 if n > MAX_DAILY_NUMBER {
                     return Err(CoreError::NumbersExhausted(service.clone()));
                 }
+                // An empty field is no appointment number; anything else follows the text rule.
+                let appointment = appointment.as_deref().filter(|a| !a.trim().is_empty());
+                let appointment = text::check_opt(&text::APPOINTMENT, appointment)?;
                 let (people_ahead, estimated_wait_ms) = self.estimate_for(svc, *priority);
                 let id = new_id();
                 vec![E::TicketIssued {
@@ -347,9 +350,8 @@ impl HallState {
                         priority: *priority,
                         priority_reason: priority_reason.filter(|_| *priority == PriorityClass::Priority),
                         appointment: appointment
-                            .as_ref()
                             .filter(|_| *priority == PriorityClass::Appointment)
-                            .map(|a| a.chars().take(32).collect()),
+                            .map(str::to_string),
                         business_day: self.day,
                         visit_issued_at: now,
                         issued_at: now,
@@ -482,13 +484,7 @@ impl HallState {
                 if !self.follow_ups.contains_key(ticket) {
                     return Err(CoreError::UnknownFollowUp(ticket.to_string()));
                 }
-                let note = note.trim();
-                if note.is_empty() || note.chars().count() > 500 {
-                    return Err(CoreError::config(
-                        "请填写回访处理情况（1–500 字）",
-                        "say what was done in 1-500 characters",
-                    ));
-                }
+                let note = text::check(&text::FOLLOW_UP_NOTE, note)?;
                 vec![E::FollowUpClosed { ticket: *ticket, note: note.to_string() }]
             }
             Command::OpenCounter { counter } => {
@@ -511,13 +507,7 @@ impl HallState {
                     CounterStatus::Open => {}
                 }
                 self.require_idle(c)?;
-                let reason = reason.trim();
-                if reason.is_empty() || reason.chars().count() > 64 {
-                    return Err(CoreError::config(
-                        "暂停须填写原因（不超过 64 字）",
-                        "a pause needs a reason of 1-64 characters",
-                    ));
-                }
+                let reason = text::check(&text::PAUSE_REASON, reason)?;
                 vec![E::CounterPaused { counter: *counter, reason: reason.to_string() }]
             }
             Command::ResumeCounter { counter } => {

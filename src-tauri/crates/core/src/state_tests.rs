@@ -19,6 +19,10 @@ use crate::routing;
 use crate::service::Service;
 use crate::staff::{Staff, StaffRole};
 use crate::state::{HallState, MAX_DAILY_NUMBER, Outcome};
+use crate::text::{
+    self,
+    TextProblem::{Blank, TooLong},
+};
 use crate::ticket::{LowScoreReason, PriorityClass, PriorityReason, Resolution, Ticket, TicketState};
 use crate::{CoreError, MINUTE_MS, Millis};
 
@@ -262,6 +266,11 @@ fn invalid_config() -> CoreError {
     CoreError::InvalidConfig { zh: String::new(), en: String::new() }
 }
 
+/// The text rule's refusal of `field`.
+fn invalid_text(field: &text::TextField, problem: text::TextProblem) -> CoreError {
+    CoreError::InvalidText { field_zh: field.zh, field_en: field.en, problem }
+}
+
 /// Asserts the exact error, or only the code for `InvalidConfig`, whose
 /// texts are explanations rather than data.
 fn assert_error(got: &CoreError, want: &CoreError, cmd: &Command) {
@@ -417,8 +426,11 @@ fn every_rejected_command_returns_its_error_and_changes_nothing() {
             Command::PauseCounter { counter: 1, reason: "break".into() },
             E::CurrentTicketOpen { counter: 1, number: "A003".into() },
         ),
-        (Command::PauseCounter { counter: 5, reason: "  ".into() }, invalid_config()),
-        (Command::PauseCounter { counter: 5, reason: "很".repeat(65) }, invalid_config()),
+        (Command::PauseCounter { counter: 5, reason: "  ".into() }, invalid_text(&text::PAUSE_REASON, Blank)),
+        (
+            Command::PauseCounter { counter: 5, reason: "很".repeat(65) },
+            invalid_text(&text::PAUSE_REASON, TooLong { max: 64 }),
+        ),
         (Command::ResumeCounter { counter: 99 }, E::UnknownCounter(99)),
         (Command::ResumeCounter { counter: 1 }, E::CounterNotPaused(1)),
         (Command::ResumeCounter { counter: 4 }, E::CounterNotPaused(4)),
@@ -455,7 +467,10 @@ fn every_rejected_command_returns_its_error_and_changes_nothing() {
         (cfg(counter(6, &["PAY"], Fifo, Some(0))), invalid_config()),
         (Command::DefineStaff { staff: deactivated_1001 }, E::StaffAtOtherCounter { staff: "1001".into(), counter: 1 }),
         (Command::DefineStaff { staff: staff("10 01", true) }, invalid_config()),
-        (Command::DefineStaff { staff: Staff { name: " ".into(), ..staff("1006", true) } }, invalid_config()),
+        (
+            Command::DefineStaff { staff: Staff { name: " ".into(), ..staff("1006", true) } },
+            invalid_text(&text::STAFF_NAME, Blank),
+        ),
     ];
 
     for (cmd, want) in &cases {
@@ -680,7 +695,7 @@ fn issue_creates_a_waiting_first_leg_numbered_by_service_and_day() {
         service: "PAY".into(),
         priority: PriorityClass::Appointment,
         priority_reason: Some(PriorityReason::Elderly),
-        appointment: Some("Y".repeat(40)),
+        appointment: Some(" YY-2026-0042 ".into()),
     });
     let c = out.ticket.clone().unwrap();
     assert_eq!((a.number.as_str(), b.number.as_str()), ("A001", "B001"));
@@ -694,9 +709,9 @@ fn issue_creates_a_waiting_first_leg_numbered_by_service_and_day() {
     assert_eq!(c.business_day, date(DAY0));
     assert_eq!((c.issued_at, c.visit_issued_at), (T0 + 2 * SEC, T0 + 2 * SEC));
     // A reason only belongs to a priority ticket; an appointment number is
-    // kept (at most 32 characters) only for an appointment.
+    // kept (trimmed) only for an appointment.
     assert_eq!(c.priority_reason, None);
-    assert_eq!(c.appointment.as_deref(), Some("Y".repeat(32).as_str()));
+    assert_eq!(c.appointment.as_deref(), Some("YY-2026-0042"));
     assert_eq!(c.people_ahead, 0, "an appointment only counts priority tickets ahead");
     assert_eq!(a.people_ahead, 0);
     assert_eq!(a.estimated_wait_ms, None, "no counter open: unknown");
@@ -1566,6 +1581,7 @@ fn every_error() -> Vec<CoreError> {
         E::NotRateable("A001".into()),
         E::InvalidRating("level 9".into()),
         E::UnknownFollowUp("A001".into()),
+        invalid_text(&text::HALL_NAME, Blank),
         E::InvalidConfig { zh: "不对".into(), en: "wrong".into() },
     ];
     for e in &all {
@@ -1598,6 +1614,7 @@ fn every_error() -> Vec<CoreError> {
             | E::NotRateable(_)
             | E::InvalidRating(_)
             | E::UnknownFollowUp(_)
+            | E::InvalidText { .. }
             | E::InvalidConfig { .. } => {}
         }
     }
@@ -1674,7 +1691,7 @@ fn a_low_rating_opens_a_follow_up_due_in_15_working_days_until_closed() {
     fx.rollover();
     assert_eq!(fx.st.follow_ups().count(), 1);
     let err = fx.rejects(Command::CloseFollowUp { ticket: f.ticket, note: "  ".into() });
-    assert_eq!(err.code(), "invalid_config");
+    assert_eq!(err, invalid_text(&text::FOLLOW_UP_NOTE, Blank));
     let closed = fx
         .ok(Command::CloseFollowUp {
             ticket: f.ticket, note: "已电话回访，致歉并整改 / called back".into()
@@ -1735,4 +1752,40 @@ fn a_clock_step_moves_the_day_and_its_tickets_and_keeps_every_duration() {
     fx.rollover();
     step(&mut fx, -6 * 60 * MIN);
     assert_eq!(fx.st.day(), date((2026, 11, 28)), "the day stays, on the clock set back");
+}
+
+/// Every free-text field of a command follows `text`'s rule: a NUL, CR/LF,
+/// a bidi override, a name of zero-width characters only or an overlong
+/// appointment is refused with `invalid_text` and changes nothing.
+#[test]
+fn loose_text_in_any_command_is_refused_and_changes_nothing() {
+    let mut fx = Fx::busy();
+    let mut hall = fx.st.hall().clone();
+    hall.name = "城关\0供电所".into();
+    let mut notices = fx.st.hall().clone();
+    notices.notices = vec!["今日\r\n停电".into()];
+    let mut svc = service("PAY", 'A', 15, 4);
+    svc.name_zh = "缴\u{202E}费".into();
+    let mut ctr = counter(4, &["PAY"], RoutingOrder::Fifo, Some(2));
+    ctr.name = "\u{200B}\u{200B}".into();
+    let mut person = staff("1004", true);
+    person.name = "王\u{2067}芳".into();
+    let commands = [
+        Command::ConfigureHall { hall },
+        Command::ConfigureHall { hall: notices },
+        Command::DefineService { service: svc },
+        Command::DefineCounter { counter: ctr },
+        Command::DefineStaff { staff: person },
+        Command::PauseCounter { counter: 5, reason: "午休\n".repeat(2) },
+        Command::Issue {
+            service: "PAY".into(),
+            priority: PriorityClass::Appointment,
+            priority_reason: None,
+            appointment: Some("Y".repeat(10_000)),
+        },
+    ];
+    for cmd in commands {
+        let e = fx.rejects(cmd.clone());
+        assert_eq!(e.code(), "invalid_text", "{cmd:?}: {e}");
+    }
 }

@@ -153,6 +153,19 @@ pub enum ApiError {
     /// 409: a print result reported for a job the server prints.
     #[error("the server prints this job")]
     ServerPrintsJob,
+    /// 429: a bounded resource is taken (a what-if already runs for this
+    /// hall; the live-ticket streams are full); try again after `retry_after_s`.
+    #[error("{en}")]
+    Busy {
+        /// The stable code, e.g. `simulation_busy`.
+        code: &'static str,
+        /// Chinese explanation.
+        zh: String,
+        /// English explanation.
+        en: String,
+        /// Seconds until a retry may succeed (`Retry-After`).
+        retry_after_s: i64,
+    },
     /// 500: a fault of the server; the detail is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -191,7 +204,11 @@ impl ApiError {
             | Self::KioskPrintsNothing => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::KioskTooFast { .. } | Self::TooManyPairingAttempts | Self::TooManyPinAttempts | Self::PinBusy => {
+            Self::KioskTooFast { .. }
+            | Self::TooManyPairingAttempts
+            | Self::TooManyPinAttempts
+            | Self::PinBusy
+            | Self::Busy { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
             Self::AlreadySetUp
@@ -239,6 +256,7 @@ impl ApiError {
             Self::KioskPrintsNothing => "kiosk_prints_nothing",
             Self::NotYourPrintJob => "not_your_print_job",
             Self::ServerPrintsJob => "server_prints_job",
+            Self::Busy { code, .. } => code,
             Self::Internal(_) => "internal",
         }
     }
@@ -284,6 +302,7 @@ impl ApiError {
             Self::KioskPrintsNothing => "该取号机设置为不打印，无法补打".into(),
             Self::NotYourPrintJob => "这不是本取号机的打印任务".into(),
             Self::ServerPrintsJob => "此打印任务由服务器打印，取号机不能报告结果".into(),
+            Self::Busy { zh, .. } => zh.clone(),
             Self::Internal(_) => INTERNAL_ZH.into(),
         }
     }
@@ -330,6 +349,7 @@ impl ApiError {
             Self::KioskPrintsNothing => "this kiosk is set to print nothing; it cannot reprint".into(),
             Self::NotYourPrintJob => "this print job belongs to another kiosk".into(),
             Self::ServerPrintsJob => "the server prints this job; a kiosk cannot report its result".into(),
+            Self::Busy { en, .. } => en.clone(),
             Self::Internal(_) => INTERNAL_EN.into(),
         }
     }
@@ -407,7 +427,9 @@ fn core_status(e: &CoreError) -> StatusCode {
         | CoreError::UnknownStaff(_)
         | CoreError::UnknownTicket(_)
         | CoreError::UnknownFollowUp(_) => StatusCode::NOT_FOUND,
-        CoreError::InvalidRating(_) | CoreError::InvalidConfig { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        CoreError::InvalidRating(_) | CoreError::InvalidText { .. } | CoreError::InvalidConfig { .. } => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         CoreError::ServiceDisabled(_)
         | CoreError::StaffInactive(_)
         | CoreError::HallClosed
@@ -473,6 +495,7 @@ impl IntoResponse for ApiError {
             Self::TooManyPairingAttempts | Self::TooManyPinAttempts => Some(60),
             Self::PinBusy => Some(1),
             Self::Store(StoreError::StaffLocked { .. }) => Some(300),
+            Self::Busy { retry_after_s, .. } => Some(*retry_after_s),
             _ => None,
         };
         let mut response = (status, Json(self.body())).into_response();

@@ -12,10 +12,13 @@
 //! [`error`] and [`extract`] (how failures become bilingual JSON), [`dto`]
 //! (the wire types), `routes` (one module per area, each owning its paths),
 //! [`queue`] (what screens derive from tickets), `printing` (print jobs
-//! and the print worker), [`server`] (binding, graceful shutdown).
+//! and the print worker), [`server`] (binding, the accept loop, graceful
+//! shutdown) and [`connections`] (what it lets in: connection and stream
+//! caps, timeouts).
 
 pub mod auth;
 pub mod backup;
+pub mod connections;
 pub mod dto;
 pub mod error;
 pub mod extract;
@@ -39,6 +42,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 pub use auth::{Caller, Permission, Role, RouteTable};
+pub use connections::Limits;
 pub use error::{ApiError, ErrorBody};
 pub use server::{ServeConfig, Server, ServerError, serve};
 pub use state::{AppState, Config};
@@ -70,6 +74,8 @@ fn build(routes: utoipa_axum::router::OpenApiRouter<AppState>, state: AppState) 
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(axum::middleware::from_fn(extract::fingerprint))
+        // Inside the guard: it sees the caller the guard found.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), connections::note_terminal))
         .layer(axum::middleware::from_fn_with_state(guard, auth::guard))
         .layer(axum::Extension(document))
         .layer(RequestBodyLimitLayer::new(body_limit))

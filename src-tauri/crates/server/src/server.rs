@@ -1,6 +1,15 @@
 //! Running the server: open the hall, bind, serve until told to stop, then
 //! close the streams and stop the engine after its queued commands.
 //!
+//! Connections are served here rather than by `axum::serve`: each accepted
+//! socket is first admitted by the caps of [`crate::connections`] (or
+//! closed at once), then served by hyper's HTTP/1 with its header-read
+//! timer (an idle or half-sent request is closed) and WebSocket upgrades,
+//! with the peer's address as axum's `ConnectInfo<SocketAddr>`. On stop,
+//! requests in flight get [`crate::Limits::shutdown_grace`] to finish;
+//! then the server stops regardless (a service manager's SIGTERM must end
+//! it within seconds).
+//!
 //! A SIGKILL needs nothing here: every answered command is already on disk
 //! (the store's engine commits before it answers), and a restart picks the
 //! hall up from its projections.
@@ -9,10 +18,20 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::Request;
 use hallq_store::{StoreError, SystemClock};
-use tokio::net::TcpListener;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tower::Service;
 
+use crate::connections::ConnectionPermit;
 use crate::state::{AppState, Config};
 
 /// Where and what to serve.
@@ -67,6 +86,7 @@ impl Server {
     /// Binds `addr` for an existing state (tests pass one on a manual clock).
     pub async fn with_state(state: AppState, addr: SocketAddr) -> Result<Self, ServerError> {
         let listener = TcpListener::bind(addr).await.map_err(|reason| ServerError::Bind { addr, reason })?;
+        state.bounds().set_cap(crate::connections::connection_cap(&state.config().limits));
         if let Ok(bound) = listener.local_addr() {
             state.printing().set_bound(bound);
         }
@@ -88,18 +108,47 @@ impl Server {
     /// stops the engine.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
         let state = self.state.clone();
-        let closing = state.clone();
         let worker = crate::printing::spawn_worker(state.clone());
         let backups = crate::backup::spawn(state.clone());
-        // The peer address goes with each request: the throttles count by it.
-        let app = crate::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                closing.begin_shutdown();
-            })
-            .await
-            .map_err(ServerError::Serve)?;
+        let app = crate::app(state.clone());
+        let limits = state.config().limits.clone();
+        // Each connection holds a receiver; all gone = all connections closed.
+        let (closed_tx, closed_rx) = watch::channel(());
+        let stopping = state.shutdown_signal();
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                accepted = self.listener.accept() => match accepted {
+                    Ok((socket, peer)) => {
+                        let Some(permit) = state.bounds().admit(peer.ip()) else {
+                            tracing::debug!(%peer, "connection refused: at the cap");
+                            continue;
+                        };
+                        let conn = Connection {
+                            app: app.clone(),
+                            peer,
+                            header_read_timeout: limits.header_read_timeout,
+                            stopping: stopping.clone(),
+                            closed: closed_rx.clone(),
+                        };
+                        tokio::spawn(conn.serve(socket, permit));
+                    }
+                    // Out of file descriptors or a reset before accept: wait
+                    // a moment rather than spin, then go on.
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+            }
+        }
+        drop(self.listener);
+        state.begin_shutdown();
+        drop(closed_rx);
+        if tokio::time::timeout(limits.shutdown_grace, closed_tx.closed()).await.is_err() {
+            tracing::warn!("requests still in flight after the grace period: stopping anyway");
+        }
         // The worker sees the shutdown signal; a print in flight finishes.
         let _ = worker.await;
         let _ = backups.await;
@@ -107,6 +156,48 @@ impl Server {
         // Joining the engine thread blocks: not on the executor.
         let _ = tokio::task::spawn_blocking(move || engine.shutdown()).await;
         Ok(())
+    }
+}
+
+/// One admitted connection and what it needs to be served.
+struct Connection {
+    app: axum::Router,
+    peer: SocketAddr,
+    header_read_timeout: Duration,
+    stopping: watch::Receiver<bool>,
+    closed: watch::Receiver<()>,
+}
+
+impl Connection {
+    /// Serves the connection until it closes; on shutdown, finishes the
+    /// request in flight and closes. The permit frees its place at the end.
+    async fn serve(mut self, socket: TcpStream, _permit: ConnectionPermit) {
+        let _ = socket.set_nodelay(true);
+        let (app, peer) = (self.app, self.peer);
+        let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().call(req.map(Body::new))
+        });
+        let mut builder = http1::Builder::new();
+        builder.timer(TokioTimer::new()).header_read_timeout(self.header_read_timeout);
+        let conn = builder.serve_connection(TokioIo::new(socket), service).with_upgrades();
+        tokio::pin!(conn);
+        let mut graceful = false;
+        loop {
+            tokio::select! {
+                result = conn.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                    }
+                    break;
+                }
+                _ = self.stopping.wait_for(|s| *s), if !graceful => {
+                    graceful = true;
+                    conn.as_mut().graceful_shutdown();
+                }
+            }
+        }
+        drop(self.closed);
     }
 }
 

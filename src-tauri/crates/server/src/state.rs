@@ -18,6 +18,7 @@ use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
 use crate::auth::{Caller, Role, TokenCache};
+use crate::connections::{Bounds, Limits};
 use crate::error::{ApiError, ApiResult};
 use crate::printing::Printing;
 use crate::throttle::{KioskThrottle, PinGate};
@@ -57,6 +58,8 @@ pub struct Config {
     pub backup_dir: Option<std::path::PathBuf>,
     /// How old the last good backup may grow before the next is made.
     pub backup_interval: Duration,
+    /// Connection and stream bounds, timeouts.
+    pub limits: Limits,
 }
 
 impl Default for Config {
@@ -75,6 +78,7 @@ impl Default for Config {
             public_url: None,
             backup_dir: None,
             backup_interval: Duration::from_secs(24 * 3600),
+            limits: Limits::default(),
         }
     }
 }
@@ -103,6 +107,10 @@ struct Shared {
     backups: crate::backup::Backups,
     /// Serialises the first-run setup, so two racing calls cannot both set the admin PIN.
     setup: tokio::sync::Mutex<()>,
+    /// Open connections and live streams, counted against the limits.
+    bounds: Arc<Bounds>,
+    /// One what-if simulation at a time for the hall (`POST /reports/simulate`).
+    simulation: Arc<tokio::sync::Semaphore>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -127,6 +135,8 @@ impl AppState {
                 printing: Printing::default(),
                 backups,
                 setup: tokio::sync::Mutex::new(()),
+                simulation: Arc::new(tokio::sync::Semaphore::new(1)),
+                bounds: Arc::new(Bounds::new(config.limits.clone())),
                 shutdown,
                 config,
             }),
@@ -211,6 +221,16 @@ impl AppState {
 
     pub(crate) fn setup_lock(&self) -> &tokio::sync::Mutex<()> {
         &self.inner.setup
+    }
+
+    /// Open connections and live streams.
+    pub(crate) fn bounds(&self) -> &Arc<Bounds> {
+        &self.inner.bounds
+    }
+
+    /// The hall's one what-if slot; a permit is held while a simulation runs.
+    pub(crate) fn simulation_slot(&self) -> &Arc<tokio::sync::Semaphore> {
+        &self.inner.simulation
     }
 
     /// Runs a read on a pooled read-only connection, off the executor.

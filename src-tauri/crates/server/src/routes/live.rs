@@ -3,7 +3,9 @@
 //! id only (a number such as A012 is 404, so tickets cannot be walked) —
 //! and its WebSocket `/stream`, which sends the view at once and again
 //! whenever it changes, following the visit across transfers, and closes
-//! after the visit ends.
+//! after the visit ends. The streams are capped in total and per source
+//! address (`connections::Bounds::open_live_stream`): beyond, a bilingual
+//! 429 `live_streams_full`, and the page polls instead.
 
 use std::time::Duration;
 
@@ -18,6 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::connections::Peer;
 use crate::dto::LiveTicketDto;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Path};
@@ -53,19 +56,22 @@ async fn live(State(state): State<AppState>, Path(ticket): Path<String>) -> ApiR
     params(("ticket" = String, Path, description = "the ticket's id (a UUID)")),
     responses(
         (status = 101, description = "WebSocket: `LiveTicketDto` messages; closes after the visit ends"),
-        (status = "4XX", body = ErrorBody),
+        (status = "4XX", body = ErrorBody, description = "429 `live_streams_full`: too many live streams (in all, or from this address); poll instead"),
     )
 )]
 async fn live_stream(
     State(state): State<AppState>,
     Path(ticket): Path<String>,
+    Peer(peer): Peer,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
     let id = ticket_id(&ticket)?;
     let ws = ws.map_err(|_| ApiError::NotWebSocket)?;
     // Refuse an unknown ticket before upgrading, with a 404 the page can show.
     view(&state, id).await?;
+    let place = state.bounds().open_live_stream(peer)?;
     Ok(ws.on_upgrade(move |socket| async move {
+        let _place = place;
         if follow(state, id, socket).await.is_err() {
             tracing::debug!("live ticket client gone");
         }

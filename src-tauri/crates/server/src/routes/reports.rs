@@ -78,6 +78,9 @@ struct ExportParams {
     /// Grouping of the CSV, the first sheet after the summary in XLSX (default `service`).
     by: Option<GroupByDto>,
     /// `csv` or `xlsx`.
+    // Inline: a parameter's schema is not collected into the components,
+    // so a `$ref` to it would point nowhere.
+    #[param(inline)]
     format: ExportFormat,
     /// Omitted = this hall; `all` = every hall in the database; or a hall's code or id.
     hall: Option<String>,

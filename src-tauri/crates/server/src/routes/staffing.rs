@@ -3,6 +3,9 @@
 //! the what-if simulation of a staffing through the real queue logic
 //! (hallq-core's `simulation`), both for supervisors and the bureau board.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use axum::extract::State;
 use chrono::NaiveDate;
 use hallq_store::hallq_core::CoreError;
@@ -204,7 +207,7 @@ async fn staffing(State(state): State<AppState>, Query(p): Query<StaffingParams>
     request_body = SimulateRequest,
     responses((status = 200, body = SimulateDto), (status = "4XX", body = ErrorBody))
 )]
-async fn simulate(Json(req): Json<SimulateRequest>) -> ApiResult<Json<SimulateDto>> {
+async fn simulate(State(state): State<AppState>, Json(req): Json<SimulateRequest>) -> ApiResult<Json<SimulateDto>> {
     let mut s =
         Scenario::steady(req.arrivals_per_hour, req.handling_minutes, req.counters, req.hours, req.seed.unwrap_or(1))
             .map_err(invalid)?;
@@ -212,10 +215,46 @@ async fn simulate(Json(req): Json<SimulateRequest>) -> ApiResult<Json<SimulateDt
         s.target_wait_min = t;
         s.validate().map_err(invalid)?;
     }
-    // Up to 20,000 customers through the engine: CPU work, off the executor.
-    let outcome = tokio::task::spawn_blocking(move || s.simulate())
-        .await
-        .map_err(|e| ApiError::Internal(format!("simulation task failed: {e}")))?
-        .map_err(invalid)?;
+    // One at a time per hall: a second waits a moment, then is told to retry.
+    let slot = state.simulation_slot().clone();
+    let limits = &state.config().limits;
+    let (wait, budget) = (limits.simulation_queue_wait, limits.simulation_work);
+    let permit = match tokio::time::timeout(wait, slot.acquire_owned()).await {
+        Ok(Ok(permit)) => permit,
+        _ => {
+            return Err(ApiError::Busy {
+                code: "simulation_busy",
+                zh: "本营业厅已有一个模拟在运行，请稍后再试".into(),
+                en: "a simulation is already running for this hall; try again shortly".into(),
+                retry_after_s: 5,
+            });
+        }
+    };
+    // CPU work, off the executor. The flag stops it when this request is
+    // dropped (the client went away) or the server stops; the slot is
+    // only freed when the work has really ended.
+    let cancel = CancelOnDrop(Arc::new(AtomicBool::new(false)));
+    let flag = cancel.0.clone();
+    let work = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        s.simulate_until(&flag, budget)
+    });
+    let mut stopping = state.shutdown_signal();
+    let outcome = tokio::select! {
+        done = work => done.map_err(|e| ApiError::Internal(format!("simulation task failed: {e}")))?.map_err(invalid)?,
+        _ = stopping.wait_for(|s| *s) => None,
+    };
+    // Cancelled only by the server stopping (a gone client reads no answer).
+    let outcome = outcome.ok_or(ApiError::Store(StoreError::EngineStopped))?;
     Ok(Json(outcome.into()))
+}
+
+/// Sets the flag when dropped: the request's future is dropped when its
+/// client goes away, and the simulation sees the flag within milliseconds.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }

@@ -7,8 +7,8 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use hallq_store::hallq_core::CoreError;
-use hallq_store::{AttemptKind, AttemptLimit};
+use hallq_store::hallq_core::{CoreError, text};
+use hallq_store::{AttemptKind, AttemptLimit, StoreError};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -70,9 +70,7 @@ fn check_pairing(req: &PairingRequest, name: &str) -> ApiResult<()> {
             "counter and rating_pad terminals need a counter; other roles take none",
         ));
     }
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(ApiError::invalid("终端名称须为 1–64 字", "a terminal name must be 1-64 characters"));
-    }
+    text::check(&text::TERMINAL_NAME, name)?;
     Ok(())
 }
 

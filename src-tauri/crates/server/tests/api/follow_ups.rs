@@ -40,7 +40,7 @@ async fn a_low_rating_opens_a_follow_up_that_the_supervisor_closes() {
 
     let path = format!("/api/v1/follow-ups/{}/close", f["ticket"].as_str().unwrap());
     hall.post(&board, &path, Some(json!({"note": "x"}))).await.expect_error(403, "forbidden");
-    hall.post(&sup, &path, Some(json!({"note": ""}))).await.expect_error(422, "invalid_config");
+    hall.post(&sup, &path, Some(json!({"note": ""}))).await.expect_error(422, "invalid_text");
     hall.post(&sup, &path, Some(json!({"note": "已电话回访并致歉"}))).await.expect(200);
     hall.post(&sup, &path, Some(json!({"note": "again"}))).await.expect_error(404, "unknown_follow_up");
     assert_eq!(hall.get(&board, "/api/v1/follow-ups").await.expect(200), json!([]));

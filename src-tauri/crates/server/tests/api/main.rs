@@ -9,6 +9,7 @@ mod support;
 
 mod auth;
 mod bad_input;
+mod bounds;
 mod follow_ups;
 mod hall_day;
 mod live;

@@ -1,6 +1,7 @@
 //! The OpenAPI document is true: every documented route answers (not 404 or
 //! 405), every other method on a documented path is 405, and paths it does
-//! not document are 404. (That the router serves nothing undocumented is
+//! not document are 404. The document itself is whole: every `$ref` in it
+//! points at a schema it holds. (That the router serves nothing undocumented is
 //! also true by construction: the guard answers 405 for any route missing
 //! from the document; see the unit test in `lib.rs`.)
 
@@ -48,4 +49,39 @@ async fn every_documented_route_answers_and_nothing_else_does() {
     for path in ["/api/v1", "/api/v1/", "/api/v1/ticket", "/api/v1/admin", "/api/v2/tickets", "/"] {
         hall.send(Method::GET, path, Some(&sup), None).await.expect_error(404, "no_route");
     }
+}
+
+/// Every `$ref` in `value` (a JSON pointer into the document), with where it was found.
+fn refs<'a>(value: &'a serde_json::Value, at: String, out: &mut Vec<(String, &'a str)>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v.as_str()) {
+                    ("$ref", Some(r)) => out.push((at.clone(), r)),
+                    _ => refs(v, format!("{at}/{k}"), out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                refs(v, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_ref_in_the_document_resolves() {
+    let hall = Hall::start().await;
+    let doc = hall.send(Method::GET, "/api/v1/openapi.json", None, None).await.expect(200);
+    let mut found = Vec::new();
+    refs(&doc, String::new(), &mut found);
+    assert!(found.len() > 50, "the document uses references: {}", found.len());
+    let broken: Vec<String> = found
+        .iter()
+        .filter(|(_, r)| !r.strip_prefix('#').is_some_and(|pointer| doc.pointer(pointer).is_some()))
+        .map(|(at, r)| format!("{at} -> {r}"))
+        .collect();
+    assert!(broken.is_empty(), "references that point nowhere:\n{}", broken.join("\n"));
 }

@@ -156,3 +156,57 @@ async fn bad_what_ifs_are_refused_bilingually() {
         .await
         .expect_error(403, "forbidden");
 }
+
+/// The heaviest what-if the inputs allow: 20,000 customers at one counter
+/// of 4-hour handling, so the queue holds almost all of them (it took 103 s
+/// of CPU and ran on after its client had gone).
+fn heaviest() -> Value {
+    what_if(2000.0, 240.0, 1, 10, 1)
+}
+
+#[tokio::test]
+async fn a_what_if_beyond_the_work_budget_is_refused_bilingually_and_soon() {
+    let hall = Hall::start().await;
+    let sup = hall.supervisor().await;
+    let started = std::time::Instant::now();
+    let a = hall.post(&sup, "/api/v1/reports/simulate", Some(heaviest())).await;
+    let took = started.elapsed();
+    a.clone().expect_error(422, "invalid_request");
+    assert!(a.body["message_en"].as_str().unwrap().contains("budget"), "{}", a.body);
+    assert!(took < std::time::Duration::from_secs(30), "refused only after {took:?}");
+    // A day of a busy hall is well within the budget.
+    hall.post(&sup, "/api/v1/reports/simulate", Some(what_if(120.0, 8.0, 12, 10, 1))).await.expect(200);
+}
+
+#[tokio::test]
+async fn one_what_if_at_a_time_per_hall_and_a_gone_client_cancels_its_own() {
+    // No budget here: only cancellation can end the heavy one.
+    let limits = hallq_server::Limits {
+        simulation_work: u64::MAX,
+        simulation_queue_wait: std::time::Duration::from_millis(200),
+        ..hallq_server::Limits::default()
+    };
+    let hall = Hall::start_with(hallq_server::Config { limits, ..hallq_server::Config::default() }).await;
+    let sup = hall.supervisor().await;
+    // A client that gives up after a second, as a closed browser tab does.
+    let impatient = reqwest::Client::builder().timeout(std::time::Duration::from_secs(1)).build().unwrap();
+    let heavy =
+        impatient.post(format!("{}/api/v1/reports/simulate", hall.base)).bearer_auth(&sup).json(&heaviest()).send();
+    let second = async {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        hall.post(&sup, "/api/v1/reports/simulate", Some(what_if(40.0, 6.0, 5, 8, 1))).await
+    };
+    let (heavy, second) = tokio::join!(heavy, second);
+    assert!(heavy.is_err(), "the heavy one is still running when its client leaves");
+    second.expect_error(429, "simulation_busy");
+    // The slot comes back once the abandoned run has noticed and stopped.
+    let started = std::time::Instant::now();
+    loop {
+        let a = hall.post(&sup, "/api/v1/reports/simulate", Some(what_if(40.0, 6.0, 5, 8, 1))).await;
+        if a.status == 200 {
+            break;
+        }
+        assert_eq!(a.code(), "simulation_busy", "{}", a.body);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "the abandoned simulation was not cancelled");
+    }
+}
