@@ -8,7 +8,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use hallq_store::hallq_core::{CoreError, text};
-use hallq_store::{AttemptKind, AttemptLimit, StoreError};
+use hallq_store::{AttemptKind, AttemptLimit};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
