@@ -208,9 +208,7 @@ impl ApiError {
             | Self::TooManyPairingAttempts
             | Self::TooManyPinAttempts
             | Self::PinBusy
-            | Self::Busy { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            | Self::Busy { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::AlreadySetUp
             | Self::NoAdmin
             | Self::NothingToRate(_)

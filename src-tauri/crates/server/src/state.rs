@@ -31,7 +31,8 @@ pub struct Config {
     /// How long a supervisor session lasts.
     pub session_ttl: Duration,
     /// Pairing codes one source may try per minute before pairing answers
-    /// 429 there, so that six digits cannot be guessed by brute force.
+    /// 429 there, so that six digits cannot be guessed by brute force (the
+    /// hall PC itself, on loopback, is not limited).
     pub pairing_attempts_per_minute: usize,
     /// Pairing codes every source together may try per minute (a flood
     /// from many addresses).
@@ -71,7 +72,9 @@ impl Default for Config {
             pairing_attempts_per_hall_per_minute: 300,
             pin_attempts_per_minute: 10,
             pin_attempts_per_hall_per_minute: 120,
-            pin_checks: (2, 8),
+            // A hall's counters logging in together at opening time queue
+            // (argon2's memory is taken only while a check runs).
+            pin_checks: (2, 64),
             readers: 32,
             body_limit: 64 * 1024,
             printer_poll: Duration::from_secs(5),

@@ -8,7 +8,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use hallq_store::hallq_core::{CoreError, text};
-use hallq_store::{AttemptKind, AttemptLimit};
+use hallq_store::{AttemptKind, AttemptLimit, PinOrigin};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -95,11 +95,14 @@ async fn pair(
         per_hall: limit(state.config().pairing_attempts_per_hall_per_minute),
     };
     let key = source.key();
+    let lan = source.origin() == PinOrigin::Lan;
     let (terminal, token) = state
         .blocking(move |store, hall| {
             // Counted before the code is looked at, so a burst gets no more
-            // tries than the limit.
-            if !store.admit_attempt(hall, AttemptKind::Pairing, &key, limit, now)? {
+            // tries than the limit. The hall PC itself (loopback) is not
+            // limited, as for PINs: whoever runs there already holds the
+            // database.
+            if lan && !store.admit_attempt(hall, AttemptKind::Pairing, &key, limit, now)? {
                 return Ok(None);
             }
             store.redeem_pairing_code(hall, &req.code, now).map(Some)
