@@ -23,19 +23,21 @@ use crate::support::{ADMIN_PIN, Answer, Hall};
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// A machine on the LAN at `ip`, talking to `hall`.
-struct Machine {
+/// Another PC on the hall's LAN: requests from its own loopback address
+/// (127.0.0.2 and up; only 127.0.0.1 and ::1 are the hall PC).
+pub(crate) struct Machine {
     base: String,
     http: reqwest::Client,
 }
 
 impl Machine {
-    fn at(hall: &Hall, ip: &str) -> Self {
+    pub(crate) fn at(hall: &Hall, ip: &str) -> Self {
         let ip: IpAddr = ip.parse().unwrap();
         let http = reqwest::Client::builder().local_address(ip).build().unwrap();
         Self { base: hall.base.clone(), http }
     }
 
-    async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Value) -> Answer {
+    pub(crate) async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Value) -> Answer {
         let mut req = self.http.request(method, format!("{}{path}", self.base)).json(&body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
