@@ -414,6 +414,10 @@ fn store_status(e: &StoreError) -> StatusCode {
         | StoreError::TooNew { .. }
         | StoreError::InUse(_)
         | StoreError::BadBackup { .. }
+        | StoreError::PinHashFailed(_)
+        | StoreError::ReportThreadFailed
+        | StoreError::ReportFileFailed(_)
+        | StoreError::PrintRenderFailed(_)
         | StoreError::DiskFull => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -466,12 +470,20 @@ fn told(e: &StoreError) -> &StoreError {
     if e.is_disk_full() { &StoreError::DiskFull } else { e }
 }
 
-/// 5xx store errors share a few codes: the engine stopping (retry later) and
-/// the faults that speak for themselves; every other fault is just `internal`.
+/// 5xx store errors share a few codes: the engine stopping (retry later),
+/// the faults that speak for themselves, and failures with a cause of their
+/// own (a PIN hash, a report's thread or file, a ticket's layout); every
+/// other fault is just `internal`.
 fn internal_code(e: &StoreError) -> &'static str {
     match e {
         e if speaks_for_itself(e) => told(e).code(),
         StoreError::EngineStopped => "engine_stopped",
+        // Failures with a cause of their own are named (the log has the
+        // detail); the message stays the generic one.
+        StoreError::PinHashFailed(_)
+        | StoreError::ReportThreadFailed
+        | StoreError::ReportFileFailed(_)
+        | StoreError::PrintRenderFailed(_) => e.code(),
         _ => "internal",
     }
 }
@@ -535,6 +547,21 @@ mod tests {
         assert_eq!(body.code, "internal");
         assert!(!body.message_en.contains("secret") && !body.message_zh.contains("secret"));
         assert_eq!(ApiError::from(StoreError::EngineStopped).status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn failures_with_a_cause_of_their_own_have_their_own_code_and_no_detail() {
+        let cases = [
+            (StoreError::PinHashFailed("secret: out of memory".into()), "pin_hash_failed"),
+            (StoreError::ReportThreadFailed, "report_thread_failed"),
+            (StoreError::ReportFileFailed("xlsx: secret/tmp/x".into()), "report_file_failed"),
+            (StoreError::PrintRenderFailed("job 7: secret".into()), "print_render_failed"),
+        ];
+        for (e, code) in cases {
+            let body = ApiError::from(e).body();
+            assert_eq!(body.code, code);
+            assert!(!body.message_en.contains("secret") && !body.message_zh.contains("secret"), "{code}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Printing tickets from the hall server: what a ticket says
-//! ([`content`]), the print job made when a kiosk issues one
-//! ([`issue_print`]), trying a job at once ([`try_now`]), each printer's last
-//! seen status, and the print worker ([`spawn_worker`]) that retries pending
+//! ([`content`]), the print job ordered with a kiosk's issue ([`order`]:
+//! the store records it in the ticket's own commit; [`issued`] answers it),
+//! trying a job at once ([`try_now`]), each printer's last seen status, and the print worker ([`spawn_worker`]) that retries pending
 //! jobs in order when their printer is ready again and skips those whose
 //! ticket no longer waits.
 //!
@@ -20,12 +20,11 @@ use std::time::{Duration, Instant};
 use hallq_printer::{Paper, PrintError, Printer, PrinterStatus, TicketPrint, render};
 use hallq_store::hallq_core::{Hall, Millis, Ticket, TicketState};
 use hallq_store::{
-    NewPrintJob, PrintDelivery, PrintFault, PrintJob, PrintJobState, PrintJobUpdate, PrintReason, PrinterConfig,
+    PrintDelivery, PrintFault, PrintJob, PrintJobState, PrintJobUpdate, PrintOrder, PrintReason, PrinterConfig,
     PrinterKind,
 };
 use uuid::Uuid;
 
-use crate::auth::{Caller, Role};
 use crate::dto::{PrintJobDto, PrintOutcomeDto, PrinterStateDto, PrinterStatusDto, TicketPrintDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
@@ -219,10 +218,14 @@ pub(crate) fn see_local(state: &AppState, kiosk: Uuid, fault: Option<&ErrorBody>
 /// hall's `public_url`, else the address the server listens on when that is
 /// a LAN address; else empty (no QR code is printed).
 pub(crate) fn public_base(state: &AppState, hall: &Hall) -> String {
-    if let Some(u) = state.config().public_url.as_ref().or(hall.public_url.as_ref()) {
+    base_of(state.config().public_url.as_deref(), state.printing().bound(), hall)
+}
+
+fn base_of(server_url: Option<&str>, bound: Option<SocketAddr>, hall: &Hall) -> String {
+    if let Some(u) = server_url.or(hall.public_url.as_deref()) {
         return u.trim_end_matches('/').to_string();
     }
-    match state.printing().bound() {
+    match bound {
         Some(a) if !a.ip().is_loopback() && !a.ip().is_unspecified() => format!("http://{a}"),
         _ => String::new(),
     }
@@ -259,9 +262,9 @@ fn to_print(c: &TicketPrintDto) -> TicketPrint {
 }
 
 /// A job's ESC/POS bytes, as [`hallq_printer::render`] gives them.
-pub(crate) fn escpos(job: &PrintJob) -> ApiResult<Vec<u8>> {
+pub(crate) fn escpos(job: &PrintJob) -> hallq_store::Result<Vec<u8>> {
     let content: TicketPrintDto = serde_json::from_value(job.content.clone())
-        .map_err(|e| ApiError::Internal(format!("print job {} content: {e}", job.id)))?;
+        .map_err(|e| hallq_store::StoreError::PrintRenderFailed(format!("print job {}: {e}", job.id)))?;
     Ok(render(&to_print(&content), paper(job.printer.paper)))
 }
 
@@ -269,63 +272,37 @@ fn outcome(job: PrintJob, fault: Option<ErrorBody>) -> ApiResult<PrintOutcomeDto
     Ok(PrintOutcomeDto { job: PrintJobDto::try_from(job)?, fault })
 }
 
-/// The print of a ticket a kiosk just issued: a job for the kiosk's printer,
-/// tried at once when the server prints it. `None` when the caller is not a
-/// kiosk or its kiosk prints nothing. The ticket is issued whatever happens
-/// here, so a failure to even record the job is logged and answered as no
-/// print rather than as an error.
-pub(crate) async fn issue_print(state: &AppState, caller: &Caller, ticket: &Ticket) -> Option<PrintOutcomeDto> {
-    if caller.role != Role::Kiosk {
-        return None;
-    }
-    match issue_job(state, caller.terminal, ticket).await {
-        Ok(o) => o,
-        Err(e) => {
-            tracing::error!(error = %e, ticket = %ticket.id, "could not record the ticket's print job");
-            None
-        }
+/// The print order of a kiosk's issue: the store records the job in the
+/// ticket's own commit, with the content [`content`] gives at that moment.
+pub(crate) fn order(state: &AppState, kiosk: Uuid) -> PrintOrder {
+    let server_url = state.config().public_url.clone();
+    let bound = state.printing().bound();
+    PrintOrder {
+        kiosk,
+        content: Box::new(move |hall: &Hall, service_name: &str, t: &Ticket| {
+            let c = content(hall, service_name, t, &base_of(server_url.as_deref(), bound, hall));
+            serde_json::to_value(c).expect("a ticket's print content is plain JSON")
+        }),
     }
 }
 
-async fn issue_job(state: &AppState, kiosk: Uuid, ticket: &Ticket) -> ApiResult<Option<PrintOutcomeDto>> {
-    let now = state.now();
-    let this = state.clone();
-    let t = ticket.clone();
-    let made = state
-        .blocking(move |store, hall| {
-            // A retried request (same idempotency key) gets the same job.
-            if let Some(j) =
-                store.print_jobs_of_tickets(hall, &[t.id])?.into_iter().find(|j| j.reason == PrintReason::Issue)
-            {
-                return Ok(Some((j, false)));
-            }
-            let printer = store.kiosk_printer(hall, kiosk)?.config;
-            if printer.kind == PrinterKind::None {
-                return Ok(None);
-            }
-            let content = ticket_content(&this, store, hall, &t, now)?;
-            let job = NewPrintJob {
-                ticket: t.id,
-                number: t.number.clone(),
-                kiosk: Some(kiosk),
-                reason: PrintReason::Issue,
-                printer,
-                content,
-                business_day: t.business_day,
-            };
-            Ok(Some((store.add_print_job(hall, &job, now)?, true)))
-        })
-        .await?;
-    let Some((job, fresh)) = made else { return Ok(None) };
-    if fresh && job.deliver == PrintDelivery::Server {
-        return try_now(state, job).await.map(Some);
+/// The answer's print of a kiosk's ticket whose job the issue recorded:
+/// tried at once when the server prints it (a retried issue's job as it is
+/// now). The ticket is issued whatever happens here: a job the server could
+/// not even try stays pending for the print worker.
+pub(crate) async fn issued(state: &AppState, job: PrintJob) -> ApiResult<PrintOutcomeDto> {
+    if job.deliver == PrintDelivery::Server && job.state == PrintJobState::Pending && job.attempts == 0 {
+        match try_now(state, job.clone()).await {
+            Ok(o) => return Ok(o),
+            Err(e) => tracing::error!(error = %e, job = %job.id, "could not try the print now; the worker will"),
+        }
     }
     let fault = job.last_error.clone().filter(|_| job.state == PrintJobState::Pending).map(|f| ErrorBody {
         code: f.code,
         message_zh: f.message_zh,
         message_en: f.message_en,
     });
-    outcome(job, fault).map(Some)
+    outcome(job, fault)
 }
 
 /// The ticket's printed content as JSON, built now.
@@ -380,10 +357,7 @@ pub(crate) async fn try_now(state: &AppState, job: PrintJob) -> ApiResult<PrintO
                 return Ok((job, Ok(())));
             }
             let Some(printer) = printer_of(&job.printer) else { return Ok((job, Ok(()))) };
-            let bytes = match escpos(&job) {
-                Ok(b) => b,
-                Err(e) => return Err(hallq_store::StoreError::Corrupt(e.to_string())),
-            };
+            let bytes = escpos(&job)?;
             let result = printer.print(&bytes);
             let update = match &result {
                 Ok(()) => PrintJobUpdate::Printed,
@@ -584,7 +558,7 @@ async fn serve_printer(state: &AppState, key: &str, config: PrinterConfig, has_j
                 .into_iter()
                 .filter(|j| j.deliver == PrintDelivery::Server && key_of(&j.printer) == owned_key);
             for job in jobs {
-                let bytes = escpos(&job).map_err(|e| hallq_store::StoreError::Corrupt(e.to_string()))?;
+                let bytes = escpos(&job)?;
                 match printer.send(&bytes) {
                     Ok(()) => {
                         store.update_print_job(hall, job.id, &PrintJobUpdate::Printed, now)?;

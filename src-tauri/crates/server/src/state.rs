@@ -9,11 +9,11 @@
 //! hall engine, the only writer of the hall, and are awaited without blocking.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use hallq_store::hallq_core::{Actor, Command, CoreError, Millis};
-use hallq_store::{Clock, Executed, HallEngine, IdempotencyKey, Reader, Store, StoreError};
+use hallq_store::{Clock, Executed, HallEngine, IdempotencyKey, PrintOrder, Reader, Store, StoreError};
 use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
@@ -98,7 +98,6 @@ struct Shared {
     engine: HallEngine,
     clock: Arc<dyn Clock>,
     config: Config,
-    readers: Mutex<Vec<Reader>>,
     tokens: TokenCache,
     kiosks: KioskThrottle,
     pins: PinGate,
@@ -124,13 +123,13 @@ impl AppState {
         let (revoked, _) = broadcast::channel(64);
         let pins = PinGate::new(config.pin_checks.0, config.pin_checks.1);
         let backups = crate::backup::Backups::new(store.path(), config.backup_dir.clone());
+        store.keep_readers(config.readers);
         Self {
             inner: Arc::new(Shared {
                 store,
                 hall,
                 engine,
                 clock,
-                readers: Mutex::new(Vec::new()),
                 tokens: TokenCache::default(),
                 kiosks: KioskThrottle::default(),
                 pins,
@@ -244,10 +243,8 @@ impl AppState {
     {
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
-            let reader = this.take_reader()?;
-            let r = f(&reader, this.inner.hall);
-            this.give_back(reader);
-            r.map_err(|e| this.failed(e))
+            let reader = this.inner.store.reader().map_err(|e| this.failed(e))?;
+            f(&reader, this.inner.hall).map_err(|e| this.failed(e))
         })
         .await
         .map_err(|e| ApiError::Internal(format!("read task failed: {e}")))?
@@ -271,25 +268,22 @@ impl AppState {
         if e.is_damage() || e.is_disk_full() { self.inner.engine.note_failure(e).into() } else { e.into() }
     }
 
-    fn take_reader(&self) -> hallq_store::Result<Reader> {
-        let pooled = self.inner.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        match pooled {
-            Some(r) => Ok(r),
-            None => self.inner.store.reader(),
-        }
-    }
-
-    fn give_back(&self, reader: Reader) {
-        let mut pool = self.inner.readers.lock().unwrap_or_else(|p| p.into_inner());
-        if pool.len() < self.inner.config.readers {
-            pool.push(reader);
-        }
-    }
-
     /// Executes a command through the hall engine and waits until it is durable.
     pub async fn execute(&self, actor: Actor, cmd: Command, key: Option<IdempotencyKey>) -> ApiResult<Executed> {
+        self.execute_printing(actor, cmd, key, None).await
+    }
+
+    /// [`AppState::execute`] with the print job of a kiosk's ticket
+    /// recorded in the same commit.
+    pub(crate) async fn execute_printing(
+        &self,
+        actor: Actor,
+        cmd: Command,
+        key: Option<IdempotencyKey>,
+        print: Option<PrintOrder>,
+    ) -> ApiResult<Executed> {
         tracing::debug!(command = cmd.name(), ?actor, "execute");
-        Ok(self.inner.engine.execute_keyed_async(actor, cmd, key).await?)
+        Ok(self.inner.engine.execute_printed_async(actor, cmd, key, print).await?)
     }
 
     /// Who the log records for a staff action at `counter`: the supervisor

@@ -95,7 +95,7 @@ impl Store {
         limit: AttemptLimit,
         now: Millis,
     ) -> Result<bool> {
-        let conn = db::open_rw(self.path())?;
+        let conn = self.pool.write()?;
         let key = halls::by_id(&conn, hall)?.key;
         admit(&conn, key, kind, source, limit, now)
     }

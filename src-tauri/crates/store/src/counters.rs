@@ -2,9 +2,9 @@
 
 use hallq_core::{Counter, CounterStatus};
 use rusqlite::{Connection, params};
-use uuid::Uuid;
 
 use crate::error::Result;
+use crate::rows;
 
 pub(crate) fn upsert(conn: &Connection, hall_key: i64, c: &Counter) -> Result<()> {
     conn.prepare_cached(
@@ -44,10 +44,10 @@ pub(crate) fn all(conn: &Connection, hall_key: i64) -> Result<Vec<Counter>> {
             name: r.get(1)?,
             services: serde_json::from_str(&r.get::<_, String>(2)?)?,
             policy: serde_json::from_str(&r.get::<_, String>(3)?)?,
-            status: CounterStatus::parse(&r.get::<_, String>(4)?).unwrap_or_default(),
+            status: rows::parsed(r, 4, "counter status", CounterStatus::parse)?,
             pause_reason: r.get(5)?,
             staff: r.get(6)?,
-            current: r.get::<_, Option<Vec<u8>>>(7)?.and_then(|b| Uuid::from_slice(&b).ok()),
+            current: rows::opt_uuid(r, 7)?,
             priority_streak: r.get(8)?,
             status_since: r.get(9)?,
         });

@@ -105,7 +105,7 @@ pub(crate) fn set(conn: &Connection, hall_key: i64, staff: &str, pin: &str) -> R
     let salt = SaltString::generate(&mut OsRng);
     let hash = Argon2::default()
         .hash_password(pin.as_bytes(), &salt)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?
+        .map_err(|e| StoreError::PinHashFailed(e.to_string()))?
         .to_string();
     db::immediate(conn, || {
         conn.execute(
@@ -237,7 +237,7 @@ impl Store {
         origin: PinOrigin,
         now: Millis,
     ) -> Result<PinCheck> {
-        let conn = db::open_rw(self.path())?;
+        let conn = self.pool.write()?;
         let key = halls::by_id(&conn, hall)?.key;
         check_from(&conn, key, staff, pin, origin, now)
     }
@@ -245,7 +245,7 @@ impl Store {
     /// Lifts a staff number's lock (and forgets its wrong tries) from every
     /// origin: `hallq unlock` on the hall PC. `Ok(true)` if it was locked.
     pub fn unlock_staff(&self, hall: Uuid, staff: &str, now: Millis) -> Result<bool> {
-        let conn = db::open_rw(self.path())?;
+        let conn = self.pool.write()?;
         let key = halls::by_id(&conn, hall)?.key;
         unlock(&conn, key, staff, now)
     }

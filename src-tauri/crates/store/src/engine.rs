@@ -23,6 +23,7 @@ use crate::error::{Result, StoreError};
 use crate::fault::{Fault, Faults};
 use crate::idempotency::IdempotencyKey;
 use crate::log::StoredEvent;
+use crate::printing::PrintOrder;
 use crate::writer::{Executed, Writer};
 
 /// The most commands committed in one transaction.
@@ -39,6 +40,7 @@ struct Job {
     actor: Actor,
     cmd: Command,
     key: Option<IdempotencyKey>,
+    print: Option<PrintOrder>,
     reply: oneshot::Sender<Result<Executed>>,
 }
 
@@ -94,7 +96,19 @@ impl HallEngine {
     /// again (a double click, a retry after a timeout) does not act again but
     /// returns the first successful answer.
     pub fn execute_keyed(&self, actor: Actor, cmd: Command, key: Option<IdempotencyKey>) -> Result<Executed> {
-        let rx = self.submit(actor, cmd, key)?;
+        self.execute_printed(actor, cmd, key, None)
+    }
+
+    /// [`HallEngine::execute_keyed`] for a kiosk's issue: the ticket's print
+    /// job is recorded in the same commit ([`Executed::print`]).
+    pub fn execute_printed(
+        &self,
+        actor: Actor,
+        cmd: Command,
+        key: Option<IdempotencyKey>,
+        print: Option<PrintOrder>,
+    ) -> Result<Executed> {
+        let rx = self.submit(actor, cmd, key, print)?;
         rx.blocking_recv().map_err(|_| StoreError::EngineStopped)?
     }
 
@@ -111,7 +125,19 @@ impl HallEngine {
         cmd: Command,
         key: Option<IdempotencyKey>,
     ) -> Result<Executed> {
-        let rx = self.submit(actor, cmd, key)?;
+        self.execute_printed_async(actor, cmd, key, None).await
+    }
+
+    /// [`HallEngine::execute_keyed_async`] for a kiosk's issue: the ticket's
+    /// print job is recorded in the same commit ([`Executed::print`]).
+    pub async fn execute_printed_async(
+        &self,
+        actor: Actor,
+        cmd: Command,
+        key: Option<IdempotencyKey>,
+        print: Option<PrintOrder>,
+    ) -> Result<Executed> {
+        let rx = self.submit(actor, cmd, key, print)?;
         rx.await.map_err(|_| StoreError::EngineStopped)?
     }
 
@@ -127,6 +153,7 @@ impl HallEngine {
         actor: Actor,
         cmd: Command,
         key: Option<IdempotencyKey>,
+        print: Option<PrintOrder>,
     ) -> Result<oneshot::Receiver<Result<Executed>>> {
         if key.as_ref().is_some_and(|k| k.key.is_empty() || k.key.len() > 128) {
             return Err(StoreError::BadIdempotencyKey);
@@ -134,7 +161,7 @@ impl HallEngine {
         let (reply, rx) = oneshot::channel();
         let guard = self.inner.tx.lock().unwrap_or_else(|p| p.into_inner());
         let tx = guard.as_ref().ok_or(StoreError::EngineStopped)?;
-        tx.send(Job { actor, cmd, key, reply }).map_err(|_| StoreError::EngineStopped)?;
+        tx.send(Job { actor, cmd, key, print, reply }).map_err(|_| StoreError::EngineStopped)?;
         Ok(rx)
     }
 
@@ -254,7 +281,13 @@ fn execute_batch(
     let outcome = (|| -> Result<()> {
         writer.begin()?;
         for job in batch {
-            match writer.execute_keyed(job.actor.clone(), &job.cmd, clock.read(), job.key.as_ref()) {
+            match writer.execute_printed(
+                job.actor.clone(),
+                &job.cmd,
+                clock.read(),
+                job.key.as_ref(),
+                job.print.as_ref(),
+            ) {
                 Err(e) if !e.is_rejection() => return Err(e),
                 Err(e) => results.push((Err(e), false)),
                 Ok((executed, replayed)) => results.push((Ok(executed), replayed)),

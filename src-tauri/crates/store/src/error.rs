@@ -16,7 +16,7 @@ pub enum StoreError {
     Core(#[from] CoreError),
     /// SQLite failed (disk full, I/O error, a locked file ...).
     #[error("数据库错误 / database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     /// The schema could not be brought up to date.
     #[error("数据库升级失败 / database migration failed: {0}")]
     Migration(String),
@@ -98,6 +98,19 @@ pub enum StoreError {
         /// Its state.
         state: &'static str,
     },
+    /// Hashing a new PIN failed (argon2 could not get its memory); the PIN
+    /// did not change.
+    #[error("PIN 加密失败，PIN 未更改（{0}） / hashing the PIN failed; the PIN did not change ({0})")]
+    PinHashFailed(String),
+    /// A report's worker thread failed (a bug, or out of memory); nothing was written.
+    #[error("报表计算线程失败，请重试 / the report's worker thread failed; please try again")]
+    ReportThreadFailed,
+    /// A report file (CSV, XLSX) could not be written.
+    #[error("报表文件生成失败（{0}） / the report file could not be written ({0})")]
+    ReportFileFailed(String),
+    /// A ticket's print could not be rendered for the printer.
+    #[error("小票排版失败（{0}） / the ticket could not be laid out for printing ({0})")]
+    PrintRenderFailed(String),
     /// The hall engine has stopped; the command was not executed.
     #[error("营业厅引擎已停止，命令未执行 / the hall engine has stopped; the command was not executed")]
     EngineStopped,
@@ -157,6 +170,19 @@ pub enum StoreError {
     },
 }
 
+impl From<rusqlite::Error> for StoreError {
+    /// A value that does not read back as its type is a damaged row
+    /// (`database_corrupt`); everything else is SQLite's own failure.
+    fn from(e: rusqlite::Error) -> Self {
+        match e {
+            rusqlite::Error::FromSqlConversionFailure(..) | rusqlite::Error::InvalidColumnType(..) => {
+                Self::Corrupt(e.to_string())
+            }
+            e => Self::Sqlite(e),
+        }
+    }
+}
+
 impl From<rusqlite::types::FromSqlError> for StoreError {
     fn from(e: rusqlite::types::FromSqlError) -> Self {
         Self::Corrupt(e.to_string())
@@ -180,6 +206,10 @@ impl StoreError {
             Self::HallExists(_) => "hall_exists",
             Self::BadPin => "bad_pin",
             Self::EngineStopped => "engine_stopped",
+            Self::PinHashFailed(_) => "pin_hash_failed",
+            Self::ReportThreadFailed => "report_thread_failed",
+            Self::ReportFileFailed(_) => "report_file_failed",
+            Self::PrintRenderFailed(_) => "print_render_failed",
             Self::Aborted(_) => "aborted",
             Self::BadPairingCode => "bad_pairing_code",
             Self::UnknownTerminal(_) => "unknown_terminal",

@@ -2,9 +2,9 @@
 
 use hallq_core::{FollowUp, LowScoreReason};
 use rusqlite::{Connection, Row, params};
-use uuid::Uuid;
 
 use crate::error::Result;
+use crate::rows;
 
 pub(crate) fn upsert(conn: &Connection, hall_key: i64, f: &FollowUp) -> Result<()> {
     conn.prepare_cached(
@@ -40,7 +40,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<FollowUp> {
         s.parse().map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
     };
     Ok(FollowUp {
-        ticket: Uuid::from_slice(&r.get::<_, Vec<u8>>(0)?).unwrap_or_default(),
+        ticket: rows::uuid(r, 0)?,
         number: r.get(1)?,
         service: r.get(2)?,
         counter: r.get(3)?,

@@ -32,10 +32,12 @@ mod halls;
 mod idempotency;
 mod log;
 mod overview;
+mod pool;
 mod printing;
 mod projection;
 mod reader;
 mod report;
+mod rows;
 mod services;
 mod staff;
 mod staffing;
@@ -67,8 +69,8 @@ pub use overview::{
     StaffRow, WaitBucket, load_balance,
 };
 pub use printing::{
-    BAUD_RATES, DEFAULT_BAUD, DEFAULT_PRINTER_PORT, KioskPrinter, NewPrintJob, PrintDelivery, PrintFault, PrintJob,
-    PrintJobFilter, PrintJobState, PrintJobUpdate, PrintReason, PrinterConfig, PrinterKind,
+    BAUD_RATES, DEFAULT_BAUD, DEFAULT_PRINTER_PORT, KioskPrinter, NewPrintJob, PrintContent, PrintDelivery, PrintFault,
+    PrintJob, PrintJobFilter, PrintJobState, PrintJobUpdate, PrintOrder, PrintReason, PrinterConfig, PrinterKind,
 };
 pub use reader::{CounterNow, HallStatus, Reader, ServiceStatus};
 pub use report::{GroupBy, KpiGroup, KpiQuery, KpiReport, day_start};

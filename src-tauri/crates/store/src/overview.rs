@@ -39,6 +39,7 @@ use crate::error::{Result, StoreError};
 use crate::halls::HallRow;
 use crate::reader::Reader;
 use crate::report::{GroupBy, KpiGroup, Leg, LegSink, check_range, day_start};
+use crate::rows;
 
 /// What the overview covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -355,7 +356,7 @@ impl LegSink for ShapeSink {
                 Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get(3)?))
             })?;
             self.shapes.push_long(LongWait {
-                ticket: Uuid::from_slice(&id).unwrap_or_default(),
+                ticket: Uuid::from_slice(&id).map_err(|_| rows::damaged(0, "id"))?,
                 number,
                 service_name: self.names.get(&service).cloned().unwrap_or_else(|| service.clone()),
                 service,
@@ -671,7 +672,7 @@ mod tests {
             {
                 let service: String = r.get(7)?;
                 s.push_long(LongWait {
-                    ticket: Uuid::from_slice(&r.get::<_, Vec<u8>>(5)?).unwrap_or_default(),
+                    ticket: rows::uuid(r, 5)?,
                     number: r.get(6)?,
                     service_name: names.get(&service).cloned().unwrap_or_else(|| service.clone()),
                     service,

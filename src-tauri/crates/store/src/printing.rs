@@ -10,12 +10,13 @@
 //! caller's JSON.
 
 use chrono::NaiveDate;
-use hallq_core::Millis;
+use hallq_core::{Hall, Millis, Ticket};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
+use crate::rows;
 
 /// How a kiosk's tickets are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -326,8 +327,28 @@ pub struct NewPrintJob {
     pub business_day: NaiveDate,
 }
 
+/// What a kiosk's ticket prints, ordered with the issue itself: the job is
+/// recorded in the same transaction as the ticket (one commit, one fsync),
+/// so a ticket a kiosk issued never exists without its print job.
+pub struct PrintOrder {
+    /// The kiosk that issues.
+    pub kiosk: Uuid,
+    /// What the ticket says.
+    pub content: PrintContent,
+}
+
+/// What a ticket says (the server's JSON), from the hall, the service's
+/// Chinese name and the ticket as issued.
+pub type PrintContent = Box<dyn Fn(&Hall, &str, &Ticket) -> serde_json::Value + Send + Sync>;
+
+impl std::fmt::Debug for PrintOrder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrintOrder").field("kiosk", &self.kiosk).finish_non_exhaustive()
+    }
+}
+
 /// A stored print job.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrintJob {
     /// Its id.
     pub id: Uuid,
@@ -396,8 +417,23 @@ pub struct KioskPrinter {
     pub config: PrinterConfig,
 }
 
-fn config_from(kind: &str, address: Option<String>, baud: Option<u32>, paper: u16) -> PrinterConfig {
-    PrinterConfig { kind: PrinterKind::parse(kind).unwrap_or(PrinterKind::Html), address, baud, paper }
+/// A printer stored in columns `i..i + 4` (kind, address, baud, paper).
+fn config_at(r: &Row<'_>, i: usize) -> rusqlite::Result<PrinterConfig> {
+    Ok(PrinterConfig {
+        kind: rows::parsed(r, i, "printer kind", PrinterKind::parse)?,
+        address: r.get(i + 1)?,
+        baud: r.get(i + 2)?,
+        paper: r.get(i + 3)?,
+    })
+}
+
+/// A kiosk's printer from a `LEFT JOIN kiosk_printers` (columns `i..i + 4`):
+/// the default when the kiosk was never configured.
+fn kiosk_config_at(r: &Row<'_>, i: usize) -> rusqlite::Result<PrinterConfig> {
+    match r.get::<_, Option<String>>(i)? {
+        Some(_) => config_at(r, i),
+        None => Ok(PrinterConfig::default()),
+    }
 }
 
 /// The live kiosk terminals of a hall with their printers, by name.
@@ -410,12 +446,8 @@ pub(crate) fn kiosks(conn: &Connection, hall_key: i64) -> Result<Vec<KioskPrinte
     )?;
     let rows = st.query_map([hall_key], |r| {
         let id: Vec<u8> = r.get(0)?;
-        let kind: Option<String> = r.get(2)?;
-        let config = match kind {
-            Some(k) => config_from(&k, r.get(3)?, r.get(4)?, r.get(5)?),
-            None => PrinterConfig::default(),
-        };
-        Ok(KioskPrinter { kiosk: Uuid::from_slice(&id).unwrap_or_default(), name: r.get(1)?, config })
+        let config = kiosk_config_at(r, 2)?;
+        Ok(KioskPrinter { kiosk: Uuid::from_slice(&id).map_err(|_| rows::damaged(0, "id"))?, name: r.get(1)?, config })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -423,6 +455,52 @@ pub(crate) fn kiosks(conn: &Connection, hall_key: i64) -> Result<Vec<KioskPrinte
 /// One live kiosk's printer; anything else is [`StoreError::NotAKiosk`].
 pub(crate) fn kiosk(conn: &Connection, hall_key: i64, kiosk: Uuid) -> Result<KioskPrinter> {
     kiosks(conn, hall_key)?.into_iter().find(|k| k.kiosk == kiosk).ok_or(StoreError::NotAKiosk(kiosk.to_string()))
+}
+
+/// A live kiosk's printer, `None` for any other terminal (one revoked a
+/// moment ago: its ticket stands, nothing is printed for it).
+fn live_kiosk_printer(conn: &Connection, hall_key: i64, kiosk: Uuid) -> Result<Option<PrinterConfig>> {
+    let mut st = conn.prepare_cached(
+        "SELECT p.kind, p.address, p.baud, p.paper
+         FROM terminals t LEFT JOIN kiosk_printers p ON p.terminal = t.id
+         WHERE t.id = ?1 AND t.hall = ?2 AND t.role = 'kiosk' AND t.revoked_at IS NULL",
+    )?;
+    let found = st.query_row(params![kiosk.as_bytes(), hall_key], |r| kiosk_config_at(r, 0)).optional()?;
+    Ok(found)
+}
+
+/// The print job recorded when a ticket was issued, if any (an issue
+/// replayed by its idempotency key answers with it).
+pub(crate) fn issue_job_of(conn: &Connection, hall_key: i64, ticket: Uuid) -> Result<Option<PrintJob>> {
+    Ok(of_tickets(conn, hall_key, &[ticket])?.into_iter().find(|j| j.reason == PrintReason::Issue))
+}
+
+/// Records the print job of a ticket a kiosk just issued, inside the
+/// issue's transaction: `None` when the kiosk prints nothing.
+pub(crate) fn record_issue(
+    conn: &Connection,
+    hall_key: i64,
+    order: &PrintOrder,
+    hall: &Hall,
+    service_name: &str,
+    ticket: &Ticket,
+    now: Millis,
+) -> Result<Option<PrintJob>> {
+    let Some(printer) = live_kiosk_printer(conn, hall_key, order.kiosk)? else { return Ok(None) };
+    if printer.kind.delivery().is_none() {
+        return Ok(None);
+    }
+    let job = NewPrintJob {
+        ticket: ticket.id,
+        number: ticket.number.clone(),
+        kiosk: Some(order.kiosk),
+        reason: PrintReason::Issue,
+        printer,
+        content: (order.content)(hall, service_name, ticket),
+        business_day: ticket.business_day,
+    };
+    let id = insert(conn, hall_key, &job, now)?;
+    one(conn, hall_key, id).map(Some)
 }
 
 /// Sets a kiosk's printer and points its pending jobs at it (a job waiting
@@ -488,8 +566,7 @@ const COLUMNS: &str = "id, ticket, number, kiosk, reason, deliver, kind, address
                        error_code, error_zh, error_en, content, created_at, printed_at, business_day";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<PrintJob> {
-    let uuid =
-        |i: usize| -> rusqlite::Result<Uuid> { Ok(Uuid::from_slice(&r.get::<_, Vec<u8>>(i)?).unwrap_or_default()) };
+    let uuid = |i: usize| rows::uuid(r, i);
     let damaged = |i: usize, what: &str| {
         rusqlite::Error::FromSqlConversionFailure(
             i,
@@ -498,17 +575,16 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<PrintJob> {
         )
     };
     let text = |i: usize| -> rusqlite::Result<String> { r.get(i) };
-    let kiosk: Option<Vec<u8>> = r.get(3)?;
     let code: Option<String> = r.get(12)?;
     let content: String = r.get(15)?;
     Ok(PrintJob {
         id: uuid(0)?,
         ticket: uuid(1)?,
         number: r.get(2)?,
-        kiosk: kiosk.map(|k| Uuid::from_slice(&k).unwrap_or_default()),
+        kiosk: rows::opt_uuid(r, 3)?,
         reason: PrintReason::parse(&text(4)?).ok_or_else(|| damaged(4, "reason"))?,
         deliver: PrintDelivery::parse(&text(5)?).ok_or_else(|| damaged(5, "delivery"))?,
-        printer: config_from(&text(6)?, r.get(7)?, r.get(8)?, r.get(9)?),
+        printer: config_at(r, 6)?,
         state: PrintJobState::parse(&text(10)?).ok_or_else(|| damaged(10, "state"))?,
         attempts: r.get(11)?,
         last_error: match code {
@@ -622,9 +698,7 @@ pub(crate) fn pending_per_kiosk(conn: &Connection, hall_key: i64, day: NaiveDate
         "SELECT kiosk, count(*) FROM print_jobs
          WHERE hall = ?1 AND state = 'pending' AND business_day = ?2 AND kiosk IS NOT NULL GROUP BY kiosk",
     )?;
-    let rows = st.query_map(params![hall_key, day.to_string()], |r| {
-        Ok((Uuid::from_slice(&r.get::<_, Vec<u8>>(0)?).unwrap_or_default(), r.get(1)?))
-    })?;
+    let rows = st.query_map(params![hall_key, day.to_string()], |r| Ok((rows::uuid(r, 0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

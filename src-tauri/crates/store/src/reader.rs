@@ -6,18 +6,19 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use hallq_core::timing::{RECENT_HANDLING_WINDOW, estimate_wait};
 use hallq_core::{Counter, CounterStatus, Hall, Millis, Service, Staff, Ticket};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::error::Result;
 use crate::halls;
 use crate::log::{self, StoredEvent};
+use crate::pool::Pooled;
 use crate::tickets;
 
 /// A read-only view of the database.
 pub struct Reader {
-    pub(crate) conn: Connection,
+    pub(crate) conn: Pooled,
 }
 
 /// A hall now: its queues and its counters.

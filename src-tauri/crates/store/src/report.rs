@@ -17,7 +17,9 @@ use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
 use crate::halls::{self, HallRow};
+use crate::pool::Pooled;
 use crate::reader::Reader;
+use crate::rows;
 
 /// How a report groups tickets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -341,13 +343,10 @@ impl Reader {
                 let handles: Vec<_> = (0..threads)
                     .map(|_| {
                         let path = path.clone();
-                        scope.spawn(move || run(&Reader { conn: crate::db::open_ro(&path)? }))
+                        scope.spawn(move || run(&Reader { conn: Pooled::own(crate::db::open_ro(&path)?) }))
                     })
                     .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|_| Err(StoreError::Corrupt("report thread panicked".into()))))
-                    .collect()
+                handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(StoreError::ReportThreadFailed))).collect()
             }),
             _ => vec![run(self)],
         }
@@ -385,7 +384,7 @@ impl Reader {
             let (tw, th) = services.get(service).map_or((Millis::MAX, Millis::MAX), |(a, b, _)| (*a, *b));
             let facts = TicketFacts {
                 leg: r.get(4)?,
-                state: TicketState::parse(r.get_ref(5)?.as_str()?).unwrap_or(TicketState::Expired),
+                state: TicketState::parse(r.get_ref(5)?.as_str()?).ok_or_else(|| rows::damaged(5, "ticket state"))?,
                 issued_at: r.get(6)?,
                 called_at: r.get(7)?,
                 started_at: r.get(8)?,

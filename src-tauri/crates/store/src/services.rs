@@ -4,6 +4,7 @@ use hallq_core::{HallState, Service};
 use rusqlite::{Connection, Row, params};
 
 use crate::error::Result;
+use crate::rows;
 
 pub(crate) fn upsert(conn: &Connection, hall_key: i64, state: &HallState, s: &Service) -> Result<()> {
     let position = state.services().iter().position(|x| x.code == s.code).unwrap_or(0) as i64;
@@ -40,7 +41,7 @@ pub(crate) fn all(conn: &Connection, hall_key: i64) -> Result<Vec<Service>> {
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Service> {
     Ok(Service {
         code: r.get(0)?,
-        prefix: r.get::<_, String>(1)?.chars().next().unwrap_or('?'),
+        prefix: rows::parsed(r, 1, "service prefix", |s| s.chars().next())?,
         name_zh: r.get(2)?,
         name_en: r.get(3)?,
         target_wait_min: r.get(4)?,

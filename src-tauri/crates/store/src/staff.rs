@@ -1,9 +1,10 @@
 //! The `staff` table.
 
-use hallq_core::{Staff, StaffRole};
+use hallq_core::Staff;
 use rusqlite::{Connection, params};
 
 use crate::error::Result;
+use crate::rows;
 use crate::tickets::{json_name, parse_name};
 
 pub(crate) fn upsert(conn: &Connection, hall_key: i64, s: &Staff) -> Result<()> {
@@ -22,7 +23,7 @@ pub(crate) fn all(conn: &Connection, hall_key: i64) -> Result<Vec<Staff>> {
         Ok(Staff {
             number: r.get(0)?,
             name: r.get(1)?,
-            role: parse_name(&r.get::<_, String>(2)?).unwrap_or(StaffRole::Agent),
+            role: rows::parsed(r, 2, "staff role", parse_name)?,
             active: r.get(3)?,
         })
     })?;

@@ -2,7 +2,7 @@
 //! creating halls, the hall engine, the bulk writer, readers, PINs, kiosk
 //! printers and print jobs, backup, and rebuilding projections from the log.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use hallq_core::{Actor, Command, EventData, Hall, HallConfig, HallState, Millis};
@@ -17,16 +17,18 @@ use crate::engine::HallEngine;
 use crate::error::{Result, StoreError};
 use crate::halls;
 use crate::log;
+use crate::pool::Pool;
 use crate::printing::{self, KioskPrinter, NewPrintJob, PrintJob, PrintJobFilter, PrintJobUpdate, PrinterConfig};
 use crate::projection::{mark_position, project};
 use crate::reader::Reader;
 use crate::terminals::{self, PairingCode, Terminal};
 use crate::writer::Writer;
 
-/// A HallQ database file. Cheap to clone; every method opens what it needs.
+/// A HallQ database file. Cheap to clone (clones share a pool of open
+/// connections for the short reads and side writes of its methods).
 #[derive(Debug, Clone)]
 pub struct Store {
-    path: Arc<PathBuf>,
+    pub(crate) pool: Arc<Pool>,
 }
 
 impl Store {
@@ -49,7 +51,7 @@ impl Store {
             return Err(StoreError::ReadOnly(path.to_path_buf()));
         }
         db::migrate(&mut conn).map_err(fail)?;
-        Ok(Store { path: Arc::new(path.to_path_buf()) })
+        Ok(Store { pool: Arc::new(Pool::new(path)) })
     }
 
     /// Opens an existing database; a missing file is an error, not created.
@@ -62,12 +64,18 @@ impl Store {
 
     /// The database file.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.pool.path()
+    }
+
+    /// How many idle read-only connections to keep open for reuse (8 unless
+    /// told; a hall server with many screens keeps more).
+    pub fn keep_readers(&self, n: usize) {
+        self.pool.keep_readers(n);
     }
 
     /// Creates a hall with its services, counters and staff, as events.
     pub fn create_hall(&self, cfg: &HallConfig, now: Millis) -> Result<()> {
-        let conn = db::open_rw(&self.path)?;
+        let conn = db::open_rw(self.path())?;
         conn.execute_batch("BEGIN IMMEDIATE")?;
         let r = (|| {
             let key = halls::insert(&conn, &cfg.hall, now)?;
@@ -119,7 +127,7 @@ impl Store {
 
     /// Sets a staff member's PIN (4–12 digits), clearing any lock.
     pub fn set_staff_pin(&self, hall: Uuid, staff: &str, pin: &str) -> Result<()> {
-        let conn = db::open_rw(&self.path)?;
+        let conn = self.pool.write()?;
         let key = halls::by_id(&conn, hall)?.key;
         credentials::set(&conn, key, staff, pin)
     }
@@ -127,7 +135,7 @@ impl Store {
     /// Checks a staff PIN at `now`, counting wrong tries (five lock the staff
     /// number for five minutes).
     pub fn check_staff_pin(&self, hall: Uuid, staff: &str, pin: &str, now: Millis) -> Result<PinCheck> {
-        let conn = db::open_rw(&self.path)?;
+        let conn = self.pool.write()?;
         let key = halls::by_id(&conn, hall)?.key;
         credentials::check(&conn, key, staff, pin, now)
     }
@@ -144,7 +152,7 @@ impl Store {
     /// Whether a staff member has a PIN (the first-run check: until the
     /// admin has one, the hall accepts the first-run call that sets it).
     pub fn has_pin(&self, hall: Uuid, staff: &str) -> Result<bool> {
-        let conn = db::open_ro(&self.path)?;
+        let conn = self.pool.read()?;
         let key = halls::by_id(&conn, hall)?.key;
         let n: i64 = conn.query_row(
             "SELECT count(*) FROM credentials WHERE hall = ?1 AND staff = ?2",
@@ -163,14 +171,14 @@ impl Store {
         name: &str,
         now: Millis,
     ) -> Result<PairingCode> {
-        let conn = db::open_rw(&self.path)?;
+        let conn = self.pool.write()?;
         let key = halls::by_id(&conn, hall)?.key;
         terminals::create_code(&conn, key, role, counter, name, now)
     }
 
     /// Exchanges a pairing code, once, for a terminal and its token.
     pub fn redeem_pairing_code(&self, hall: Uuid, code: &str, now: Millis) -> Result<(Terminal, String)> {
-        let mut conn = db::open_rw(&self.path)?;
+        let mut conn = self.pool.write()?;
         let key = halls::by_id(&conn, hall)?.key;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let r = terminals::redeem_code(&tx, key, hall, code, now)?;
@@ -189,27 +197,27 @@ impl Store {
         now: Millis,
         expires_at: Option<Millis>,
     ) -> Result<(Terminal, String)> {
-        let conn = db::open_rw(&self.path)?;
+        let conn = self.pool.write()?;
         let key = halls::by_id(&conn, hall)?.key;
         terminals::insert_terminal(&conn, key, hall, role, counter, name, now, expires_at)
     }
 
     /// The live (not revoked, not expired) terminal holding this token.
     pub fn terminal_by_token(&self, token: &str, now: Millis) -> Result<Option<Terminal>> {
-        let conn = db::open_ro(&self.path)?;
+        let conn = self.pool.read()?;
         terminals::by_token(&conn, token, now)
     }
 
     /// A hall's terminals, newest first.
     pub fn terminals(&self, hall: Uuid) -> Result<Vec<Terminal>> {
-        let conn = db::open_ro(&self.path)?;
+        let conn = self.pool.read()?;
         let key = halls::by_id(&conn, hall)?.key;
         terminals::all(&conn, key)
     }
 
     /// Revokes a terminal's token.
     pub fn revoke_terminal(&self, hall: Uuid, id: Uuid, now: Millis) -> Result<()> {
-        let conn = db::open_rw(&self.path)?;
+        let conn = self.pool.write()?;
         let key = halls::by_id(&conn, hall)?.key;
         terminals::revoke(&conn, key, id, now)
     }
@@ -217,7 +225,7 @@ impl Store {
     /// The hall's live kiosk terminals with their printers, by name (a kiosk
     /// never configured prints the HTML ticket on 80 mm paper).
     pub fn kiosk_printers(&self, hall: Uuid) -> Result<Vec<KioskPrinter>> {
-        let conn = db::open_ro(&self.path)?;
+        let conn = self.pool.read()?;
         let key = halls::by_id(&conn, hall)?.key;
         printing::kiosks(&conn, key)
     }
@@ -225,7 +233,7 @@ impl Store {
     /// One kiosk's printer; a terminal that is not a live kiosk of the hall
     /// is [`StoreError::NotAKiosk`].
     pub fn kiosk_printer(&self, hall: Uuid, kiosk: Uuid) -> Result<KioskPrinter> {
-        let conn = db::open_ro(&self.path)?;
+        let conn = self.pool.read()?;
         let key = halls::by_id(&conn, hall)?.key;
         printing::kiosk(&conn, key, kiosk)
     }
@@ -243,7 +251,7 @@ impl Store {
         now: Millis,
     ) -> Result<PrinterConfig> {
         let config = config.normalized()?;
-        let mut conn = db::open_rw(&self.path)?;
+        let mut conn = self.pool.write()?;
         let key = halls::by_id(&conn, hall)?.key;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         printing::set(&tx, key, kiosk, &config, now)?;
@@ -253,7 +261,7 @@ impl Store {
 
     /// Adds a pending print job.
     pub fn add_print_job(&self, hall: Uuid, job: &NewPrintJob, now: Millis) -> Result<PrintJob> {
-        let conn = db::open_rw(&self.path)?;
+        let conn = self.pool.write()?;
         let key = halls::by_id(&conn, hall)?.key;
         let id = printing::insert(&conn, key, job, now)?;
         printing::one(&conn, key, id)
@@ -261,28 +269,28 @@ impl Store {
 
     /// One print job of the hall.
     pub fn print_job(&self, hall: Uuid, id: Uuid) -> Result<PrintJob> {
-        let conn = db::open_ro(&self.path)?;
+        let conn = self.pool.read()?;
         let key = halls::by_id(&conn, hall)?.key;
         printing::one(&conn, key, id)
     }
 
     /// The hall's print jobs matching `filter`, newest first.
     pub fn print_jobs(&self, hall: Uuid, filter: &PrintJobFilter) -> Result<Vec<PrintJob>> {
-        let conn = db::open_ro(&self.path)?;
+        let conn = self.pool.read()?;
         let key = halls::by_id(&conn, hall)?.key;
         printing::list(&conn, key, filter)
     }
 
     /// Every pending print job of the hall, any day, oldest first.
     pub fn pending_print_jobs(&self, hall: Uuid) -> Result<Vec<PrintJob>> {
-        let conn = db::open_ro(&self.path)?;
+        let conn = self.pool.read()?;
         let key = halls::by_id(&conn, hall)?.key;
         printing::pending(&conn, key)
     }
 
     /// The print jobs of these tickets (the legs of a visit), oldest first.
     pub fn print_jobs_of_tickets(&self, hall: Uuid, tickets: &[Uuid]) -> Result<Vec<PrintJob>> {
-        let conn = db::open_ro(&self.path)?;
+        let conn = self.pool.read()?;
         let key = halls::by_id(&conn, hall)?.key;
         printing::of_tickets(&conn, key, tickets)
     }
@@ -292,7 +300,7 @@ impl Store {
     /// ([`StoreError::PrintJobClosed`]; repeating the same final update is
     /// answered with the job).
     pub fn update_print_job(&self, hall: Uuid, id: Uuid, what: &PrintJobUpdate, now: Millis) -> Result<PrintJob> {
-        let mut conn = db::open_rw(&self.path)?;
+        let mut conn = self.pool.write()?;
         let key = halls::by_id(&conn, hall)?.key;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         printing::update(&tx, key, id, what, now)?;
@@ -303,7 +311,7 @@ impl Store {
 
     /// The number of pending print jobs of a business day, per kiosk.
     pub fn pending_print_counts(&self, hall: Uuid, day: chrono::NaiveDate) -> Result<Vec<(Uuid, u32)>> {
-        let conn = db::open_ro(&self.path)?;
+        let conn = self.pool.read()?;
         let key = halls::by_id(&conn, hall)?.key;
         printing::pending_per_kiosk(&conn, key, day)
     }
@@ -318,23 +326,23 @@ impl Store {
                 format!("{} 已存在 / already exists", dest.display()),
             )));
         }
-        crate::backup::copy_verified(&self.path, dest)
+        crate::backup::copy_verified(self.path(), dest)
     }
 
     /// A read-only view.
     pub fn reader(&self) -> Result<Reader> {
-        Ok(Reader { conn: db::open_ro(&self.path)? })
+        Ok(Reader { conn: self.pool.read()? })
     }
 
     /// Starts the hall's engine: the only writer of that hall while it runs.
     pub fn engine(&self, hall: Uuid, clock: Arc<dyn Clock>) -> Result<HallEngine> {
-        let writer = Writer::open(db::open_rw(&self.path)?, hall)?;
+        let writer = Writer::open(db::open_rw(self.path())?, hall)?;
         HallEngine::start(writer, clock)
     }
 
     /// A bulk writer for the hall (no engine may run for it meanwhile).
     pub fn bulk(&self, hall: Uuid) -> Result<BulkWriter> {
-        Ok(BulkWriter::new(Writer::open(db::open_rw(&self.path)?, hall)?))
+        Ok(BulkWriter::new(Writer::open(db::open_rw(self.path())?, hall)?))
     }
 
     /// Deletes a hall's event log and keeps its projections — for `hallq
@@ -346,7 +354,7 @@ impl Store {
     /// Returns the events deleted.
     #[doc(hidden)]
     pub fn discard_event_log_for_bench(&self, hall: Uuid) -> Result<u64> {
-        let conn = db::open_rw(&self.path)?;
+        let conn = db::open_rw(self.path())?;
         let row = halls::by_id(&conn, hall)?;
         db::immediate(&conn, || {
             // The log is append-only by trigger: lift it for this one
@@ -365,7 +373,7 @@ impl Store {
     /// domain. No engine may run for the hall meanwhile. Returns the number
     /// of events replayed.
     pub fn rebuild(&self, hall: Uuid) -> Result<u64> {
-        let conn = db::open_rw(&self.path)?;
+        let conn = db::open_rw(self.path())?;
         let row = halls::by_id(&conn, hall)?;
         db::immediate(&conn, || {
             for table in

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
+use crate::rows;
 
 /// How long a pairing code is valid.
 pub const PAIRING_CODE_MS: Millis = 10 * 60_000;
@@ -162,11 +163,9 @@ pub(crate) fn insert_terminal(
 const COLUMNS: &str = "t.id, h.id, t.role, t.counter, t.name, t.created_at, t.expires_at, t.revoked_at";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Terminal> {
-    let id: Vec<u8> = r.get(0)?;
-    let hall: String = r.get(1)?;
     Ok(Terminal {
-        id: Uuid::from_slice(&id).unwrap_or_default(),
-        hall: hall.parse().unwrap_or_default(),
+        id: rows::uuid(r, 0)?,
+        hall: rows::parsed(r, 1, "hall id", |s| s.parse().ok())?,
         role: r.get(2)?,
         counter: r.get(3)?,
         name: r.get(4)?,

@@ -6,6 +6,7 @@ use rusqlite::{Connection, Row, params};
 use uuid::Uuid;
 
 use crate::error::Result;
+use crate::rows;
 
 /// The columns [`from_row`] reads, in order.
 pub(crate) const COLUMNS: &str = "id, visit_id, leg, number, service, priority, priority_reason, appointment,
@@ -71,22 +72,17 @@ pub(crate) fn upsert(conn: &Connection, hall_key: i64, t: &Ticket) -> Result<()>
 
 /// Reads a ticket from a row selected with [`COLUMNS`].
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
-    let uuid = |i: usize| -> rusqlite::Result<Uuid> {
-        let b: Vec<u8> = r.get(i)?;
-        Uuid::from_slice(&b)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, Box::new(e)))
-    };
-    let text = |i: usize| -> rusqlite::Result<Option<String>> { r.get(i) };
+    let uuid = |i: usize| rows::uuid(r, i);
     Ok(Ticket {
         id: uuid(0)?,
         visit_id: uuid(1)?,
         leg: r.get(2)?,
         number: r.get(3)?,
         service: r.get(4)?,
-        priority: PriorityClass::parse(&r.get::<_, String>(5)?).unwrap_or_default(),
-        priority_reason: text(6)?.and_then(|s| parse_name(&s)),
+        priority: rows::parsed(r, 5, "priority", PriorityClass::parse)?,
+        priority_reason: rows::opt_parsed(r, 6, "priority reason", parse_name)?,
         appointment: r.get(7)?,
-        business_day: r.get::<_, String>(8)?.parse::<NaiveDate>().unwrap_or_default(),
+        business_day: rows::day(r, 8)?,
         visit_issued_at: r.get(9)?,
         issued_at: r.get(10)?,
         called_at: r.get(11)?,
@@ -94,14 +90,17 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
         recalls: r.get(13)?,
         started_at: r.get(14)?,
         ended_at: r.get(15)?,
-        state: TicketState::parse(&r.get::<_, String>(16)?).unwrap_or(TicketState::Expired),
-        resolution: text(17)?.and_then(|s| Resolution::parse(&s)),
+        state: rows::parsed(r, 16, "ticket state", TicketState::parse)?,
+        resolution: rows::opt_parsed(r, 17, "resolution", Resolution::parse)?,
         counter: r.get(18)?,
         staff: r.get(19)?,
         target_counter: r.get(20)?,
         transferred_to: r.get::<_, Option<Vec<u8>>>(21)?.and_then(|b| Uuid::from_slice(&b).ok()),
-        rating: r.get::<_, Option<u8>>(22)?.and_then(Rating::new),
-        rating_reason: text(23)?.and_then(|s| LowScoreReason::parse(&s)),
+        rating: r
+            .get::<_, Option<u8>>(22)?
+            .map(|v| Rating::new(v).ok_or_else(|| rows::damaged(22, "rating")))
+            .transpose()?,
+        rating_reason: rows::opt_parsed(r, 23, "rating reason", LowScoreReason::parse)?,
         rated_at: r.get(24)?,
         people_ahead: r.get(25)?,
         estimated_wait_ms: r.get(26)?,

@@ -18,6 +18,7 @@ use crate::error::Result;
 use crate::halls;
 use crate::idempotency::{self, IdempotencyKey};
 use crate::log::{self, StoredEvent};
+use crate::printing::{self, PrintJob, PrintOrder};
 use crate::projection::{mark_position, project};
 
 /// How long idempotency keys are kept: long enough for any retry.
@@ -34,6 +35,11 @@ pub struct Executed {
     pub events: Vec<StoredEvent>,
     /// The ticket it was about, as it is now.
     pub ticket: Option<Ticket>,
+    /// The print job of a kiosk's ticket, recorded in the same transaction
+    /// when the command came with a [`PrintOrder`] (not kept with an
+    /// idempotent answer: a replay reads the job as it is now).
+    #[serde(skip)]
+    pub print: Option<PrintJob>,
 }
 
 pub(crate) struct Writer {
@@ -108,12 +114,34 @@ impl Writer {
         now: Reading,
         key: Option<&IdempotencyKey>,
     ) -> Result<(Executed, bool)> {
+        self.execute_printed(actor, cmd, now, key, None)
+    }
+
+    /// [`Writer::execute_keyed`] that also records the print job of the
+    /// ticket the command issued, in the same transaction, when `print`
+    /// says which kiosk it is for.
+    pub(crate) fn execute_printed(
+        &mut self,
+        actor: Actor,
+        cmd: &Command,
+        now: Reading,
+        key: Option<&IdempotencyKey>,
+        print: Option<&PrintOrder>,
+    ) -> Result<(Executed, bool)> {
         if let Some(key) = key
-            && let Some(first) = idempotency::replay(&self.conn, self.hall_key, key)?
+            && let Some(mut first) = idempotency::replay(&self.conn, self.hall_key, key)?
         {
+            if let (Some(_), Some(t)) = (print, &first.ticket) {
+                first.print = printing::issue_job_of(&self.conn, self.hall_key, t.id)?;
+            }
             return Ok((first, true));
         }
-        let executed = self.run(actor, cmd, now)?;
+        let mut executed = self.run(actor, cmd, now)?;
+        if let (Some(order), Some(t)) = (print, &executed.ticket) {
+            let service = self.state.service(&t.service).map_or(t.service.as_str(), |s| s.name_zh.as_str());
+            executed.print =
+                printing::record_issue(&self.conn, self.hall_key, order, self.state.hall(), service, t, executed.at)?;
+        }
         if let Some(key) = key {
             idempotency::keep(&self.conn, self.hall_key, key, &executed)?;
         }
@@ -129,7 +157,7 @@ impl Writer {
             events.push(self.record(actor.clone(), now, e)?);
         }
         let ticket = events.iter().rev().find_map(|e| e.data.subject()).and_then(|id| self.state.ticket(id).cloned());
-        Ok(Executed { seq: self.next_seq - 1, at: now, events, ticket })
+        Ok(Executed { seq: self.next_seq - 1, at: now, events, ticket, print: None })
     }
 
     /// Whether a reading would log a clock step or roll the day over: the

@@ -116,10 +116,10 @@ async fn export(State(state): State<AppState>, Query(p): Query<ExportParams>) ->
             }
             let bytes = match format {
                 ExportFormat::Csv => report_file::csv(&reports[0], &targets)
-                    .map_err(|e| hallq_store::StoreError::Corrupt(format!("csv: {e}")))?,
+                    .map_err(|e| hallq_store::StoreError::ReportFileFailed(format!("csv: {e}")))?,
                 ExportFormat::Xlsx => {
                     report_file::xlsx(&Scope { halls: &halls, from, to, targets: &targets }, &reports)
-                        .map_err(|e| hallq_store::StoreError::Corrupt(format!("xlsx: {e}")))?
+                        .map_err(|e| hallq_store::StoreError::ReportFileFailed(format!("xlsx: {e}")))?
                 }
             };
             Ok(bytes)

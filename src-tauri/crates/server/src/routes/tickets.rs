@@ -58,13 +58,15 @@ async fn issue(
     let admission = (caller.role == Role::Kiosk)
         .then(|| state.kiosks().admit(caller.terminal, key.0.as_deref(), state.now(), interval))
         .transpose()?;
-    let done = state.execute(caller.actor(), cmd, key.scoped(&caller)).await;
+    // A kiosk's ticket and its print job are one commit.
+    let order = (caller.role == Role::Kiosk).then(|| printing::order(&state, caller.terminal));
+    let done = state.execute_printing(caller.actor(), cmd, key.scoped(&caller), order).await;
     if let (Err(_), Some(a)) = (&done, admission) {
         state.kiosks().release(a);
     }
-    let done = done?;
-    let print = match &done.ticket {
-        Some(t) => printing::issue_print(&state, &caller, t).await,
+    let mut done = done?;
+    let print = match done.print.take() {
+        Some(job) => Some(printing::issued(&state, job).await?),
         None => None,
     };
     let CommandAnswer { seq, at, ticket } = done.into();
