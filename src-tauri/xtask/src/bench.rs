@@ -6,6 +6,9 @@
 //! the app launched as installed after start and after 100, 200 and 300
 //! customers — at a real day's pace with `--soak`).
 //!
+//! `hallq bench` is compared with the committed baseline ([`BASELINE`]):
+//! every figure more than 20 % worse is printed in a clear line.
+//!
 //! Benchmarks are only meaningful on an optimised build, hence release; the
 //! benchmark itself (what it loads, what it measures) belongs to `hallq bench`
 //! and to measure.mjs.
@@ -34,5 +37,18 @@ pub fn run(ws: &Workspace, args: &[String]) -> anyhow::Result<()> {
         }
         return shell::run(&mut command);
     }
-    shell::run(Command::new(hallq).arg("bench").args(args))
+    let mut command = Command::new(hallq);
+    command.arg("bench").args(args);
+    // The committed baseline guards the figures (a warning line for each
+    // figure 20 % worse), unless the caller names a baseline itself.
+    let baseline = ws.root.join(BASELINE);
+    if !args.iter().any(|a| a.starts_with("--baseline") || a.starts_with("--save-baseline")) && baseline.is_file() {
+        command.arg("--baseline").arg(baseline);
+    }
+    shell::run(&mut command)
 }
+
+/// The committed figures `hallq bench` is compared with (refresh with
+/// `cargo xtask bench --save-baseline src-tauri/crates/cli/bench-baseline.json`
+/// after a change that is meant to move them, and say so in the commit).
+const BASELINE: &str = "src-tauri/crates/cli/bench-baseline.json";

@@ -18,6 +18,7 @@
 //! fsync per group commit) and on the two cores the submitters share with
 //! the engine (and, over HTTP, with the server).
 
+mod baseline;
 mod http;
 
 use std::path::PathBuf;
@@ -62,6 +63,13 @@ pub struct BenchArgs {
     /// 输出格式 / output format
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     format: String,
+    /// 与此基线比较，变差超过 20% 的数字逐条列出（不算失败）/ compare with this baseline file and
+    /// list every figure more than 20 % worse (a warning, not a failure)
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// 把本次数字存为基线 / save this run's figures as the baseline file
+    #[arg(long, value_name = "FILE")]
+    save_baseline: Option<PathBuf>,
 }
 
 /// One measured load.
@@ -101,10 +109,11 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     if !(0.1..=10.0).contains(&args.scale) {
         return Err(CliError::input("--scale 须在 0.1–10 之间", "--scale must be between 0.1 and 10"));
     }
+    let baseline = args.baseline.as_deref().map(|p| baseline::load(p).map(|b| (p, b))).transpose()?;
     if args.report_only {
         let report = report_bench(&report_path(args), usize::from(args.report_halls))?;
         print(args, &[], &[], Some(&report));
-        return Ok(());
+        return guard(args, baseline.as_ref(), &[], &[], Some(&report));
     }
     let dir = tempfile::tempdir()?;
     let store = Store::open(&dir.path().join("bench.db"))?;
@@ -150,6 +159,25 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     let report =
         if args.skip_report { None } else { Some(report_bench(&report_path(args), usize::from(args.report_halls))?) };
     print(args, &loads, &http, report.as_ref());
+    guard(args, baseline.as_ref(), &loads, &http, report.as_ref())
+}
+
+/// Compares the run with `--baseline` and saves it as `--save-baseline`.
+fn guard(
+    args: &BenchArgs,
+    against: Option<&(&std::path::Path, baseline::Baseline)>,
+    loads: &[Load],
+    http: &[Load],
+    report: Option<&ReportBench>,
+) -> Result<(), CliError> {
+    let figures = baseline::figures(loads, http, report);
+    if let Some((path, b)) = against {
+        baseline::compare(path, b, &figures);
+    }
+    if let Some(path) = &args.save_baseline {
+        baseline::save(path, &figures)?;
+        eprintln!("基线已保存 / baseline saved: {}", path.display());
+    }
     Ok(())
 }
 
