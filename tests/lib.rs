@@ -15,7 +15,7 @@
 //! panics leaves no server behind.
 
 use std::fs::OpenOptions;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, RwLock, mpsc};
@@ -97,6 +97,38 @@ impl Hall {
         let mut command = command();
         command.args(args).arg("--db").arg(&self.db);
         output(&mut command)
+    }
+
+    /// Runs `hallq <args> --db <db>` with standard output into a pipe whose
+    /// reader takes the first `keep` bytes (0: none) and then closes it, as
+    /// `hallq … | head -c <keep>` does. Returns what happened (its stdout is
+    /// empty) and the bytes read.
+    ///
+    /// # Panics
+    ///
+    /// If the pipe or the process cannot be set up.
+    pub fn run_into_closed_pipe(&self, args: &[&str], keep: usize) -> (Output, Vec<u8>) {
+        let (mut reader, writer) = std::io::pipe().expect("a pipe");
+        let child = {
+            let mut command = command();
+            command.args(args).arg("--db").arg(&self.db).stdout(writer).stderr(Stdio::piped());
+            // The command (and its copy of the pipe's writing end) is dropped
+            // here: the reader below then sees the end when the child exits.
+            command.spawn().unwrap_or_else(|error| panic!("could not start hallq {}: {error}", args.join(" ")))
+        };
+        let mut kept = vec![0; keep];
+        let read = reader.read_exact(&mut kept);
+        drop(reader);
+        let output = child.wait_with_output().expect("wait for hallq");
+        if let Err(error) = read {
+            panic!(
+                "`hallq {}` wrote fewer than {keep} bytes ({error}); {}\n--- stderr ---\n{}",
+                args.join(" "),
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        (output, kept)
     }
 
     /// Runs `hallq <args> --db <db>`, asserts it succeeded and returns stdout.

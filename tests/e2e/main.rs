@@ -13,6 +13,7 @@ mod cli_demo;
 mod cli_errors;
 mod cli_exchange;
 mod cli_init;
+mod cli_pipe;
 mod cli_report;
 mod cli_simulate;
 mod cli_status;
