@@ -316,6 +316,34 @@ impl Server {
         matches!(self.child.try_wait(), Ok(None))
     }
 
+    /// Sends SIGTERM, as a service manager stopping the hall does; the
+    /// server is expected to shut down by itself ([`Server::wait_exit`]).
+    ///
+    /// # Panics
+    ///
+    /// If `kill` cannot be run or refuses.
+    pub fn terminate(&self) {
+        // `kill(1)` rather than a signal crate: the tests link no libc wrapper.
+        let status =
+            Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("run kill -TERM");
+        assert!(status.success(), "kill -TERM {} failed: {status}", self.child.id());
+    }
+
+    /// Waits up to `limit` for the process to exit by itself; its status,
+    /// or `None` if it is still running then (it is left running).
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if started.elapsed() >= limit {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// SIGKILLs the process (no chance to flush or shut down: a power cut
     /// as far as the database is concerned) and reaps it.
     pub fn kill(mut self) {

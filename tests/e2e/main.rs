@@ -23,5 +23,6 @@ mod server_crash;
 mod server_faults;
 mod server_load;
 mod server_printing;
+mod server_shutdown;
 mod server_stream;
 mod server_support;
