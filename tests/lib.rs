@@ -15,7 +15,7 @@
 //! panics leaves no server behind.
 
 use std::fs::OpenOptions;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, RwLock, mpsc};
@@ -97,6 +97,38 @@ impl Hall {
         let mut command = command();
         command.args(args).arg("--db").arg(&self.db);
         output(&mut command)
+    }
+
+    /// Runs `hallq <args> --db <db>` with standard output into a pipe whose
+    /// reader takes the first `keep` bytes (0: none) and then closes it, as
+    /// `hallq … | head -c <keep>` does. Returns what happened (its stdout is
+    /// empty) and the bytes read.
+    ///
+    /// # Panics
+    ///
+    /// If the pipe or the process cannot be set up.
+    pub fn run_into_closed_pipe(&self, args: &[&str], keep: usize) -> (Output, Vec<u8>) {
+        let (mut reader, writer) = std::io::pipe().expect("a pipe");
+        let child = {
+            let mut command = command();
+            command.args(args).arg("--db").arg(&self.db).stdout(writer).stderr(Stdio::piped());
+            // The command (and its copy of the pipe's writing end) is dropped
+            // here: the reader below then sees the end when the child exits.
+            command.spawn().unwrap_or_else(|error| panic!("could not start hallq {}: {error}", args.join(" ")))
+        };
+        let mut kept = vec![0; keep];
+        let read = reader.read_exact(&mut kept);
+        drop(reader);
+        let output = child.wait_with_output().expect("wait for hallq");
+        if let Err(error) = read {
+            panic!(
+                "`hallq {}` wrote fewer than {keep} bytes ({error}); {}\n--- stderr ---\n{}",
+                args.join(" "),
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        (output, kept)
     }
 
     /// Runs `hallq <args> --db <db>`, asserts it succeeded and returns stdout.
@@ -282,6 +314,34 @@ impl Server {
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Sends SIGTERM, as a service manager stopping the hall does; the
+    /// server is expected to shut down by itself ([`Server::wait_exit`]).
+    ///
+    /// # Panics
+    ///
+    /// If `kill` cannot be run or refuses.
+    pub fn terminate(&self) {
+        // `kill(1)` rather than a signal crate: the tests link no libc wrapper.
+        let status =
+            Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("run kill -TERM");
+        assert!(status.success(), "kill -TERM {} failed: {status}", self.child.id());
+    }
+
+    /// Waits up to `limit` for the process to exit by itself; its status,
+    /// or `None` if it is still running then (it is left running).
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if started.elapsed() >= limit {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// SIGKILLs the process (no chance to flush or shut down: a power cut

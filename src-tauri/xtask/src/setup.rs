@@ -1,5 +1,7 @@
 //! `cargo xtask setup`: installs what a fresh Debian 12 machine with only the
-//! Rust toolchain, Node.js 20 and apt is missing, and nothing it already has.
+//! Rust toolchain, Node.js 20 and apt is missing, and nothing it already has:
+//! apt packages, tauri-driver, the UI's npm packages and the schema suite's
+//! Python packages (a venv of its own).
 //!
 //! The apt package list is [`APT_PACKAGES`], the one place to add a system
 //! dependency. Setup must stay idempotent and quiet when nothing is missing:
@@ -38,17 +40,65 @@ const APT_PACKAGES: &[&str] = &[
     "librsvg2-bin",                 // ImageMagick's SVG reader
     "cups",                         // the desktop suite's stand-in system printer: its own cupsd, a file queue
     "printer-driver-cups-pdf",      // that queue's PPD (PostScript out, through cups-filters)
+    "python3-venv",                 // the schema suite's venv (tests/schema: schemathesis from PyPI)
 ];
 
 /// The WebDriver bridge for the desktop window tests, from crates.io.
 const TAURI_DRIVER: &[&str] = &["install", "tauri-driver", "--version", "^2", "--locked"];
 
-/// Installs the missing apt packages, then the UI's npm dependencies.
+/// Installs the missing apt packages, then the UI's npm dependencies and
+/// the schema suite's Python ones.
 pub fn run(ws: &Workspace) -> anyhow::Result<()> {
     apt()?;
     tauri_driver(ws)?;
     npm(ws)?;
+    schema_venv(ws)?;
     Ok(())
+}
+
+/// The schema suite's virtual environment: `$XDG_CACHE_HOME/hallq/schema-venv`
+/// (`~/.cache/hallq/schema-venv`), outside the clone and outside the target
+/// dir (a venv's scripts name its absolute path, so it cannot be copied
+/// with a warm target dir).
+pub fn schema_venv_dir() -> std::path::PathBuf {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    cache.join("hallq").join("schema-venv")
+}
+
+/// The Python of [`schema_venv_dir`], which runs `tests/schema/run.py`.
+pub fn schema_python() -> std::path::PathBuf {
+    schema_venv_dir().join("bin").join("python")
+}
+
+/// Creates the schema suite's venv and installs `tests/schema/requirements.txt`
+/// (pinned versions) into it, unless that exact file is already installed
+/// there: a copy is kept in the venv after a successful install.
+fn schema_venv(ws: &Workspace) -> anyhow::Result<()> {
+    let requirements = ws.root.join("tests").join("schema").join("requirements.txt");
+    let wanted =
+        std::fs::read(&requirements).with_context(|| format!("无法读取 / cannot read {}", requirements.display()))?;
+    let venv = schema_venv_dir();
+    let installed = venv.join("hallq-requirements.txt");
+    if schema_python().is_file() && std::fs::read(&installed).is_ok_and(|have| have == wanted) {
+        println!("setup: schemathesis 已安装 / schemathesis present ({})", venv.display());
+        return Ok(());
+    }
+    println!("setup: 安装 schemathesis / installing schemathesis into {}", venv.display());
+    if !schema_python().is_file() {
+        shell::run(Command::new("python3").arg("-m").arg("venv").arg(&venv))
+            .context("python3 -m venv 失败 / failed (apt: python3-venv)")?;
+    }
+    shell::run(
+        Command::new(schema_python())
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(&requirements),
+    )
+    .context("pip install 失败 / failed")?;
+    std::fs::write(&installed, &wanted).with_context(|| format!("无法写入 / cannot write {}", installed.display()))
 }
 
 /// Where `tauri-driver` is: on PATH, else in cargo's bin folder.

@@ -5,8 +5,9 @@
 //! `hallq` from the target directory. Cargo's output streams through, so its
 //! `test result:` lines appear in the log; the exit status is non-zero if any
 //! step failed. After the cargo steps come the UI's vitest tests, the
-//! browser suite (`tests/browser`, against the `hallq` just built) and the
-//! desktop suite (`tests/desktop`, the real app window under Xvfb).
+//! browser suite (`tests/browser`, against the `hallq` just built), the
+//! schema suite (`tests/schema`, schemathesis against that `hallq serve`)
+//! and the desktop suite (`tests/desktop`, the real app window under Xvfb).
 
 use std::path::Path;
 use std::process::Command;
@@ -47,16 +48,18 @@ pub fn run(ws: &Workspace) -> anyhow::Result<()> {
     }
 
     // The UI's unit tests (vitest), then the browser suite against the real
-    // server (tests/browser, node's test runner driving Debian's Chromium).
+    // server (tests/browser, node's test runner driving Debian's Chromium),
+    // the schema suite against it (tests/schema) and the desktop window.
     let ui = ws.root.join("ui");
     if ui.join("package.json").is_file() {
         let browser = ws.root.join("tests").join("browser");
-        let node_steps: [(&str, Command); 3] = [
+        let suites: [(&str, Command); 4] = [
             ("vitest", npm_in(&ui, &["run", "test", "--silent"])),
             ("browser", node_tests(&browser, &ws.target.join("debug").join("hallq"))),
+            ("schema", schema_tests(ws)),
             ("desktop", desktop_tests(ws)),
         ];
-        for (name, mut command) in node_steps {
+        for (name, mut command) in suites {
             if let Err(error) = shell::run(&mut command) {
                 eprintln!("xtask test: {error:#}");
                 failed.push(name);
@@ -87,6 +90,19 @@ fn node_tests(dir: &Path, hallq: &Path) -> Command {
     if std::env::var_os("HALLQ_BIN").is_none() {
         command.env("HALLQ_BIN", hallq);
     }
+    command
+}
+
+/// The schema suite (tests/schema): schemathesis, from the venv setup
+/// made, against the debug `hallq serve` (a bounded, seeded run: about a
+/// minute).
+fn schema_tests(ws: &Workspace) -> Command {
+    let mut command = Command::new(setup::schema_python());
+    command
+        .arg(ws.root.join("tests").join("schema").join("run.py"))
+        .arg("--hallq")
+        .arg(ws.binary("debug", "hallq"))
+        .current_dir(&ws.root);
     command
 }
 

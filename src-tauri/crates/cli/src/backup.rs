@@ -12,6 +12,7 @@ use anyhow::{Context, Result};
 
 use crate::error::CliError;
 use crate::hall::open_existing;
+use crate::output::outln;
 
 /// `hallq backup` flags.
 #[derive(Debug, clap::Args)]
@@ -63,7 +64,7 @@ pub fn run(db: &Path, a: &BackupArgs) -> Result<()> {
     if let Err(e) = hallq_store::record_good_backup(store.path(), &record) {
         tracing::warn!(error = %e, "the backup was made but could not be recorded as the last good one");
     }
-    println!("已备份到 / backed up to: {} ({:.1} MB)", dest.display(), size as f64 / 1_000_000.0);
+    outln!("已备份到 / backed up to: {} ({:.1} MB)", dest.display(), size as f64 / 1_000_000.0)?;
     Ok(())
 }
 

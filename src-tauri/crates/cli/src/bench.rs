@@ -35,6 +35,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::error::CliError;
+use crate::output::outln;
 
 /// Arguments of `hallq bench`.
 #[derive(Debug, Args)]
@@ -105,17 +106,17 @@ struct ReportBench {
 }
 
 /// Runs every benchmark and prints the figures.
-pub fn run(args: &BenchArgs) -> Result<(), CliError> {
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if !(0.1..=10.0).contains(&args.scale) {
-        return Err(CliError::input("--scale 须在 0.1–10 之间", "--scale must be between 0.1 and 10"));
+        return Err(CliError::input("--scale 须在 0.1–10 之间", "--scale must be between 0.1 and 10").into());
     }
     let baseline = args.baseline.as_deref().map(|p| baseline::load(p).map(|b| (p, b))).transpose()?;
     if args.report_only {
         let report = report_bench(&report_path(args), usize::from(args.report_halls))?;
-        print(args, &[], &[], Some(&report));
-        return guard(args, baseline.as_ref(), &[], &[], Some(&report));
+        print(args, &[], &[], Some(&report))?;
+        return Ok(guard(args, baseline.as_ref(), &[], &[], Some(&report))?);
     }
-    let dir = tempfile::tempdir()?;
+    let dir = tempfile::tempdir().map_err(CliError::from)?;
     let store = Store::open(&dir.path().join("bench.db"))?;
     let start = chrono::Utc::now().timestamp_millis();
     let cfg = bench_hall();
@@ -158,8 +159,8 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     let http = if args.skip_http { Vec::new() } else { http::run(scaled)? };
     let report =
         if args.skip_report { None } else { Some(report_bench(&report_path(args), usize::from(args.report_halls))?) };
-    print(args, &loads, &http, report.as_ref());
-    guard(args, baseline.as_ref(), &loads, &http, report.as_ref())
+    print(args, &loads, &http, report.as_ref())?;
+    Ok(guard(args, baseline.as_ref(), &loads, &http, report.as_ref())?)
 }
 
 /// Compares the run with `--baseline` and saves it as `--save-baseline`.
@@ -424,35 +425,35 @@ fn file_bytes(path: &std::path::Path) -> u64 {
     size(path) + size(&path.with_extension("db-wal"))
 }
 
-fn print(args: &BenchArgs, loads: &[Load], http: &[Load], report: Option<&ReportBench>) {
+fn print(args: &BenchArgs, loads: &[Load], http: &[Load], report: Option<&ReportBench>) -> std::io::Result<()> {
     if args.format == "json" {
         let v = serde_json::json!({ "loads": loads, "http": http, "report": report });
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-        return;
+        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default())?;
+        return Ok(());
     }
     if !loads.is_empty() {
-        println!(
+        outln!(
             "HallQ bench — 持久化（synchronous=FULL，组提交）/ durable (synchronous=FULL, group commit), in-process \
              engine"
-        );
-        print_loads(loads);
-        println!("(cycle = issue → call next → start → finish, 4 durable commands; call_next = call next + no-show)");
+        )?;
+        print_loads(loads)?;
+        outln!("(cycle = issue → call next → start → finish, 4 durable commands; call_next = call next + no-show)")?;
     }
     if !http.is_empty() {
-        println!();
-        println!(
+        outln!()?;
+        outln!(
             "HTTP + WebSocket — 本机回环，进程内营业厅服务，系统时钟 / loopback, in-process hall server, system clock"
-        );
-        print_loads(http);
-        println!(
+        )?;
+        print_loads(http)?;
+        outln!(
             "(http_call_next times the call only, a no-show follows each; call_to_event = from sending Call next \
              to its event at each of {} displays, ops = deliveries)",
             http.iter().find(|l| l.what == "call_to_event").map_or(0, |l| l.clients)
-        );
+        )?;
     }
     if let Some(r) = report {
-        println!();
-        println!(
+        outln!()?;
+        outln!(
             "KPI report over {} ticket legs ({} halls × {} days){}; database {:.2} GB{}:",
             r.tickets,
             r.halls,
@@ -464,8 +465,8 @@ fn print(args: &BenchArgs, loads: &[Load], http: &[Load], report: Option<&Report
             } else {
                 " (event logs deleted after generation: projections only / 已删除事件日志，仅投影表)"
             }
-        );
-        println!(
+        )?;
+        outln!(
             "  by hall {:.3} s · by service {:.3} s · by staff {:.3} s · by hour {:.3} s · overview {:.3} s · \
              XLSX of every grouping {:.3} s (best of 3)",
             r.by_hall_seconds,
@@ -474,22 +475,36 @@ fn print(args: &BenchArgs, loads: &[Load], http: &[Load], report: Option<&Report
             r.by_hour_seconds,
             r.overview_seconds,
             r.xlsx_all_groupings_seconds
-        );
+        )?;
         let cpu: Vec<String> = r.cpu_seconds.iter().map(|(k, v)| format!("{} {v:.2} s", k.replace('_', " "))).collect();
-        println!("  CPU time, all threads: {}", cpu.join(" · "));
+        outln!("  CPU time, all threads: {}", cpu.join(" · "))?;
     }
+    Ok(())
 }
 
 /// The table of loads, one row each.
-fn print_loads(loads: &[Load]) {
-    println!(
+fn print_loads(loads: &[Load]) -> std::io::Result<()> {
+    outln!(
         "{:<14} {:>7} {:>8} {:>9} {:>11} {:>9} {:>9}",
-        "what", "clients", "ops", "seconds", "ops/s", "p50 ms", "p99 ms"
-    );
+        "what",
+        "clients",
+        "ops",
+        "seconds",
+        "ops/s",
+        "p50 ms",
+        "p99 ms"
+    )?;
     for l in loads {
-        println!(
+        outln!(
             "{:<14} {:>7} {:>8} {:>9.2} {:>11.0} {:>9.3} {:>9.3}",
-            l.what, l.clients, l.operations, l.seconds, l.per_second, l.p50_ms, l.p99_ms
-        );
+            l.what,
+            l.clients,
+            l.operations,
+            l.seconds,
+            l.per_second,
+            l.p50_ms,
+            l.p99_ms
+        )?;
     }
+    Ok(())
 }

@@ -22,6 +22,7 @@ use crate::error::CliError;
 use crate::format::{TextOrJson, estimate, local_time, minutes, print_json, wide};
 use crate::hall::HallDb;
 use crate::init::now_ms;
+use crate::output::outln;
 
 /// `--format` of the ticket and counter commands.
 #[derive(Debug, clap::Args)]
@@ -251,16 +252,16 @@ pub fn issue(db: &Path, hall: Option<&str>, a: &IssueArgs) -> Result<()> {
     }
     let number = wide(&t.number);
     let width = t.number.chars().count() * 2 + 8;
-    println!("╔{}╗", "═".repeat(width));
-    println!("║    {number}    ║");
-    println!("╚{}╝", "═".repeat(width));
-    println!("号码 / number: {}    {}", t.number, service_name(&services, &t.service));
+    outln!("╔{}╗", "═".repeat(width))?;
+    outln!("║    {number}    ║")?;
+    outln!("╚{}╝", "═".repeat(width))?;
+    outln!("号码 / number: {}    {}", t.number, service_name(&services, &t.service))?;
     if t.priority != PriorityClass::Normal {
-        println!("{}", priority_text(t));
+        outln!("{}", priority_text(t))?;
     }
-    println!("前面 {} 人 / {} ahead", t.people_ahead, t.people_ahead);
-    println!("预计等候 / estimated wait: {}", estimate(t.estimated_wait_ms));
-    println!("取号时间 / issued: {}", local_time(&h.hall, t.issued_at));
+    outln!("前面 {} 人 / {} ahead", t.people_ahead, t.people_ahead)?;
+    outln!("预计等候 / estimated wait: {}", estimate(t.estimated_wait_ms))?;
+    outln!("取号时间 / issued: {}", local_time(&h.hall, t.issued_at))?;
     Ok(())
 }
 
@@ -498,7 +499,7 @@ fn say(ex: &Executed, format: TextOrJson, line: impl FnOnce() -> Result<String>)
             None => print_json(&ex.events),
         },
         TextOrJson::Text => {
-            println!("{}", line()?);
+            outln!("{}", line()?)?;
             Ok(())
         }
     }

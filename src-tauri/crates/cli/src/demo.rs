@@ -45,6 +45,7 @@ use uuid::Uuid;
 use crate::error::CliError;
 use crate::format::parse_date;
 use crate::init;
+use crate::output::outln;
 
 /// `hallq demo` flags.
 #[derive(Debug, clap::Args)]
@@ -189,7 +190,7 @@ pub fn run(db: &Path, hall_code: Option<&str>, a: &DemoArgs) -> Result<()> {
         let t0 = Instant::now();
         let counts = simulate(&store, hall.id, &plan)?;
         let secs = t0.elapsed().as_secs_f64();
-        println!(
+        outln!(
             "{} {}：{} 天 / days（{} – {}），{} 人次 / visits，{} 张号 / tickets，{} 条事件 / events，{:.1} s",
             hall.code,
             hall.name,
@@ -200,23 +201,23 @@ pub fn run(db: &Path, hall_code: Option<&str>, a: &DemoArgs) -> Result<()> {
             counts.tickets,
             counts.events,
             secs
-        );
+        )?;
         total += counts;
     }
     let secs = began.elapsed().as_secs_f64().max(1e-9);
-    println!(
+    outln!(
         "速度 / speed: {:.0} 张号/秒 tickets/s，{:.0} 条事件/秒 events/s",
         total.tickets as f64 / secs,
         total.events as f64 / secs
-    );
+    )?;
     if let Some(pin) = pin {
-        println!();
-        println!(
+        outln!()?;
+        outln!(
             "新建营业厅的值班长（工号 {}）PIN，只显示这一次 / the admin (staff {}) PIN of the new halls, shown only this once:",
             init::ADMIN,
             init::ADMIN
-        );
-        println!("    {pin}");
+        )?;
+        outln!("    {pin}")?;
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ use crate::error::CliError;
 use crate::format::parse_date;
 use crate::hall::HallDb;
 use crate::init::now_ms;
+use crate::output::{Stdout, outln};
 
 /// `hallq export` flags.
 #[derive(Debug, clap::Args)]
@@ -101,7 +102,7 @@ pub fn export(db: &Path, hall: Option<&str>, a: &ExportArgs) -> Result<()> {
             (summary, std::fs::metadata(out).map(|m| m.len()).unwrap_or(0))
         }
         None => {
-            let mut counting = Counting { inner: std::io::BufWriter::new(std::io::stdout().lock()), bytes: 0 };
+            let mut counting = Counting { inner: std::io::BufWriter::new(Stdout::lock()), bytes: 0 };
             let summary = h.store.export_hall(h.hall.id, since, now_ms(), &mut counting)?;
             counting.flush()?;
             (summary, counting.bytes)
@@ -122,7 +123,7 @@ pub fn export(db: &Path, hall: Option<&str>, a: &ExportArgs) -> Result<()> {
     );
     // Standard output may be the file itself.
     if a.out.is_some() {
-        println!("{line}");
+        outln!("{line}")?;
     } else {
         eprintln!("{line}");
     }
@@ -177,7 +178,7 @@ pub fn import(db: &Path, a: &ImportArgs) -> Result<()> {
             });
         }
     };
-    println!(
+    outln!(
         "已导入 / imported {} {}{}：新事件 {} 条 / new events，已有 {} 条 / already present，序号 / seq {}–{}",
         s.hall.code,
         s.hall.name,
@@ -186,6 +187,6 @@ pub fn import(db: &Path, a: &ImportArgs) -> Result<()> {
         s.already_present,
         s.first_seq,
         s.last_seq
-    );
+    )?;
     Ok(())
 }

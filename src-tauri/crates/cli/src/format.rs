@@ -11,6 +11,7 @@ use hallq_store::hallq_core::{Hall, MINUTE_MS, TicketState};
 use serde::Serialize;
 
 use crate::error::CliError;
+use crate::output::outln;
 
 /// Human text or machine JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -24,7 +25,7 @@ pub enum TextOrJson {
 
 /// Prints a value as pretty JSON on stdout.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    outln!("{}", serde_json::to_string_pretty(value)?)?;
     Ok(())
 }
 

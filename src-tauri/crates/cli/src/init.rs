@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::error::CliError;
 use crate::format::{align_right, table};
+use crate::output::outln;
 
 /// The admin every new hall has (from `HallConfig::default_supply_hall`).
 pub const ADMIN: &str = "0001";
@@ -63,11 +64,11 @@ pub fn run(db: &Path, args: &InitArgs) -> Result<()> {
     let store = open_or_create(db)?;
     create(&store, &cfg, now_ms(), pin_text)?;
 
-    print_created(&store, &cfg);
+    print_created(&store, &cfg)?;
     if let Pin::Generated(p) = &pin {
-        println!();
-        println!("值班长 PIN（只显示这一次，请记下并妥善保管）/ admin PIN (shown only this once; write it down):");
-        println!("    {p}");
+        outln!()?;
+        outln!("值班长 PIN（只显示这一次，请记下并妥善保管）/ admin PIN (shown only this once; write it down):")?;
+        outln!("    {p}")?;
     }
     Ok(())
 }
@@ -141,14 +142,14 @@ fn ask_pin() -> Result<String> {
     Ok(first.trim().to_string())
 }
 
-fn print_created(store: &Store, cfg: &HallConfig) {
+fn print_created(store: &Store, cfg: &HallConfig) -> std::io::Result<()> {
     let hall = &cfg.hall;
-    println!("已创建营业厅 / hall created: {} {}", hall.code, hall.name);
-    println!("  数据库 / database: {}", store.path().display());
-    println!("  编号 / id: {}", hall.id);
-    println!("  时区 / time zone: {}", hall.time_zone);
-    println!();
-    println!("业务 / services:");
+    outln!("已创建营业厅 / hall created: {} {}", hall.code, hall.name)?;
+    outln!("  数据库 / database: {}", store.path().display())?;
+    outln!("  编号 / id: {}", hall.id)?;
+    outln!("  时区 / time zone: {}", hall.time_zone)?;
+    outln!()?;
+    outln!("业务 / services:")?;
     let mut t = table(&[
         "代码\nCode",
         "前缀\nPrefix",
@@ -166,9 +167,9 @@ fn print_created(store: &Store, cfg: &HallConfig) {
         ]);
     }
     align_right(&mut t, [3, 4]);
-    println!("{t}");
-    println!();
-    println!("窗口 / counters:");
+    outln!("{t}")?;
+    outln!()?;
+    outln!("窗口 / counters:")?;
     let mut t = table(&["窗口\nNo.", "名称\nName", "业务（先后）\nServices (in order)", "叫号规则\nRouting"]);
     for c in &cfg.counters {
         let order = match c.policy.order {
@@ -177,12 +178,14 @@ fn print_created(store: &Store, cfg: &HallConfig) {
         };
         t.add_row(vec![c.number.to_string(), c.name.clone(), c.services.join(" "), order.to_string()]);
     }
-    println!("{t}");
-    println!();
+    outln!("{t}")?;
+    outln!()?;
     for s in &cfg.staff {
-        println!(
+        outln!(
             "管理员 / admin: 工号 {} {}（可登录窗口，PIN 已设置 / can log in at a counter; PIN set）",
-            s.number, s.name
-        );
+            s.number,
+            s.name
+        )?;
     }
+    Ok(())
 }

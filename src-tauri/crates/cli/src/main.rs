@@ -11,7 +11,8 @@
 //! (opening the database and running one command), then the subcommands:
 //! [`init`], [`counter_cmd`], [`status`], [`report`], [`staffing`],
 //! [`simulate`], [`demo`], [`backup`], [`restore`];
-//! [`format`] holds the shared table and duration formatting.
+//! [`format`] holds the shared table and duration formatting, [`output`]
+//! the writes to standard output (a closed pipe ends a command quietly).
 
 mod backup;
 mod bench;
@@ -22,6 +23,7 @@ mod exchange;
 mod format;
 mod hall;
 mod init;
+mod output;
 mod report;
 mod restore;
 mod serve;
@@ -123,6 +125,8 @@ fn main() -> ExitCode {
     init_logging();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // `hallq report | head`: the reader has all it wanted.
+        Err(e) if output::is_stdout_closed(&e) => ExitCode::SUCCESS,
         Err(e) => error::report(&e),
     }
 }
@@ -161,7 +165,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Demo(a) => demo::run(&db, hall, &a),
         Cmd::Backup(a) => backup::run(&db, &a),
         Cmd::Restore(a) => restore::run(&db, &a),
-        Cmd::Bench(a) => Ok(bench::run(&a)?),
+        Cmd::Bench(a) => bench::run(&a),
         Cmd::Serve(a) => serve::run(&db, hall, &a),
         Cmd::Export(a) => exchange::export(&db, hall, &a),
         Cmd::Import(a) => exchange::import(&db, &a),

@@ -21,6 +21,7 @@ use hallq_store::{GroupBy, KpiReport};
 use crate::error::CliError;
 use crate::format::{align_right, parse_date, print_json, table};
 use crate::hall::ReportScope;
+use crate::output::{Stdout, outln};
 
 /// `hallq report` flags.
 #[derive(Debug, clap::Args)]
@@ -127,7 +128,7 @@ pub fn run(db: &Path, hall: Option<&str>, a: &ReportArgs) -> Result<()> {
                 targets_line(&targets)
             );
             if a.out.is_none() {
-                println!("{text}");
+                outln!("{text}")?;
                 return Ok(());
             }
             text.into_bytes()
@@ -141,7 +142,7 @@ pub fn run(db: &Path, hall: Option<&str>, a: &ReportArgs) -> Result<()> {
             )
         })?,
         None => {
-            let mut out = std::io::stdout().lock();
+            let mut out = Stdout::lock();
             out.write_all(&bytes)?;
             out.flush()?;
         }

@@ -13,6 +13,7 @@ use anyhow::Result;
 use hallq_store::{Store, StoreError};
 
 use crate::error::CliError;
+use crate::output::outln;
 
 /// `hallq restore` flags.
 #[derive(Debug, clap::Args)]
@@ -30,9 +31,9 @@ pub fn run(db: &Path, a: &RestoreArgs) -> Result<()> {
         StoreError::BadBackup { .. } | StoreError::InUse(_) => CliError::input(e.message_zh(), e.message_en()),
         other => CliError::from(other),
     })?;
-    println!("已从 {0} 恢复数据库 / the database was restored from {0}", a.from.display());
+    outln!("已从 {0} 恢复数据库 / the database was restored from {0}", a.from.display())?;
     if let Some(aside) = aside {
-        println!("原数据库已保存为 / the previous database was kept as: {}", aside.display());
+        outln!("原数据库已保存为 / the previous database was kept as: {}", aside.display())?;
     }
     Ok(())
 }

@@ -8,7 +8,6 @@
 //! stderr. Nothing here needs care for a SIGKILL: every answered command is
 //! already on disk.
 
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
@@ -17,6 +16,7 @@ use anyhow::{Context, Result};
 use hallq_server::{Config, ServeConfig, Server, ServerError};
 
 use crate::error::CliError;
+use crate::output::outln;
 
 /// `hallq serve` flags.
 #[derive(Debug, clap::Args)]
@@ -104,15 +104,17 @@ pub fn run(db: &Path, hall: Option<&str>, args: &ServeArgs) -> Result<()> {
         let server = Server::bind(config).await.map_err(plain)?;
         let addr = server.local_addr();
         let url_ip = if addr.ip().is_unspecified() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { addr.ip() };
-        println!("HallQ 营业厅服务已启动 / hall server listening on http://{}", SocketAddr::new(url_ip, addr.port()));
+        // The line is how scripts and tests learn the port; it is flushed
+        // at once. A reader that has gone away does not stop the hall's
+        // server: the lines are for whoever is there.
+        let _ =
+            outln!("HallQ 营业厅服务已启动 / hall server listening on http://{}", SocketAddr::new(url_ip, addr.port()));
         if addr.ip().is_unspecified() {
-            println!(
+            let _ = outln!(
                 "局域网内请用本机 IP 访问，端口 {0} / on the LAN, use this PC's IP address, port {0}",
                 addr.port()
             );
         }
-        // The line is how scripts and tests learn the port: do not leave it buffered.
-        let _ = std::io::stdout().flush();
         server.run(hallq_server::server::shutdown_signal()).await.map_err(plain)?;
         eprintln!("HallQ 营业厅服务已停止 / hall server stopped");
         Ok(())

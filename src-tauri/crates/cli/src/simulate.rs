@@ -20,6 +20,7 @@ use serde::Serialize;
 use crate::error::CliError;
 use crate::format::{align_right, decimal, minutes, parse_date, percent, print_json, table};
 use crate::hall::HallDb;
+use crate::output::outln;
 
 /// `hallq simulate` flags.
 #[derive(Debug, clap::Args)]
@@ -128,7 +129,7 @@ pub fn run(db: Option<&Path>, hall: Option<&str>, a: &SimulateArgs) -> Result<()
     match a.format {
         Format::Json => print_json(&answer),
         Format::Table => {
-            print_table(&answer);
+            print_table(&answer)?;
             Ok(())
         }
     }
@@ -194,14 +195,14 @@ fn observed(db: &Path, hall: Option<&str>, a: &SimulateArgs) -> Result<(Scenario
     Ok((s, setup))
 }
 
-fn print_table(a: &Answer) {
+fn print_table(a: &Answer) -> std::io::Result<()> {
     let s = &a.scenario;
     let k = &a.outcome.kpis;
     let e = a.outcome.erlang_c;
     let expected: f64 = s.arrivals_per_hour.iter().sum();
     let hours = s.arrivals_per_hour.len() as u32;
     match s.mode {
-        "observed" => println!(
+        "observed" => outln!(
             "按营业厅 {} 的实际数据（{} 个营业日）/ hall {}'s observed day ({} open days): {:02}:00 起 {} 小时 / from {:02}:00 for {} h",
             s.hall.as_deref().unwrap_or(""),
             s.observed_days.unwrap_or(0),
@@ -212,7 +213,7 @@ fn print_table(a: &Answer) {
             s.first_hour,
             hours
         ),
-        _ => println!(
+        _ => outln!(
             "每小时到达 {:.1} 人，平均办理 {:.1} 分钟，{} 小时 / {:.1} arrivals/h, {:.1} min mean handling, {} h",
             expected / f64::from(hours),
             s.handling_mean_ms / MINUTE_MS as f64,
@@ -221,8 +222,8 @@ fn print_table(a: &Answer) {
             s.handling_mean_ms / MINUTE_MS as f64,
             hours
         ),
-    }
-    println!(
+    }?;
+    outln!(
         "{} 个窗口，目标等候 {} 分钟，种子 {} / {} counters, target wait {} min, seed {}",
         s.counters,
         s.target_wait_ms / MINUTE_MS,
@@ -230,7 +231,7 @@ fn print_table(a: &Answer) {
         s.counters,
         s.target_wait_ms / MINUTE_MS,
         s.seed
-    );
+    )?;
     let mut t = table(&["指标\nMeasure", "模拟\nSimulated", "Erlang C\npredicted"]);
     let none = || "—".to_string();
     let load = expected * s.handling_mean_ms / 3_600_000.0 / (f64::from(s.counters) * f64::from(hours));
@@ -254,10 +255,11 @@ fn print_table(a: &Answer) {
     t.add_row(vec!["窗口利用率% utilisation %".to_string(), percent(k.utilisation), percent(Some(load))]);
     t.add_row(vec!["每小时到达 arrivals/h".to_string(), decimal(k.arrivals_per_hour), none()]);
     align_right(&mut t, 1..=2);
-    println!("{t}");
+    outln!("{t}")?;
     if e.is_none() && expected > 0.0 {
-        println!(
+        outln!(
             "注：到达率不低于窗口的服务能力，排队不会稳定，Erlang C 无解 / note: arrivals reach the counters' capacity; the queue never settles and Erlang C has no answer"
-        );
+        )?;
     }
+    Ok(())
 }

@@ -11,6 +11,7 @@ use hallq_store::{StaffingQuery, StaffingReport};
 use crate::error::CliError;
 use crate::format::{align_right, decimal, minutes, parse_date, percent, print_json, table};
 use crate::hall::ReportScope;
+use crate::output::outln;
 use crate::simulate::Format;
 
 /// `hallq staffing` flags.
@@ -54,23 +55,23 @@ pub fn run(db: &Path, hall: Option<&str>, a: &StaffingArgs) -> Result<()> {
                 Some(_) => format!("{} {}", reference.code, reference.name),
                 None => "所有营业厅 / all halls".to_string(),
             };
-            println!(
+            outln!(
                 "{scope} · {from} – {to} · 目标：{:.0}% 在 {} 分钟内叫号 / target: {:.0}% called within {} min",
                 a.target_share * 100.0,
                 minutes(report.target_wait_ms),
                 a.target_share * 100.0,
                 minutes(report.target_wait_ms),
-            );
-            print_table(&report, hall_id.is_none());
+            )?;
+            print_table(&report, hall_id.is_none())?;
             Ok(())
         }
     }
 }
 
-fn print_table(r: &StaffingReport, halls: bool) {
+fn print_table(r: &StaffingReport, halls: bool) -> std::io::Result<()> {
     if r.rows.is_empty() {
-        println!("所选日期内没有取号记录 / no tickets in the chosen days");
-        return;
+        outln!("所选日期内没有取号记录 / no tickets in the chosen days")?;
+        return Ok(());
     }
     let mut headers = vec![
         "星期\nWeekday",
@@ -104,5 +105,5 @@ fn print_table(r: &StaffingReport, halls: bool) {
     }
     let first = if halls { 3 } else { 2 };
     align_right(&mut t, first..headers.len());
-    println!("{t}");
+    outln!("{t}")
 }

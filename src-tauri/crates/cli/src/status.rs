@@ -12,6 +12,7 @@ use crate::format::{
 };
 use crate::hall::HallDb;
 use crate::init::now_ms;
+use crate::output::outln;
 
 /// `hallq status` flags.
 #[derive(Debug, clap::Args)]
@@ -29,17 +30,17 @@ pub fn run(db: &Path, hall: Option<&str>, a: &StatusArgs) -> Result<()> {
     match a.format {
         TextOrJson::Json => print_json(&status),
         TextOrJson::Text => {
-            print_text(&status, now);
+            print_text(&status, now)?;
             Ok(())
         }
     }
 }
 
-fn print_text(s: &HallStatus, now: i64) {
+fn print_text(s: &HallStatus, now: i64) -> std::io::Result<()> {
     let hall = &s.hall;
-    println!("{} {} — 营业日 / business day {} — {}", hall.code, hall.name, s.day, local_time(hall, now));
-    println!();
-    println!("排队 / queues:");
+    outln!("{} {} — 营业日 / business day {} — {}", hall.code, hall.name, s.day, local_time(hall, now))?;
+    outln!()?;
+    outln!("排队 / queues:")?;
     let mut t = table(&[
         "业务\nService",
         "前缀\nPrefix",
@@ -69,11 +70,11 @@ fn print_text(s: &HallStatus, now: i64) {
         ]);
     }
     align_right(&mut t, [2, 3, 4, 5]);
-    println!("{t}");
+    outln!("{t}")?;
     let waiting: u32 = s.services.iter().map(|q| q.waiting).sum();
-    println!("共 {waiting} 人等候 / {waiting} waiting in all");
-    println!();
-    println!("窗口 / counters:");
+    outln!("共 {waiting} 人等候 / {waiting} waiting in all")?;
+    outln!()?;
+    outln!("窗口 / counters:")?;
     let mut t =
         table(&["窗口\nNo.", "名称\nName", "状态\nState", "员工\nStaff", "当前号码\nCurrent", "叫号时间\nCalled at"]);
     for c in &s.counters {
@@ -97,5 +98,5 @@ fn print_text(s: &HallStatus, now: i64) {
         t.add_row(vec![counter.number.to_string(), counter.name.clone(), state, staff, current, called]);
     }
     align_right(&mut t, [0]);
-    println!("{t}");
+    outln!("{t}")
 }

@@ -11,6 +11,7 @@ use anyhow::Result;
 
 use crate::hall::HallDb;
 use crate::init::now_ms;
+use crate::output::outln;
 
 /// `hallq unlock` flags.
 #[derive(Debug, clap::Args)]
@@ -25,11 +26,9 @@ pub fn run(db: &Path, hall: Option<&str>, a: &UnlockArgs) -> Result<()> {
     let h = HallDb::open(db, hall)?;
     let staff = a.staff.trim();
     if h.store.unlock_staff(h.hall.id, staff, now_ms())? {
-        println!("工号 {staff} 已解锁，可以重新输入 PIN / staff {staff} is unlocked and may enter the PIN again");
+        outln!("工号 {staff} 已解锁，可以重新输入 PIN / staff {staff} is unlocked and may enter the PIN again")?;
     } else {
-        println!(
-            "工号 {staff} 未被锁定，已清除其输错次数 / staff {staff} was not locked; its wrong tries were cleared"
-        );
+        outln!("工号 {staff} 未被锁定，已清除其输错次数 / staff {staff} was not locked; its wrong tries were cleared")?;
     }
     Ok(())
 }

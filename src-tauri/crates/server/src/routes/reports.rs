@@ -93,7 +93,10 @@ struct ExportParams {
     security(("token" = ["read_kpis"])),
     params(ExportParams),
     responses(
-        (status = 200, description = "CSV (text/csv) or XLSX, as an attachment", content_type = "application/octet-stream"),
+        (status = 200, description = "The file, as an attachment: CSV or XLSX as `format` asks", content(
+            ("text/csv"),
+            ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )),
         (status = "4XX", body = ErrorBody)
     )
 )]

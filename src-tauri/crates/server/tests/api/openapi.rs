@@ -85,3 +85,31 @@ async fn every_ref_in_the_document_resolves() {
         .collect();
     assert!(broken.is_empty(), "references that point nowhere:\n{}", broken.join("\n"));
 }
+
+#[tokio::test]
+async fn files_are_sent_with_a_content_type_the_document_declares() {
+    // The export was documented as application/octet-stream and sent as
+    // text/csv or XLSX: a client generated from the document (and
+    // schemathesis' content-type check) would have refused it.
+    let hall = Hall::start().await;
+    let sup = hall.supervisor().await;
+    let doc = hall.send(Method::GET, "/api/v1/openapi.json", None, None).await.expect(200);
+    let http = reqwest::Client::new();
+    for (path, query) in [
+        ("/api/v1/reports/export", "?format=csv&by=staff"),
+        ("/api/v1/reports/export", "?format=xlsx"),
+        ("/api/v1/openapi.json", ""),
+    ] {
+        let res = http.get(format!("{}{path}{query}", hall.base)).bearer_auth(&sup).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{path}{query}");
+        let sent = res.headers()["content-type"].to_str().unwrap().to_string();
+        // The media type without its parameters (`; charset=utf-8`).
+        let essence = sent.split(';').next().unwrap().trim();
+        let declared = doc["paths"][path]["get"]["responses"]["200"]["content"].as_object().unwrap();
+        assert!(
+            declared.contains_key(essence),
+            "{path}{query} is sent as {sent}, the document declares {:?}",
+            declared.keys().collect::<Vec<_>>()
+        );
+    }
+}
