@@ -336,5 +336,8 @@ impl Mount {
 impl Drop for Mount {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        // The folder under the mount is empty: remove it, in case its hall
+        // was dropped first (a failed test) and could not remove a mount point.
+        let _ = std::fs::remove_dir(&self.0);
     }
 }
