@@ -14,6 +14,7 @@
 //! Every [`Server`] is SIGKILLed and reaped when dropped, so a test that
 //! panics leaves no server behind.
 
+use std::ffi::OsStr;
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -203,6 +204,22 @@ impl Hall {
     ///
     /// As [`Hall::serve`].
     pub fn serve_with(&self, port: u16, kiosk_interval_ms: u64, extra: &[&str]) -> Result<Server, String> {
+        self.serve_with_env(port, kiosk_interval_ms, extra, &[])
+    }
+
+    /// [`Hall::serve_with`] with more environment variables for the server
+    /// process (e.g. `LD_PRELOAD` of a shim under SQLite).
+    ///
+    /// # Errors
+    ///
+    /// As [`Hall::serve`].
+    pub fn serve_with_env(
+        &self,
+        port: u16,
+        kiosk_interval_ms: u64,
+        extra: &[&str],
+        env: &[(&str, &OsStr)],
+    ) -> Result<Server, String> {
         let log = OpenOptions::new()
             .create(true)
             .append(true)
@@ -214,6 +231,7 @@ impl Hall {
             .args(extra)
             .arg("--db")
             .arg(&self.db)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(log);
         let started = Instant::now();

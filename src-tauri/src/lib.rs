@@ -137,10 +137,13 @@ fn with_webkit_env() {
 
 /// Starts the desktop app and runs it until it quits.
 pub fn run() {
+    // A log line that cannot be written (stdout on a full disk) is dropped:
+    // reporting it with `eprintln!` would panic the thread that logged.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
         )
+        .log_internal_errors(false)
         .try_init();
     #[cfg(target_os = "linux")]
     with_webkit_env();

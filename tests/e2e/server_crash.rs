@@ -9,6 +9,9 @@
 //! hold exactly the acknowledged ones: the answered seq with the answered
 //! ticket, nothing more, nothing twice. The projections must equal a
 //! rebuild from the log, and each counter must be where its clerk left it.
+//!
+//! The load (kiosks, clerks, the acknowledgements) and the check of the
+//! database are shared with the power-cut test (`server_power.rs`).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -21,6 +24,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::Method;
 use serde_json::{Value, json};
+use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::server_support::{
@@ -44,10 +48,10 @@ const SEED: u64 = 0x4a11_c0de;
 
 /// A command that got a 2xx answer: the event it must have left in the log.
 #[derive(Debug, Clone)]
-struct Ack {
-    kind: &'static str,
-    seq: u64,
-    ticket: Uuid,
+pub(crate) struct Ack {
+    pub(crate) kind: &'static str,
+    pub(crate) seq: u64,
+    pub(crate) ticket: Uuid,
     number: String,
     path: String,
     body: Option<Value>,
@@ -59,16 +63,28 @@ struct Ack {
 /// the acknowledgements, answers nobody expected, and how many requests
 /// got no answer at all (cut off by a kill).
 #[derive(Clone)]
-struct Load {
-    api: Api,
-    acks: Arc<Mutex<Vec<Ack>>>,
-    unexpected: Arc<Mutex<Vec<String>>>,
-    unanswered: Arc<AtomicUsize>,
-    stop: Arc<AtomicBool>,
+pub(crate) struct Load {
+    pub(crate) api: Api,
+    pub(crate) acks: Arc<Mutex<Vec<Ack>>>,
+    pub(crate) unexpected: Arc<Mutex<Vec<String>>>,
+    pub(crate) unanswered: Arc<AtomicUsize>,
+    pub(crate) stop: Arc<AtomicBool>,
     deadline: Instant,
 }
 
 impl Load {
+    /// A load through `api` that must be done within `limit`.
+    pub(crate) fn new(api: Api, limit: Duration) -> Self {
+        Self {
+            api,
+            acks: Arc::default(),
+            unexpected: Arc::default(),
+            unanswered: Arc::default(),
+            stop: Arc::default(),
+            deadline: Instant::now() + limit,
+        }
+    }
+
     /// POSTs a command until it gets an HTTP answer, retrying with the same
     /// idempotency key while the server is down or restarting.
     async fn command(&self, token: &str, path: &str, body: Option<&Value>, key: &str) -> Answer {
@@ -118,22 +134,9 @@ async fn sigkilled_over_and_over_the_server_keeps_every_answered_command_and_one
     let seed = std::env::var("HALLQ_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(SEED);
     eprintln!("crash: seed {seed} (set HALLQ_CRASH_SEED to replay another)");
     let live = LiveHall::start().await;
-    let counters = live.staffed_counters(COUNTERS).await;
-    let kiosks = live.pair_many("kiosk", KIOSKS).await;
-    let LiveHall { hall, server, api, .. } = live;
-    let load = Load {
-        api,
-        acks: Arc::default(),
-        unexpected: Arc::default(),
-        unanswered: Arc::default(),
-        stop: Arc::default(),
-        deadline: Instant::now() + LIMIT,
-    };
-
-    let kiosk_tasks: Vec<_> =
-        kiosks.into_iter().enumerate().map(|(k, token)| tokio::spawn(kiosk(load.clone(), token, k))).collect();
-    let counter_tasks: Vec<_> =
-        counters.into_iter().zip(1..).map(|(token, c)| tokio::spawn(clerk(load.clone(), token, c))).collect();
+    let work = Work::start(&live, LIMIT).await;
+    let load = work.load.clone();
+    let LiveHall { hall, server, .. } = live;
 
     let hall = Arc::new(hall);
     let mut rng = StdRng::seed_from_u64(seed);
@@ -159,15 +162,7 @@ async fn sigkilled_over_and_over_the_server_keeps_every_answered_command_and_one
         back_in.push(took);
         server = Some(restarted);
     }
-    load.stop.store(true, Ordering::SeqCst);
-    let mut current = HashMap::new();
-    for (task, counter) in counter_tasks.into_iter().zip(1u32..) {
-        let at = task.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-        current.insert(counter, at);
-    }
-    for task in kiosk_tasks {
-        task.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-    }
+    let current = work.stop().await;
     let acks = load.acks.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let unexpected = load.unexpected.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let unanswered = load.unanswered.load(Ordering::Relaxed);
@@ -189,6 +184,40 @@ async fn sigkilled_over_and_over_the_server_keeps_every_answered_command_and_one
     last_server.kill();
     let hall = Arc::into_inner(hall).expect("no restart is running");
     check_the_database(&hall, &acks, &current);
+}
+
+/// Kiosks issuing and clerks working at a live hall until stopped.
+pub(crate) struct Work {
+    pub(crate) load: Load,
+    kiosks: Vec<JoinHandle<()>>,
+    clerks: Vec<JoinHandle<At>>,
+}
+
+impl Work {
+    /// Staffs [`COUNTERS`] counters and pairs [`KIOSKS`] kiosks at the
+    /// hall, and sets them to work; everything must be done within `limit`.
+    pub(crate) async fn start(live: &LiveHall, limit: Duration) -> Self {
+        let counters = live.staffed_counters(COUNTERS).await;
+        let kiosks = live.pair_many("kiosk", KIOSKS).await;
+        let load = Load::new(live.api.clone(), limit);
+        let kiosks = kiosks.into_iter().enumerate().map(|(k, token)| tokio::spawn(kiosk(load.clone(), token, k)));
+        let clerks = counters.into_iter().zip(1..).map(|(token, c)| tokio::spawn(clerk(load.clone(), token, c)));
+        Self { kiosks: kiosks.collect(), clerks: clerks.collect(), load }
+    }
+
+    /// Stops the load and waits for the last answers; where each counter
+    /// was left.
+    pub(crate) async fn stop(self) -> HashMap<u32, At> {
+        self.load.stop.store(true, Ordering::SeqCst);
+        let mut current = HashMap::new();
+        for (task, counter) in self.clerks.into_iter().zip(1u32..) {
+            current.insert(counter, task.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())));
+        }
+        for task in self.kiosks {
+            task.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        }
+        current
+    }
 }
 
 /// The same database on the same port; if the port was taken meanwhile
@@ -221,7 +250,7 @@ async fn kiosk(load: Load, token: String, index: usize) {
 
 /// Where a counter is, as its clerk knows it from the answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum At {
+pub(crate) enum At {
     Idle,
     Called(Uuid),
     Serving(Uuid),
@@ -265,7 +294,7 @@ async fn clerk(load: Load, token: String, counter: u32) -> At {
 }
 
 /// What must hold on the disk after the last kill.
-fn check_the_database(hall: &Hall, acks: &[Ack], current: &HashMap<u32, At>) {
+pub(crate) fn check_the_database(hall: &Hall, acks: &[Ack], current: &HashMap<u32, At>) {
     let (store, hall_id) = open_db(hall);
     let reader = store.reader().expect("a reader");
     reader.check_integrity().expect("the database is sound after every kill");

@@ -7,11 +7,11 @@
 //! for the test (the tests run as root).
 
 use std::path::Path;
-use std::process::Command;
 
 use hallq_e2e::Hall;
 
 use crate::cli_support::{assert_bilingual, init};
+use crate::server_support::Mount;
 
 /// Writes garbage over `pages` pages spread over the file (never page 1,
 /// the header), the way a failing disk or a stray write damages it.
@@ -75,36 +75,6 @@ fn a_damaged_database_is_refused_untouched_with_the_backup_to_restore() {
     let waiting: u64 =
         status["services"].as_array().expect("services").iter().filter_map(|s| s["waiting"].as_u64()).sum();
     assert_eq!(waiting, 200, "the backup's tickets are back");
-}
-
-/// A tmpfs of `size` mounted on `dir`, unmounted when dropped.
-struct Mount<'a>(&'a Path);
-
-impl<'a> Mount<'a> {
-    fn tmpfs(dir: &'a Path, size: &str) -> Self {
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir)
-            .output()
-            .expect("run mount");
-        assert!(
-            out.status.success(),
-            "this test needs to mount a small tmpfs (run as root): {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Self(dir)
-    }
-
-    fn remount(&self, how: &str) {
-        let out = Command::new("mount").args(["-o", &format!("remount,{how}")]).arg(self.0).output().expect("mount");
-        assert!(out.status.success(), "remount {how}: {}", String::from_utf8_lossy(&out.stderr));
-    }
-}
-
-impl Drop for Mount<'_> {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(self.0).status();
-    }
 }
 
 #[test]

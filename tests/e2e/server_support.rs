@@ -4,9 +4,13 @@
 //! checks run on its database once the server is gone.
 //!
 //! Everything a test does to the hall goes over HTTP; the database is only
-//! opened (through `hallq-store`) to read what the server left behind.
+//! opened (through `hallq-store`) to read what the server left behind. A
+//! hall's folder can be a small tmpfs of its own ([`Mount`]) for the disk
+//! faults.
 
 use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -43,9 +47,14 @@ impl LiveHall {
     /// kiosk flood guard off (load tests issue back to back), and a
     /// supervisor session.
     pub async fn start() -> Self {
-        let hall = Hall::new();
+        Self::start_with(Hall::new(), |hall| hall.serve(0, 0)).await
+    }
+
+    /// [`LiveHall::start`] on a given (not yet initialised) hall, its server
+    /// started by `serve` (other flags, another environment).
+    pub async fn start_with(hall: Hall, serve: impl FnOnce(&Hall) -> Result<Server, String>) -> Self {
         hall.ok(&["init", "--non-interactive", "--pin", ADMIN_PIN]);
-        let server = hall.serve(0, 0).unwrap_or_else(|e| panic!("{e}"));
+        let server = serve(&hall).unwrap_or_else(|e| panic!("{e}"));
         let api = Api::new(server.base());
         let login = json!({"staff": "0001", "pin": ADMIN_PIN});
         let session = api.send(Method::POST, "/api/v1/session", None, Some(&login)).await.expect(201);
@@ -286,4 +295,49 @@ pub fn answered_ticket(answer: &Value) -> (Uuid, String) {
     let t = &answer["ticket"];
     let id = t["id"].as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no ticket id in {answer}"));
     (id, t["number"].as_str().unwrap_or_else(|| panic!("no ticket number in {answer}")).to_string())
+}
+
+/// A tmpfs of a given size mounted on a folder (a hall's, before `init`),
+/// so a test can fill it or make it read-only; unmounted when dropped. The
+/// tests run as root.
+pub struct Mount(PathBuf);
+
+impl Mount {
+    /// Mounts a tmpfs of `size` (`mount`'s syntax: `6m`) on `dir`.
+    ///
+    /// # Panics
+    ///
+    /// If it cannot be mounted.
+    pub fn tmpfs(dir: &Path, size: &str) -> Self {
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .output()
+            .expect("run mount");
+        assert!(
+            out.status.success(),
+            "this test needs to mount a small tmpfs (run as root): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self(dir.to_path_buf())
+    }
+
+    /// Remounts it with `how` (`ro`, `rw`).
+    ///
+    /// # Panics
+    ///
+    /// If the remount fails.
+    pub fn remount(&self, how: &str) {
+        let out = Command::new("mount").args(["-o", &format!("remount,{how}")]).arg(&self.0).output().expect("mount");
+        assert!(out.status.success(), "remount {how}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        // The folder under the mount is empty: remove it, in case its hall
+        // was dropped first (a failed test) and could not remove a mount point.
+        let _ = std::fs::remove_dir(&self.0);
+    }
 }

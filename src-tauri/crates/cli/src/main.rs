@@ -188,8 +188,13 @@ fn default_db() -> anyhow::Result<PathBuf> {
 
 /// Logs go to stderr so that stdout stays parseable (JSON, CSV); the filter
 /// comes from `HALLQ_LOG` (e.g. `info`, `hallq_store=debug`), default `warn`.
+///
+/// A log line that cannot be written is dropped. By default the subscriber
+/// reports such a failure with `eprintln!`, which panics when stderr fails
+/// too: with the log on a full disk, the engine thread died on its "disk is
+/// full" line and every later command went unanswered.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("HALLQ_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).log_internal_errors(false).init();
 }

@@ -116,7 +116,8 @@ pub fn run(db: &Path, hall: Option<&str>, args: &ServeArgs) -> Result<()> {
             );
         }
         server.run(hallq_server::server::shutdown_signal()).await.map_err(plain)?;
-        eprintln!("HallQ 营业厅服务已停止 / hall server stopped");
+        // Not `eprintln!`: it panics when stderr is a file on a full disk.
+        let _ = writeln!(std::io::stderr(), "HallQ 营业厅服务已停止 / hall server stopped");
         Ok(())
     });
     // The server has stopped and closed the hall: blocking work still

@@ -52,8 +52,8 @@ pub(crate) fn inspect(path: &Path) -> Result<()> {
         return Err(StoreError::Corrupt(path.display().to_string()));
     }
     let look = || -> Result<()> {
-        let conn = open_look(path).map_err(|e| damaged(path, &e.to_string()))?;
-        let (app_id, version, tables) = identity(&conn).map_err(|e| damaged(path, &e.to_string()))?;
+        let conn = open_look(path).map_err(|e| unreadable(path, e))?;
+        let (app_id, version, tables) = identity(&conn).map_err(|e| unreadable(path, e))?;
         if tables > 0 && app_id != APPLICATION_ID {
             return Err(StoreError::Corrupt(path.display().to_string()));
         }
@@ -154,6 +154,18 @@ fn identity(conn: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
     let tables: i64 =
         conn.query_row("SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'", [], |r| r.get(0))?;
     Ok((app_id, version, tables))
+}
+
+/// A file that could not be read while looking at it. Reading through a WAL
+/// needs its `-shm` created or grown: on a full disk or a read-only mount
+/// that fails as "disk I/O error", which is said as what it is (a probe of
+/// the folder tells); anything else is damage.
+fn unreadable(path: &Path, e: rusqlite::Error) -> StoreError {
+    let detail = e.to_string();
+    match crate::fault::explain_open_failure(path, StoreError::Sqlite(e)) {
+        explained @ (StoreError::DiskFull | StoreError::ReadOnly(_)) => explained,
+        _ => damaged(path, &detail),
+    }
 }
 
 fn damaged(path: &Path, detail: &str) -> StoreError {
