@@ -8,6 +8,7 @@
 //! stderr. Nothing here needs care for a SIGKILL: every answered command is
 //! already on disk.
 
+use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
