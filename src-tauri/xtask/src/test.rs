@@ -32,9 +32,10 @@ pub fn run(ws: &Workspace) -> anyhow::Result<()> {
     }
 
     // The remaining steps are independent: run them all, so one push to CI
-    // shows every failing test and every lint at once.
+    // shows every failing test and every lint at once (`--no-fail-fast`: a
+    // failing test binary does not stop the ones after it).
     let steps: [(&str, &[&str]); 3] = [
-        ("tests", &["test", "--workspace", "--all-targets"]),
+        ("tests", &["test", "--workspace", "--all-targets", "--no-fail-fast"]),
         // `--all-targets` leaves out doc tests; they are examples that must compile and pass.
         ("doc tests", &["test", "--workspace", "--doc"]),
         ("clippy", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
