@@ -178,6 +178,11 @@ impl Feed {
             tokio::select! {
                 received = live.recv() => match received {
                     Err(RecvError::Closed) => return self.close(1001, "hall engine stopped").await,
+                    // A revocation answered before this event was committed
+                    // wins, whichever of the two the loop sees first.
+                    Ok(_) if self.state.tokens().is_revoked(self.caller.terminal) => {
+                        return self.end(self.revoked()).await;
+                    }
                     Ok(e) => match step(self.last, e.seq) {
                         Step::Skip => {}
                         Step::Send => self.event(&e).await?,
