@@ -487,9 +487,7 @@ pub(crate) fn record_issue(
     now: Millis,
 ) -> Result<Option<PrintJob>> {
     let Some(printer) = live_kiosk_printer(conn, hall_key, order.kiosk)? else { return Ok(None) };
-    if printer.kind.delivery().is_none() {
-        return Ok(None);
-    }
+    let Some(deliver) = printer.kind.delivery() else { return Ok(None) };
     let job = NewPrintJob {
         ticket: ticket.id,
         number: ticket.number.clone(),
@@ -500,7 +498,24 @@ pub(crate) fn record_issue(
         business_day: ticket.business_day,
     };
     let id = insert(conn, hall_key, &job, now)?;
-    one(conn, hall_key, id).map(Some)
+    // The job as stored, without reading it back (this runs on the hall
+    // engine's thread, inside the issue's transaction).
+    Ok(Some(PrintJob {
+        id,
+        ticket: job.ticket,
+        number: job.number,
+        kiosk: job.kiosk,
+        reason: job.reason,
+        deliver,
+        printer: job.printer,
+        state: PrintJobState::Pending,
+        attempts: 0,
+        last_error: None,
+        content: job.content,
+        created_at: now,
+        printed_at: None,
+        business_day: job.business_day,
+    }))
 }
 
 /// Sets a kiosk's printer and points its pending jobs at it (a job waiting
