@@ -314,6 +314,14 @@ fn the_wizard_refuses_a_bad_or_taken_port_in_both_languages_and_saves_nothing() 
 
 #[test]
 fn the_app_adds_webkits_hall_pc_settings_unless_the_user_set_them() {
-    assert_eq!(crate::missing_webkit_env(|_| false), [("WEBKIT_DISABLE_COMPOSITING_MODE", "1")]);
-    assert!(crate::missing_webkit_env(|name| name == "WEBKIT_DISABLE_COMPOSITING_MODE").is_empty());
+    assert_eq!(
+        crate::missing_webkit_env(|_| false),
+        [("WEBKIT_DISABLE_COMPOSITING_MODE", "1"), ("MALLOC_ARENA_MAX", "2")]
+    );
+    assert_eq!(
+        crate::missing_webkit_env(|name| name == "WEBKIT_DISABLE_COMPOSITING_MODE"),
+        [("MALLOC_ARENA_MAX", "2")],
+        "a variable the user set is left as it is"
+    );
+    assert!(crate::missing_webkit_env(|name| name.starts_with("WEBKIT_") || name.starts_with("MALLOC_")).is_empty());
 }

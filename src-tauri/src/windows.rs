@@ -120,6 +120,7 @@ pub fn open_screen<R: Runtime>(
         let view = view.inner();
         reload_when_web_process_dies(&view);
         play_without_a_click(&view);
+        keep_little_cache(&view);
     })?;
     // No page gets the modal print dialog: `window.print()` prints on this
     // PC's system printer (or the default one) without it.
@@ -149,6 +150,17 @@ fn play_without_a_click(view: &webkit2gtk::WebView) {
     use webkit2gtk::{SettingsExt, WebViewExt};
     if let Some(settings) = WebViewExt::settings(view) {
         settings.set_media_playback_requires_user_gesture(false);
+    }
+}
+
+/// A hall window shows one page for weeks and never goes back or forward:
+/// WebKit's smallest cache model (no back/forward page cache, small
+/// resource caches) keeps the shared web process lean on an old PC.
+#[cfg(target_os = "linux")]
+fn keep_little_cache(view: &webkit2gtk::WebView) {
+    use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
+    if let Some(context) = WebViewExt::context(view) {
+        context.set_cache_model(CacheModel::DocumentViewer);
     }
 }
 

@@ -97,16 +97,33 @@ export function speakWith(voice: SpeechSynthesisVoice | null, text: string): Pro
   })
 }
 
+/**
+ * The display's one audio element, reused for every call: a new element per
+ * call kept a media pipeline alive in the web process until garbage
+ * collection (tens of MB over a day of calls on a one-PC station).
+ */
+let player: HTMLAudioElement | null = null
+
 export function playBlob(blob: Blob): Promise<boolean> {
   return new Promise((resolve) => {
     const url = URL.createObjectURL(blob)
-    const a = new Audio(url)
+    player ??= new Audio()
+    const a = player
+    let finished = false
     const done = (ok: boolean) => {
+      if (finished) return
+      finished = true
+      a.onended = null
+      a.onerror = null
+      // Let go of the decoded sound at once.
+      a.removeAttribute('src')
+      a.load()
       URL.revokeObjectURL(url)
       resolve(ok)
     }
     a.onended = () => done(true)
     a.onerror = () => done(false)
+    a.src = url
     a.play().catch(() => done(false))
   })
 }
