@@ -95,7 +95,10 @@ fn check_deb(deb: &Path) -> anyhow::Result<()> {
 fn package_problems(list: &str) -> Vec<String> {
     let mut problems = Vec::new();
     for wanted in PACKAGE_FILES {
-        match list.lines().find(|line| line.ends_with(&format!(" {wanted}"))) {
+        // dpkg-deb lists `./usr/...` or `usr/...` depending on how the
+        // archive was made (Tauri's bundler writes the latter).
+        let bare = wanted.trim_start_matches("./");
+        match list.lines().find(|line| line.ends_with(&format!(" ./{bare}")) || line.ends_with(&format!(" {bare}"))) {
             None => problems.push(format!("缺少 / missing {wanted}")),
             // perms, owner, size, date, time, path
             Some(line) if line.split_whitespace().nth(2).is_some_and(|size| size == "0") => {
@@ -147,6 +150,8 @@ mod tests {
             + &line(7_000_000, "./usr/bin/hallq")
             + &line(900, "./usr/lib/systemd/system/hallq.service");
         assert!(package_problems(&good).is_empty(), "{:?}", package_problems(&good));
+        let as_tauri_writes_it = good.replace(" ./", " ");
+        assert!(package_problems(&as_tauri_writes_it).is_empty(), "{:?}", package_problems(&as_tauri_writes_it));
         let without_cli = good.replace(" ./usr/bin/hallq\n", " ./usr/share/hallq\n");
         assert_eq!(package_problems(&without_cli), ["缺少 / missing ./usr/bin/hallq"]);
         let empty = good.replace(" 7000000 ", " 0 ");
