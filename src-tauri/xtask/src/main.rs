@@ -10,6 +10,7 @@
 
 mod bench;
 mod bundle;
+mod purity;
 mod run;
 mod setup;
 mod shell;

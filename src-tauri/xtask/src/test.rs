@@ -4,7 +4,8 @@
 //! The binaries are built first because the end-to-end tests run the real
 //! `hallq` from the target directory. Cargo's output streams through, so its
 //! `test result:` lines appear in the log; the exit status is non-zero if any
-//! step failed. After the cargo steps come the UI's vitest tests, the
+//! step failed. Before the tests, the core's dependency tree is checked for
+//! purity ([`crate::purity`]). After the cargo steps come the UI's vitest tests, the
 //! browser suite (`tests/browser`, against the `hallq` just built), the
 //! schema suite (`tests/schema`, schemathesis against that `hallq serve`)
 //! and the desktop suite (`tests/desktop`, the real app window under Xvfb).
@@ -41,6 +42,11 @@ pub fn run(ws: &Workspace) -> anyhow::Result<()> {
         ("clippy", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
     ];
     let mut failed = Vec::new();
+    // The core's purity is a fact of its dependency tree: checked first, in a second.
+    if let Err(error) = crate::purity::check(ws) {
+        eprintln!("xtask test: {error:#}");
+        failed.push("core purity");
+    }
     for (name, args) in steps {
         if let Err(error) = shell::run(&mut ws.cargo(args)) {
             eprintln!("xtask test: {error:#}");
