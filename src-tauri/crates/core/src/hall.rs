@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::code::valid_code;
 use crate::counter::{Counter, RoutingOrder, RoutingPolicy};
 use crate::service::Service;
 use crate::staff::{Staff, StaffRole};
@@ -242,11 +243,6 @@ pub fn valid_public_url(url: &str) -> bool {
         }
     };
     url.len() <= 200 && host_ok && port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0))
-}
-
-/// Codes of halls, services and staff: short, ASCII, safe in URLs and files.
-pub(crate) fn valid_code(code: &str) -> bool {
-    (1..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Everything configurable about a hall at once: what `hallq init` creates.

@@ -12,6 +12,7 @@
 //! in-memory hall that decides commands and applies events), [`routing`],
 //! [`timing`], [`kpi`], [`text`] (the rule for free text), and [`error`].
 
+mod code;
 pub mod command;
 pub mod counter;
 pub mod erlang;

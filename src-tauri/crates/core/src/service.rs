@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::hall::valid_code;
+use crate::code::valid_code;
 use crate::{CoreError, MINUTE_MS, Millis, text};
 
 /// A service offered at the hall's kiosk.
