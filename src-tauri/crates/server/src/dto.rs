@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::Role;
+use crate::auth::matrix::Role;
 use crate::error::{ApiError, ErrorBody};
 
 /// A wire enum mirroring a domain enum variant for variant, snake_case.

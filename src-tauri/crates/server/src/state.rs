@@ -17,7 +17,8 @@ use hallq_store::{Clock, Executed, HallEngine, IdempotencyKey, PrintOrder, Reade
 use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
-use crate::auth::{Caller, Role, TokenCache};
+use crate::auth::caller::{Caller, TokenCache};
+use crate::auth::matrix::Role;
 use crate::connections::{Bounds, Limits};
 use crate::error::{ApiError, ApiResult};
 use crate::printing::Printing;
