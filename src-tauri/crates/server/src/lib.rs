@@ -23,6 +23,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+mod printers;
 mod printing;
 pub mod queue;
 pub mod report_file;

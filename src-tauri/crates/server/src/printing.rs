@@ -12,10 +12,9 @@
 //! job is a row in the store before anything is sent: a job that failed
 //! stays pending and is retried, never dropped.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hallq_printer::{Paper, PrintError, Printer, PrinterStatus, TicketPrint, render};
 use hallq_store::hallq_core::{Hall, Millis, Ticket, TicketState};
@@ -38,73 +37,6 @@ const PRINTER_TIMEOUT: Duration = Duration::from_millis(1500);
 /// How long an issue waits for a printer busy with another job before it
 /// answers with the job pending (the worker prints it).
 const ISSUE_WAIT: Duration = Duration::from_secs(3);
-
-/// The printers' last seen status and one lock per printer.
-#[derive(Default)]
-pub(crate) struct Printing {
-    seen: Mutex<HashMap<String, Seen>>,
-    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    bound: Mutex<Option<SocketAddr>>,
-}
-
-/// A printer's status as last seen.
-#[derive(Debug, Clone)]
-struct Seen {
-    state: PrinterStateDto,
-    /// The hall clock's time, for the board.
-    checked_at: Millis,
-    /// The wall clock's, for "known faulty just now".
-    when: Instant,
-    fault: Option<ErrorBody>,
-}
-
-impl Printing {
-    fn seen(&self, key: &str) -> Option<Seen> {
-        self.seen.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
-    }
-
-    fn see(&self, key: &str, state: PrinterStateDto, checked_at: Millis, fault: Option<ErrorBody>) {
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        // A successful print says "ready"; keep a near-end warning seen before.
-        let state = match (state, seen.get(key).map(|s| s.state)) {
-            (PrinterStateDto::Ready, Some(PrinterStateDto::PaperNearEnd)) if fault.is_none() => {
-                PrinterStateDto::PaperNearEnd
-            }
-            (s, _) => s,
-        };
-        seen.insert(key.to_string(), Seen { state, checked_at, when: Instant::now(), fault });
-    }
-
-    fn lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
-        self.locks.lock().unwrap_or_else(|p| p.into_inner()).entry(key.to_string()).or_default().clone()
-    }
-
-    /// Remembers the address the server listens on (the live-ticket URL's
-    /// base when the hall names none). Listening on every interface, the
-    /// LAN address is the one this PC would send from (a UDP `connect`
-    /// only picks the route; nothing is sent).
-    pub(crate) fn set_bound(&self, addr: SocketAddr) {
-        let addr = if addr.ip().is_unspecified() {
-            lan_ip().map_or(addr, |ip| SocketAddr::new(ip, addr.port()))
-        } else {
-            addr
-        };
-        *self.bound.lock().unwrap_or_else(|p| p.into_inner()) = Some(addr);
-    }
-
-    fn bound(&self) -> Option<SocketAddr> {
-        *self.bound.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// This PC's address on its LAN, if it has a route out.
-fn lan_ip() -> Option<std::net::IpAddr> {
-    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
-    // A documentation address (TEST-NET-1): only the routing table is asked.
-    socket.connect("192.0.2.1:9").ok()?;
-    let ip = socket.local_addr().ok()?.ip();
-    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
-}
 
 /// The printer a server-side configuration names (`None` for kinds the
 /// server does not print to).

@@ -21,7 +21,7 @@ use crate::auth::caller::{Caller, TokenCache};
 use crate::auth::matrix::Role;
 use crate::connections::{Bounds, Limits};
 use crate::error::{ApiError, ApiResult};
-use crate::printing::Printing;
+use crate::printers::Printing;
 use crate::throttle::{KioskThrottle, PinGate};
 
 /// How the server behaves; the defaults are a hall's.
