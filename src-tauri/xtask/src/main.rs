@@ -6,10 +6,11 @@
 //! on a fresh machine, before anything else of the workspace is compiled.
 //!
 //! Read in this order: `workspace` (where things are), `shell` (how commands
-//! are run), `setup`, then the subcommands `test`, `run`, `bundle` and `bench`.
+//! are run), `setup`, then the subcommands `test`, `run`, `bundle`, `bench` and `openapi`.
 
 mod bench;
 mod bundle;
+mod openapi;
 mod purity;
 mod run;
 mod setup;
@@ -37,6 +38,8 @@ const USAGE: &str = "\
                  setup, build hallq in release, run `hallq bench [args]`
   bench desktop  测量 release 版桌面应用 (启动时间, 内存)
                  measure the release desktop app (start-up time, memory)
+  openapi        把服务器的 API 文档写入 ui/src/api/openapi.json (界面类型由此生成)
+                 write the server's API document to ui/src/api/openapi.json (the UI's types come from it)
   help           显示本说明 / show this help";
 
 fn main() -> ExitCode {
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         "run" => no_extra_args(command, rest).and_then(|()| run::run(&ws)),
         "bundle" => no_extra_args(command, rest).and_then(|()| bundle::run(&ws)),
         "bench" => bench::run(&ws, rest),
+        "openapi" => no_extra_args(command, rest).and_then(|()| openapi::run(&ws)),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -115,6 +115,8 @@ enum Cmd {
     Import(exchange::ImportArgs),
     /// 解除工号锁定 / lift a staff number's PIN lock (on the hall PC)
     Unlock(unlock::UnlockArgs),
+    /// 接口文档 / print the hall server's API document (OpenAPI 3.1, JSON)
+    Openapi,
 }
 
 fn main() -> ExitCode {
@@ -133,6 +135,11 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let hall = cli.hall.as_deref();
+    if let Cmd::Openapi = &cli.command {
+        // No database: the document is the server's, not a hall's.
+        let mut out = output::Stdout::lock();
+        return Ok(std::io::Write::write_all(&mut out, hallq_server::openapi_text().as_bytes())?);
+    }
     if let Cmd::Simulate(a) = &cli.command {
         // Only a database that was named is read (its observed day).
         return simulate::run(cli.db.as_deref(), hall, a);
@@ -170,6 +177,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Export(a) => exchange::export(&db, hall, &a),
         Cmd::Import(a) => exchange::import(&db, &a),
         Cmd::Unlock(a) => unlock::run(&db, hall, &a),
+        Cmd::Openapi => unreachable!("answered above, without a database"),
     }
 }
 

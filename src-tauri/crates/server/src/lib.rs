@@ -101,6 +101,15 @@ pub fn openapi_json() -> serde_json::Value {
     serde_json::to_value(&doc).unwrap_or_default()
 }
 
+/// The OpenAPI document as the committed `ui/src/api/openapi.json` holds it
+/// (pretty JSON, keys sorted, a final newline): the UI's types are generated
+/// from that file, and a test keeps it equal to this text.
+pub fn openapi_text() -> String {
+    let mut text = serde_json::to_string_pretty(&openapi_json()).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// Errors answered by layers rather than handlers (the body limit's 413,
 /// a WebSocket handshake's refusal) come as plain text; make them the same
 /// bilingual JSON as every other error.
@@ -151,6 +160,20 @@ mod tests {
     use utoipa_axum::routes;
 
     use super::*;
+
+    /// The UI's types are generated from the committed document: a route or
+    /// a field changed here and not there would type the pages against an
+    /// API that no longer exists.
+    #[test]
+    fn the_committed_document_is_the_served_one() {
+        let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../ui/src/api/openapi.json");
+        let committed = std::fs::read_to_string(&committed).unwrap_or_default();
+        assert!(
+            committed == openapi_text(),
+            "ui/src/api/openapi.json 与服务器的 API 文档不一致，请运行 `cargo xtask openapi` 并提交 / \
+             ui/src/api/openapi.json differs from the server's API document: run `cargo xtask openapi` and commit it"
+        );
+    }
 
     #[test]
     fn every_documented_operation_names_exactly_one_known_permission() {
