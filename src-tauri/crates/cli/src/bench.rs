@@ -383,11 +383,11 @@ fn report_bench(path: &std::path::Path, halls: usize) -> Result<ReportBench, Cli
         Ok(())
     })?;
     let xlsx = best_of_three("xlsx", &|| {
-        let bys = hallq_server::report_file::sheets(GroupBy::Hall, true);
+        let bys = hallq_report::sheets(GroupBy::Hall, true);
         let reports = reader.kpis_many(None, from, to, &bys)?;
         let targets = hallq_core::Targets::default();
-        let scope = hallq_server::report_file::Scope { halls: "bench", from, to, targets: &targets };
-        hallq_server::report_file::xlsx(&scope, &reports)
+        let scope = hallq_report::Scope { halls: "bench", from, to, targets: &targets };
+        hallq_report::xlsx(&scope, &reports)
             .map_err(|e| CliError::failure(format!("XLSX 失败：{e}"), format!("XLSX failed: {e}")))?;
         Ok(())
     })?;

@@ -6,7 +6,7 @@
 //! and figures below the bureau's targets are marked (▼).
 //!
 //! The KPIs are computed by the store (from core's `KpiAccumulator`); the
-//! CSV and XLSX files are the hall server's (`hallq_server::report_file`),
+//! CSV and XLSX files are hallq-report's (shared with the hall server),
 //! so the CLI and `GET /api/v1/reports/export` write the same file. This
 //! module only chooses the range and the grouping and lays the numbers out.
 
@@ -14,7 +14,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use hallq_server::report_file::{self, COLUMNS, Scope};
+use hallq_report::{self as report_file, COLUMNS, Scope};
 use hallq_store::hallq_core::Targets;
 use hallq_store::{GroupBy, KpiReport};
 

@@ -26,7 +26,6 @@ pub mod openapi;
 mod printers;
 mod printing;
 pub mod queue;
-pub mod report_file;
 mod routes;
 pub mod server;
 pub mod source;

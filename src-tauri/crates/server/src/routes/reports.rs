@@ -22,8 +22,9 @@ use super::today;
 use crate::dto::{GroupByDto, OverviewDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Query};
-use crate::report_file::{self, Scope};
 use crate::state::AppState;
+use hallq_report as report_file;
+use hallq_report::Scope;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(overview)).routes(routes!(export))

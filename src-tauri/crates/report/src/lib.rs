@@ -1,8 +1,10 @@
 //! KPI reports as files a bureau files and opens in Excel: CSV (UTF-8 with a
 //! byte-order mark, so Excel on Chinese Windows reads the Chinese headers)
 //! of one grouping, and XLSX with a summary sheet and one sheet per
-//! grouping. Both `GET /api/v1/reports/export` and `hallq report` write
-//! them from here, so the two give the same file.
+//! grouping. Both `GET /api/v1/reports/export` (hallq-server) and
+//! `hallq report` (hallq-cli) write them from here, so the two give the
+//! same file; it sits below both so that the command line does not need the
+//! server for a file format.
 //!
 //! Headers are Chinese with English; in XLSX every figure is a number
 //! (minutes with one decimal, shares as percentages), and a figure below
@@ -10,7 +12,7 @@
 //! compared side by side are ranked ([`rank_halls`]).
 
 use chrono::NaiveDate;
-use hallq_store::hallq_core::{Kpis, Targets};
+use hallq_core::{Kpis, Targets};
 use hallq_store::{GroupBy, KpiReport};
 use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
