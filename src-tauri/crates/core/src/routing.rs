@@ -10,6 +10,12 @@
 //!
 //! [`pick`] is the fast version over ordered sets; [`pick_reference`] states
 //! the rule plainly over a list and is what the property tests compare with.
+//!
+//! What a customer is told comes from here too: a waiting ticket's queue
+//! ([`queue_of`]), its place in the queue's order ([`queue_order`]: priority
+//! classes first, then the visit's first issue time) and the people ahead of
+//! it ([`people_ahead`]), so the hall server's screens and the estimate given
+//! at issue count the same people.
 
 use std::collections::BTreeSet;
 
@@ -17,10 +23,48 @@ use uuid::Uuid;
 
 use crate::Millis;
 use crate::counter::{Counter, RoutingOrder};
-use crate::ticket::Ticket;
+use crate::ticket::{Ticket, TicketState};
 
 /// Queue order: the visit's first issue time, then the ticket id.
 pub(crate) type Key = (Millis, Uuid);
+
+/// The queue a waiting ticket stands in: the counter it was sent to by
+/// name, else its service's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum QueueOf<'a> {
+    /// A service's queue, by code.
+    Service(&'a str),
+    /// The queue of one named counter (tickets transferred to it).
+    Counter(u32),
+}
+
+/// The queue `t` waits in.
+pub fn queue_of(t: &Ticket) -> QueueOf<'_> {
+    match t.target_counter {
+        Some(c) => QueueOf::Counter(c),
+        None => QueueOf::Service(&t.service),
+    }
+}
+
+/// A ticket's place in its queue's order, smallest first: priority classes
+/// before normal tickets, then the visit's first issue time (a transferred
+/// customer keeps their place), then the id. [`Queue`] keeps this order.
+pub fn queue_order(t: &Ticket) -> (bool, Millis, Uuid) {
+    (!t.is_priority(), t.visit_issued_at, t.id)
+}
+
+/// The waiting tickets ahead of `t` in its queue's order: what the customer
+/// is told (a counter may still call an overdue ticket first; see the tiers
+/// above). `tickets` may hold any tickets; only the waiting ones of `t`'s
+/// queue count.
+pub fn people_ahead<'a>(tickets: impl IntoIterator<Item = &'a Ticket>, t: &Ticket) -> u32 {
+    let (queue, me) = (queue_of(t), queue_order(t));
+    let n = tickets
+        .into_iter()
+        .filter(|o| o.state == TicketState::Waiting && queue_of(o) == queue && queue_order(o) < me)
+        .count();
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
 
 /// The waiting tickets of one service (or of one named counter).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -47,6 +91,13 @@ impl Queue {
 
     pub(crate) fn len(&self) -> usize {
         self.priority.len() + self.normal.len()
+    }
+
+    /// The people ahead of a new ticket of this class: all of a normal
+    /// ticket's queue, only the priority tickets for a priority one (the
+    /// count [`people_ahead`] gives once it is in the queue).
+    pub(crate) fn ahead_of_new(&self, priority: bool) -> usize {
+        if priority { self.priority.len() } else { self.len() }
     }
 }
 

@@ -244,11 +244,7 @@ impl HallState {
     /// The estimated wait of a new ticket of this service and class now.
     pub fn estimate_for(&self, service: &Service, priority: PriorityClass) -> (u32, Option<Millis>) {
         let q = self.queues.get(&service.code);
-        let ahead = match (q, priority) {
-            (None, _) => 0,
-            (Some(q), PriorityClass::Normal) => q.len(),
-            (Some(q), _) => q.priority.len(),
-        };
+        let ahead = q.map_or(0, |q| q.ahead_of_new(priority != PriorityClass::Normal));
         let ahead = u32::try_from(ahead).unwrap_or(u32::MAX);
         let recent: Vec<Millis> =
             self.recent_handling.get(&service.code).map(|v| v.iter().copied().collect()).unwrap_or_default();

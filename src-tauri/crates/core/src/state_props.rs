@@ -438,6 +438,11 @@ impl Harness {
             self.staff_active[i] = staff.active;
         }
         for e in &out.events {
+            // What a customer is told at issue is what the screens count
+            // later from the tickets alone (the hall server asks routing).
+            if let EventData::TicketIssued { ticket } = e {
+                assert_eq!(ticket.people_ahead, routing::people_ahead(self.st.tickets(), ticket), "{}", ticket.number);
+            }
             self.log.push((now, e.clone()));
             self.replica.apply(now, e);
             self.observe_event(e);

@@ -19,11 +19,20 @@ pub fn estimate_wait(
     target_handling: Millis,
     open_counters: u32,
 ) -> Option<Millis> {
-    if open_counters == 0 {
-        return None;
-    }
-    let mean = if recent.is_empty() { target_handling } else { recent.iter().sum::<Millis>() / recent.len() as Millis };
-    Some(Millis::from(people_ahead) * mean / Millis::from(open_counters))
+    wait_for(people_ahead, mean_handling(recent, target_handling), open_counters)
+}
+
+/// The mean of a service's `recent` handling times; its target handling
+/// before it has any.
+pub fn mean_handling(recent: &[Millis], target_handling: Millis) -> Millis {
+    if recent.is_empty() { target_handling } else { recent.iter().sum::<Millis>() / recent.len() as Millis }
+}
+
+/// People ahead × the mean handling ÷ open counters: [`estimate_wait`] once
+/// the mean is known (the hall server keeps it per service). `None` without
+/// an open counter.
+pub fn wait_for(people_ahead: u32, mean_handling: Millis, open_counters: u32) -> Option<Millis> {
+    (open_counters > 0).then(|| Millis::from(people_ahead) * mean_handling / Millis::from(open_counters))
 }
 
 #[cfg(test)]

@@ -1,14 +1,16 @@
 //! What the screens derive from a day's tickets: finding a ticket by id or
-//! printed number, the queues in order, a ticket's place and estimated wait,
+//! printed number, the queues in order, a ticket's estimated wait,
 //! the last calls for the display, and the ticket a rating pad shows.
 //!
 //! Pure functions over `&[Ticket]`, so they are tested here without a
-//! server. They read; deciding who is called next is the domain's routing.
+//! server. They read; the queue order, the people ahead and the estimate are
+//! core's (`routing`, `timing`), asked here rather than restated.
 
 use std::collections::BTreeMap;
 
-use hallq_store::ServiceStatus;
-use hallq_store::hallq_core::{Millis, Ticket, TicketRef, TicketState};
+use hallq_store::HallStatus;
+use hallq_store::hallq_core::routing::{self, QueueOf};
+use hallq_store::hallq_core::{CounterStatus, Millis, Ticket, TicketRef, TicketState, timing};
 use uuid::Uuid;
 
 /// How long after a finish the rating pad still offers that ticket.
@@ -30,27 +32,7 @@ pub fn find<'a>(tickets: &'a [Ticket], r: &TicketRef) -> Option<&'a Ticket> {
     }
 }
 
-/// Display order of a queue: priority classes first, then the visit's
-/// first issue time (a transferred customer keeps their place).
-fn queue_key(t: &Ticket) -> (bool, Millis, Uuid) {
-    (!t.is_priority(), t.visit_issued_at, t.id)
-}
-
-/// Which queue a waiting ticket is in: its named counter's, else its service's.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum QueueOf<'a> {
-    Service(&'a str),
-    Counter(u32),
-}
-
-fn queue_of(t: &Ticket) -> QueueOf<'_> {
-    match t.target_counter {
-        Some(c) => QueueOf::Counter(c),
-        None => QueueOf::Service(&t.service),
-    }
-}
-
-/// The waiting tickets, each queue in display order.
+/// The waiting tickets, each queue in core's queue order.
 #[derive(Debug, Default)]
 pub struct Queues<'a> {
     /// Per service code.
@@ -59,43 +41,36 @@ pub struct Queues<'a> {
     pub counters: BTreeMap<u32, Vec<&'a Ticket>>,
 }
 
-/// The waiting tickets per service and per named counter, each in order.
+/// The waiting tickets per service and per named counter, each in the order
+/// [`routing::queue_order`] gives (the one [`routing::people_ahead`] counts in).
 pub fn queues(tickets: &[Ticket]) -> Queues<'_> {
     let mut q = Queues::default();
     for t in tickets.iter().filter(|t| t.state == TicketState::Waiting) {
-        match queue_of(t) {
+        match routing::queue_of(t) {
             QueueOf::Counter(c) => q.counters.entry(c).or_default().push(t),
             QueueOf::Service(s) => q.services.entry(s.to_string()).or_default().push(t),
         }
     }
     for line in q.services.values_mut().chain(q.counters.values_mut()) {
-        line.sort_by_key(|t| queue_key(t));
+        line.sort_by_key(|t| routing::queue_order(t));
     }
     q
 }
 
-/// People ahead of a waiting ticket in its queue, in display order. (The
-/// counters' routing may still call an overdue ticket or mix priorities
-/// differently; this is what the customer is told, not a promise.)
-pub fn people_ahead(tickets: &[Ticket], t: &Ticket) -> u32 {
-    let me = queue_key(t);
-    let n = tickets
-        .iter()
-        .filter(|o| o.state == TicketState::Waiting && queue_of(o) == queue_of(t) && queue_key(o) < me)
-        .count();
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-/// The wait of `ahead` people in a service's queue now: the service's
-/// estimate for its whole queue, scaled. `None` when no open counter serves
-/// it, or for a queue the service estimate does not cover.
-pub fn estimate(ahead: u32, s: &ServiceStatus) -> Option<Millis> {
-    let whole = s.estimated_wait_ms?;
-    match (s.waiting, ahead) {
-        (_, 0) => Some(0),
-        (0, _) => None,
-        (n, a) => Some(whole * Millis::from(a) / Millis::from(n)),
-    }
+/// The wait of a waiting ticket with `ahead` people before it in its queue:
+/// core's estimate ([`timing::wait_for`]) with its service's mean handling
+/// time and the counters that serve its queue (the service's open counters,
+/// or the one counter it was sent to by name). `None` when none is open.
+pub fn estimate(t: &Ticket, ahead: u32, status: &HallStatus) -> Option<Millis> {
+    let service = status.services.iter().find(|s| s.service.code == t.service)?;
+    let open =
+        match routing::queue_of(t) {
+            QueueOf::Service(_) => service.open_counters,
+            QueueOf::Counter(n) => u32::from(status.counters.iter().any(|c| {
+                c.counter.number == n && c.counter.status == CounterStatus::Open && c.counter.staff.is_some()
+            })),
+        };
+    timing::wait_for(ahead, service.mean_handling_ms, open)
 }
 
 /// The `n` latest calls (by their latest call or recall), newest first.
@@ -122,7 +97,8 @@ pub fn awaiting_rating(tickets: &[Ticket], counter: u32, now: Millis) -> Option<
 mod tests {
     use super::*;
     use chrono::NaiveDate;
-    use hallq_store::hallq_core::{PriorityClass, Rating, Service};
+    use hallq_store::hallq_core::{Counter, Hall, PriorityClass, Rating, RoutingPolicy, Service};
+    use hallq_store::{CounterNow, ServiceStatus};
 
     fn t(n: u128, number: &str, service: &str, at: Millis) -> Ticket {
         Ticket {
@@ -168,6 +144,17 @@ mod tests {
         assert!(find(&tickets, &ticket_ref("Z999")).is_none());
     }
 
+    /// A waiting ticket's place in the lists the screens show is the number
+    /// of people core says are ahead of it.
+    fn assert_places_are_peoples_ahead(tickets: &[Ticket]) {
+        let q = queues(tickets);
+        for line in q.services.values().chain(q.counters.values()) {
+            for (place, t) in line.iter().enumerate() {
+                assert_eq!(routing::people_ahead(tickets, t) as usize, place, "{}", t.number);
+            }
+        }
+    }
+
     #[test]
     fn priority_goes_first_then_the_oldest_visit() {
         let mut p = t(3, "A003", "PAY", 30);
@@ -179,9 +166,8 @@ mod tests {
         let pay: Vec<&str> = q.services["PAY"].iter().map(|t| t.number.as_str()).collect();
         assert_eq!(pay, ["A003", "A001", "A002"]);
         assert!(q.counters.is_empty());
-        assert_eq!(people_ahead(&tickets, &tickets[1]), 2, "the priority ticket and A001");
-        assert_eq!(people_ahead(&tickets, &tickets[2]), 0);
-        assert_eq!(people_ahead(&tickets, &tickets[4]), 0, "other services do not count");
+        assert_eq!(q.services["ASK"].len(), 1, "other services do not count");
+        assert_places_are_peoples_ahead(&tickets);
     }
 
     #[test]
@@ -192,11 +178,11 @@ mod tests {
         let q = queues(&tickets);
         assert_eq!(q.services["NEW"].len(), 1);
         assert_eq!(q.counters[&4][0].number, "B001");
-        assert_eq!(people_ahead(&tickets, &tickets[0]), 0, "B001 is not in the NEW queue");
+        assert_places_are_peoples_ahead(&tickets);
     }
 
     #[test]
-    fn the_estimate_scales_the_services_estimate_by_people_ahead() {
+    fn the_estimate_divides_the_work_ahead_among_the_counters_serving_the_queue() {
         let svc = Service {
             code: "PAY".into(),
             prefix: 'A',
@@ -209,14 +195,30 @@ mod tests {
         let s = ServiceStatus {
             service: svc,
             waiting: 4,
-            open_counters: 1,
-            estimated_wait_ms: Some(800_000),
+            open_counters: 2,
+            estimated_wait_ms: Some(400_000),
             longest_wait_ms: None,
+            mean_handling_ms: 200_000,
         };
-        assert_eq!(estimate(1, &s), Some(200_000));
-        assert_eq!(estimate(0, &s), Some(0));
-        let closed = ServiceStatus { estimated_wait_ms: None, ..s };
-        assert_eq!(estimate(1, &closed), None);
+        let mut counter = Counter::new(4, "4号窗口", vec!["PAY".into()], RoutingPolicy::default());
+        let mut status = HallStatus {
+            hall: Hall::new(Uuid::from_u128(9), "H1", "城关"),
+            day: NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
+            services: vec![s],
+            counters: vec![CounterNow { counter: counter.clone(), staff_name: None, current: None }],
+        };
+        let queued = t(1, "A001", "PAY", 0);
+        assert_eq!(estimate(&queued, 3, &status), Some(300_000), "3 × 200 s over 2 counters");
+        assert_eq!(estimate(&queued, 0, &status), Some(0));
+        let mut sent = t(2, "A002", "PAY", 0);
+        sent.target_counter = Some(4);
+        assert_eq!(estimate(&sent, 1, &status), None, "counter 4 is closed");
+        counter.status = CounterStatus::Open;
+        counter.staff = Some("0001".into());
+        status.counters[0].counter = counter;
+        assert_eq!(estimate(&sent, 1, &status), Some(200_000), "only counter 4 serves its queue");
+        status.services[0].open_counters = 0;
+        assert_eq!(estimate(&queued, 1, &status), None, "no open counter: unknown");
     }
 
     #[test]

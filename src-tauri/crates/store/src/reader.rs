@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use hallq_core::timing::{RECENT_HANDLING_WINDOW, estimate_wait};
+use hallq_core::timing::{RECENT_HANDLING_WINDOW, mean_handling, wait_for};
 use hallq_core::{Counter, CounterStatus, Hall, Millis, Service, Staff, Ticket};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
@@ -47,6 +47,11 @@ pub struct ServiceStatus {
     pub estimated_wait_ms: Option<Millis>,
     /// How long the longest-waiting ticket has waited.
     pub longest_wait_ms: Option<Millis>,
+    /// The mean handling time its estimates use (core's
+    /// [`hallq_core::timing::mean_handling`]), for the estimate of a ticket
+    /// further up the queue.
+    #[serde(skip)]
+    pub mean_handling_ms: Millis,
 }
 
 /// One counter now.
@@ -95,12 +100,12 @@ impl Reader {
                     .iter()
                     .filter(|c| c.status == CounterStatus::Open && c.staff.is_some() && c.services.contains(&s.code))
                     .count() as u32;
-                let est =
-                    estimate_wait(n, recent.get(&s.code).map_or(&[][..], Vec::as_slice), s.target_handling_ms(), open);
+                let mean = mean_handling(recent.get(&s.code).map_or(&[][..], Vec::as_slice), s.target_handling_ms());
                 ServiceStatus {
                     waiting: n,
                     open_counters: open,
-                    estimated_wait_ms: est,
+                    estimated_wait_ms: wait_for(n, mean, open),
+                    mean_handling_ms: mean,
                     longest_wait_ms: (n > 0).then(|| (now - oldest).max(0)),
                     service: s,
                 }

@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
-use hallq_store::hallq_core::{CoreError, TicketState};
+use hallq_store::hallq_core::{CoreError, TicketState, routing};
 use hallq_store::{Reader, StoreError};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use utoipa_axum::router::OpenApiRouter;
@@ -103,7 +103,7 @@ fn live_view(r: &Reader, hall: Uuid, id: Uuid, now: i64) -> hallq_store::Result<
     let status = r.status(hall, now)?;
     let service = status.services.iter().find(|s| s.service.code == newest.service);
     let waiting = newest.state == TicketState::Waiting && t.business_day == h.business_day(now);
-    let ahead = waiting.then(|| queue::people_ahead(&tickets, newest));
+    let ahead = waiting.then(|| routing::people_ahead(&tickets, newest));
     let counter_name = newest
         .counter
         .and_then(|c| status.counters.iter().find(|n| n.counter.number == c).map(|n| n.counter.name.clone()));
@@ -115,7 +115,7 @@ fn live_view(r: &Reader, hall: Uuid, id: Uuid, now: i64) -> hallq_store::Result<
         hall_name: h.name.clone(),
         state: newest.state.into(),
         people_ahead: ahead,
-        estimated_wait_ms: ahead.zip(service).and_then(|(a, s)| queue::estimate(a, s)),
+        estimated_wait_ms: ahead.and_then(|a| queue::estimate(newest, a, &status)),
         counter: newest.counter,
         counter_name,
         issued_at: newest.visit_issued_at,

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use hallq_store::hallq_core::{Command, CoreError};
+use hallq_store::hallq_core::{Command, CoreError, routing};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -136,9 +136,8 @@ async fn position(State(state): State<AppState>, Path(ticket): Path<String>) -> 
     let (tickets, status) = state.read(move |r, hall| Ok((tickets_today(r, hall, now)?, r.status(hall, now)?))).await?;
     let t = queue::find(&tickets, &queue::ticket_ref(&ticket)).ok_or(CoreError::UnknownTicket(ticket))?;
     let waiting = t.state == hallq_store::hallq_core::TicketState::Waiting;
-    let ahead = waiting.then(|| queue::people_ahead(&tickets, t));
-    let service = status.services.iter().find(|s| s.service.code == t.service);
-    let estimate = ahead.zip(service).and_then(|(a, s)| queue::estimate(a, s));
+    let ahead = waiting.then(|| routing::people_ahead(&tickets, t));
+    let estimate = ahead.and_then(|a| queue::estimate(t, a, &status));
     Ok(Json(PositionDto {
         ticket: t.id,
         number: t.number.clone(),
