@@ -9,8 +9,9 @@
 //!
 //! Read in this order: [`app`] (the router and its layers), [`state`] (the
 //! shared handle), [`auth`] (roles, the permission matrix, the guard),
-//! [`error`] and [`extract`] (how failures become bilingual JSON), [`dto`]
-//! (the wire types), `routes` (one module per area, each owning its paths),
+//! [`error`] and [`extract`] (how failures become bilingual JSON), [`wire`]
+//! (the wire types several areas share), `routes` (one module per area, each
+//! owning its paths and its own request and response types),
 //! [`queue`] (what screens derive from tickets), `printing` (print jobs
 //! and the print worker), [`server`] (binding, the accept loop, graceful
 //! shutdown) and [`connections`] (what it lets in: connection and stream
@@ -19,33 +20,32 @@
 pub mod auth;
 pub mod backup;
 pub mod connections;
-pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod openapi;
 mod printers;
 mod printing;
 pub mod queue;
-mod routes;
+pub(crate) mod routes;
 pub mod server;
 pub mod source;
 pub mod state;
 mod throttle;
+pub mod wire;
 
 use std::sync::Arc;
 
+pub use auth::{Caller, Permission, Role, RouteTable};
 use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::trace::TraceLayer;
-
-pub use auth::{Caller, Permission, Role, RouteTable};
 pub use connections::Limits;
 pub use error::{ApiError, ErrorBody};
 pub use server::{ServeConfig, Server, ServerError, serve};
 pub use state::{AppState, Config};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
 
 /// The API document, served at `/api/v1/openapi.json`.
 #[derive(Clone)]

@@ -6,8 +6,8 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::dto::StreamMessage;
 use crate::error::ErrorBody;
+use crate::routes::stream::StreamMessage;
 
 /// The name of the security scheme; each route's scope under it is the
 /// route's [`crate::auth::Permission`].

@@ -12,8 +12,8 @@ use std::time::Instant;
 
 use hallq_store::hallq_core::Millis;
 
-use crate::dto::PrinterStateDto;
 use crate::error::ErrorBody;
+use crate::routes::printing::PrinterStateDto;
 
 /// The printers' last seen status and one lock per printer.
 #[derive(Default)]

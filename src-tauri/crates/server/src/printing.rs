@@ -24,8 +24,8 @@ use hallq_store::{
 };
 use uuid::Uuid;
 
-use crate::dto::{PrintJobDto, PrintOutcomeDto, PrinterStateDto, PrinterStatusDto, TicketPrintDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::routes::printing::{PrintJobDto, PrintOutcomeDto, PrinterStateDto, PrinterStatusDto, TicketPrintDto};
 use crate::state::AppState;
 
 /// The notice line at the bottom of every ticket.

@@ -4,18 +4,20 @@
 
 use axum::extract::State;
 use hallq_store::hallq_core::{Actor, Command, CoreError};
-use hallq_store::{GroupBy, KpiQuery};
+use hallq_store::{CounterNow, GroupBy, KpiQuery, ServiceStatus};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::session::verify_pin;
 use super::{staff_command, today};
 use crate::auth::Caller;
-use crate::dto::{CommandAnswer, CounterNowDto, KpisDto, PauseRequest, StaffLogin};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{IdempotencyKey, Json, Path};
 use crate::source::Source;
 use crate::state::AppState;
+use crate::wire::{CommandAnswer, CounterStatusDto, KpisDto, RoutingDto, TicketDto};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -183,4 +185,76 @@ async fn logout(
     Path(counter): Path<u32>,
 ) -> ApiResult<Json<CommandAnswer>> {
     staff_command(&state, &caller, counter, Command::Logout { counter }, &key).await
+}
+
+// ---------------------------------------------------------------- wire types
+
+/// A counter now.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CounterNowDto {
+    /// Number.
+    pub number: u32,
+    /// Name.
+    pub name: String,
+    /// Services served, in preference order.
+    pub services: Vec<String>,
+    /// Routing policy.
+    pub routing: RoutingDto,
+    /// Open, paused or closed.
+    pub status: CounterStatusDto,
+    /// `serving` when open with a current ticket, else the status.
+    pub state: String,
+    /// Why paused.
+    pub pause_reason: Option<String>,
+    /// Staff number logged in.
+    pub staff: Option<String>,
+    /// Their name.
+    pub staff_name: Option<String>,
+    /// When the status last changed, UTC ms.
+    pub status_since: i64,
+    /// The ticket called to or served at it.
+    pub current: Option<TicketDto>,
+    /// Tickets waiting for the services it serves.
+    pub waiting: u32,
+}
+
+impl CounterNowDto {
+    /// A counter of a status, with the waiting count of its services.
+    pub fn of(c: CounterNow, services: &[ServiceStatus]) -> Self {
+        let waiting = services.iter().filter(|s| c.counter.services.contains(&s.service.code)).map(|s| s.waiting).sum();
+        let state = c.counter.state_name().to_string();
+        let k = c.counter;
+        Self {
+            number: k.number,
+            name: k.name,
+            services: k.services,
+            routing: k.policy.into(),
+            status: k.status.into(),
+            state,
+            pause_reason: k.pause_reason,
+            staff: k.staff,
+            staff_name: c.staff_name,
+            status_since: k.status_since,
+            current: c.current.map(Into::into),
+            waiting,
+        }
+    }
+}
+
+/// Pause a counter.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PauseRequest {
+    /// Why (break, meeting, system down), 1–64 characters.
+    pub reason: String,
+}
+
+/// Staff number and PIN.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffLogin {
+    /// Staff number (工号).
+    pub staff: String,
+    /// PIN, 4–12 digits.
+    pub pin: String,
 }

@@ -4,19 +4,19 @@
 
 use axum::extract::State;
 use chrono::NaiveDate;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use hallq_store::hallq_core::Command;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::today;
 use crate::auth::Caller;
-use crate::dto::{CloseFollowUpRequest, CommandAnswer, FollowUpDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{IdempotencyKey, Json, Path, Query};
 use crate::state::AppState;
-use hallq_store::hallq_core::Command;
+use crate::wire::{CommandAnswer, LowScoreWhy};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list)).routes(routes!(close))
@@ -81,4 +81,66 @@ async fn close(
 ) -> ApiResult<Json<CommandAnswer>> {
     let cmd = Command::CloseFollowUp { ticket, note: req.note };
     Ok(Json(state.execute(caller.actor(), cmd, key.scoped(&caller)).await?.into()))
+}
+
+// ---------------------------------------------------------------- wire types
+
+/// A follow-up (回访) of a low rating.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FollowUpDto {
+    /// The rated ticket leg (the follow-up's id).
+    pub ticket: Uuid,
+    /// Its number.
+    pub number: String,
+    /// Its service code.
+    pub service: String,
+    /// The counter that served it.
+    pub counter: Option<u32>,
+    /// The staff member who served it.
+    pub staff: Option<String>,
+    /// 1 (非常不满意) or 2 (不满意).
+    pub level: u8,
+    /// The reason the customer gave.
+    pub reason: Option<LowScoreWhy>,
+    /// When it was rated, UTC ms.
+    pub rated_at: i64,
+    /// The business day of the rating.
+    pub business_day: NaiveDate,
+    /// The last working day to close it on time (15 working days).
+    pub deadline: NaiveDate,
+    /// When it was closed, UTC ms.
+    pub closed_at: Option<i64>,
+    /// What was done.
+    pub note: Option<String>,
+    /// Open past its deadline today.
+    pub overdue: bool,
+}
+
+impl FollowUpDto {
+    /// The wire form of a follow-up, judged on `today`.
+    pub fn of(f: hallq_store::hallq_core::FollowUp, today: NaiveDate) -> Self {
+        Self {
+            overdue: f.is_overdue(today),
+            ticket: f.ticket,
+            number: f.number,
+            service: f.service,
+            counter: f.counter,
+            staff: f.staff,
+            level: f.level,
+            reason: f.reason.map(Into::into),
+            rated_at: f.rated_at,
+            business_day: f.business_day,
+            deadline: f.deadline,
+            closed_at: f.closed_at,
+            note: f.note,
+        }
+    }
+}
+
+/// Close a follow-up.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseFollowUpRequest {
+    /// What was done: the call back, the rectification (1–500 characters).
+    pub note: String,
 }

@@ -3,18 +3,21 @@
 //! whole status, the waiting tickets in order, and the last calls.
 
 use axum::extract::State;
-use hallq_store::StoreError;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use chrono::NaiveDate;
+use hallq_store::{HallStatus, ServiceStatus, StoreError};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use uuid::Uuid;
 
 use super::tickets_today;
-use crate::dto::{CallDto, CounterQueueDto, HallInfo, QueuesDto, ServiceNow, ServiceQueueDto, StatusDto};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Json, Query};
 use crate::queue;
+use crate::routes::counters::CounterNowDto;
 use crate::state::AppState;
+use crate::wire::{HallDto, ServiceDto, TicketDto, TicketStateDto};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -130,4 +133,112 @@ async fn calls(State(state): State<AppState>, Query(q): Query<CallsQuery>) -> Ap
         })
         .collect();
     Ok(Json(calls))
+}
+
+// ---------------------------------------------------------------- wire types
+
+/// The hall as every terminal sees it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct HallInfo {
+    /// Settings, notices included.
+    pub hall: HallDto,
+    /// The current business day.
+    pub day: NaiveDate,
+    /// The server's clock, UTC ms (screens show times relative to it).
+    pub now: i64,
+    /// The seq of the hall's last event.
+    pub seq: u64,
+}
+
+/// One service's queue now.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ServiceNow {
+    /// The service.
+    pub service: ServiceDto,
+    /// Tickets waiting for it.
+    pub waiting: u32,
+    /// Open, staffed counters serving it.
+    pub open_counters: u32,
+    /// What a new normal ticket would be told, ms; `null` with no open counter.
+    pub estimated_wait_ms: Option<i64>,
+    /// How long the longest-waiting ticket has waited, ms.
+    pub longest_wait_ms: Option<i64>,
+}
+
+impl From<ServiceStatus> for ServiceNow {
+    fn from(s: ServiceStatus) -> Self {
+        Self {
+            service: s.service.into(),
+            waiting: s.waiting,
+            open_counters: s.open_counters,
+            estimated_wait_ms: s.estimated_wait_ms,
+            longest_wait_ms: s.longest_wait_ms,
+        }
+    }
+}
+
+/// The hall now: what the board and the display draw.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StatusDto {
+    /// The hall.
+    pub hall: HallDto,
+    /// Its business day.
+    pub day: NaiveDate,
+    /// Services with their queues, in kiosk order.
+    pub services: Vec<ServiceNow>,
+    /// Counters by number.
+    pub counters: Vec<CounterNowDto>,
+}
+
+impl From<HallStatus> for StatusDto {
+    fn from(s: HallStatus) -> Self {
+        let counters = s.counters.into_iter().map(|c| CounterNowDto::of(c, &s.services)).collect();
+        Self { hall: s.hall.into(), day: s.day, services: s.services.into_iter().map(Into::into).collect(), counters }
+    }
+}
+
+/// One call, for the display.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CallDto {
+    /// The ticket.
+    pub ticket: Uuid,
+    /// Printed number.
+    pub number: String,
+    /// Service code.
+    pub service: String,
+    /// The counter it was called to.
+    pub counter: u32,
+    /// The latest call or recall, UTC ms.
+    pub called_at: i64,
+    /// Recalls so far.
+    pub recalls: u16,
+    /// State now.
+    pub state: TicketStateDto,
+}
+
+/// Waiting tickets of one service, in queue order.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ServiceQueueDto {
+    /// Service code.
+    pub service: String,
+    /// Priority tickets first, then by the visit's issue time.
+    pub tickets: Vec<TicketDto>,
+}
+
+/// Waiting tickets transferred to one named counter.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CounterQueueDto {
+    /// Counter number.
+    pub counter: u32,
+    /// In queue order.
+    pub tickets: Vec<TicketDto>,
+}
+
+/// Every queue.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct QueuesDto {
+    /// Per service, in kiosk order.
+    pub services: Vec<ServiceQueueDto>,
+    /// Per named counter.
+    pub counters: Vec<CounterQueueDto>,
 }

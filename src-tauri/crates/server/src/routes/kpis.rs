@@ -4,17 +4,17 @@
 
 use axum::extract::State;
 use chrono::NaiveDate;
-use hallq_store::KpiQuery;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use hallq_store::{KpiGroup, KpiQuery, KpiReport};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::today;
-use crate::dto::{GroupByDto, KpiReportDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Query};
 use crate::state::AppState;
+use crate::wire::{GroupByDto, KpisDto};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(report))
@@ -80,6 +80,50 @@ pub(super) fn check_range(from: NaiveDate, to: NaiveDate) -> ApiResult<()> {
         ));
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------- wire types
+
+/// One group of a KPI report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct KpiGroupDto {
+    /// Sortable key (service code, counter `003`, hour `09`, date ...).
+    pub key: String,
+    /// What people read.
+    pub label: String,
+    /// The KPIs.
+    pub kpis: KpisDto,
+}
+
+/// A KPI report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct KpiReportDto {
+    /// First business day.
+    pub from: NaiveDate,
+    /// Last business day.
+    pub to: NaiveDate,
+    /// Grouping.
+    pub by: GroupByDto,
+    /// The whole range.
+    pub total: KpisDto,
+    /// Per group, by key.
+    pub groups: Vec<KpiGroupDto>,
+}
+
+impl From<KpiReport> for KpiReportDto {
+    fn from(r: KpiReport) -> Self {
+        Self {
+            from: r.from,
+            to: r.to,
+            by: r.by.into(),
+            total: r.total.into(),
+            groups: r
+                .groups
+                .into_iter()
+                .map(|g: KpiGroup| KpiGroupDto { key: g.key, label: g.label, kpis: g.kpis.into() })
+                .collect(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -15,17 +15,19 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use hallq_store::hallq_core::{CoreError, TicketState, routing};
 use hallq_store::{Reader, StoreError};
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::connections::Peer;
-use crate::dto::LiveTicketDto;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Path};
 use crate::queue;
 use crate::state::AppState;
+use crate::wire::TicketStateDto;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(live)).routes(routes!(live_stream))
@@ -126,7 +128,7 @@ fn live_view(r: &Reader, hall: Uuid, id: Uuid, now: i64) -> hallq_store::Result<
 
 /// Whether the visit is over: nothing more will change for the customer.
 fn ended(v: &LiveTicketDto) -> bool {
-    use crate::dto::TicketStateDto as S;
+    use crate::wire::TicketStateDto as S;
     matches!(v.state, S::Done | S::NoShow | S::Cancelled | S::Expired)
 }
 
@@ -194,4 +196,37 @@ async fn deliver(socket: &mut WebSocket, msg: Message) -> Result<(), Gone> {
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) -> Result<(), Gone> {
     deliver(socket, Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await
+}
+
+// ---------------------------------------------------------------- wire types
+
+/// A ticket as its customer's phone shows it (the live ticket page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LiveTicketDto {
+    /// The ticket id named (the visit's first or any leg).
+    pub ticket: Uuid,
+    /// The number now.
+    pub number: String,
+    /// The service code now.
+    pub service: String,
+    /// The service's name.
+    pub service_name: String,
+    /// The hall's name.
+    pub hall_name: String,
+    /// The visit's state now (its newest leg).
+    pub state: TicketStateDto,
+    /// Customers ahead while waiting.
+    pub people_ahead: Option<u32>,
+    /// Estimated wait while waiting, ms.
+    pub estimated_wait_ms: Option<i64>,
+    /// The counter it is called to or served at.
+    pub counter: Option<u32>,
+    /// That counter's name.
+    pub counter_name: Option<String>,
+    /// When the visit began, UTC ms.
+    pub issued_at: i64,
+    /// When this leg was last called.
+    pub called_at: Option<i64>,
+    /// The hall's seq this view reflects.
+    pub seq: u64,
 }

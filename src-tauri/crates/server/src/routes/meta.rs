@@ -6,12 +6,13 @@ use axum::Extension;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::session::admin;
 use crate::ApiDocument;
-use crate::dto::{BackupDto, BackupFileDto, HealthDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::state::AppState;
@@ -85,4 +86,49 @@ async fn backup(State(state): State<AppState>) -> ApiResult<Json<BackupDto>> {
 )]
 async fn openapi(Extension(doc): Extension<ApiDocument>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], doc.0.as_str().to_owned())
+}
+
+// ---------------------------------------------------------------- wire types
+
+/// The server is up, and whether its database can be written.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct HealthDto {
+    /// `ok`; `disk_full` (commands answer 507 until space is freed; it
+    /// clears by itself) or `database_damaged` (the server writes nothing
+    /// more; restore the last good backup).
+    pub status: String,
+    /// The server's version.
+    pub version: String,
+    /// Whether the first-run setup still has to be done.
+    pub needs_setup: bool,
+    /// What is wrong, in both languages, when `status` is not `ok`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<crate::error::ErrorBody>,
+}
+
+/// The hall's backups, for the board.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BackupDto {
+    /// The backup folder.
+    pub dir: String,
+    /// Whether the folder exists (a USB stick not plugged in: `false`).
+    pub dir_exists: bool,
+    /// The last good (made and verified) backup.
+    pub last_good: Option<BackupFileDto>,
+    /// The last attempt's failure, when it failed.
+    pub last_error: Option<crate::error::ErrorBody>,
+    /// Whether the board warns: the folder is missing, the last attempt
+    /// failed, or there is no good backup of the last two days.
+    pub warning: bool,
+}
+
+/// One backup file.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BackupFileDto {
+    /// The file.
+    pub file: String,
+    /// When it was made, UTC ms.
+    pub at: i64,
+    /// Its size, bytes.
+    pub bytes: u64,
 }

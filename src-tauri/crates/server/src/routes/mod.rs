@@ -1,7 +1,10 @@
 //! The `/api/v1` routes, one module per area. Each module owns its paths
 //! (written out in full in its `#[utoipa::path]` attributes, so a path seen
 //! in a log can be found with grep) and its `router()`; handlers are thin
-//! adapters over the hall engine and the store. Every handler names its
+//! adapters over the hall engine and the store. A module's request and
+//! response types (with their OpenAPI schemas and their mapping from the
+//! store's types) follow its handlers, under "wire types"; the types more
+//! than one area uses are in [`crate::wire`]. Every handler names its
 //! permission in the `security` of its attribute: that is what the guard
 //! enforces (see [`crate::auth`]).
 //!
@@ -11,23 +14,23 @@
 //! `voice` (the display's spoken calls), `printing` (printers, print jobs,
 //! reprint), `live` (the customer's live ticket); `pages` serves the UI itself.
 
-mod counters;
-mod follow_ups;
-mod hall;
-mod kpis;
-mod live;
-mod meta;
+pub(crate) mod counters;
+pub(crate) mod follow_ups;
+pub(crate) mod hall;
+pub(crate) mod kpis;
+pub(crate) mod live;
+pub(crate) mod meta;
 pub(crate) mod pages;
-mod printing;
-mod rating;
-mod reports;
-mod serving;
-mod session;
-mod settings;
+pub(crate) mod printing;
+pub(crate) mod rating;
+pub(crate) mod reports;
+pub(crate) mod serving;
+pub(crate) mod session;
+pub(crate) mod settings;
 mod staffing;
-mod stream;
-mod terminals;
-mod tickets;
+pub(crate) mod stream;
+pub(crate) mod terminals;
+pub(crate) mod tickets;
 mod voice;
 
 use chrono::NaiveDate;
@@ -38,11 +41,11 @@ use utoipa_axum::router::OpenApiRouter;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::dto::CommandAnswer;
 use crate::error::ApiResult;
 use crate::extract::{IdempotencyKey, Json};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
+use crate::wire::CommandAnswer;
 
 /// Every route, with the document's frame.
 pub(crate) fn router() -> OpenApiRouter<AppState> {

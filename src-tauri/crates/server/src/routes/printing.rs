@@ -9,24 +9,23 @@ use axum::extract::State;
 use base64::Engine;
 use chrono::NaiveDate;
 use hallq_store::hallq_core::CoreError;
-use hallq_store::{PrintDelivery, PrintFault, PrintJobFilter, PrintJobUpdate, PrintReason, PrinterConfig};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use hallq_store::{
+    PrintDelivery, PrintFault, PrintJob, PrintJobFilter, PrintJobState, PrintJobUpdate, PrintReason, PrinterConfig,
+    PrinterKind,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::{tickets_today, today};
 use crate::auth::{Caller, Role};
-use crate::dto::{
-    EscposDto, PrintJobDto, PrintJobStateDto, PrintOutcomeDto, PrintResultRequest, PrinterConfigDto, PrinterDto,
-    ReprintRequest,
-};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Path, Query};
-use crate::printing;
-use crate::queue;
 use crate::state::AppState;
+use crate::wire::wire_enum;
+use crate::{printing, queue};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -290,4 +289,269 @@ async fn reprint(
         return Ok(Json(printing::try_now(&state, made).await?));
     }
     Ok(Json(PrintOutcomeDto { job: made.try_into()?, fault: None }))
+}
+
+// ---------------------------------------------------------------- wire types
+
+wire_enum! {
+    /// How a kiosk's tickets are printed.
+    PrinterKindDto <=> PrinterKind {
+        /// No ticket printed (screen only).
+        None,
+        /// The kiosk page prints the HTML ticket.
+        Html,
+        /// A network printer (port 9100): the hall server prints.
+        Network,
+        /// A USB printer device on the hall server's PC.
+        Usb,
+        /// A serial printer on the hall server's PC.
+        Serial,
+        /// The kiosk's desktop app prints to its own printer.
+        Local,
+    }
+}
+
+wire_enum! {
+    /// Where a print job stands.
+    PrintJobStateDto <=> PrintJobState {
+        /// Not printed yet; retried until it is.
+        Pending,
+        /// On paper.
+        Printed,
+        /// Not printed: its ticket no longer waits.
+        Skipped,
+        /// Cancelled by staff.
+        Cancelled,
+    }
+}
+
+wire_enum! {
+    /// Who prints a job.
+    PrintDeliveryDto <=> PrintDelivery {
+        /// The hall server.
+        Server,
+        /// The kiosk page (HTML ticket, or its desktop app).
+        Page,
+    }
+}
+
+wire_enum! {
+    /// Why a job was made.
+    PrintReasonDto <=> PrintReason {
+        /// The ticket was just issued.
+        Issue,
+        /// Staff asked for it again.
+        Reprint,
+        /// A test print from the settings.
+        Test,
+    }
+}
+
+/// A kiosk's printer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrinterConfigDto {
+    /// How tickets are printed.
+    pub kind: PrinterKindDto,
+    /// network: `host` or `host:port` (default port 9100); usb: device path
+    /// (`/dev/usb/lp0`, Windows `\\localhost\POS58`); serial: port
+    /// (`/dev/ttyUSB0`, `COM3`); otherwise `null`.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Serial only: 2400–115200 (default 9600).
+    #[serde(default)]
+    pub baud: Option<u32>,
+    /// Paper width, mm: 58 or 80 (default 80).
+    #[serde(default = "paper_80")]
+    pub paper: u16,
+}
+
+fn paper_80() -> u16 {
+    80
+}
+
+impl From<PrinterConfig> for PrinterConfigDto {
+    fn from(c: PrinterConfig) -> Self {
+        Self { kind: c.kind.into(), address: c.address, baud: c.baud, paper: c.paper }
+    }
+}
+
+impl From<PrinterConfigDto> for PrinterConfig {
+    fn from(c: PrinterConfigDto) -> Self {
+        Self { kind: c.kind.into(), address: c.address, baud: c.baud, paper: c.paper }
+    }
+}
+
+/// A printer's state as last seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PrinterStateDto {
+    /// Prints.
+    Ready,
+    /// Prints, but the roll is nearly finished.
+    PaperNearEnd,
+    /// Out of paper.
+    PaperOut,
+    /// Cover open.
+    CoverOpen,
+    /// Offline or unreachable.
+    Offline,
+    /// The transport cannot report status (USB), or the printer does not answer.
+    Unknown,
+    /// Not checked (kinds none, html, local before a report) or not yet.
+    NotChecked,
+}
+
+/// A printer's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PrinterStatusDto {
+    /// The state.
+    pub state: PrinterStateDto,
+    /// When it was checked, UTC ms.
+    pub checked_at: Option<i64>,
+    /// 中文说明.
+    pub message_zh: String,
+    /// English explanation.
+    pub message_en: String,
+}
+
+/// A kiosk, its printer and how that printer is doing.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PrinterDto {
+    /// The kiosk terminal's id.
+    pub kiosk: Uuid,
+    /// The kiosk's name.
+    pub kiosk_name: String,
+    /// Its printer.
+    pub config: PrinterConfigDto,
+    /// The printer's status.
+    pub status: PrinterStatusDto,
+    /// That kiosk's print jobs still pending today.
+    pub pending: u32,
+}
+
+/// What a printed ticket says, as it was at issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TicketPrintDto {
+    /// The hall's name.
+    pub hall_name: String,
+    /// The service's name.
+    pub service_name: String,
+    /// The ticket number, e.g. `A012`.
+    pub number: String,
+    /// Customers ahead at issue.
+    pub people_ahead: u32,
+    /// Estimated wait at issue, minutes; `null` when unknown.
+    pub estimated_wait_minutes: Option<u32>,
+    /// Issue time, local, `YYYY-MM-DD HH:MM`.
+    pub issued_at: String,
+    /// The live page's URL (the QR code); `""` when the hall has no LAN address.
+    pub ticket_url: String,
+    /// One notice line.
+    pub notice: String,
+}
+
+/// A print job.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PrintJobDto {
+    /// Its id.
+    pub id: Uuid,
+    /// The ticket.
+    pub ticket: Uuid,
+    /// The ticket's number.
+    pub number: String,
+    /// The kiosk it prints for.
+    pub kiosk: Option<Uuid>,
+    /// Why it was made.
+    pub reason: PrintReasonDto,
+    /// Who prints it.
+    pub deliver: PrintDeliveryDto,
+    /// The printer's kind.
+    pub kind: PrinterKindDto,
+    /// Paper width, mm.
+    pub paper: u16,
+    /// Where it stands.
+    pub state: PrintJobStateDto,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// Why the last attempt failed.
+    pub last_error: Option<ErrorBody>,
+    /// What the ticket says.
+    pub content: TicketPrintDto,
+    /// When it was made, UTC ms.
+    pub created_at: i64,
+    /// When it was printed.
+    pub printed_at: Option<i64>,
+}
+
+impl TryFrom<PrintJob> for PrintJobDto {
+    type Error = ApiError;
+    fn try_from(j: PrintJob) -> Result<Self, ApiError> {
+        let content = serde_json::from_value(j.content)
+            .map_err(|e| ApiError::Internal(format!("print job {} content: {e}", j.id)))?;
+        Ok(Self {
+            id: j.id,
+            ticket: j.ticket,
+            number: j.number,
+            kiosk: j.kiosk,
+            reason: j.reason.into(),
+            deliver: j.deliver.into(),
+            kind: j.printer.kind.into(),
+            paper: j.printer.paper,
+            state: j.state.into(),
+            attempts: j.attempts,
+            last_error: j.last_error.map(|f| ErrorBody {
+                code: f.code,
+                message_zh: f.message_zh,
+                message_en: f.message_en,
+            }),
+            content,
+            created_at: j.created_at,
+            printed_at: j.printed_at,
+        })
+    }
+}
+
+/// A print job and, when its attempt failed, why.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PrintOutcomeDto {
+    /// The job as it is now.
+    pub job: PrintJobDto,
+    /// Why it did not print now (`null`: printed, or the page prints it).
+    pub fault: Option<ErrorBody>,
+}
+
+/// A job's bytes for the kiosk's own printer.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EscposDto {
+    /// Paper width, mm.
+    pub paper: u16,
+    /// The ESC/POS job, base64.
+    pub bytes_base64: String,
+}
+
+/// What the kiosk page's printing did.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrintResultRequest {
+    /// Printed.
+    pub ok: bool,
+    /// The error's code when not.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The error in Chinese.
+    #[serde(default)]
+    pub message_zh: Option<String>,
+    /// The error in English.
+    #[serde(default)]
+    pub message_en: Option<String>,
+}
+
+/// Reprint a ticket.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReprintRequest {
+    /// The kiosk to print at (default: the one that issued the ticket).
+    #[serde(default)]
+    pub kiosk: Option<Uuid>,
 }

@@ -7,16 +7,19 @@
 
 use axum::extract::State;
 use hallq_store::hallq_core::{Command, TicketRef};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use uuid::Uuid;
 
 use super::tickets_today;
 use crate::auth::Caller;
-use crate::dto::{CommandAnswer, PendingRatingDto, RateRequest};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{IdempotencyKey, Json, Path};
 use crate::queue;
 use crate::state::AppState;
+use crate::wire::{CommandAnswer, LowScoreWhy, TicketDto};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(pending, rate))
@@ -71,4 +74,30 @@ async fn rate(
     };
     let cmd = Command::Rate { ticket: TicketRef::Id(id), level: req.level, reason: req.reason.map(Into::into) };
     Ok(Json(state.execute(caller.actor(), cmd, key.scoped(&caller)).await?.into()))
+}
+
+// ---------------------------------------------------------------- wire types
+
+/// The ticket a rating pad asks the customer to rate.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PendingRatingDto {
+    /// The counter.
+    pub counter: u32,
+    /// The ticket just finished there and not yet rated; `null` when none.
+    pub ticket: Option<TicketDto>,
+}
+
+/// The customer's rating.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RateRequest {
+    /// 5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意.
+    pub level: u8,
+    /// Reason of a low score (levels 1 and 2).
+    #[serde(default)]
+    pub reason: Option<LowScoreWhy>,
+    /// The ticket the pad showed; if given and no longer the one to rate,
+    /// the rating is refused rather than given to the next customer.
+    #[serde(default)]
+    pub ticket: Option<Uuid>,
 }

@@ -10,8 +10,10 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use chrono::NaiveDate;
-use hallq_store::{GroupBy, OverviewQuery, Reader};
-use serde::Deserialize;
+use hallq_report as report_file;
+use hallq_report::Scope;
+use hallq_store::{FollowUpState, GroupBy, KpiGroup, Overview, OverviewQuery, Reader};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -19,12 +21,11 @@ use uuid::Uuid;
 
 use super::kpis::check_range;
 use super::today;
-use crate::dto::{GroupByDto, OverviewDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Query};
+use crate::routes::kpis::KpiGroupDto;
 use crate::state::AppState;
-use hallq_report as report_file;
-use hallq_report::Scope;
+use crate::wire::{FollowUpStateDto, GroupByDto, KpisDto, TargetsDto};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(overview)).routes(routes!(export))
@@ -179,4 +180,266 @@ pub(super) async fn resolve_hall(state: &AppState, hall: Option<String>) -> ApiR
         .find(|h| h.code == name || h.id.to_string() == name.to_ascii_lowercase())
         .map(|h| Some(h.id))
         .ok_or(ApiError::UnknownHall(name))
+}
+
+// ---------------------------------------------------------------- wire types
+
+/// A range of business days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PeriodDto {
+    /// First business day.
+    pub from: NaiveDate,
+    /// Last business day, inclusive.
+    pub to: NaiveDate,
+}
+
+/// A hall a report covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HallRefDto {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+}
+
+/// One business day's KPIs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DailyKpisDto {
+    /// The day.
+    pub day: NaiveDate,
+    /// Its KPIs (empty days have zero counts and null rates).
+    pub kpis: KpisDto,
+}
+
+/// A 2-minute bucket of called legs' waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WaitBucketDto {
+    /// Lower bound, minutes, inclusive.
+    pub from_min: u32,
+    /// Upper bound, minutes, exclusive; null for the last bucket (60+).
+    pub to_min: Option<u32>,
+    /// Called legs.
+    pub count: u64,
+}
+
+/// One cell of the hour × weekday heat map.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct HeatCellDto {
+    /// 0 = Monday … 6 = Sunday.
+    pub weekday: u8,
+    /// Local hour of issue.
+    pub hour: u8,
+    /// Mean visits in this hour on such a weekday of the range.
+    pub arrivals: f64,
+    /// Mean wait of the called legs issued in it, ms.
+    pub mean_wait_ms: Option<i64>,
+}
+
+/// The queue at one time of day, every 15 minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QueuePointDto {
+    /// Local minute of the day.
+    pub minute: u32,
+    /// Mean legs waiting at that minute over the days with tickets.
+    pub mean_queue: f64,
+    /// Most legs waiting at that minute on one day.
+    pub max_queue: u64,
+}
+
+/// A staff member's row with their share of the load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StaffRowDto {
+    /// Staff number.
+    pub key: String,
+    /// Name.
+    pub label: String,
+    /// Their KPIs.
+    pub kpis: KpisDto,
+    /// Their served legs ÷ all staff's served legs.
+    pub share_of_load: Option<f64>,
+}
+
+/// The staff table with the load balance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StaffLoadDto {
+    /// By staff number.
+    pub rows: Vec<StaffRowDto>,
+    /// Most served ÷ mean served; null with fewer than two staff.
+    pub max_over_mean: Option<f64>,
+    /// Gini coefficient of served legs; null with fewer than two staff.
+    pub gini: Option<f64>,
+}
+
+/// One of the longest waits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LongWaitDto {
+    /// The ticket leg.
+    pub ticket: Uuid,
+    /// Its number.
+    pub number: String,
+    /// Service code.
+    pub service: String,
+    /// Service name.
+    pub service_name: String,
+    /// Business day.
+    pub day: NaiveDate,
+    /// When it joined its queue, UTC ms.
+    pub issued_at: i64,
+    /// First call − issue, ms.
+    pub wait_ms: i64,
+    /// The counter that called it.
+    pub counter: Option<u32>,
+}
+
+/// One follow-up of the range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FollowUpItemDto {
+    /// The rated ticket leg.
+    pub ticket: Uuid,
+    /// Its number.
+    pub number: String,
+    /// Rating level, 1 or 2.
+    pub rating: u8,
+    /// The reason given.
+    pub reason: Option<String>,
+    /// Deadline.
+    pub due: NaiveDate,
+    /// State today.
+    pub state: FollowUpStateDto,
+}
+
+/// The follow-ups of a range's low ratings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FollowUpSummaryDto {
+    /// Open, deadline not passed.
+    pub open: u64,
+    /// Closed.
+    pub done: u64,
+    /// Open past the deadline.
+    pub overdue: u64,
+    /// Overdue first, then open, then done, each by deadline; at most 200.
+    pub items: Vec<FollowUpItemDto>,
+}
+
+/// The reports page's overview of a range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct OverviewDto {
+    /// First business day.
+    pub from: NaiveDate,
+    /// Last business day.
+    pub to: NaiveDate,
+    /// The period of the same length just before.
+    pub previous: PeriodDto,
+    /// The halls covered.
+    pub halls: Vec<HallRefDto>,
+    /// The targets marked.
+    pub targets: TargetsDto,
+    /// The whole range.
+    pub total: KpisDto,
+    /// The previous period.
+    pub previous_total: KpisDto,
+    /// Every day of the range, in order.
+    pub daily: Vec<DailyKpisDto>,
+    /// Called legs' waits in 2-minute buckets; the last is 60+.
+    pub wait_histogram: Vec<WaitBucketDto>,
+    /// Hour × weekday cells with data.
+    pub heatmap: Vec<HeatCellDto>,
+    /// Queue length every 15 minutes through the day.
+    pub queue_by_time: Vec<QueuePointDto>,
+    /// Counters (utilisation inside the KPIs).
+    pub counters: Vec<KpiGroupDto>,
+    /// Staff and the load balance.
+    pub staff: StaffLoadDto,
+    /// The 20 longest waits, longest first.
+    pub longest_waits: Vec<LongWaitDto>,
+    /// Follow-ups of the range's low ratings.
+    pub follow_ups: FollowUpSummaryDto,
+}
+
+impl From<Overview> for OverviewDto {
+    fn from(o: Overview) -> Self {
+        let group = |g: KpiGroup| KpiGroupDto { key: g.key, label: g.label, kpis: g.kpis.into() };
+        Self {
+            from: o.from,
+            to: o.to,
+            previous: PeriodDto { from: o.previous.0, to: o.previous.1 },
+            halls: o.halls.into_iter().map(|(id, name)| HallRefDto { id, name }).collect(),
+            targets: o.targets.into(),
+            total: o.total.into(),
+            previous_total: o.previous_total.into(),
+            daily: o.daily.into_iter().map(|(day, k)| DailyKpisDto { day, kpis: k.into() }).collect(),
+            wait_histogram: o
+                .wait_histogram
+                .into_iter()
+                .map(|b| WaitBucketDto { from_min: b.from_min, to_min: b.to_min, count: b.count })
+                .collect(),
+            heatmap: o
+                .heatmap
+                .into_iter()
+                .map(|c| HeatCellDto {
+                    weekday: c.weekday,
+                    hour: c.hour,
+                    arrivals: c.arrivals,
+                    mean_wait_ms: c.mean_wait_ms,
+                })
+                .collect(),
+            queue_by_time: o
+                .queue_by_time
+                .into_iter()
+                .map(|p| QueuePointDto { minute: p.minute, mean_queue: p.mean_queue, max_queue: p.max_queue })
+                .collect(),
+            counters: o.counters.into_iter().map(group).collect(),
+            staff: StaffLoadDto {
+                rows: o
+                    .staff
+                    .rows
+                    .into_iter()
+                    .map(|r| StaffRowDto {
+                        key: r.group.key,
+                        label: r.group.label,
+                        kpis: r.group.kpis.into(),
+                        share_of_load: r.share_of_load,
+                    })
+                    .collect(),
+                max_over_mean: o.staff.max_over_mean,
+                gini: o.staff.gini,
+            },
+            longest_waits: o
+                .longest_waits
+                .into_iter()
+                .map(|l| LongWaitDto {
+                    ticket: l.ticket,
+                    number: l.number,
+                    service: l.service,
+                    service_name: l.service_name,
+                    day: l.day,
+                    issued_at: l.issued_at,
+                    wait_ms: l.wait_ms,
+                    counter: l.counter,
+                })
+                .collect(),
+            follow_ups: FollowUpSummaryDto {
+                open: o.follow_ups.open,
+                done: o.follow_ups.done,
+                overdue: o.follow_ups.overdue,
+                items: o
+                    .follow_ups
+                    .items
+                    .into_iter()
+                    .map(|i| FollowUpItemDto {
+                        ticket: i.ticket,
+                        number: i.number,
+                        rating: i.rating,
+                        reason: i.reason,
+                        due: i.due,
+                        state: match i.state {
+                            FollowUpState::Open => FollowUpStateDto::Open,
+                            FollowUpState::Done => FollowUpStateDto::Done,
+                            FollowUpState::Overdue => FollowUpStateDto::Overdue,
+                        },
+                    })
+                    .collect(),
+            },
+        }
+    }
 }

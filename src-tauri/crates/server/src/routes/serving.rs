@@ -7,16 +7,18 @@
 
 use axum::extract::State;
 use hallq_store::hallq_core::{Command, TransferTarget};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::staff_command;
 use crate::auth::Caller;
-use crate::dto::{CallRequest, CommandAnswer, FinishRequest, TransferRequest};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{IdempotencyKey, Json, Path};
 use crate::queue;
 use crate::state::AppState;
+use crate::wire::{CommandAnswer, ResolutionDto};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -157,4 +159,35 @@ async fn transfer(
         }
     };
     staff_command(&state, &caller, counter, Command::Transfer { counter, to }, &key).await
+}
+
+// ---------------------------------------------------------------- wire types
+
+/// Call one waiting ticket.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallRequest {
+    /// Ticket id, or today's number (`A012`).
+    pub ticket: String,
+}
+
+/// Finish the current ticket.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FinishRequest {
+    /// Outcome (default `completed`).
+    #[serde(default)]
+    pub resolution: ResolutionDto,
+}
+
+/// Send the current customer on: exactly one of `service` and `counter`.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    /// Into this service's queue.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// To this counter, keeping the service.
+    #[serde(default)]
+    pub counter: Option<u32>,
 }

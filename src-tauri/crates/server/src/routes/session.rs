@@ -11,13 +11,17 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use hallq_store::hallq_core::{Staff, StaffRole};
 use hallq_store::{AttemptKind, AttemptLimit, PinCheck, PinOrigin, StoreError};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use uuid::Uuid;
 
 use crate::auth::{Caller, Role};
-use crate::dto::{MeDto, SetupRequest, StaffLogin, TokenDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
+use crate::routes::counters::StaffLogin;
+use crate::routes::terminals::TokenDto;
 use crate::source::Source;
 use crate::state::AppState;
 
@@ -159,4 +163,29 @@ async fn open_session(state: &AppState, staff: String) -> ApiResult<(StatusCode,
         })
         .await?;
     Ok((StatusCode::CREATED, Json(TokenDto { token, terminal: terminal.into() })))
+}
+
+// ---------------------------------------------------------------- wire types
+
+/// The caller itself.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MeDto {
+    /// The terminal's id.
+    pub terminal: Uuid,
+    /// Its role.
+    pub role: Role,
+    /// Its counter.
+    pub counter: Option<u32>,
+    /// Its name.
+    pub name: String,
+    /// The hall.
+    pub hall: Uuid,
+}
+
+/// The first-run admin PIN.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetupRequest {
+    /// 4–12 digits.
+    pub pin: String,
 }

@@ -9,18 +9,23 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use chrono::NaiveDate;
 use hallq_store::StoreError;
-use hallq_store::hallq_core::Command;
+use hallq_store::hallq_core::counter::CounterConfig;
+use hallq_store::hallq_core::{Command, Hall, Service, Staff};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::dto::{
-    CommandAnswer, CounterSettings, HallSettings, PinRequest, ServiceSettings, SettingsDto, StaffDto, StaffSettings,
-};
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{IdempotencyKey, Json, Path};
 use crate::state::AppState;
+use crate::wire::{
+    CommandAnswer, HallDto, OpeningHoursDto, RoutingDto, RoutingOrderDto, ServiceDto, StaffRoleDto, TargetsDto,
+};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -154,4 +159,234 @@ async fn pin(
 ) -> ApiResult<StatusCode> {
     state.blocking(move |store, hall| store.set_staff_pin(hall, &number, &req.pin)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- wire types
+
+/// A counter's configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CounterConfigDto {
+    /// Number.
+    pub number: u32,
+    /// Name.
+    pub name: String,
+    /// Services served, in preference order.
+    pub services: Vec<String>,
+    /// Routing policy.
+    pub routing: RoutingDto,
+}
+
+impl From<CounterConfig> for CounterConfigDto {
+    fn from(c: CounterConfig) -> Self {
+        Self { number: c.number, name: c.name, services: c.services, routing: c.policy.into() }
+    }
+}
+
+/// A staff member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StaffDto {
+    /// Staff number (工号).
+    pub number: String,
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: StaffRoleDto,
+    /// Whether they may log in.
+    pub active: bool,
+    /// Whether a PIN is set (without one they cannot log in).
+    pub has_pin: bool,
+}
+
+/// The hall's whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SettingsDto {
+    /// The hall.
+    pub hall: HallDto,
+    /// Services in kiosk order.
+    pub services: Vec<ServiceDto>,
+    /// Counters by number.
+    pub counters: Vec<CounterConfigDto>,
+    /// Staff by number.
+    pub staff: Vec<StaffDto>,
+}
+
+/// A new PIN.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PinRequest {
+    /// 4–12 digits.
+    pub pin: String,
+}
+
+/// The hall's settings (its id cannot change).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HallSettings {
+    /// Short code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// IANA time zone.
+    pub time_zone: String,
+    /// Local hour 0–23 at which the business day turns.
+    pub rollover_hour: u8,
+    /// Opening hours; `null` = any time.
+    #[serde(default)]
+    pub opening: Option<OpeningHoursDto>,
+    /// Recalls before an automatic no-show (0–20).
+    pub max_recalls: u16,
+    /// Notices for the display (at most 10, each 1–200 characters).
+    #[serde(default)]
+    pub notices: Vec<String>,
+    /// Public holidays on weekdays (not working days), for follow-up deadlines.
+    #[serde(default)]
+    pub holidays: Vec<NaiveDate>,
+    /// Make-up working days on weekends.
+    #[serde(default)]
+    pub workdays: Vec<NaiveDate>,
+    /// The targets reports mark; absent = keep the hall's current targets.
+    #[serde(default)]
+    pub targets: Option<TargetsDto>,
+    /// The hall server's address for customers' phones, `http(s)://host[:port]`
+    /// (the live-ticket QR code); absent or `null` = keep the current one,
+    /// `""` = none (derived from the server's address).
+    #[serde(default)]
+    pub public_url: Option<String>,
+}
+
+impl HallSettings {
+    /// The domain's hall with this id; without targets or a public URL in
+    /// the request, the `current` hall's stay.
+    pub fn into_hall(self, id: Uuid, current: &Hall) -> Result<Hall, ApiError> {
+        let time_zone = self.time_zone.parse().map_err(|_| {
+            ApiError::invalid(
+                format!("时区“{}”无效（如 Asia/Shanghai）", self.time_zone),
+                format!("unknown time zone '{}' (e.g. Asia/Shanghai)", self.time_zone),
+            )
+        })?;
+        Ok(Hall {
+            id,
+            code: self.code,
+            name: self.name,
+            time_zone,
+            rollover_hour: self.rollover_hour,
+            opening: self.opening.map(TryInto::try_into).transpose()?,
+            max_recalls: self.max_recalls,
+            notices: self.notices,
+            holidays: self.holidays,
+            workdays: self.workdays,
+            targets: self.targets.map_or(current.targets, Into::into),
+            public_url: match self.public_url {
+                None => current.public_url.clone(),
+                Some(u) if u.trim().is_empty() => None,
+                Some(u) => Some(u.trim().trim_end_matches('/').to_string()),
+            },
+        })
+    }
+}
+
+/// A service's settings (its code is in the path).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSettings {
+    /// Ticket prefix, one capital letter.
+    pub prefix: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// Target wait, minutes (1–240).
+    pub target_wait_min: u32,
+    /// Target handling, minutes (1–240).
+    pub target_handling_min: u32,
+    /// Whether the kiosk issues tickets for it (default true).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl ServiceSettings {
+    /// The domain's service with this code.
+    pub fn into_service(self, code: String) -> Result<Service, ApiError> {
+        let mut chars = self.prefix.chars();
+        let (Some(prefix), None) = (chars.next(), chars.next()) else {
+            return Err(ApiError::invalid("号码前缀须为一个大写字母", "the prefix must be one capital letter"));
+        };
+        Ok(Service {
+            code,
+            prefix,
+            name_zh: self.name_zh,
+            name_en: self.name_en,
+            target_wait_min: self.target_wait_min,
+            target_handling_min: self.target_handling_min,
+            enabled: self.enabled,
+        })
+    }
+}
+
+/// A counter's settings (its number is in the path).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CounterSettings {
+    /// Name, 1–32 characters.
+    pub name: String,
+    /// Services served, in preference order.
+    pub services: Vec<String>,
+    /// Routing policy (default fifo, at most 2 priority tickets in a row).
+    #[serde(default = "default_routing")]
+    pub routing: RoutingDto,
+}
+
+fn default_routing() -> RoutingDto {
+    RoutingDto { order: RoutingOrderDto::Fifo, max_priority_in_row: Some(2) }
+}
+
+impl CounterSettings {
+    /// The domain's counter configuration with this number.
+    pub fn into_config(self, number: u32) -> CounterConfig {
+        CounterConfig { number, name: self.name, services: self.services, policy: self.routing.into() }
+    }
+}
+
+/// A staff member's settings (the number is in the path).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffSettings {
+    /// Name, 1–32 characters.
+    pub name: String,
+    /// Role.
+    pub role: StaffRoleDto,
+    /// Whether they may log in (default true).
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+impl StaffSettings {
+    /// The domain's staff member with this number.
+    pub fn into_staff(self, number: String) -> Staff {
+        Staff { number, name: self.name, role: self.role.into(), active: self.active }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_service_prefix_is_exactly_one_character() {
+        let s = |p: &str| ServiceSettings {
+            prefix: p.into(),
+            name_zh: "交费".into(),
+            name_en: "Pay".into(),
+            target_wait_min: 15,
+            target_handling_min: 5,
+            enabled: true,
+        };
+        assert_eq!(s("A").into_service("PAY".into()).unwrap().prefix, 'A');
+        assert!(s("AB").into_service("PAY".into()).is_err());
+        assert!(s("").into_service("PAY".into()).is_err());
+    }
 }

@@ -18,10 +18,10 @@ use utoipa_axum::routes;
 
 use super::kpis::check_range;
 use super::today;
-use crate::dto::KpisDto;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Query};
 use crate::state::AppState;
+use crate::wire::KpisDto;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(staffing)).routes(routes!(simulate))

@@ -25,16 +25,18 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use hallq_store::StoredEvent;
-use serde::Deserialize;
+use hallq_store::hallq_core::{Actor, EventData};
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use uuid::Uuid;
 
 use crate::auth::{Caller, Role};
-use crate::dto::{EventDto, SnapshotDto, StreamMessage};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Query;
+use crate::routes::hall::StatusDto;
 use crate::state::AppState;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -276,9 +278,83 @@ impl Feed {
     }
 }
 
+// ---------------------------------------------------------------- wire types
+
+/// One event of the hall's log.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EventDto {
+    /// Per-hall sequence number, gapless from 1.
+    pub seq: u64,
+    /// UUIDv7.
+    pub id: Uuid,
+    /// UTC ms.
+    pub at: i64,
+    /// Event kind, e.g. `ticket_called`.
+    pub kind: String,
+    /// Who caused it, as in the log: `{"type": "staff", "id": "1001"}`.
+    #[schema(value_type = Object)]
+    pub actor: Actor,
+    /// The event as the log stores it (`kind` plus its fields); the log's
+    /// format is stable: kinds are only ever added.
+    #[schema(value_type = Object)]
+    pub data: EventData,
+}
+
+impl From<&StoredEvent> for EventDto {
+    fn from(e: &StoredEvent) -> Self {
+        Self {
+            seq: e.seq,
+            id: e.id,
+            at: e.at,
+            kind: e.data.kind().to_string(),
+            actor: e.actor.clone(),
+            data: e.data.clone(),
+        }
+    }
+}
+
+/// The hall at one seq: the stream's first message.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SnapshotDto {
+    /// Events after this seq follow.
+    pub seq: u64,
+    /// The hall at that seq.
+    pub status: StatusDto,
+}
+
+/// A message of `/api/v1/stream` (JSON text frames).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StreamMessage {
+    /// First, without `since`: the hall now.
+    Snapshot(SnapshotDto),
+    /// Then every event, in seq order, once each.
+    Event(EventDto),
+    /// The stream cannot go on (a `since` from the future); it closes.
+    Error(ErrorBody),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stream_messages_are_tagged_by_type() {
+        let e = StoredEvent {
+            id: Uuid::from_u128(9),
+            hall_id: Uuid::from_u128(1),
+            seq: 7,
+            at: 100,
+            actor: Actor::Staff("1001".into()),
+            data: EventData::CounterOpened { counter: 3 },
+        };
+        let v = serde_json::to_value(StreamMessage::Event(EventDto::from(&e))).unwrap();
+        assert_eq!(v["type"], "event");
+        assert_eq!(v["seq"], 7);
+        assert_eq!(v["kind"], "counter_opened");
+        assert_eq!(v["data"]["counter"], 3);
+        assert_eq!(v["actor"]["id"], "1001");
+    }
 
     #[test]
     fn live_events_are_sent_once_each_and_a_gap_is_read_from_the_log() {

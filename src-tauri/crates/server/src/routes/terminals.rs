@@ -8,19 +8,19 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use hallq_store::hallq_core::{CoreError, text};
-use hallq_store::{AttemptKind, AttemptLimit, PinOrigin};
+use hallq_store::{AttemptKind, AttemptLimit, PairingCode, PinOrigin, Terminal};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::session::limit;
 use crate::auth::Role;
-use crate::dto::{PairRequest, PairingCodeDto, PairingRequest, TerminalDto, TokenDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Path};
 use crate::source::Source;
 use crate::state::AppState;
-
-use super::session::limit;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -138,4 +138,90 @@ async fn revoke(State(state): State<AppState>, Path(id): Path<Uuid>) -> ApiResul
     state.terminal_revoked(id);
     tracing::info!(terminal = %id, "terminal revoked");
     Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- wire types
+
+/// A paired terminal or a supervisor session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TerminalDto {
+    /// Id.
+    pub id: Uuid,
+    /// Role: kiosk, counter, display, rating_pad, board or supervisor.
+    pub role: String,
+    /// Its counter (counter, rating pad).
+    pub counter: Option<u32>,
+    /// Name; for a supervisor session, the staff number.
+    pub name: String,
+    /// Paired, UTC ms.
+    pub created_at: i64,
+    /// The token stops working by itself then (sessions), UTC ms.
+    pub expires_at: Option<i64>,
+    /// Revoked, UTC ms.
+    pub revoked_at: Option<i64>,
+}
+
+impl From<Terminal> for TerminalDto {
+    fn from(t: Terminal) -> Self {
+        Self {
+            id: t.id,
+            role: t.role,
+            counter: t.counter,
+            name: t.name,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+        }
+    }
+}
+
+/// A pairing code for a new terminal.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PairingCodeDto {
+    /// Six digits, typed on the terminal.
+    pub code: String,
+    /// The role it grants.
+    pub role: String,
+    /// Its counter.
+    pub counter: Option<u32>,
+    /// The terminal's name.
+    pub name: String,
+    /// Valid until, UTC ms.
+    pub expires_at: i64,
+}
+
+impl From<PairingCode> for PairingCodeDto {
+    fn from(c: PairingCode) -> Self {
+        Self { code: c.code, role: c.role, counter: c.counter, name: c.name, expires_at: c.expires_at }
+    }
+}
+
+/// A token and what it is: the answer of pairing, setup and supervisor login.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TokenDto {
+    /// Send as `Authorization: Bearer <token>`; shown only now.
+    pub token: String,
+    /// The terminal or session.
+    pub terminal: TerminalDto,
+}
+
+/// Ask for a pairing code.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PairingRequest {
+    /// kiosk, counter, display, rating_pad or board (supervisors log in instead).
+    pub role: Role,
+    /// The counter, for counter and rating_pad.
+    #[serde(default)]
+    pub counter: Option<u32>,
+    /// A name the supervisor recognises, 1–64 characters.
+    pub name: String,
+}
+
+/// Exchange a pairing code.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PairRequest {
+    /// The six digits.
+    pub code: String,
 }

@@ -5,19 +5,20 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use hallq_store::hallq_core::{Command, CoreError, routing};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use uuid::Uuid;
 
 use super::{tickets_today, today};
 use crate::auth::{Caller, Role};
-use crate::dto::{CommandAnswer, IssueAnswer, IssueRequest, PositionDto, TicketDto, TicketStateDto};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{IdempotencyKey, Json, Path, Query};
-use crate::printing;
-use crate::queue;
+use crate::routes::printing::PrintOutcomeDto;
 use crate::state::AppState;
+use crate::wire::{CommandAnswer, Priority, PriorityWhy, TicketDto, TicketStateDto};
+use crate::{printing, queue};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -164,4 +165,55 @@ async fn cancel(
 ) -> ApiResult<Json<CommandAnswer>> {
     let cmd = Command::Cancel { ticket: queue::ticket_ref(&ticket) };
     Ok(Json(state.execute(caller.actor(), cmd, key.scoped(&caller)).await?.into()))
+}
+
+// ---------------------------------------------------------------- wire types
+
+/// A ticket's place in the queue now.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PositionDto {
+    /// The ticket (the visit's latest leg when asked by number).
+    pub ticket: Uuid,
+    /// Printed number.
+    pub number: String,
+    /// Service code.
+    pub service: String,
+    /// State.
+    pub state: TicketStateDto,
+    /// People ahead in its queue; `null` when it is no longer waiting.
+    pub people_ahead: Option<u32>,
+    /// Estimated wait from now, ms; `null` when unknown or not waiting.
+    pub estimated_wait_ms: Option<i64>,
+    /// The counter it was called to.
+    pub counter: Option<u32>,
+}
+
+/// Take a ticket.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueRequest {
+    /// Service code.
+    pub service: String,
+    /// Priority class (default `normal`).
+    #[serde(default)]
+    pub priority: Priority,
+    /// Why, for `priority`.
+    #[serde(default)]
+    pub priority_reason: Option<PriorityWhy>,
+    /// Appointment number, for `appointment`.
+    #[serde(default)]
+    pub appointment: Option<String>,
+}
+
+/// The answer to taking a ticket: the command's answer and the print.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct IssueAnswer {
+    /// The seq of the last event it logged.
+    pub seq: u64,
+    /// The hall's time for it, UTC ms.
+    pub at: i64,
+    /// The ticket issued.
+    pub ticket: Option<TicketDto>,
+    /// Its print job; `null` when the caller is not a kiosk or prints nothing.
+    pub print: Option<PrintOutcomeDto>,
 }
