@@ -32,9 +32,9 @@ pub struct ReportArgs {
     /// 截止营业日（含）/ last business day, YYYY-MM-DD [default: today]
     #[arg(long, value_name = "DATE")]
     to: Option<String>,
-    /// 分组 / group by
-    #[arg(long, value_enum, default_value_t = By::Total)]
-    by: By,
+    /// 分组（hall 为数据库中所有营业厅）/ group by (hall: every hall of the database)
+    #[arg(long, value_parser = group_by(), default_value = "total")]
+    by: GroupBy,
     /// 输出格式 / output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     format: ReportFormat,
@@ -43,25 +43,16 @@ pub struct ReportArgs {
     out: Option<PathBuf>,
 }
 
-/// Groupings on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum By {
-    /// 合计 / one total
-    Total,
-    /// 按营业厅（所有营业厅）/ per hall, all halls
-    Hall,
-    /// 按业务 / per service
-    Service,
-    /// 按窗口 / per counter
-    Counter,
-    /// 按员工 / per staff member
-    Staff,
-    /// 按时段 / per hour of day
-    Hour,
-    /// 按日 / per business day
-    Day,
-    /// 按星期 / per weekday
-    Weekday,
+/// `--by`'s values: the store's groupings by their API names, each with
+/// its bilingual name (the XLSX sheet's) as help.
+fn group_by() -> impl clap::builder::TypedValueParser<Value = GroupBy> {
+    use clap::builder::TypedValueParser as _;
+    let values = GroupBy::ALL.map(|g| {
+        let (zh, en) = report_file::grouping_name(g);
+        clap::builder::PossibleValue::new(g.as_str()).help(format!("{zh} / {en}"))
+    });
+    clap::builder::PossibleValuesParser::new(values)
+        .map(|name| name.parse::<GroupBy>().expect("a name from GroupBy::ALL"))
 }
 
 /// Report output formats.
@@ -84,7 +75,7 @@ pub fn run(db: &Path, hall: Option<&str>, a: &ReportArgs) -> Result<()> {
     let to = a.to.as_deref().map(parse_date).transpose()?;
 
     // By hall, or with `--hall all`, every hall of the database (a bureau's).
-    let opened = ReportScope::open(db, hall, (a.by == By::Hall && hall.is_none()) || hall == Some("all"))?;
+    let opened = ReportScope::open(db, hall, (a.by == GroupBy::Hall && hall.is_none()) || hall == Some("all"))?;
     let (from, to) = opened.range(from, to, 30)?;
     let ReportScope { store, reference, hall: hall_id } = opened;
     if a.format == ReportFormat::Xlsx && a.out.is_none() && std::io::stdout().is_terminal() {
@@ -99,7 +90,7 @@ pub fn run(db: &Path, hall: Option<&str>, a: &ReportArgs) -> Result<()> {
         Some(_) => format!("{} {}", reference.code, reference.name),
         None => "所有营业厅 / all halls".to_string(),
     };
-    let by = a.by.group();
+    let by = a.by;
     let bys = match a.format {
         ReportFormat::Xlsx => report_file::sheets(by, hall_id.is_none()),
         _ => vec![by],
@@ -122,7 +113,7 @@ pub fn run(db: &Path, hall: Option<&str>, a: &ReportArgs) -> Result<()> {
         ReportFormat::Table => {
             let text = format!(
                 "{scope} · {from} – {to} · {} / by {}\n{}\n{}",
-                a.by.zh(),
+                report_file::grouping_name(a.by).0,
                 by.as_str(),
                 render_table(report, &targets),
                 targets_line(&targets)
@@ -185,32 +176,4 @@ fn render_table(report: &KpiReport, targets: &Targets) -> String {
     }
     align_right(&mut t, 1..=COLUMNS.len());
     t.to_string()
-}
-
-impl By {
-    fn group(self) -> GroupBy {
-        match self {
-            Self::Total => GroupBy::Total,
-            Self::Hall => GroupBy::Hall,
-            Self::Service => GroupBy::Service,
-            Self::Counter => GroupBy::Counter,
-            Self::Staff => GroupBy::Staff,
-            Self::Hour => GroupBy::Hour,
-            Self::Day => GroupBy::Day,
-            Self::Weekday => GroupBy::Weekday,
-        }
-    }
-
-    fn zh(self) -> &'static str {
-        match self {
-            Self::Total => "合计",
-            Self::Hall => "按营业厅",
-            Self::Service => "按业务",
-            Self::Counter => "按窗口",
-            Self::Staff => "按员工",
-            Self::Hour => "按时段",
-            Self::Day => "按日",
-            Self::Weekday => "按星期",
-        }
-    }
 }

@@ -9,6 +9,7 @@ use crate::{CoreError, Millis, text};
 /// Which waiting ticket a counter calls among equals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = RoutingOrderDto))]
 pub enum RoutingOrder {
     /// The oldest ticket across all the counter's services.
     #[default]
@@ -19,6 +20,7 @@ pub enum RoutingOrder {
 
 /// How a counter chooses the next ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = RoutingDto))]
 pub struct RoutingPolicy {
     /// Order among tickets of the same tier.
     pub order: RoutingOrder,
@@ -30,6 +32,7 @@ pub struct RoutingPolicy {
 /// Whether a counter takes customers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CounterStatusDto))]
 pub enum CounterStatus {
     /// Not taking customers.
     #[default]

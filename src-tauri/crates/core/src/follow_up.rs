@@ -13,8 +13,9 @@ use crate::ticket::LowScoreReason;
 /// Working days a follow-up may take.
 pub const FOLLOW_UP_WORKING_DAYS: u32 = 15;
 
-/// A low rating that must be followed up.
+/// A low rating that must be followed up. Times are UTC milliseconds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FollowUp {
     /// The rated ticket leg (also the follow-up's id).
     pub ticket: Uuid,
@@ -31,12 +32,14 @@ pub struct FollowUp {
     /// The reason the customer gave.
     pub reason: Option<LowScoreReason>,
     /// When it was rated.
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub rated_at: Millis,
     /// The business day of the rating.
     pub business_day: NaiveDate,
     /// The last working day it may be closed on time.
     pub deadline: NaiveDate,
     /// When it was closed.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub closed_at: Option<Millis>,
     /// What was done (the follow-up call, the rectification).
     pub note: Option<String>,

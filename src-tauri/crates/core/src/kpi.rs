@@ -71,6 +71,7 @@ impl TicketFacts {
 
 /// The KPIs of a set of tickets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = KpisDto))]
 pub struct Kpis {
     /// Visits (first legs).
     pub issued: u64,
@@ -93,18 +94,24 @@ pub struct Kpis {
     /// (cancelled + expired) ÷ issued.
     pub left_without_service_rate: Option<f64>,
     /// Mean wait, ms.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub wait_mean_ms: Option<Millis>,
     /// Median wait, ms.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub wait_p50_ms: Option<Millis>,
     /// 90th percentile wait, ms.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub wait_p90_ms: Option<Millis>,
     /// Longest wait, ms.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub wait_max_ms: Option<Millis>,
     /// Share of legs called within the target wait.
     pub within_target_wait: Option<f64>,
     /// Mean handling, ms.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub handling_mean_ms: Option<Millis>,
     /// 90th percentile handling, ms.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub handling_p90_ms: Option<Millis>,
     /// Share of handled legs within the target handling.
     pub within_target_handling: Option<f64>,
@@ -121,6 +128,7 @@ pub struct Kpis {
     /// (非常满意 + 满意) ÷ rated.
     pub satisfaction: Option<f64>,
     /// Ratings per level, index 0 = level 1 (非常不满意) … 4 = level 5.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<u64>))]
     pub ratings_by_level: [u64; 5],
     /// Low-score reasons and how often each was given.
     pub low_score_reasons: BTreeMap<String, u64>,

@@ -9,6 +9,7 @@ use crate::{CoreError, text};
 /// What a staff member may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = StaffRoleDto))]
 pub enum StaffRole {
     /// A counter clerk.
     Agent,

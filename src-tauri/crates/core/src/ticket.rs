@@ -16,6 +16,7 @@ use crate::Millis;
 /// final state never changes state again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TicketStateDto))]
 pub enum TicketState {
     /// In the queue.
     Waiting,
@@ -77,6 +78,7 @@ impl TicketState {
 /// within the counter's priority mix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Priority))]
 pub enum PriorityClass {
     /// An ordinary ticket.
     #[default]
@@ -109,6 +111,7 @@ impl PriorityClass {
 /// Why a customer has a priority ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = PriorityWhy))]
 pub enum PriorityReason {
     /// 老年人.
     Elderly,
@@ -121,6 +124,7 @@ pub enum PriorityReason {
 /// How the clerk closed a served ticket (the outcome code of Finish).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ResolutionDto))]
 pub enum Resolution {
     /// 办结: the business was completed at the counter.
     #[default]
@@ -203,6 +207,7 @@ impl From<Rating> for u8 {
 /// The one-tap reason of a low score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = LowScoreWhy))]
 pub enum LowScoreReason {
     /// 效率.
     Efficiency,
@@ -236,8 +241,10 @@ impl LowScoreReason {
     }
 }
 
-/// One leg of a visit, with every timestamp the KPIs need.
+/// One leg of a visit, with every timestamp the KPIs need. Times are UTC
+/// milliseconds; the hall server sends a ticket in exactly this form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TicketDto))]
 pub struct Ticket {
     /// This leg's id.
     pub id: Uuid,
@@ -258,18 +265,24 @@ pub struct Ticket {
     /// The hall's business day this ticket belongs to.
     pub business_day: NaiveDate,
     /// When the visit's first ticket was issued (queue order).
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub visit_issued_at: Millis,
     /// When this leg entered its queue.
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub issued_at: Millis,
     /// First call of this leg.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub called_at: Option<Millis>,
     /// Latest call or recall.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub last_called_at: Option<Millis>,
     /// How many times it was recalled.
     pub recalls: u16,
     /// When service started.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub started_at: Option<Millis>,
     /// When it reached its final state.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub ended_at: Option<Millis>,
     /// Current state.
     pub state: TicketState,
@@ -284,14 +297,17 @@ pub struct Ticket {
     /// The next leg, when this one was transferred.
     pub transferred_to: Option<Uuid>,
     /// The customer's rating.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u8>))]
     pub rating: Option<Rating>,
     /// The reason given with a low rating.
     pub rating_reason: Option<LowScoreReason>,
     /// When it was rated.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub rated_at: Option<Millis>,
     /// People ahead when it was issued.
     pub people_ahead: u32,
     /// Estimated wait told to the customer; `None` when no counter was open.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub estimated_wait_ms: Option<Millis>,
 }
 

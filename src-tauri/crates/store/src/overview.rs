@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
 use chrono::{Datelike, Duration, NaiveDate, Timelike};
 use hallq_core::{Hall, KpiAccumulator, Kpis, Millis, Targets};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
@@ -170,8 +170,9 @@ pub struct LongWait {
 }
 
 /// A follow-up's state on the day it is judged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = FollowUpStateDto))]
 pub enum FollowUpState {
     /// Not yet closed, deadline not passed.
     Open,

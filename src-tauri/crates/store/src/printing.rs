@@ -21,6 +21,7 @@ use crate::rows;
 /// How a kiosk's tickets are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = PrinterKindDto))]
 pub enum PrinterKind {
     /// No ticket is printed (the screen only).
     None,
@@ -214,6 +215,7 @@ fn serial_port(address: Option<&str>) -> Result<String> {
 /// Who prints a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = PrintDeliveryDto))]
 pub enum PrintDelivery {
     /// The hall server sends it to the printer.
     Server,
@@ -238,6 +240,7 @@ impl PrintDelivery {
 /// Why a job was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = PrintReasonDto))]
 pub enum PrintReason {
     /// The ticket was just issued.
     Issue,
@@ -265,6 +268,7 @@ impl PrintReason {
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = PrintJobStateDto))]
 pub enum PrintJobState {
     /// Not printed yet; retried until it is.
     Pending,

@@ -12,7 +12,7 @@ use std::str::FromStr;
 
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Timelike};
 use hallq_core::{Hall, KpiAccumulator, Kpis, LowScoreReason, Millis, TicketFacts, TicketState};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
@@ -22,10 +22,12 @@ use crate::reader::Reader;
 use crate::rows;
 
 /// How a report groups tickets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = GroupByDto))]
 pub enum GroupBy {
     /// One group: the total.
+    #[default]
     Total,
     /// Per hall.
     Hall,

@@ -3,7 +3,7 @@
 //! number + PIN, five wrong PINs lock the number) and log-out.
 
 use axum::extract::State;
-use hallq_store::hallq_core::{Actor, Command, CoreError};
+use hallq_store::hallq_core::{Actor, Command, CoreError, CounterStatus, Kpis, RoutingPolicy, Ticket};
 use hallq_store::{CounterNow, GroupBy, KpiQuery, ServiceStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,7 +17,7 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{IdempotencyKey, Json, Path};
 use crate::source::Source;
 use crate::state::AppState;
-use crate::wire::{CommandAnswer, CounterStatusDto, KpisDto, RoutingDto, TicketDto};
+use crate::wire::CommandAnswer;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -63,9 +63,9 @@ async fn one(State(state): State<AppState>, Path(counter): Path<u32>) -> ApiResu
     get, path = "/api/v1/counters/{counter}/kpis", tag = "counters",
     security(("token" = ["read_counter_kpis"])),
     params(("counter" = u32, Path, description = "counter number")),
-    responses((status = 200, body = KpisDto), (status = "4XX", body = ErrorBody))
+    responses((status = 200, body = Kpis), (status = "4XX", body = ErrorBody))
 )]
-async fn kpis(State(state): State<AppState>, Path(counter): Path<u32>) -> ApiResult<Json<KpisDto>> {
+async fn kpis(State(state): State<AppState>, Path(counter): Path<u32>) -> ApiResult<Json<Kpis>> {
     let now = state.now();
     let report = state
         .read(move |r, hall| {
@@ -78,7 +78,7 @@ async fn kpis(State(state): State<AppState>, Path(counter): Path<u32>) -> ApiRes
         .await?;
     let key = format!("{counter:03}");
     let kpis = report.groups.into_iter().find(|g| g.key == key).map(|g| g.kpis).unwrap_or_default();
-    Ok(Json(kpis.into()))
+    Ok(Json(kpis))
 }
 
 /// Open the counter (someone must be logged in).
@@ -199,9 +199,9 @@ pub struct CounterNowDto {
     /// Services served, in preference order.
     pub services: Vec<String>,
     /// Routing policy.
-    pub routing: RoutingDto,
+    pub routing: RoutingPolicy,
     /// Open, paused or closed.
-    pub status: CounterStatusDto,
+    pub status: CounterStatus,
     /// `serving` when open with a current ticket, else the status.
     pub state: String,
     /// Why paused.
@@ -213,7 +213,7 @@ pub struct CounterNowDto {
     /// When the status last changed, UTC ms.
     pub status_since: i64,
     /// The ticket called to or served at it.
-    pub current: Option<TicketDto>,
+    pub current: Option<Ticket>,
     /// Tickets waiting for the services it serves.
     pub waiting: u32,
 }
@@ -228,14 +228,14 @@ impl CounterNowDto {
             number: k.number,
             name: k.name,
             services: k.services,
-            routing: k.policy.into(),
-            status: k.status.into(),
+            routing: k.policy,
+            status: k.status,
             state,
             pause_reason: k.pause_reason,
             staff: k.staff,
             staff_name: c.staff_name,
             status_since: k.status_since,
-            current: c.current.map(Into::into),
+            current: c.current,
             waiting,
         }
     }

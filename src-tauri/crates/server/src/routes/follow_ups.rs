@@ -4,7 +4,7 @@
 
 use axum::extract::State;
 use chrono::NaiveDate;
-use hallq_store::hallq_core::Command;
+use hallq_store::hallq_core::{Command, FollowUp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -16,7 +16,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{IdempotencyKey, Json, Path, Query};
 use crate::state::AppState;
-use crate::wire::{CommandAnswer, LowScoreWhy};
+use crate::wire::CommandAnswer;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list)).routes(routes!(close))
@@ -85,55 +85,20 @@ async fn close(
 
 // ---------------------------------------------------------------- wire types
 
-/// A follow-up (回访) of a low rating.
+/// A follow-up (回访) of a low rating, as judged today.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct FollowUpDto {
-    /// The rated ticket leg (the follow-up's id).
-    pub ticket: Uuid,
-    /// Its number.
-    pub number: String,
-    /// Its service code.
-    pub service: String,
-    /// The counter that served it.
-    pub counter: Option<u32>,
-    /// The staff member who served it.
-    pub staff: Option<String>,
-    /// 1 (非常不满意) or 2 (不满意).
-    pub level: u8,
-    /// The reason the customer gave.
-    pub reason: Option<LowScoreWhy>,
-    /// When it was rated, UTC ms.
-    pub rated_at: i64,
-    /// The business day of the rating.
-    pub business_day: NaiveDate,
-    /// The last working day to close it on time (15 working days).
-    pub deadline: NaiveDate,
-    /// When it was closed, UTC ms.
-    pub closed_at: Option<i64>,
-    /// What was done.
-    pub note: Option<String>,
+    /// The follow-up.
+    #[serde(flatten)]
+    pub follow_up: FollowUp,
     /// Open past its deadline today.
     pub overdue: bool,
 }
 
 impl FollowUpDto {
     /// The wire form of a follow-up, judged on `today`.
-    pub fn of(f: hallq_store::hallq_core::FollowUp, today: NaiveDate) -> Self {
-        Self {
-            overdue: f.is_overdue(today),
-            ticket: f.ticket,
-            number: f.number,
-            service: f.service,
-            counter: f.counter,
-            staff: f.staff,
-            level: f.level,
-            reason: f.reason.map(Into::into),
-            rated_at: f.rated_at,
-            business_day: f.business_day,
-            deadline: f.deadline,
-            closed_at: f.closed_at,
-            note: f.note,
-        }
+    pub fn of(f: FollowUp, today: NaiveDate) -> Self {
+        Self { overdue: f.is_overdue(today), follow_up: f }
     }
 }
 

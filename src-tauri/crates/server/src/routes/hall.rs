@@ -4,6 +4,7 @@
 
 use axum::extract::State;
 use chrono::NaiveDate;
+use hallq_store::hallq_core::{Ticket, TicketState};
 use hallq_store::{HallStatus, ServiceStatus, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -17,7 +18,7 @@ use crate::extract::{Json, Query};
 use crate::queue;
 use crate::routes::counters::CounterNowDto;
 use crate::state::AppState;
-use crate::wire::{HallDto, ServiceDto, TicketDto, TicketStateDto};
+use crate::wire::{HallDto, ServiceDto};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -83,18 +84,12 @@ async fn queues(State(state): State<AppState>) -> ApiResult<Json<QueuesDto>> {
         .iter()
         .map(|s| ServiceQueueDto {
             service: s.service.code.clone(),
-            tickets: by_service
-                .remove(&s.service.code)
-                .unwrap_or_default()
-                .into_iter()
-                .cloned()
-                .map(Into::into)
-                .collect(),
+            tickets: by_service.remove(&s.service.code).unwrap_or_default().into_iter().cloned().collect(),
         })
         .collect();
     let counters = by_counter
         .into_iter()
-        .map(|(counter, q)| CounterQueueDto { counter, tickets: q.into_iter().cloned().map(Into::into).collect() })
+        .map(|(counter, q)| CounterQueueDto { counter, tickets: q.into_iter().cloned().collect() })
         .collect();
     Ok(Json(QueuesDto { services, counters }))
 }
@@ -128,7 +123,7 @@ async fn calls(State(state): State<AppState>, Query(q): Query<CallsQuery>) -> Ap
                 counter: t.counter?,
                 called_at: t.last_called_at?,
                 recalls: t.recalls,
-                state: t.state.into(),
+                state: t.state,
             })
         })
         .collect();
@@ -213,7 +208,7 @@ pub struct CallDto {
     /// Recalls so far.
     pub recalls: u16,
     /// State now.
-    pub state: TicketStateDto,
+    pub state: TicketState,
 }
 
 /// Waiting tickets of one service, in queue order.
@@ -222,7 +217,7 @@ pub struct ServiceQueueDto {
     /// Service code.
     pub service: String,
     /// Priority tickets first, then by the visit's issue time.
-    pub tickets: Vec<TicketDto>,
+    pub tickets: Vec<Ticket>,
 }
 
 /// Waiting tickets transferred to one named counter.
@@ -231,7 +226,7 @@ pub struct CounterQueueDto {
     /// Counter number.
     pub counter: u32,
     /// In queue order.
-    pub tickets: Vec<TicketDto>,
+    pub tickets: Vec<Ticket>,
 }
 
 /// Every queue.

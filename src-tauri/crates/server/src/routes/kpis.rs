@@ -4,7 +4,8 @@
 
 use axum::extract::State;
 use chrono::NaiveDate;
-use hallq_store::{KpiGroup, KpiQuery, KpiReport};
+use hallq_store::hallq_core::Kpis;
+use hallq_store::{GroupBy, KpiGroup, KpiQuery, KpiReport};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -14,7 +15,6 @@ use super::today;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Query};
 use crate::state::AppState;
-use crate::wire::{GroupByDto, KpisDto};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(report))
@@ -33,7 +33,7 @@ struct KpiParams {
     /// Last business day, inclusive (default `from`).
     to: Option<NaiveDate>,
     /// Grouping (default `total`).
-    by: Option<GroupByDto>,
+    by: Option<GroupBy>,
     /// Omitted = this hall; `all` = every hall in the database (a bureau's);
     /// or a hall's code or id.
     hall: Option<String>,
@@ -54,7 +54,7 @@ async fn report(State(state): State<AppState>, Query(p): Query<KpiParams>) -> Ap
     };
     let to = p.to.unwrap_or(from);
     check_range(from, to)?;
-    let by = p.by.unwrap_or_default().into();
+    let by = p.by.unwrap_or_default();
     let hall = super::reports::resolve_hall(&state, p.hall).await?;
     let report = state.read(move |r, _| r.kpis(&KpiQuery { hall, from, to, by })).await?;
     Ok(Json(report.into()))
@@ -92,7 +92,7 @@ pub struct KpiGroupDto {
     /// What people read.
     pub label: String,
     /// The KPIs.
-    pub kpis: KpisDto,
+    pub kpis: Kpis,
 }
 
 /// A KPI report.
@@ -103,9 +103,9 @@ pub struct KpiReportDto {
     /// Last business day.
     pub to: NaiveDate,
     /// Grouping.
-    pub by: GroupByDto,
+    pub by: GroupBy,
     /// The whole range.
-    pub total: KpisDto,
+    pub total: Kpis,
     /// Per group, by key.
     pub groups: Vec<KpiGroupDto>,
 }
@@ -115,12 +115,12 @@ impl From<KpiReport> for KpiReportDto {
         Self {
             from: r.from,
             to: r.to,
-            by: r.by.into(),
-            total: r.total.into(),
+            by: r.by,
+            total: r.total,
             groups: r
                 .groups
                 .into_iter()
-                .map(|g: KpiGroup| KpiGroupDto { key: g.key, label: g.label, kpis: g.kpis.into() })
+                .map(|g: KpiGroup| KpiGroupDto { key: g.key, label: g.label, kpis: g.kpis })
                 .collect(),
         }
     }

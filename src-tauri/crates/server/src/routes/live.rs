@@ -27,7 +27,6 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Path};
 use crate::queue;
 use crate::state::AppState;
-use crate::wire::TicketStateDto;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(live)).routes(routes!(live_stream))
@@ -115,7 +114,7 @@ fn live_view(r: &Reader, hall: Uuid, id: Uuid, now: i64) -> hallq_store::Result<
         service: newest.service.clone(),
         service_name: service.map_or_else(|| newest.service.clone(), |s| s.service.name_zh.clone()),
         hall_name: h.name.clone(),
-        state: newest.state.into(),
+        state: newest.state,
         people_ahead: ahead,
         estimated_wait_ms: ahead.and_then(|a| queue::estimate(newest, a, &status)),
         counter: newest.counter,
@@ -128,7 +127,7 @@ fn live_view(r: &Reader, hall: Uuid, id: Uuid, now: i64) -> hallq_store::Result<
 
 /// Whether the visit is over: nothing more will change for the customer.
 fn ended(v: &LiveTicketDto) -> bool {
-    use crate::wire::TicketStateDto as S;
+    use hallq_store::hallq_core::TicketState as S;
     matches!(v.state, S::Done | S::NoShow | S::Cancelled | S::Expired)
 }
 
@@ -214,7 +213,7 @@ pub struct LiveTicketDto {
     /// The hall's name.
     pub hall_name: String,
     /// The visit's state now (its newest leg).
-    pub state: TicketStateDto,
+    pub state: TicketState,
     /// Customers ahead while waiting.
     pub people_ahead: Option<u32>,
     /// Estimated wait while waiting, ms.

@@ -24,7 +24,6 @@ use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
-use crate::wire::wire_enum;
 use crate::{printing, queue};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -122,7 +121,7 @@ async fn test(State(state): State<AppState>, Json(req): Json<PrinterConfigDto>) 
 #[into_params(parameter_in = Query)]
 struct JobFilter {
     /// Only jobs in this state.
-    state: Option<PrintJobStateDto>,
+    state: Option<PrintJobState>,
     /// Only jobs of this business day, `YYYY-MM-DD`.
     day: Option<NaiveDate>,
 }
@@ -141,7 +140,7 @@ async fn jobs(
 ) -> ApiResult<Json<Vec<PrintJobDto>>> {
     let kiosk = caller.role == Role::Kiosk;
     let filter = PrintJobFilter {
-        state: f.state.map(Into::into),
+        state: f.state,
         day: f.day,
         kiosk: kiosk.then_some(caller.terminal),
         deliver: kiosk.then_some(PrintDelivery::Page),
@@ -293,66 +292,12 @@ async fn reprint(
 
 // ---------------------------------------------------------------- wire types
 
-wire_enum! {
-    /// How a kiosk's tickets are printed.
-    PrinterKindDto <=> PrinterKind {
-        /// No ticket printed (screen only).
-        None,
-        /// The kiosk page prints the HTML ticket.
-        Html,
-        /// A network printer (port 9100): the hall server prints.
-        Network,
-        /// A USB printer device on the hall server's PC.
-        Usb,
-        /// A serial printer on the hall server's PC.
-        Serial,
-        /// The kiosk's desktop app prints to its own printer.
-        Local,
-    }
-}
-
-wire_enum! {
-    /// Where a print job stands.
-    PrintJobStateDto <=> PrintJobState {
-        /// Not printed yet; retried until it is.
-        Pending,
-        /// On paper.
-        Printed,
-        /// Not printed: its ticket no longer waits.
-        Skipped,
-        /// Cancelled by staff.
-        Cancelled,
-    }
-}
-
-wire_enum! {
-    /// Who prints a job.
-    PrintDeliveryDto <=> PrintDelivery {
-        /// The hall server.
-        Server,
-        /// The kiosk page (HTML ticket, or its desktop app).
-        Page,
-    }
-}
-
-wire_enum! {
-    /// Why a job was made.
-    PrintReasonDto <=> PrintReason {
-        /// The ticket was just issued.
-        Issue,
-        /// Staff asked for it again.
-        Reprint,
-        /// A test print from the settings.
-        Test,
-    }
-}
-
 /// A kiosk's printer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PrinterConfigDto {
     /// How tickets are printed.
-    pub kind: PrinterKindDto,
+    pub kind: PrinterKind,
     /// network: `host` or `host:port` (default port 9100); usb: device path
     /// (`/dev/usb/lp0`, Windows `\\localhost\POS58`); serial: port
     /// (`/dev/ttyUSB0`, `COM3`); otherwise `null`.
@@ -372,13 +317,13 @@ fn paper_80() -> u16 {
 
 impl From<PrinterConfig> for PrinterConfigDto {
     fn from(c: PrinterConfig) -> Self {
-        Self { kind: c.kind.into(), address: c.address, baud: c.baud, paper: c.paper }
+        Self { kind: c.kind, address: c.address, baud: c.baud, paper: c.paper }
     }
 }
 
 impl From<PrinterConfigDto> for PrinterConfig {
     fn from(c: PrinterConfigDto) -> Self {
-        Self { kind: c.kind.into(), address: c.address, baud: c.baud, paper: c.paper }
+        Self { kind: c.kind, address: c.address, baud: c.baud, paper: c.paper }
     }
 }
 
@@ -463,15 +408,15 @@ pub struct PrintJobDto {
     /// The kiosk it prints for.
     pub kiosk: Option<Uuid>,
     /// Why it was made.
-    pub reason: PrintReasonDto,
+    pub reason: PrintReason,
     /// Who prints it.
-    pub deliver: PrintDeliveryDto,
+    pub deliver: PrintDelivery,
     /// The printer's kind.
-    pub kind: PrinterKindDto,
+    pub kind: PrinterKind,
     /// Paper width, mm.
     pub paper: u16,
     /// Where it stands.
-    pub state: PrintJobStateDto,
+    pub state: PrintJobState,
     /// Attempts so far.
     pub attempts: u32,
     /// Why the last attempt failed.
@@ -494,11 +439,11 @@ impl TryFrom<PrintJob> for PrintJobDto {
             ticket: j.ticket,
             number: j.number,
             kiosk: j.kiosk,
-            reason: j.reason.into(),
-            deliver: j.deliver.into(),
-            kind: j.printer.kind.into(),
+            reason: j.reason,
+            deliver: j.deliver,
+            kind: j.printer.kind,
             paper: j.printer.paper,
-            state: j.state.into(),
+            state: j.state,
             attempts: j.attempts,
             last_error: j.last_error.map(|f| ErrorBody {
                 code: f.code,

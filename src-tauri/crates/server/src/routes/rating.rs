@@ -6,7 +6,7 @@
 //! so that a tap meant for one customer is never given to the next.
 
 use axum::extract::State;
-use hallq_store::hallq_core::{Command, TicketRef};
+use hallq_store::hallq_core::{Command, LowScoreReason, Ticket, TicketRef};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -19,7 +19,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{IdempotencyKey, Json, Path};
 use crate::queue;
 use crate::state::AppState;
-use crate::wire::{CommandAnswer, LowScoreWhy, TicketDto};
+use crate::wire::CommandAnswer;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(pending, rate))
@@ -35,7 +35,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 async fn pending(State(state): State<AppState>, Path(counter): Path<u32>) -> ApiResult<Json<PendingRatingDto>> {
     let now = state.now();
     let tickets = state.read(move |r, hall| tickets_today(r, hall, now)).await?;
-    let ticket = queue::awaiting_rating(&tickets, counter, now).cloned().map(Into::into);
+    let ticket = queue::awaiting_rating(&tickets, counter, now).cloned();
     Ok(Json(PendingRatingDto { counter, ticket }))
 }
 
@@ -72,7 +72,7 @@ async fn rate(
         }
         (None, _) => return Err(ApiError::NothingToRate(counter)),
     };
-    let cmd = Command::Rate { ticket: TicketRef::Id(id), level: req.level, reason: req.reason.map(Into::into) };
+    let cmd = Command::Rate { ticket: TicketRef::Id(id), level: req.level, reason: req.reason };
     Ok(Json(state.execute(caller.actor(), cmd, key.scoped(&caller)).await?.into()))
 }
 
@@ -84,7 +84,7 @@ pub struct PendingRatingDto {
     /// The counter.
     pub counter: u32,
     /// The ticket just finished there and not yet rated; `null` when none.
-    pub ticket: Option<TicketDto>,
+    pub ticket: Option<Ticket>,
 }
 
 /// The customer's rating.
@@ -95,7 +95,7 @@ pub struct RateRequest {
     pub level: u8,
     /// Reason of a low score (levels 1 and 2).
     #[serde(default)]
-    pub reason: Option<LowScoreWhy>,
+    pub reason: Option<LowScoreReason>,
     /// The ticket the pad showed; if given and no longer the one to rate,
     /// the rating is refused rather than given to the next customer.
     #[serde(default)]

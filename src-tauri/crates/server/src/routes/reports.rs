@@ -12,6 +12,7 @@ use axum::response::IntoResponse;
 use chrono::NaiveDate;
 use hallq_report as report_file;
 use hallq_report::Scope;
+use hallq_store::hallq_core::Kpis;
 use hallq_store::{FollowUpState, GroupBy, KpiGroup, Overview, OverviewQuery, Reader};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -25,7 +26,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Query};
 use crate::routes::kpis::KpiGroupDto;
 use crate::state::AppState;
-use crate::wire::{FollowUpStateDto, GroupByDto, KpisDto, TargetsDto};
+use crate::wire::TargetsDto;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(overview)).routes(routes!(export))
@@ -78,7 +79,7 @@ struct ExportParams {
     /// Last business day, inclusive (default `from`).
     to: Option<NaiveDate>,
     /// Grouping of the CSV, the first sheet after the summary in XLSX (default `service`).
-    by: Option<GroupByDto>,
+    by: Option<GroupBy>,
     /// `csv` or `xlsx`.
     // Inline: a parameter's schema is not collected into the components,
     // so a `$ref` to it would point nowhere.
@@ -106,7 +107,7 @@ async fn export(State(state): State<AppState>, Query(p): Query<ExportParams>) ->
     let (from, to) = range(&state, p.from, p.to).await?;
     let hall = resolve_hall(&state, p.hall).await?;
     let home = state.hall();
-    let by: GroupBy = p.by.unwrap_or(GroupByDto::Service).into();
+    let by: GroupBy = p.by.unwrap_or(GroupBy::Service);
     let format = p.format;
     let file = state
         .read(move |r, _| {
@@ -208,7 +209,7 @@ pub struct DailyKpisDto {
     /// The day.
     pub day: NaiveDate,
     /// Its KPIs (empty days have zero counts and null rates).
-    pub kpis: KpisDto,
+    pub kpis: Kpis,
 }
 
 /// A 2-minute bucket of called legs' waits.
@@ -254,7 +255,7 @@ pub struct StaffRowDto {
     /// Name.
     pub label: String,
     /// Their KPIs.
-    pub kpis: KpisDto,
+    pub kpis: Kpis,
     /// Their served legs ÷ all staff's served legs.
     pub share_of_load: Option<f64>,
 }
@@ -305,7 +306,7 @@ pub struct FollowUpItemDto {
     /// Deadline.
     pub due: NaiveDate,
     /// State today.
-    pub state: FollowUpStateDto,
+    pub state: FollowUpState,
 }
 
 /// The follow-ups of a range's low ratings.
@@ -335,9 +336,9 @@ pub struct OverviewDto {
     /// The targets marked.
     pub targets: TargetsDto,
     /// The whole range.
-    pub total: KpisDto,
+    pub total: Kpis,
     /// The previous period.
-    pub previous_total: KpisDto,
+    pub previous_total: Kpis,
     /// Every day of the range, in order.
     pub daily: Vec<DailyKpisDto>,
     /// Called legs' waits in 2-minute buckets; the last is 60+.
@@ -358,16 +359,16 @@ pub struct OverviewDto {
 
 impl From<Overview> for OverviewDto {
     fn from(o: Overview) -> Self {
-        let group = |g: KpiGroup| KpiGroupDto { key: g.key, label: g.label, kpis: g.kpis.into() };
+        let group = |g: KpiGroup| KpiGroupDto { key: g.key, label: g.label, kpis: g.kpis };
         Self {
             from: o.from,
             to: o.to,
             previous: PeriodDto { from: o.previous.0, to: o.previous.1 },
             halls: o.halls.into_iter().map(|(id, name)| HallRefDto { id, name }).collect(),
             targets: o.targets.into(),
-            total: o.total.into(),
-            previous_total: o.previous_total.into(),
-            daily: o.daily.into_iter().map(|(day, k)| DailyKpisDto { day, kpis: k.into() }).collect(),
+            total: o.total,
+            previous_total: o.previous_total,
+            daily: o.daily.into_iter().map(|(day, k)| DailyKpisDto { day, kpis: k }).collect(),
             wait_histogram: o
                 .wait_histogram
                 .into_iter()
@@ -397,7 +398,7 @@ impl From<Overview> for OverviewDto {
                     .map(|r| StaffRowDto {
                         key: r.group.key,
                         label: r.group.label,
-                        kpis: r.group.kpis.into(),
+                        kpis: r.group.kpis,
                         share_of_load: r.share_of_load,
                     })
                     .collect(),
@@ -433,9 +434,9 @@ impl From<Overview> for OverviewDto {
                         reason: i.reason,
                         due: i.due,
                         state: match i.state {
-                            FollowUpState::Open => FollowUpStateDto::Open,
-                            FollowUpState::Done => FollowUpStateDto::Done,
-                            FollowUpState::Overdue => FollowUpStateDto::Overdue,
+                            FollowUpState::Open => FollowUpState::Open,
+                            FollowUpState::Done => FollowUpState::Done,
+                            FollowUpState::Overdue => FollowUpState::Overdue,
                         },
                     })
                     .collect(),

@@ -6,7 +6,7 @@
 //! logged in (the domain and [`AppState::staff_actor`]).
 
 use axum::extract::State;
-use hallq_store::hallq_core::{Command, TransferTarget};
+use hallq_store::hallq_core::{Command, Resolution, TransferTarget};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -18,7 +18,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{IdempotencyKey, Json, Path};
 use crate::queue;
 use crate::state::AppState;
-use crate::wire::{CommandAnswer, ResolutionDto};
+use crate::wire::CommandAnswer;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -129,7 +129,7 @@ async fn finish(
     Path(counter): Path<u32>,
     body: Option<Json<FinishRequest>>,
 ) -> ApiResult<Json<CommandAnswer>> {
-    let resolution = body.map(|Json(b)| b.resolution).unwrap_or_default().into();
+    let resolution = body.map(|Json(b)| b.resolution).unwrap_or_default();
     staff_command(&state, &caller, counter, Command::Finish { counter, resolution }, &key).await
 }
 
@@ -177,7 +177,7 @@ pub struct CallRequest {
 pub struct FinishRequest {
     /// Outcome (default `completed`).
     #[serde(default)]
-    pub resolution: ResolutionDto,
+    pub resolution: Resolution,
 }
 
 /// Send the current customer on: exactly one of `service` and `counter`.

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use hallq_store::StoreError;
 use hallq_store::hallq_core::counter::CounterConfig;
-use hallq_store::hallq_core::{Command, Hall, Service, Staff};
+use hallq_store::hallq_core::{Command, Hall, RoutingOrder, RoutingPolicy, Service, Staff, StaffRole};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -23,9 +23,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{IdempotencyKey, Json, Path};
 use crate::state::AppState;
-use crate::wire::{
-    CommandAnswer, HallDto, OpeningHoursDto, RoutingDto, RoutingOrderDto, ServiceDto, StaffRoleDto, TargetsDto,
-};
+use crate::wire::{CommandAnswer, HallDto, OpeningHoursDto, ServiceDto, TargetsDto};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -53,7 +51,7 @@ async fn settings(State(state): State<AppState>) -> ApiResult<Json<SettingsDto>>
             let mut staff = Vec::new();
             for s in r.staff(id)? {
                 let has_pin = store.has_pin(id, &s.number)?;
-                staff.push(StaffDto { number: s.number, name: s.name, role: s.role.into(), active: s.active, has_pin });
+                staff.push(StaffDto { number: s.number, name: s.name, role: s.role, active: s.active, has_pin });
             }
             Ok(SettingsDto {
                 hall: hall.into(),
@@ -173,12 +171,12 @@ pub struct CounterConfigDto {
     /// Services served, in preference order.
     pub services: Vec<String>,
     /// Routing policy.
-    pub routing: RoutingDto,
+    pub routing: RoutingPolicy,
 }
 
 impl From<CounterConfig> for CounterConfigDto {
     fn from(c: CounterConfig) -> Self {
-        Self { number: c.number, name: c.name, services: c.services, routing: c.policy.into() }
+        Self { number: c.number, name: c.name, services: c.services, routing: c.policy }
     }
 }
 
@@ -190,7 +188,7 @@ pub struct StaffDto {
     /// Name.
     pub name: String,
     /// Role.
-    pub role: StaffRoleDto,
+    pub role: StaffRole,
     /// Whether they may log in.
     pub active: bool,
     /// Whether a PIN is set (without one they cannot log in).
@@ -337,17 +335,17 @@ pub struct CounterSettings {
     pub services: Vec<String>,
     /// Routing policy (default fifo, at most 2 priority tickets in a row).
     #[serde(default = "default_routing")]
-    pub routing: RoutingDto,
+    pub routing: RoutingPolicy,
 }
 
-fn default_routing() -> RoutingDto {
-    RoutingDto { order: RoutingOrderDto::Fifo, max_priority_in_row: Some(2) }
+fn default_routing() -> RoutingPolicy {
+    RoutingPolicy { order: RoutingOrder::Fifo, max_priority_in_row: Some(2) }
 }
 
 impl CounterSettings {
     /// The domain's counter configuration with this number.
     pub fn into_config(self, number: u32) -> CounterConfig {
-        CounterConfig { number, name: self.name, services: self.services, policy: self.routing.into() }
+        CounterConfig { number, name: self.name, services: self.services, policy: self.routing }
     }
 }
 
@@ -358,7 +356,7 @@ pub struct StaffSettings {
     /// Name, 1–32 characters.
     pub name: String,
     /// Role.
-    pub role: StaffRoleDto,
+    pub role: StaffRole,
     /// Whether they may log in (default true).
     #[serde(default = "yes")]
     pub active: bool,
@@ -367,7 +365,7 @@ pub struct StaffSettings {
 impl StaffSettings {
     /// The domain's staff member with this number.
     pub fn into_staff(self, number: String) -> Staff {
-        Staff { number, name: self.name, role: self.role.into(), active: self.active }
+        Staff { number, name: self.name, role: self.role, active: self.active }
     }
 }
 

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::State;
 use chrono::NaiveDate;
-use hallq_store::hallq_core::CoreError;
 use hallq_store::hallq_core::simulation::{Outcome, Scenario};
+use hallq_store::hallq_core::{CoreError, Kpis};
 use hallq_store::{StaffingQuery, StaffingReport, StaffingRow, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -21,7 +21,6 @@ use super::today;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Query};
 use crate::state::AppState;
-use crate::wire::KpisDto;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(staffing)).routes(routes!(simulate))
@@ -145,7 +144,7 @@ pub struct SimulateDto {
     /// Customers who came.
     pub customers: u64,
     /// The simulated day's KPIs.
-    pub kpis: KpisDto,
+    pub kpis: Kpis,
     /// Erlang C's prediction; null when the load is unstable (arrivals ≥ counters × service rate).
     pub erlang_c: Option<ErlangCDto>,
 }
@@ -154,7 +153,7 @@ impl From<Outcome> for SimulateDto {
     fn from(o: Outcome) -> Self {
         Self {
             customers: o.customers,
-            kpis: o.kpis.into(),
+            kpis: o.kpis,
             erlang_c: o
                 .erlang_c
                 .map(|e| ErlangCDto { mean_wait_ms: e.mean_wait_ms, within_target_wait: e.within_target_wait }),

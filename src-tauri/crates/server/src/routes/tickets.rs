@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use hallq_store::hallq_core::{Command, CoreError, routing};
+use hallq_store::hallq_core::{Command, CoreError, PriorityClass, PriorityReason, Ticket, TicketState, routing};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -17,7 +17,7 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{IdempotencyKey, Json, Path, Query};
 use crate::routes::printing::PrintOutcomeDto;
 use crate::state::AppState;
-use crate::wire::{CommandAnswer, Priority, PriorityWhy, TicketDto, TicketStateDto};
+use crate::wire::CommandAnswer;
 use crate::{printing, queue};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -51,8 +51,8 @@ async fn issue(
 ) -> ApiResult<(StatusCode, Json<IssueAnswer>)> {
     let cmd = Command::Issue {
         service: req.service,
-        priority: req.priority.into(),
-        priority_reason: req.priority_reason.map(Into::into),
+        priority: req.priority,
+        priority_reason: req.priority_reason,
         appointment: req.appointment,
     };
     let interval = i64::try_from(state.config().kiosk_interval.as_millis()).unwrap_or(i64::MAX);
@@ -81,7 +81,7 @@ struct TicketFilter {
     /// Business day, `YYYY-MM-DD` (default today).
     day: Option<NaiveDate>,
     /// Only tickets in this state.
-    state: Option<TicketStateDto>,
+    state: Option<TicketState>,
     /// Only this service.
     service: Option<String>,
     /// Only tickets called to this counter.
@@ -93,9 +93,9 @@ struct TicketFilter {
     get, path = "/api/v1/tickets", tag = "tickets",
     security(("token" = ["read_tickets"])),
     params(TicketFilter),
-    responses((status = 200, body = Vec<TicketDto>), (status = "4XX", body = ErrorBody))
+    responses((status = 200, body = Vec<Ticket>), (status = "4XX", body = ErrorBody))
 )]
-async fn list(State(state): State<AppState>, Query(f): Query<TicketFilter>) -> ApiResult<Json<Vec<TicketDto>>> {
+async fn list(State(state): State<AppState>, Query(f): Query<TicketFilter>) -> ApiResult<Json<Vec<Ticket>>> {
     let now = state.now();
     let day = f.day;
     let tickets =
@@ -103,10 +103,9 @@ async fn list(State(state): State<AppState>, Query(f): Query<TicketFilter>) -> A
     Ok(Json(
         tickets
             .into_iter()
-            .filter(|t| f.state.is_none_or(|s| TicketStateDto::from(t.state) == s))
+            .filter(|t| f.state.is_none_or(|s| t.state == s))
             .filter(|t| f.service.as_ref().is_none_or(|s| *s == t.service))
             .filter(|t| f.counter.is_none_or(|c| t.counter == Some(c)))
-            .map(Into::into)
             .collect(),
     ))
 }
@@ -116,13 +115,13 @@ async fn list(State(state): State<AppState>, Query(f): Query<TicketFilter>) -> A
     get, path = "/api/v1/tickets/{ticket}", tag = "tickets",
     security(("token" = ["read_tickets"])),
     params(("ticket" = String, Path, description = "ticket id, or today's number such as A012")),
-    responses((status = 200, body = TicketDto), (status = "4XX", body = ErrorBody))
+    responses((status = 200, body = Ticket), (status = "4XX", body = ErrorBody))
 )]
-async fn one(State(state): State<AppState>, Path(ticket): Path<String>) -> ApiResult<Json<TicketDto>> {
+async fn one(State(state): State<AppState>, Path(ticket): Path<String>) -> ApiResult<Json<Ticket>> {
     let now = state.now();
     let tickets = state.read(move |r, hall| tickets_today(r, hall, now)).await?;
     let t = queue::find(&tickets, &queue::ticket_ref(&ticket)).ok_or(CoreError::UnknownTicket(ticket))?;
-    Ok(Json(t.clone().into()))
+    Ok(Json(t.clone()))
 }
 
 /// Where a ticket is now: people ahead and the estimated wait.
@@ -143,7 +142,7 @@ async fn position(State(state): State<AppState>, Path(ticket): Path<String>) -> 
         ticket: t.id,
         number: t.number.clone(),
         service: t.service.clone(),
-        state: t.state.into(),
+        state: t.state,
         people_ahead: ahead,
         estimated_wait_ms: estimate,
         counter: t.counter,
@@ -179,7 +178,7 @@ pub struct PositionDto {
     /// Service code.
     pub service: String,
     /// State.
-    pub state: TicketStateDto,
+    pub state: TicketState,
     /// People ahead in its queue; `null` when it is no longer waiting.
     pub people_ahead: Option<u32>,
     /// Estimated wait from now, ms; `null` when unknown or not waiting.
@@ -196,10 +195,10 @@ pub struct IssueRequest {
     pub service: String,
     /// Priority class (default `normal`).
     #[serde(default)]
-    pub priority: Priority,
+    pub priority: PriorityClass,
     /// Why, for `priority`.
     #[serde(default)]
-    pub priority_reason: Option<PriorityWhy>,
+    pub priority_reason: Option<PriorityReason>,
     /// Appointment number, for `appointment`.
     #[serde(default)]
     pub appointment: Option<String>,
@@ -213,7 +212,7 @@ pub struct IssueAnswer {
     /// The hall's time for it, UTC ms.
     pub at: i64,
     /// The ticket issued.
-    pub ticket: Option<TicketDto>,
+    pub ticket: Option<Ticket>,
     /// Its print job; `null` when the caller is not a kiosk or prints nothing.
     pub print: Option<PrintOutcomeDto>,
 }
