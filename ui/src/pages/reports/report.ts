@@ -169,8 +169,8 @@ export function heatMatrix(cells: HeatCell[], value: (c: HeatCell) => number | n
 }
 
 export interface StaffingGrid {
-  /** The hall's code, when the rows name one. */
-  hall: string | null
+  /** The hall's code. */
+  hall: string
   hours: number[]
   /** The row of weekday `w` at hour `h`. */
   cell: (weekday: number, hour: number) => StaffingRow | undefined
@@ -180,9 +180,9 @@ export interface StaffingGrid {
 
 /** The staffing rows as weekday × hour grids, one per hall, in the order the halls come. */
 export function staffingGrids(rows: StaffingRow[]): StaffingGrid[] {
-  const halls = [...new Set(rows.map((r) => r.hall ?? null))]
+  const halls = [...new Set(rows.map((r) => r.hall))]
   return halls.map((hall) => {
-    const mine = rows.filter((r) => (r.hall ?? null) === hall)
+    const mine = rows.filter((r) => r.hall === hall)
     const map = new Map(mine.map((r) => [`${r.weekday}-${r.hour}`, r]))
     const hs = mine.map((r) => r.hour)
     const lo = Math.min(...hs)
@@ -279,7 +279,7 @@ const meets = (v: number | null | undefined, target: number | null | undefined) 
   v === null || v === undefined || target === null || target === undefined ? null : v >= target
 
 /** Halls ranked by share called within the target wait, then satisfaction; ties share a rank. */
-export function rankHalls(groups: KpiGroup[], targets: ReportTargets): Ranked[] {
+export function rankHalls(groups: KpiGroup[], targets: Partial<ReportTargets>): Ranked[] {
   const score = (g: KpiGroup): [number, number] => [g.kpis.within_target_wait ?? -1, g.kpis.satisfaction ?? -1]
   const sorted = [...groups].sort((a, b) => {
     const [a1, a2] = score(a)
