@@ -321,15 +321,30 @@ export function bucketLabel(b: WaitBucket): string {
 /** `hall` as the API takes it: omitted for the server's own hall. */
 export type HallScope = 'own' | 'all'
 
+/** The groupings the grouped table offers (the whole period and days have their own sheets). */
+export type Grouping = Exclude<GroupBy, 'total' | 'day'>
+export const GROUPINGS: Grouping[] = ['service', 'counter', 'staff', 'hour', 'weekday', 'hall']
+
 /**
  * The query string of a report request. Grouping by hall compares halls,
  * so it always covers every hall.
  */
-export function reportQuery(r: Range, hall: HallScope, extra: Record<string, string | number> = {}): string {
-  const q = new URLSearchParams({ from: r.from, to: r.to })
-  for (const [k, v] of Object.entries(extra)) q.set(k, String(v))
-  if (hall === 'all' || extra.by === 'hall') q.set('hall', 'all')
-  return q.toString()
+export function reportQuery(r: Range, hall: HallScope, extra: ReportExtra = {}): string {
+  return new URLSearchParams(Object.entries(reportParams(r, hall, extra)).map(([k, v]) => [k, String(v)])).toString()
+}
+
+/** What a report request may add to its period and halls. */
+export interface ReportExtra {
+  by?: GroupBy
+  target_share?: number
+  format?: 'csv' | 'xlsx'
+}
+
+/** The query of a report request as an object (for the typed client); `reportQuery` is its string. */
+export function reportParams(r: Range, hall: HallScope, extra: ReportExtra = {}): { from: string; to: string; hall?: 'all' } & ReportExtra {
+  const p: { from: string; to: string; hall?: 'all' } & ReportExtra = { from: r.from, to: r.to, ...extra }
+  if (hall === 'all' || extra.by === 'hall') p.hall = 'all'
+  return p
 }
 
 /** The export route of the current grouping, as CSV or XLSX. */
