@@ -1,9 +1,13 @@
 // The one API client of every page: REST with a bearer token and an
 // idempotency key per action, and the live stream (WebSocket) with
 // reconnect and `since=<seq>` resume. Pages never call fetch or WebSocket
-// themselves.
+// themselves. REST calls are typed by the API document: `api.rest` is an
+// openapi-fetch client over the generated `paths`, and `data(...)` takes
+// its answer (an error answer throws `ApiError`, as every call here does).
 
+import createClient, { type Client, type Middleware } from 'openapi-fetch'
 import { ref } from 'vue'
+import type { paths } from './schema'
 import type { ApiErrorBody, LiveTicket, StreamEvent } from './types'
 
 /** An error answer of the server, bilingual. */
@@ -21,6 +25,28 @@ export function newKey(): string {
   const b = new Uint8Array(16)
   crypto.getRandomValues(b)
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+}
+
+/** The error of a request that never reached the server. */
+const OFFLINE: ApiErrorBody = { code: 'offline', message_zh: '无法连接服务器', message_en: 'cannot reach the server' }
+
+/** The bilingual body of an error answer; a body that is not JSON keeps the status line. */
+async function errorBody(res: Response): Promise<ApiErrorBody> {
+  const text = await res.text()
+  try {
+    if (text) return JSON.parse(text) as ApiErrorBody
+  } catch {
+    // Not JSON: the status line below.
+  }
+  return { code: 'http', message_zh: `HTTP ${res.status}`, message_en: `HTTP ${res.status}` }
+}
+
+/**
+ * What a typed call answered. The client's middleware has already thrown
+ * `ApiError` for an error answer, so only a success reaches here.
+ */
+export async function data<T>(call: Promise<{ data?: T }>): Promise<T> {
+  return (await call).data as T
 }
 
 /** Where a page keeps its token: one key per page role. */
@@ -47,10 +73,40 @@ export class Api {
   /** Server time minus local time, ms. */
   offset = 0
 
+  /**
+   * Typed REST calls: `await data(api.rest.GET('/api/v1/counters/{counter}', { params: { path: { counter } } }))`.
+   * Every call carries the token; a command (any method but GET) carries a
+   * fresh idempotency key unless it passes its own `Idempotency-Key` header.
+   */
+  readonly rest: Client<paths>
+
   constructor(
     public token: string | null,
     private readonly base = '',
-  ) {}
+  ) {
+    this.rest = createClient<paths>({ baseUrl: base })
+    this.rest.use(this.middleware())
+  }
+
+  /** The token and key on the way out; the bilingual error and the online flag on the way back. */
+  private middleware(): Middleware {
+    return {
+      onRequest: ({ request }) => {
+        request.headers.set('Accept', 'application/json')
+        if (this.token) request.headers.set('Authorization', `Bearer ${this.token}`)
+        if (request.method !== 'GET' && !request.headers.has('Idempotency-Key')) request.headers.set('Idempotency-Key', newKey())
+        return request
+      },
+      onError: () => {
+        this.online.value = false
+        return new ApiError(0, OFFLINE)
+      },
+      onResponse: async ({ response }) => {
+        if (!response.ok) throw new ApiError(response.status, await errorBody(response))
+        return response
+      },
+    }
+  }
 
   /** The server's clock now, ms. */
   now(): number {
@@ -67,12 +123,11 @@ export class Api {
       res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
     } catch {
       this.online.value = false
-      throw new ApiError(0, { code: 'offline', message_zh: '无法连接服务器', message_en: 'cannot reach the server' })
+      throw new ApiError(0, OFFLINE)
     }
+    if (!res.ok) throw new ApiError(res.status, await errorBody(res))
     const text = await res.text()
-    const json = text ? JSON.parse(text) : null
-    if (!res.ok) throw new ApiError(res.status, json ?? { code: 'http', message_zh: `HTTP ${res.status}`, message_en: `HTTP ${res.status}` })
-    return json as T
+    return (text ? JSON.parse(text) : null) as T
   }
 
   get<T>(path: string): Promise<T> {
@@ -100,24 +155,15 @@ export class Api {
     try {
       res = await fetch(this.base + path, { headers: this.token ? { Authorization: `Bearer ${this.token}` } : {} })
     } catch {
-      throw new ApiError(0, { code: 'offline', message_zh: '无法连接服务器', message_en: 'cannot reach the server' })
+      throw new ApiError(0, OFFLINE)
     }
-    if (!res.ok) {
-      const text = await res.text()
-      let body: ApiErrorBody = { code: 'http', message_zh: `HTTP ${res.status}`, message_en: `HTTP ${res.status}` }
-      try {
-        if (text) body = JSON.parse(text)
-      } catch {
-        // Not JSON: keep the status line.
-      }
-      throw new ApiError(res.status, body)
-    }
+    if (!res.ok) throw new ApiError(res.status, await errorBody(res))
     return { blob: await res.blob(), filename: attachmentName(res.headers.get('Content-Disposition')) }
   }
 
   /** A ticket's live state, for the customer's phone: public, no token (`/api/v1/live/{id}`). */
   liveTicket(id: string): Promise<LiveTicket> {
-    return new Api(null, this.base).get<LiveTicket>(`/api/v1/live/${encodeURIComponent(id)}`)
+    return data(new Api(null, this.base).rest.GET('/api/v1/live/{ticket}', { params: { path: { ticket: id } } }))
   }
 
   /**
@@ -189,6 +235,9 @@ export interface Timers {
   clear: (h: unknown) => void
 }
 
+/** The browser's own timers. */
+export const TIMERS: Timers = { set: (f, ms) => setTimeout(f, ms), clear: (t) => clearTimeout(t as number) }
+
 type Socket = Pick<WebSocket, 'close'> & {
   onopen: ((ev: Event) => unknown) | null
   onmessage: ((ev: MessageEvent) => unknown) | null
@@ -213,7 +262,7 @@ export class Stream {
   constructor(
     private readonly open: (since: number | null) => Socket,
     private readonly h: StreamHandlers,
-    private readonly timers: Timers = { set: (f, ms) => setTimeout(f, ms), clear: (t) => clearTimeout(t as number) },
+    private readonly timers: Timers = TIMERS,
   ) {}
 
   connect(): void {
@@ -291,7 +340,7 @@ export class LiveWatch {
     private readonly open: () => Socket,
     private readonly poll: () => Promise<LiveTicket>,
     private readonly h: { onTicket: (t: LiveTicket) => void; onOnline: (up: boolean) => void },
-    private readonly timers: Timers = { set: (f, ms) => setTimeout(f, ms), clear: (t) => clearTimeout(t as number) },
+    private readonly timers: Timers = TIMERS,
   ) {}
 
   private take(t: LiveTicket): void {

@@ -2,6 +2,8 @@
 export default {
   common: {
     offline: 'Connection to the server lost, reconnecting…',
+    stale: 'Data may be out of date: the server cannot be reached, retrying',
+    staleSince: 'last updated {t}',
     lang: '中文',
     error: 'Error',
     minutes: '{n} min',

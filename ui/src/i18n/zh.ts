@@ -2,6 +2,8 @@
 export default {
   common: {
     offline: '与服务器的连接已断开，正在重连…',
+    stale: '数据可能已过时：无法连接服务器，正在重试',
+    staleSince: '上次更新 {t}',
     lang: 'English',
     error: '出错了',
     minutes: '{n} 分钟',

@@ -2,9 +2,10 @@
 // supervisor session), the API client and the live stream.
 
 import { createApp, type Component, onUnmounted, ref, shallowRef } from 'vue'
-import { Api, takeToken, tokenKey, type Stream, type StreamEnd } from '../api/client'
-import type { HallInfo, StreamEvent } from '../api/types'
+import { Api, data, takeToken, tokenKey, type Stream, type StreamEnd } from '../api/client'
+import type { StreamEvent } from '../api/types'
 import { i18n } from '../i18n'
+import { Staleness } from './stale'
 import '../theme.css'
 
 /**
@@ -22,6 +23,9 @@ export function mount(page: Component): void {
 /**
  * The page's API client with its stored token; `reload` is called on every
  * (re)connection and, debounced, after events; `onEvent` sees each event.
+ * A reload that fails (other than a refused token) leaves the page's data
+ * as it was: `stale` and `since` say so for StaleBanner, and the reload is
+ * retried with backoff until one succeeds.
  */
 export function useHall(page: string, opts: { reload: () => Promise<void> | void; onEvent?: (e: StreamEvent) => void }) {
   const api = new Api(takeToken(page))
@@ -29,14 +33,17 @@ export function useHall(page: string, opts: { reload: () => Promise<void> | void
   const ready = ref(false)
   const stream = shallowRef<Stream | null>(null)
   let pending: ReturnType<typeof setTimeout> | null = null
+  const freshness = new Staleness(() => void reloadNow(), () => api.now())
 
   async function reloadNow() {
     try {
       await opts.reload()
       api.online.value = stream.value ? api.online.value : true
+      freshness.loaded()
     } catch (e) {
       const status = (e as { status?: number }).status
       if (status === 401) forget()
+      else freshness.failed()
     }
   }
 
@@ -54,7 +61,7 @@ export function useHall(page: string, opts: { reload: () => Promise<void> | void
     api.token = t
     token.value = t
     try {
-      const info = await api.get<HallInfo>('/api/v1/hall')
+      const info = await data(api.rest.GET('/api/v1/hall'))
       api.offset = info.now - Date.now()
     } catch (e) {
       if ((e as { status?: number }).status === 401) return forget()
@@ -82,11 +89,15 @@ export function useHall(page: string, opts: { reload: () => Promise<void> | void
     api.token = null
     token.value = null
     ready.value = false
+    freshness.stop()
   }
 
   if (api.token) void start(api.token)
-  onUnmounted(() => stream.value?.close())
-  return { api, token, ready, start, forget, online: api.online }
+  onUnmounted(() => {
+    stream.value?.close()
+    freshness.stop()
+  })
+  return { api, token, ready, start, forget, online: api.online, stale: freshness.stale, since: freshness.since }
 }
 
 /** A ref of the server's time, ticking every second. */

@@ -39,10 +39,10 @@ export const overview: Overview = {
 }
 
 export const staffing: Staffing = {
-  target_share: 0.8, target_wait_ms: 600_000,
+  from: '2026-11-01', to: '2026-11-30', target_share: 0.8, target_wait_ms: 600_000,
   rows: [
-    { weekday: 0, hour: 9, arrivals_per_hour: 38, handling_mean_ms: 360_000, open_counters: 3, advised_counters: 5, within_target_at_open: 0.42, within_target_at_advised: 0.86 },
-    { weekday: 0, hour: 12, arrivals_per_hour: 10, handling_mean_ms: 360_000, open_counters: 4, advised_counters: 2, within_target_at_open: 0.99, within_target_at_advised: 0.85 },
-    { weekday: 2, hour: 10, arrivals_per_hour: 20, handling_mean_ms: 300_000, open_counters: 3, advised_counters: 3, within_target_at_open: 0.9, within_target_at_advised: 0.9 },
+    { hall: 'E2E', days: 4, weekday: 0, hour: 9, arrivals_per_hour: 38, handling_mean_ms: 360_000, open_counters: 3, advised_counters: 5, within_target_at_open: 0.42, within_target_at_advised: 0.86 },
+    { hall: 'E2E', days: 4, weekday: 0, hour: 12, arrivals_per_hour: 10, handling_mean_ms: 360_000, open_counters: 4, advised_counters: 2, within_target_at_open: 0.99, within_target_at_advised: 0.85 },
+    { hall: 'E2E', days: 4, weekday: 2, hour: 10, arrivals_per_hour: 20, handling_mean_ms: 300_000, open_counters: 3, advised_counters: 3, within_target_at_open: 0.9, within_target_at_advised: 0.9 },
   ],
 }

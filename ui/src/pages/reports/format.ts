@@ -23,3 +23,10 @@ export function fmt(v: number | null | undefined, unit: Unit): string {
   if (v === null || v === undefined) return '—'
   return unit === 'rate' ? fmtPct(v) : unit === 'ms' ? fmtMin(v) : String(v)
 }
+
+const REASONS = ['efficiency', 'skill', 'attitude', 'environment', 'procedure']
+
+/** A low-score reason as the rating pad names it; an unknown one as sent. */
+export function reasonLabel(r: string): string {
+  return REASONS.includes(r) ? t(`rate.reasons.${r}`) : r
+}

@@ -81,7 +81,7 @@ describe('heat maps', () => {
   })
   it('the staffing grid finds each hour and counts the short ones', () => {
     const [g] = staffingGrids(staffing.rows)
-    expect(g.hall).toBeNull()
+    expect(g.hall).toBe('E2E')
     expect(g.hours).toEqual([9, 10, 11, 12])
     expect(g.cell(0, 9)?.advised_counters).toBe(5)
     expect(g.cell(1, 9)).toBeUndefined()

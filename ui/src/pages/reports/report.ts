@@ -169,8 +169,8 @@ export function heatMatrix(cells: HeatCell[], value: (c: HeatCell) => number | n
 }
 
 export interface StaffingGrid {
-  /** The hall's code, when the rows name one. */
-  hall: string | null
+  /** The hall's code. */
+  hall: string
   hours: number[]
   /** The row of weekday `w` at hour `h`. */
   cell: (weekday: number, hour: number) => StaffingRow | undefined
@@ -180,9 +180,9 @@ export interface StaffingGrid {
 
 /** The staffing rows as weekday × hour grids, one per hall, in the order the halls come. */
 export function staffingGrids(rows: StaffingRow[]): StaffingGrid[] {
-  const halls = [...new Set(rows.map((r) => r.hall ?? null))]
+  const halls = [...new Set(rows.map((r) => r.hall))]
   return halls.map((hall) => {
-    const mine = rows.filter((r) => (r.hall ?? null) === hall)
+    const mine = rows.filter((r) => r.hall === hall)
     const map = new Map(mine.map((r) => [`${r.weekday}-${r.hour}`, r]))
     const hs = mine.map((r) => r.hour)
     const lo = Math.min(...hs)
@@ -279,7 +279,7 @@ const meets = (v: number | null | undefined, target: number | null | undefined) 
   v === null || v === undefined || target === null || target === undefined ? null : v >= target
 
 /** Halls ranked by share called within the target wait, then satisfaction; ties share a rank. */
-export function rankHalls(groups: KpiGroup[], targets: ReportTargets): Ranked[] {
+export function rankHalls(groups: KpiGroup[], targets: Partial<ReportTargets>): Ranked[] {
   const score = (g: KpiGroup): [number, number] => [g.kpis.within_target_wait ?? -1, g.kpis.satisfaction ?? -1]
   const sorted = [...groups].sort((a, b) => {
     const [a1, a2] = score(a)
@@ -321,15 +321,30 @@ export function bucketLabel(b: WaitBucket): string {
 /** `hall` as the API takes it: omitted for the server's own hall. */
 export type HallScope = 'own' | 'all'
 
+/** The groupings the grouped table offers (the whole period and days have their own sheets). */
+export type Grouping = Exclude<GroupBy, 'total' | 'day'>
+export const GROUPINGS: Grouping[] = ['service', 'counter', 'staff', 'hour', 'weekday', 'hall']
+
 /**
  * The query string of a report request. Grouping by hall compares halls,
  * so it always covers every hall.
  */
-export function reportQuery(r: Range, hall: HallScope, extra: Record<string, string | number> = {}): string {
-  const q = new URLSearchParams({ from: r.from, to: r.to })
-  for (const [k, v] of Object.entries(extra)) q.set(k, String(v))
-  if (hall === 'all' || extra.by === 'hall') q.set('hall', 'all')
-  return q.toString()
+export function reportQuery(r: Range, hall: HallScope, extra: ReportExtra = {}): string {
+  return new URLSearchParams(Object.entries(reportParams(r, hall, extra)).map(([k, v]) => [k, String(v)])).toString()
+}
+
+/** What a report request may add to its period and halls. */
+export interface ReportExtra {
+  by?: GroupBy
+  target_share?: number
+  format?: 'csv' | 'xlsx'
+}
+
+/** The query of a report request as an object (for the typed client); `reportQuery` is its string. */
+export function reportParams(r: Range, hall: HallScope, extra: ReportExtra = {}): { from: string; to: string; hall?: 'all' } & ReportExtra {
+  const p: { from: string; to: string; hall?: 'all' } & ReportExtra = { from: r.from, to: r.to, ...extra }
+  if (hall === 'all' || extra.by === 'hall') p.hall = 'all'
+  return p
 }
 
 /** The export route of the current grouping, as CSV or XLSX. */
