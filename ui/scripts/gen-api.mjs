@@ -16,18 +16,12 @@ export const documentPath = join(api, 'openapi.json')
 export const schemaPath = join(api, 'schema.d.ts')
 
 /**
- * The TypeScript declarations of an OpenAPI document (parsed JSON). The
- * server names its operations by handler (`list`, `one`, `close` …), and
- * several routes share a name; openapi-typescript keys operations by that
- * id, so shared ids would give one route another's types. The ids are
- * dropped (the UI calls routes by path), which types each path inline.
+ * The TypeScript declarations of an OpenAPI document (parsed JSON). Every
+ * operation has its own id (a server test checks it), so openapi-typescript
+ * keys each route's types by it.
  */
 export async function generate(doc) {
-  const copy = structuredClone(doc)
-  for (const item of Object.values(copy.paths ?? {})) {
-    for (const op of Object.values(item)) if (op && typeof op === 'object') delete op.operationId
-  }
-  return COMMENT_HEADER + astToString(await openapiTS(copy))
+  return COMMENT_HEADER + astToString(await openapiTS(doc))
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

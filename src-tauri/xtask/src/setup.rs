@@ -237,9 +237,15 @@ fn npm(ws: &Workspace) -> anyhow::Result<()> {
     // Rebuild only when a source is newer than the build: a rebuild rewrites
     // ui/dist, and that recompiles hallq-server, which embeds it.
     let built = modified(&ui.join("dist").join("kiosk").join("index.html"));
-    let sources = newest(&ui, &["src", "kiosk", "counter", "display", "rate", "board", "settings"])
-        .max(modified(&lock))
-        .max(modified(&ui.join("vite.config.ts")));
+    // Every page's folder, the sources, the API types' generator and the build's configuration.
+    let sources = newest(
+        &ui,
+        &["src", "scripts", "kiosk", "counter", "display", "rate", "board", "settings", "reports", "ticket"],
+    )
+    .max(modified(&lock))
+    .max(modified(&ui.join("package.json")))
+    .max(modified(&ui.join("tsconfig.json")))
+    .max(modified(&ui.join("vite.config.ts")));
     if built.is_some() && built >= sources {
         println!("setup: 界面已是最新 / the UI build is up to date");
         return Ok(());

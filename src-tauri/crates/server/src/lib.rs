@@ -174,6 +174,23 @@ mod tests {
         );
     }
 
+    /// OpenAPI requires it, and generators key operations by it: two
+    /// routes with one id gave the UI one route's types for the other.
+    #[test]
+    fn every_operation_has_its_own_id() {
+        let doc = openapi_json();
+        let mut seen = std::collections::HashMap::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let id = op["operationId"].as_str().unwrap_or_default().to_string();
+                assert!(!id.is_empty(), "{method} {path} has no operationId");
+                if let Some(other) = seen.insert(id.clone(), format!("{method} {path}")) {
+                    panic!("{method} {path} and {other} share the operationId {id}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_documented_operation_names_exactly_one_known_permission() {
         let (table, problems) = RouteTable::from_openapi(&openapi_json());

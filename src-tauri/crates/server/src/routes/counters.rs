@@ -34,7 +34,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 
 /// Every counter: state, staff, current ticket, waiting for its services.
 #[utoipa::path(
-    get, path = "/api/v1/counters", tag = "counters",
+    get, path = "/api/v1/counters", operation_id = "list_counters", tag = "counters",
     security(("token" = ["read_counters"])),
     responses((status = 200, body = Vec<CounterNowDto>), (status = "4XX", body = ErrorBody))
 )]
@@ -46,7 +46,7 @@ async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<CounterNowDto
 
 /// One counter now.
 #[utoipa::path(
-    get, path = "/api/v1/counters/{counter}", tag = "counters",
+    get, path = "/api/v1/counters/{counter}", operation_id = "one_counter", tag = "counters",
     security(("token" = ["read_counter"])),
     params(("counter" = u32, Path, description = "counter number")),
     responses((status = 200, body = CounterNowDto), (status = "4XX", body = ErrorBody))
@@ -133,7 +133,7 @@ async fn resume(
 
 /// Close the counter (idle only).
 #[utoipa::path(
-    post, path = "/api/v1/counters/{counter}/close", tag = "counters",
+    post, path = "/api/v1/counters/{counter}/close", operation_id = "close_counter", tag = "counters",
     security(("token" = ["operate_counter"])),
     params(("counter" = u32, Path, description = "counter number"), crate::extract::IdempotencyHeader),
     responses((status = 200, body = CommandAnswer), (status = "4XX", body = ErrorBody))
@@ -149,7 +149,7 @@ async fn close(
 
 /// A staff member logs in at the counter with staff number and PIN.
 #[utoipa::path(
-    post, path = "/api/v1/counters/{counter}/login", tag = "counters",
+    post, path = "/api/v1/counters/{counter}/login", operation_id = "staff_login", tag = "counters",
     security(("token" = ["staff_session"])),
     params(("counter" = u32, Path, description = "counter number"), crate::extract::IdempotencyHeader),
     request_body = StaffLogin,
@@ -173,7 +173,7 @@ async fn login(
 
 /// The staff member logs out; the counter closes (idle only).
 #[utoipa::path(
-    post, path = "/api/v1/counters/{counter}/logout", tag = "counters",
+    post, path = "/api/v1/counters/{counter}/logout", operation_id = "staff_logout", tag = "counters",
     security(("token" = ["staff_session"])),
     params(("counter" = u32, Path, description = "counter number"), crate::extract::IdempotencyHeader),
     responses((status = 200, body = CommandAnswer), (status = "4XX", body = ErrorBody))

@@ -36,7 +36,7 @@ struct FollowUpParams {
 /// Open follow-ups, soonest deadline first; or, with `from`/`to`, every
 /// follow-up of the ratings given in that range.
 #[utoipa::path(
-    get, path = "/api/v1/follow-ups", tag = "follow-ups",
+    get, path = "/api/v1/follow-ups", operation_id = "list_follow_ups", tag = "follow-ups",
     security(("token" = ["read_follow_ups"])),
     params(FollowUpParams),
     responses((status = 200, body = Vec<FollowUpDto>), (status = "4XX", body = ErrorBody))
@@ -66,7 +66,7 @@ async fn list(State(state): State<AppState>, Query(p): Query<FollowUpParams>) ->
 
 /// Close a follow-up, saying what was done.
 #[utoipa::path(
-    post, path = "/api/v1/follow-ups/{ticket}/close", tag = "follow-ups",
+    post, path = "/api/v1/follow-ups/{ticket}/close", operation_id = "close_follow_up", tag = "follow-ups",
     security(("token" = ["close_follow_up"])),
     params(("ticket" = Uuid, Path, description = "The rated ticket leg"), crate::extract::IdempotencyHeader),
     request_body = CloseFollowUpRequest,

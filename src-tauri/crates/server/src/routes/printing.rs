@@ -224,7 +224,7 @@ async fn result(
 
 /// Cancel a pending print job (a printed one cannot be: 409).
 #[utoipa::path(
-    post, path = "/api/v1/print-jobs/{id}/cancel", tag = "printing",
+    post, path = "/api/v1/print-jobs/{id}/cancel", operation_id = "cancel_print_job", tag = "printing",
     security(("token" = ["cancel_print_job"])),
     params(("id" = Uuid, Path, description = "print job id")),
     responses((status = 200, body = PrintJobDto), (status = "4XX", body = ErrorBody))

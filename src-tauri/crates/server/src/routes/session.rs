@@ -58,7 +58,7 @@ async fn setup(
 
 /// A supervisor or admin logs in: a session token valid 12 hours.
 #[utoipa::path(
-    post, path = "/api/v1/session", tag = "session",
+    post, path = "/api/v1/session", operation_id = "start_session", tag = "session",
     security(()),
     request_body = StaffLogin,
     responses(
@@ -84,7 +84,7 @@ async fn login(
 
 /// End this supervisor session: its token stops working.
 #[utoipa::path(
-    delete, path = "/api/v1/session", tag = "session",
+    delete, path = "/api/v1/session", operation_id = "end_session", tag = "session",
     security(("token" = ["end_session"])),
     responses((status = 204, description = "Ended"), (status = "4XX", body = ErrorBody))
 )]

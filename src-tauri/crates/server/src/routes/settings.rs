@@ -66,7 +66,7 @@ async fn settings(State(state): State<AppState>) -> ApiResult<Json<SettingsDto>>
 
 /// Change the hall's settings and notices (the id stays).
 #[utoipa::path(
-    put, path = "/api/v1/settings/hall", tag = "settings",
+    put, path = "/api/v1/settings/hall", operation_id = "set_hall", tag = "settings",
     security(("token" = ["change_settings"])),
     params(crate::extract::IdempotencyHeader),
     request_body = HallSettings,

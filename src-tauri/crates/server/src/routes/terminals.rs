@@ -115,7 +115,7 @@ async fn pair(
 
 /// Every terminal and session of the hall, newest first, revoked ones included.
 #[utoipa::path(
-    get, path = "/api/v1/terminals", tag = "terminals",
+    get, path = "/api/v1/terminals", operation_id = "list_terminals", tag = "terminals",
     security(("token" = ["manage_terminals"])),
     responses((status = 200, body = Vec<TerminalDto>), (status = "4XX", body = ErrorBody))
 )]

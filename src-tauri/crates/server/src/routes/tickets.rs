@@ -90,7 +90,7 @@ struct TicketFilter {
 
 /// A day's tickets, every leg, in issue order.
 #[utoipa::path(
-    get, path = "/api/v1/tickets", tag = "tickets",
+    get, path = "/api/v1/tickets", operation_id = "list_tickets", tag = "tickets",
     security(("token" = ["read_tickets"])),
     params(TicketFilter),
     responses((status = 200, body = Vec<Ticket>), (status = "4XX", body = ErrorBody))
@@ -112,7 +112,7 @@ async fn list(State(state): State<AppState>, Query(f): Query<TicketFilter>) -> A
 
 /// One ticket of today, by id or number (by number: the visit's latest leg).
 #[utoipa::path(
-    get, path = "/api/v1/tickets/{ticket}", tag = "tickets",
+    get, path = "/api/v1/tickets/{ticket}", operation_id = "one_ticket", tag = "tickets",
     security(("token" = ["read_tickets"])),
     params(("ticket" = String, Path, description = "ticket id, or today's number such as A012")),
     responses((status = 200, body = Ticket), (status = "4XX", body = ErrorBody))
@@ -151,7 +151,7 @@ async fn position(State(state): State<AppState>, Path(ticket): Path<String>) -> 
 
 /// Withdraw a waiting ticket (the customer left).
 #[utoipa::path(
-    post, path = "/api/v1/tickets/{ticket}/cancel", tag = "tickets",
+    post, path = "/api/v1/tickets/{ticket}/cancel", operation_id = "cancel_ticket", tag = "tickets",
     security(("token" = ["cancel_ticket"])),
     params(("ticket" = String, Path, description = "ticket id, or today's number"), crate::extract::IdempotencyHeader),
     responses((status = 200, body = CommandAnswer), (status = "4XX", body = ErrorBody))
