@@ -68,8 +68,3 @@ export async function fakePrinter() {
     },
   }
 }
-
-/** A job's bytes decoded as GB18030 (what a Chinese thermal printer prints; commands come out as control characters). */
-export function ticketText(buf) {
-  return new TextDecoder('gb18030').decode(buf)
-}

@@ -9,7 +9,8 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { api, launch, newHall, openPage, output, pair, serve, stop, supervisor, until, PIN } from './harness.mjs'
-import { fakePrinter, ticketText } from './fake-printer.mjs'
+import { readJob } from './escpos.mjs'
+import { fakePrinter } from './fake-printer.mjs'
 import { createRequire } from 'node:module'
 
 // The same QR encoder the kiosk page uses, to check what its QR code says.
@@ -115,10 +116,12 @@ test('paper loaded: the pending job prints by itself', async () => {
   assert.ok(number, 'the first test issued a ticket')
   printer.setPaperOut(false)
   await until(() => printer.jobs.length >= 1, 30000, 'the pending job reaches the printer')
-  const text = ticketText(printer.jobs[0])
-  assert.ok(text.includes(number), `the printed ticket shows ${number}`)
-  assert.ok(text.includes('测试供电营业厅'), 'the hall name in Chinese (GB18030)')
-  assert.ok(text.includes(`/t/${ticketId}`) || !text.includes('/t/'), 'a QR code, if any, points at the live page')
+  const printed = readJob(printer.jobs[0])
+  const texts = printed.lines.map((l) => l.text)
+  assert.ok(printed.lines.some((l) => l.double && l.text.includes(number)), `the printed ticket shows ${number}, double size: ${texts}`)
+  assert.ok(texts.some((t) => t.includes('测试供电营业厅')), 'the hall name in Chinese (GB18030)')
+  assert.ok(printed.qr === null || printed.qr.endsWith(`/t/${ticketId}`), 'a QR code, if any, points at the live page')
+  assert.ok(printed.chinese_mode_first && printed.ends_with_cut, 'Chinese mode before the text, the cut last')
   const [job] = await jobsOf()
   assert.equal(job.state, 'printed')
   assert.equal(printer.jobs.length, 1, 'printed once')
@@ -167,7 +170,7 @@ test('settings: the printer form saves the kind and test-prints', async () => {
   await settings.waitForSelector(`${row} [data-test=printer-test-outcome]`)
   assert.equal((await settings.textContent(`${row} [data-test=printer-test-outcome]`)).trim(), '已打印')
   await until(() => printer.jobs.length > before, 5000, 'the test ticket reaches the printer')
-  assert.ok(ticketText(printer.jobs.at(-1)).includes('测试'), 'the test ticket says 测试')
+  assert.ok(readJob(printer.jobs.at(-1)).lines.some((l) => l.text.includes('测试')), 'the test ticket says 测试')
   // A test on a printer with no paper says why; a test is never queued for later.
   printer.setPaperOut(true)
   const sent = printer.jobs.length
@@ -232,7 +235,7 @@ test('kind local: a browser without the desktop shell reports the failure; the d
   const sent = Buffer.from((await desk.evaluate(() => window.__printed[0])), 'base64')
   const escpos = await api(server.base, 'GET', `/api/v1/print-jobs/${job.id}/escpos`, kioskToken)
   assert.ok(sent.equals(Buffer.from(escpos.bytes_base64, 'base64')), 'the job bytes reach print_escpos unchanged')
-  assert.ok(ticketText(sent).includes(local))
+  assert.ok(readJob(sent).lines.some((l) => l.text.includes(local)))
   await until(async () => !(await pending()), 5000, 'the job is reported printed')
   await ctx.close()
 })

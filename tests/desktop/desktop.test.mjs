@@ -39,6 +39,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sleep, stopChild } from './webdriver.mjs'
 import { DESKTOP, HALLQ, PIN, api, appPid, killApp, launch, memory, newHall, output, supervisor } from './app.mjs'
+import { readJob, readJobIfWhole } from '../browser/escpos.mjs'
 import { startCups } from './cups.mjs'
 
 const figures = {}
@@ -58,12 +59,14 @@ const TEXT = `return document.querySelector(arguments[0])?.textContent?.trim() ?
 /** Calls a shell command from the current window: `invoke(cmd, args)`. */
 const INVOKE = `return window.__TAURI__.core.invoke(arguments[0], arguments[1])`
 
+/** Whether `bytes` are a whole ticket job (read back by the one decoder) with `number` on a line. */
+const shows = (bytes, number) => readJobIfWhole(bytes)?.lines.some((l) => l.text.includes(number)) ?? false
+
 /** A small ESC/POS job: ESC @, FS & (Chinese mode), "测试 <number>" in GB18030, feed, cut. */
 function job(number) {
   const text = [0xb2, 0xe2, 0xca, 0xd4, 0x20, ...Buffer.from(number, 'ascii')]
   return Buffer.from([0x1b, 0x40, 0x1c, 0x26, ...text, 0x0a, 0x1d, 0x56, 0x00])
 }
-const gb18030 = (bytes) => new TextDecoder('gb18030').decode(bytes)
 
 test('one PC: kiosk, counter, display and rating pad windows serve a customer', { timeout: 180000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hallq-desktop-'))
@@ -102,11 +105,10 @@ test('one PC: kiosk, counter, display and rating pad windows serve a customer', 
   const number = await s.waitFor(TEXT, 'the ticket number', 15000, '[data-test=ticket-number]')
   assert.match(number, /^[A-Z]\d{3}$/)
   // The ticket on the paper: the server's ESC/POS job, written by the shell.
-  const ticket = await waitForFile(lp0, (b) => gb18030(b).includes(number), `ticket ${number} on lp0`)
-  const ticketText = gb18030(ticket)
-  assert.ok(ticketText.includes('桌面测试供电所'), ticketText)
-  assert.ok(ticket.subarray(0, 2).equals(Buffer.from([0x1b, 0x40])) && ticket.includes(Buffer.from([0x1c, 0x26])), 'ESC @, FS &')
-  assert.ok(ticket.includes(Buffer.from([0x1d, 0x56])), 'a cut')
+  const ticket = readJob(await waitForFile(lp0, (b) => shows(b, number), `ticket ${number} on lp0`))
+  assert.ok(ticket.lines.some((l) => l.text.includes('桌面测试供电所')), JSON.stringify(ticket.lines))
+  assert.ok(ticket.chinese_mode_first, 'ESC @, then FS & before the Chinese text')
+  assert.ok(ticket.ends_with_cut, 'a cut')
   await waitForJob(base, sup, 'printed', (j) => j.number === number && j.kind === 'local' && j.deliver === 'page')
   await s.screenshot(join(output, 'desktop-kiosk.png'))
 
@@ -127,7 +129,7 @@ test('one PC: kiosk, counter, display and rating pad windows serve a customer', 
   // The printer is back: the kiosk page's retry prints it, nothing lost.
   rmSync(lp0, { recursive: true })
   writeFileSync(lp0, '')
-  await waitForFile(lp0, (b) => gb18030(b).includes(second), `ticket ${second} reprinted on lp0`, 30000)
+  await waitForFile(lp0, (b) => shows(b, second), `ticket ${second} reprinted on lp0`, 30000)
   await waitForJob(base, sup, 'printed', (j) => j.number === second)
 
   // The kiosk window prints on this PC's printer: the bytes reach the
@@ -138,7 +140,7 @@ test('one PC: kiosk, counter, display and rating pad windows serve a customer', 
   assert.equal(await s.execAsync(INVOKE, 'print_escpos', { bytesBase64: job(number).toString('base64') }), null)
   const printed = readFileSync(lp0)
   assert.deepEqual(printed, job(number))
-  assert.equal(gb18030(printed.subarray(4, -3)), `测试 ${number}\n`)
+  assert.deepEqual(readJob(printed).lines, [{ text: `测试 ${number}`, double: false }])
   writeFileSync(lp0, '')
   await assert.rejects(s.execAsync(INVOKE, 'print_escpos', { bytesBase64: '*not base64*' }), /base64/)
   assert.equal(readFileSync(lp0).length, 0, 'nothing printed')
@@ -255,7 +257,7 @@ test('no print dialog: a kiosk tap prints (or not) while the display keeps updat
       assert.ok(cups.printed().includes('%!PS'), `PostScript on the queue's device: ${cups.printedBytes()} bytes`)
       assert.equal(readFileSync(lp0).length, 0)
     } else {
-      await waitForFile(lp0, (b) => gb18030(b).includes(number), `ticket ${number} on lp0`)
+      await waitForFile(lp0, (b) => shows(b, number), `ticket ${number} on lp0`)
       await waitForJob(base, sup, 'printed', (j) => j.number === number && j.kind === 'local')
       assert.equal(cups.printedAt(), cupsBefore)
     }
@@ -344,9 +346,10 @@ test('terminal: paired with a code; shows the unreachable page while the server 
   await s.exec(CLICK, '[data-test=printer-test]')
   await s.waitFor(`return document.querySelector('[data-test=printer-result]').className === 'ok'`, 'the test print')
   const sample = readFileSync(lp0)
-  const sampleText = gb18030(sample)
+  const sampleJob = readJob(sample)
+  const sampleText = sampleJob.lines.map((l) => l.text).join('\n')
   assert.ok(sampleText.includes('TEST') && sampleText.includes('测试打印') && sampleText.includes('供电营业厅'), sampleText)
-  assert.ok(sample.includes(Buffer.from([0x1c, 0x26])) && sample.includes(Buffer.from([0x1d, 0x56])), 'Chinese mode and a cut')
+  assert.ok(sampleJob.chinese_mode_first && sampleJob.ends_with_cut, 'Chinese mode and a cut')
   await s.exec(`document.querySelector('#printer').scrollIntoView(); return true`)
   await s.screenshot(join(output, 'desktop-wizard-printer.png'))
   await s.exec(CLICK, '[data-test=save]')
@@ -366,7 +369,7 @@ test('terminal: paired with a code; shows the unreachable page while the server 
   const service = (await api(server.base, 'GET', '/api/v1/counters/1', sup)).services[0]
   assert.ok(await s.exec(CLICK, `[data-test=service-${service}]`), 'service button clicked')
   const number = await s.waitFor(TEXT, 'the ticket number', 15000, '[data-test=ticket-number]')
-  await waitForFile(lp0, (b) => gb18030(b).includes(number) && b.includes(Buffer.from([0x1d, 0x56])), `ticket ${number} on lp0`)
+  await waitForFile(lp0, (b) => shows(b, number) && b.includes(Buffer.from([0x1d, 0x56])), `ticket ${number} on lp0`)
   await waitForJob(server.base, sup, 'printed', (j) => j.number === number && j.kind === 'local')
 
   // The page may also call the print commands directly — and nothing else

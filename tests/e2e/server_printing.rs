@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hallq_e2e::{Api, Hall};
+use hallq_printer::read_job;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -78,24 +79,6 @@ impl FakePrinter {
     }
 }
 
-/// The payload of the job's QR code (`GS ( k` function 80).
-fn qr_payload(job: &[u8]) -> Option<String> {
-    let mut i = 0;
-    while i + 8 <= job.len() {
-        if job[i..i + 3] == [0x1D, 0x28, 0x6B] {
-            let len = usize::from(job[i + 3]) + 256 * usize::from(job[i + 4]);
-            let body = &job[i + 5..i + 5 + len];
-            if body[1] == 0x50 {
-                return String::from_utf8(body[3..].to_vec()).ok();
-            }
-            i += 5 + len;
-        } else {
-            i += 1;
-        }
-    }
-    None
-}
-
 async fn login(api: &Api) -> String {
     let login = json!({"staff": "0001", "pin": ADMIN_PIN});
     let session = api.send(Method::POST, "/api/v1/session", None, Some(&login)).await.expect(201);
@@ -155,10 +138,14 @@ async fn a_pending_print_survives_a_kill_and_prints_after_the_restart_when_paper
     }
     let jobs = fake.jobs();
     assert_eq!(jobs.len(), 1, "printed once");
-    let job = &jobs[0];
-    assert_eq!(qr_payload(job).as_deref(), Some(format!("{PUBLIC}/t/{ticket}").as_str()));
-    assert!(job.windows(number.len()).any(|w| w == number.as_bytes()), "the number is on the ticket");
-    assert!(job.ends_with(&[0x1D, 0x56, 0x42, 0x00]), "the job ends with the cut");
+    let job = read_job(&jobs[0]).unwrap_or_else(|why| panic!("{why}"));
+    assert_eq!(job.qr_text(), Some(format!("{PUBLIC}/t/{ticket}").as_str()));
+    assert!(
+        job.lines.iter().any(|l| l.double && l.text.contains(&number)),
+        "the number, double size: {:?}",
+        job.texts()
+    );
+    assert!(job.chinese_mode_first() && job.ends_with_cut(), "ESC @ and Chinese mode first, the cut last");
     let printers: Value = api.get(&sup, "/api/v1/printers").await.expect(200);
     assert_eq!((printers[0]["status"]["state"].as_str(), printers[0]["pending"].as_u64()), (Some("ready"), Some(0)));
 }

@@ -8,8 +8,12 @@ use encoding_rs::GB18030;
 
 use crate::command;
 
-/// The content of one printed ticket, already formatted by the caller.
+/// What a printed ticket says, as it was at issue, already formatted by the
+/// caller. A print job stores exactly this (as JSON, with the `serde`
+/// feature) and the API shows it (`TicketPrintDto`, with `openapi`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TicketPrintDto))]
 pub struct TicketPrint {
     /// The hall's name, printed first.
     pub hall_name: String,
@@ -19,12 +23,14 @@ pub struct TicketPrint {
     pub number: String,
     /// Customers waiting before this ticket when it was issued.
     pub people_ahead: u32,
-    /// Estimated wait in minutes, or `None` when the hall cannot estimate it.
+    /// Estimated wait in minutes (rounded up), or `null` when the hall
+    /// cannot estimate it.
     pub estimated_wait_minutes: Option<u32>,
-    /// The issue time as it should be printed (the caller owns the clock).
+    /// The issue time as it should be printed, local `YYYY-MM-DD HH:MM` (the
+    /// caller owns the clock).
     pub issued_at: String,
     /// URL of the ticket's live page on the hall LAN, printed as a QR code;
-    /// empty when the hall has no LAN address (then no QR code).
+    /// `""` when the hall has no LAN address (then no QR code).
     pub ticket_url: String,
     /// One notice line at the bottom (e.g. "过号请重新取号").
     pub notice: String,

@@ -25,7 +25,7 @@ use hallq_store::{
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::routes::printing::{PrintJobDto, PrintOutcomeDto, PrinterStateDto, PrinterStatusDto, TicketPrintDto};
+use crate::routes::printing::{PrintJobDto, PrintOutcomeDto, PrinterStateDto, PrinterStatusDto};
 use crate::state::AppState;
 
 /// The notice line at the bottom of every ticket.
@@ -164,8 +164,8 @@ fn base_of(server_url: Option<&str>, bound: Option<SocketAddr>, hall: &Hall) -> 
 }
 
 /// What the ticket says, as printed at issue.
-pub(crate) fn content(hall: &Hall, service_name: &str, t: &Ticket, base: &str) -> TicketPrintDto {
-    TicketPrintDto {
+pub(crate) fn content(hall: &Hall, service_name: &str, t: &Ticket, base: &str) -> TicketPrint {
+    TicketPrint {
         hall_name: hall.name.clone(),
         service_name: service_name.to_string(),
         number: t.number.clone(),
@@ -180,24 +180,11 @@ pub(crate) fn content(hall: &Hall, service_name: &str, t: &Ticket, base: &str) -
     }
 }
 
-fn to_print(c: &TicketPrintDto) -> TicketPrint {
-    TicketPrint {
-        hall_name: c.hall_name.clone(),
-        service_name: c.service_name.clone(),
-        number: c.number.clone(),
-        people_ahead: c.people_ahead,
-        estimated_wait_minutes: c.estimated_wait_minutes,
-        issued_at: c.issued_at.clone(),
-        ticket_url: c.ticket_url.clone(),
-        notice: c.notice.clone(),
-    }
-}
-
 /// A job's ESC/POS bytes, as [`hallq_printer::render`] gives them.
 pub(crate) fn escpos(job: &PrintJob) -> hallq_store::Result<Vec<u8>> {
-    let content: TicketPrintDto = serde_json::from_value(job.content.clone())
+    let content: TicketPrint = serde_json::from_value(job.content.clone())
         .map_err(|e| hallq_store::StoreError::PrintRenderFailed(format!("print job {}: {e}", job.id)))?;
-    Ok(render(&to_print(&content), paper(job.printer.paper)))
+    Ok(render(&content, paper(job.printer.paper)))
 }
 
 fn outcome(job: PrintJob, fault: Option<ErrorBody>) -> ApiResult<PrintOutcomeDto> {
@@ -336,7 +323,7 @@ pub(crate) async fn test_print(state: &AppState, config: PrinterConfig) -> ApiRe
     let hall = state.read(|r, id| Ok(r.halls()?.into_iter().find(|h| h.id == id))).await?;
     let hall = hall.ok_or_else(|| ApiError::UnknownHall(state.hall().to_string()))?;
     let base = public_base(&this, &hall);
-    let content = TicketPrintDto {
+    let content = TicketPrint {
         hall_name: hall.name.clone(),
         service_name: "测试打印 / Test print".into(),
         number: "测试 TEST".into(),
@@ -348,7 +335,7 @@ pub(crate) async fn test_print(state: &AppState, config: PrinterConfig) -> ApiRe
     };
     let key = key_of(&config);
     let printer = printer_of(&config).ok_or(ApiError::PrinterTestOnKiosk)?;
-    let bytes = render(&to_print(&content), paper(config.paper));
+    let bytes = render(&content, paper(config.paper));
     let lock = state.printing().lock(&key);
     let guard = lock.lock_owned().await;
     let result = tokio::task::spawn_blocking(move || printer.print(&bytes))

@@ -8,6 +8,7 @@
 use axum::extract::State;
 use base64::Engine;
 use chrono::NaiveDate;
+use hallq_printer::TicketPrint;
 use hallq_store::hallq_core::CoreError;
 use hallq_store::{
     PrintDelivery, PrintFault, PrintJob, PrintJobFilter, PrintJobState, PrintJobUpdate, PrintReason, PrinterConfig,
@@ -375,27 +376,6 @@ pub struct PrinterDto {
     pub pending: u32,
 }
 
-/// What a printed ticket says, as it was at issue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct TicketPrintDto {
-    /// The hall's name.
-    pub hall_name: String,
-    /// The service's name.
-    pub service_name: String,
-    /// The ticket number, e.g. `A012`.
-    pub number: String,
-    /// Customers ahead at issue.
-    pub people_ahead: u32,
-    /// Estimated wait at issue, minutes; `null` when unknown.
-    pub estimated_wait_minutes: Option<u32>,
-    /// Issue time, local, `YYYY-MM-DD HH:MM`.
-    pub issued_at: String,
-    /// The live page's URL (the QR code); `""` when the hall has no LAN address.
-    pub ticket_url: String,
-    /// One notice line.
-    pub notice: String,
-}
-
 /// A print job.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PrintJobDto {
@@ -422,7 +402,7 @@ pub struct PrintJobDto {
     /// Why the last attempt failed.
     pub last_error: Option<ErrorBody>,
     /// What the ticket says.
-    pub content: TicketPrintDto,
+    pub content: TicketPrint,
     /// When it was made, UTC ms.
     pub created_at: i64,
     /// When it was printed.
