@@ -90,7 +90,8 @@ pub struct KpiQuery {
 }
 
 /// A report: the total and one row per group, in group order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = KpiReportDto))]
 pub struct KpiReport {
     /// First business day.
     pub from: NaiveDate,
@@ -105,7 +106,8 @@ pub struct KpiReport {
 }
 
 /// One group's KPIs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = KpiGroupDto))]
 pub struct KpiGroup {
     /// Sortable key (service code, counter number, hour "09", date ...).
     pub key: String,

@@ -4,10 +4,9 @@
 
 use axum::extract::State;
 use chrono::NaiveDate;
-use hallq_store::hallq_core::Kpis;
-use hallq_store::{GroupBy, KpiGroup, KpiQuery, KpiReport};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use hallq_store::{GroupBy, KpiQuery, KpiReport};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -44,9 +43,9 @@ struct KpiParams {
     get, path = "/api/v1/kpis", tag = "kpis",
     security(("token" = ["read_kpis"])),
     params(KpiParams),
-    responses((status = 200, body = KpiReportDto), (status = "4XX", body = ErrorBody))
+    responses((status = 200, body = KpiReport), (status = "4XX", body = ErrorBody))
 )]
-async fn report(State(state): State<AppState>, Query(p): Query<KpiParams>) -> ApiResult<Json<KpiReportDto>> {
+async fn report(State(state): State<AppState>, Query(p): Query<KpiParams>) -> ApiResult<Json<KpiReport>> {
     let now = state.now();
     let from = match p.from {
         Some(d) => d,
@@ -57,7 +56,7 @@ async fn report(State(state): State<AppState>, Query(p): Query<KpiParams>) -> Ap
     let by = p.by.unwrap_or_default();
     let hall = super::reports::resolve_hall(&state, p.hall).await?;
     let report = state.read(move |r, _| r.kpis(&KpiQuery { hall, from, to, by })).await?;
-    Ok(Json(report.into()))
+    Ok(Json(report))
 }
 
 /// Dates between 2000 and 2199, at most [`MAX_DAYS`] apart, `from` ≤ `to`.
@@ -83,48 +82,6 @@ pub(super) fn check_range(from: NaiveDate, to: NaiveDate) -> ApiResult<()> {
 }
 
 // ---------------------------------------------------------------- wire types
-
-/// One group of a KPI report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct KpiGroupDto {
-    /// Sortable key (service code, counter `003`, hour `09`, date ...).
-    pub key: String,
-    /// What people read.
-    pub label: String,
-    /// The KPIs.
-    pub kpis: Kpis,
-}
-
-/// A KPI report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct KpiReportDto {
-    /// First business day.
-    pub from: NaiveDate,
-    /// Last business day.
-    pub to: NaiveDate,
-    /// Grouping.
-    pub by: GroupBy,
-    /// The whole range.
-    pub total: Kpis,
-    /// Per group, by key.
-    pub groups: Vec<KpiGroupDto>,
-}
-
-impl From<KpiReport> for KpiReportDto {
-    fn from(r: KpiReport) -> Self {
-        Self {
-            from: r.from,
-            to: r.to,
-            by: r.by,
-            total: r.total,
-            groups: r
-                .groups
-                .into_iter()
-                .map(|g: KpiGroup| KpiGroupDto { key: g.key, label: g.label, kpis: g.kpis })
-                .collect(),
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {

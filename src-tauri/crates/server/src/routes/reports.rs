@@ -24,7 +24,6 @@ use super::kpis::check_range;
 use super::today;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Query};
-use crate::routes::kpis::KpiGroupDto;
 use crate::state::AppState;
 use crate::wire::TargetsDto;
 
@@ -348,7 +347,7 @@ pub struct OverviewDto {
     /// Queue length every 15 minutes through the day.
     pub queue_by_time: Vec<QueuePointDto>,
     /// Counters (utilisation inside the KPIs).
-    pub counters: Vec<KpiGroupDto>,
+    pub counters: Vec<KpiGroup>,
     /// Staff and the load balance.
     pub staff: StaffLoadDto,
     /// The 20 longest waits, longest first.
@@ -359,7 +358,6 @@ pub struct OverviewDto {
 
 impl From<Overview> for OverviewDto {
     fn from(o: Overview) -> Self {
-        let group = |g: KpiGroup| KpiGroupDto { key: g.key, label: g.label, kpis: g.kpis };
         Self {
             from: o.from,
             to: o.to,
@@ -389,7 +387,7 @@ impl From<Overview> for OverviewDto {
                 .into_iter()
                 .map(|p| QueuePointDto { minute: p.minute, mean_queue: p.mean_queue, max_queue: p.max_queue })
                 .collect(),
-            counters: o.counters.into_iter().map(group).collect(),
+            counters: o.counters,
             staff: StaffLoadDto {
                 rows: o
                     .staff
@@ -433,11 +431,7 @@ impl From<Overview> for OverviewDto {
                         rating: i.rating,
                         reason: i.reason,
                         due: i.due,
-                        state: match i.state {
-                            FollowUpState::Open => FollowUpState::Open,
-                            FollowUpState::Done => FollowUpState::Done,
-                            FollowUpState::Overdue => FollowUpState::Overdue,
-                        },
+                        state: i.state,
                     })
                     .collect(),
             },
