@@ -11,6 +11,11 @@
 // CDP; with SNAPSHOTS=1, a heap snapshot of each page at the first step and
 // at the end is summarised by constructor and the two compared (what grew).
 // Prints a table per page and writes tests/output/page-memory.json.
+//
+// Reading the comparison: `NetworkResourcesData` is DevTools' own record of
+// requests (Playwright turns the Network domain on), `blink::MediaPlayer`
+// Blink's media inspector, `(code)` V8's compiled code: none is the page's.
+// The display's listeners are two more while a call's WAV plays.
 
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
