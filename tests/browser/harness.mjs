@@ -18,6 +18,15 @@ const require = createRequire(join(root, 'ui', 'package.json'))
 const { chromium } = require('playwright-core')
 
 export const PIN = '246810'
+
+/** The four pages of a one-PC station's windows: path, pairing role, counter, window size. */
+export const STATION = [
+  { name: 'display', path: '/display', role: 'display', size: { width: 1920, height: 1080 } },
+  { name: 'counter', path: '/counter', role: 'counter', counter: 1, size: { width: 1366, height: 768 } },
+  { name: 'kiosk', path: '/kiosk', role: 'kiosk', size: { width: 1080, height: 1920 } },
+  { name: 'rate', path: '/rate', role: 'rating_pad', counter: 1, size: { width: 1280, height: 800 } },
+]
+
 const bin = process.env.HALLQ_BIN || join(root, 'target', 'debug', 'hallq')
 
 /** A hall database, made with `hallq init`. */
@@ -80,6 +89,24 @@ export async function supervisor(base) {
   return (await api(base, 'POST', '/api/v1/session', null, { staff: '0001', pin: PIN })).token
 }
 
+/**
+ * The `i`th customer of a day at counter 1, as the desktop figures drive
+ * them: issued, called, started, finished and rated (one in five very
+ * dissatisfied, one in five dissatisfied, with a reason), pausing
+ * `afterCall` and `afterFinish` ms for the windows to follow; the ticket called.
+ */
+export async function serveCustomer(base, token, service, i, { afterCall = 0, afterFinish = 0 } = {}) {
+  const pause = (ms) => ms && new Promise((r) => setTimeout(r, ms))
+  await api(base, 'POST', '/api/v1/tickets', token, { service })
+  const called = await api(base, 'POST', '/api/v1/counters/1/call-next', token)
+  await pause(afterCall)
+  await api(base, 'POST', '/api/v1/counters/1/start', token)
+  await api(base, 'POST', '/api/v1/counters/1/finish', token, {})
+  await pause(afterFinish)
+  await api(base, 'POST', '/api/v1/counters/1/rating', token, { level: 1 + (i % 5), reason: i % 5 < 2 ? 'efficiency' : null })
+  return called.ticket
+}
+
 export async function pair(base, sup, role, counter = null) {
   const c = await api(base, 'POST', '/api/v1/pairing-codes', sup, { role, counter, name: `${role}${counter ?? ''}` })
   return (await api(base, 'POST', '/api/v1/pair', null, { code: c.code })).token
@@ -122,6 +149,19 @@ export async function openPage(browser, base, path, token, size, { clock = false
   if (clock) await p.clock.install()
   await p.goto(`${base}${path}${token ? `?token=${token}` : ''}`)
   return p
+}
+
+/**
+ * What a page holds now, over its CDP session (`page.context().newCDPSession(page)`),
+ * after a forced GC: its JS heap in use (bytes) and its DOM counters.
+ */
+export async function pageMemory(cdp) {
+  // Twice: the first collection may only free what keeps the rest alive.
+  await cdp.send('HeapProfiler.collectGarbage')
+  await cdp.send('HeapProfiler.collectGarbage')
+  const heap = await cdp.send('Runtime.getHeapUsage')
+  const dom = await cdp.send('Memory.getDOMCounters')
+  return { heap_used: heap.usedSize, nodes: dom.nodes, listeners: dom.jsEventListeners, documents: dom.documents }
 }
 
 /** Polls `f` until it is true, up to `ms`. */

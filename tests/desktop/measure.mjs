@@ -26,6 +26,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sleep, stopChild } from './webdriver.mjs'
 import { DESKTOP, PIN, api, launch, memory, newHall, output, supervisor } from './app.mjs'
+import { serveCustomer } from '../browser/harness.mjs'
 
 const RUNS = Number(process.env.RUNS || 5)
 const CUSTOMERS = [100, 200, 300]
@@ -130,13 +131,8 @@ async function asInstalled() {
     const pace = SOAK_MS ? SOAK_MS / last : 0
     for (let i = 1; i <= last; i++) {
       const started = Date.now()
-      await api(base, 'POST', '/api/v1/tickets', sup, { service })
-      await api(base, 'POST', '/api/v1/counters/1/call-next', sup)
-      await sleep(250) // the display announces; the windows re-render
-      await api(base, 'POST', '/api/v1/counters/1/start', sup)
-      await api(base, 'POST', '/api/v1/counters/1/finish', sup, {})
-      await sleep(100)
-      await api(base, 'POST', '/api/v1/counters/1/rating', sup, { level: 1 + (i % 5), reason: i % 5 < 2 ? 'efficiency' : null })
+      // After the call the display announces and the windows re-render.
+      await serveCustomer(base, sup, service, i, { afterCall: 250, afterFinish: 100 })
       if (pace) await sleep(Math.max(0, pace - (Date.now() - started)))
       if (CUSTOMERS.includes(i)) {
         await sleep(3000)

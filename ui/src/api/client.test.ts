@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { LiveWatch, Stream, newKey } from './client'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { Api, LiveWatch, Stream, newKey } from './client'
 import type { LiveTicket } from './types'
 
 /** A fake socket the test drives by hand. */
@@ -190,5 +190,17 @@ describe('the live ticket watch', () => {
     expect(h.timers).toEqual([])
     expect(polled).toBe(0)
     expect(h.seen).toEqual([7, 8])
+  })
+})
+
+describe('binary answers', () => {
+  afterEach(() => vi.unstubAllGlobals())
+
+  it("keep a call's voice out of the browser's HTTP cache", async () => {
+    const fetch = vi.fn(async () => new Response(new Blob([new Uint8Array(4)]), { status: 200 }))
+    vi.stubGlobal('fetch', fetch)
+    const blob = await new Api('tok', 'http://hall').blob('/api/v1/voice/calls/t1')
+    expect(blob.size).toBe(4)
+    expect(fetch).toHaveBeenCalledWith('http://hall/api/v1/voice/calls/t1', { cache: 'no-store', headers: { Authorization: 'Bearer tok' } })
   })
 })

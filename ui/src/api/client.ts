@@ -139,9 +139,15 @@ export class Api {
     return this.request<T>(method, path, body, key)
   }
 
-  /** Binary GET (the voice WAV). */
+  /**
+   * Binary GET (the voice WAV), kept by nobody but the caller. The server
+   * lets a call's WAV be cached for a day, and each call has its own URL:
+   * through the browser's HTTP cache a day of calls (about 140 KB each)
+   * piled up in the web view's memory and cache (issue 13); heard once,
+   * a recall asks again.
+   */
   async blob(path: string): Promise<Blob> {
-    const res = await fetch(this.base + path, { headers: this.token ? { Authorization: `Bearer ${this.token}` } : {} })
+    const res = await fetch(this.base + path, { cache: 'no-store', headers: this.token ? { Authorization: `Bearer ${this.token}` } : {} })
     if (!res.ok) throw new ApiError(res.status, { code: 'http', message_zh: `HTTP ${res.status}`, message_en: `HTTP ${res.status}` })
     return res.blob()
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { phrase, VoiceQueue, type Voice } from './voice'
+import { LOG_SIZE, phrase, VoiceQueue, type Voice } from './voice'
 
 /** A fake voice whose steps take `ms` each and record overlaps. */
 function fakeVoice(opts: { speech: boolean; server: boolean; ms?: number }) {
@@ -83,5 +83,30 @@ describe('voice queue', () => {
     q.add({ ticket: '2', number: 'A002', counter: 1 })
     await idle(q)
     expect(q.log).toEqual(['failed A001', 'speech A002'])
+  })
+
+  it("puts a counter's newer call in the place of its call still waiting", async () => {
+    const f = fakeVoice({ speech: true, server: false })
+    const q = new VoiceQueue(f.voice)
+    q.add({ ticket: '1', number: 'A001', counter: 1 }) // voiced at once
+    q.add({ ticket: '2', number: 'A002', counter: 1 })
+    q.add({ ticket: '3', number: 'B001', counter: 2 })
+    q.add({ ticket: '4', number: 'A003', counter: 1 }) // A002 is no longer wanted at counter 1
+    expect(q.pending).toBe(3)
+    await idle(q)
+    expect(q.log).toEqual(['speech A001', 'speech A003', 'speech B001'])
+  })
+
+  it('keeps one waiting call per counter and a short log, however fast calls come', async () => {
+    const f = fakeVoice({ speech: false, server: false, ms: 1 })
+    const q = new VoiceQueue(f.voice)
+    for (let i = 0; i < 300; i++) {
+      q.add({ ticket: String(i), number: `A${i}`, counter: 1 + (i % 3) })
+      expect(q.pending).toBeLessThanOrEqual(4)
+      if (i % 4 === 0) await new Promise((r) => setTimeout(r, 2))
+    }
+    await idle(q)
+    expect(q.log.length).toBe(LOG_SIZE)
+    expect(q.log.at(-1)).toMatch(/^chime A29[789]$/)
   })
 })

@@ -1,7 +1,9 @@
 // The display's voice: every call is a chime, then the spoken phrase, and
 // calls queue so they never talk over each other. The phrase comes from the
 // platform's speech synthesis when it has a Chinese voice, else from the
-// server's WAV (espeak-ng), else the chime alone.
+// server's WAV (espeak-ng), else the chime alone. What the queue keeps is
+// bounded however fast calls come (issue 13): one waiting call per counter
+// and a short log.
 
 export interface CallToSay {
   /** The ticket id (the server builds the phrase from it). */
@@ -24,11 +26,19 @@ export function phrase(number: string, counter: number): string {
   return `请 ${number.split('').join(' ')} 号 到 ${counter} 号窗口`
 }
 
-/** Calls in order, one at a time. */
+/** How many of the last calls `VoiceQueue.log` keeps. */
+export const LOG_SIZE = 20
+
+/**
+ * Calls in order, one at a time. A counter's newer call takes the place of
+ * its call still waiting to be voiced (the display shows both; only the
+ * newer one is still wanted at that counter), so when calls come faster than
+ * they can be said the queue holds one call per counter, not a backlog.
+ */
 export class VoiceQueue {
   private queue: CallToSay[] = []
   private busy = false
-  /** How each call was voiced, for tests and the page's diagnostics. */
+  /** How the last `LOG_SIZE` calls were voiced, for tests and the page's diagnostics. */
   readonly log: string[] = []
 
   constructor(private readonly voice: Voice) {}
@@ -38,8 +48,15 @@ export class VoiceQueue {
   }
 
   add(call: CallToSay): void {
-    this.queue.push(call)
+    const waiting = this.queue.findIndex((c) => c.counter === call.counter)
+    if (waiting >= 0) this.queue[waiting] = call
+    else this.queue.push(call)
     if (!this.busy) void this.drain()
+  }
+
+  private record(entry: string): void {
+    this.log.push(entry)
+    if (this.log.length > LOG_SIZE) this.log.splice(0, this.log.length - LOG_SIZE)
   }
 
   private async drain(): Promise<void> {
@@ -48,11 +65,11 @@ export class VoiceQueue {
       const call = this.queue.shift()!
       try {
         await this.voice.chime()
-        if (await this.voice.speak(phrase(call.number, call.counter))) this.log.push(`speech ${call.number}`)
-        else if (await this.voice.playServer(call)) this.log.push(`server ${call.number}`)
-        else this.log.push(`chime ${call.number}`)
+        if (await this.voice.speak(phrase(call.number, call.counter))) this.record(`speech ${call.number}`)
+        else if (await this.voice.playServer(call)) this.record(`server ${call.number}`)
+        else this.record(`chime ${call.number}`)
       } catch {
-        this.log.push(`failed ${call.number}`)
+        this.record(`failed ${call.number}`)
       }
     }
     this.busy = false
