@@ -53,7 +53,10 @@ async fn call_wav(State(state): State<AppState>, Path(ticket): Path<String>) -> 
     let text = call_phrase(&t.number, counter);
     let dir = state.store().path().parent().map(|p| p.join("voice-cache")).unwrap_or_else(|| "voice-cache".into());
     let wav = synthesise(&dir, &text).await?;
-    Ok(([(header::CONTENT_TYPE, "audio/wav"), (header::CACHE_CONTROL, "private, max-age=86400")], wav))
+    // The server keeps the WAV (per text); a display's browser must not
+    // keep every call's, and the same number may be called at another
+    // counter later.
+    Ok(([(header::CONTENT_TYPE, "audio/wav"), (header::CACHE_CONTROL, "no-store")], wav))
 }
 
 /// "请 A 0 1 2 号 到 3 号窗口": the ticket number's characters one by one.

@@ -45,7 +45,7 @@ impl Machine {
         let res = req.send().await.unwrap();
         let status = res.status().as_u16();
         let text = res.text().await.unwrap();
-        Answer { status, body: serde_json::from_str(&text).unwrap_or(Value::String(text)) }
+        Answer { status, body: serde_json::from_str(&text).unwrap_or(Value::String(text)), cache_control: None }
     }
 
     async fn login(&self, staff: &str, pin: &str) -> Answer {

@@ -41,7 +41,10 @@ async fn the_spoken_call_is_a_wav_for_display_board_and_supervisor_only() {
     let a = hall.get(&display, &path).await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert!(a.body.as_str().unwrap_or_default().starts_with("RIFF"), "a WAV");
-    // Cached: the second answer is the same file.
+    // Cached on the server: the second answer is the same file. Never in
+    // the display's browser: a lobby TV would keep every call's WAV, and a
+    // number called again at another counter says another counter.
+    assert_eq!(a.cache_control.as_deref(), Some("no-store"));
     assert_eq!(hall.get(&display, &path).await.body, a.body);
     // By number too; never for a kiosk or a counter.
     assert_eq!(

@@ -42,6 +42,8 @@ pub struct Answer {
     pub status: u16,
     /// The body.
     pub body: Value,
+    /// The `Cache-Control` header, if any.
+    pub cache_control: Option<String>,
 }
 
 impl Answer {
@@ -117,10 +119,12 @@ impl Hall {
         }
         let res = req.send().await.unwrap();
         let status = res.status().as_u16();
+        let cache_control =
+            res.headers().get(reqwest::header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let text = res.text().await.unwrap();
         let body =
             if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-        Answer { status, body }
+        Answer { status, body, cache_control }
     }
 
     /// GET.
