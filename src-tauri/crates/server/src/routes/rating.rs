@@ -34,9 +34,15 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 )]
 async fn pending(State(state): State<AppState>, Path(counter): Path<u32>) -> ApiResult<Json<PendingRatingDto>> {
     let now = state.now();
-    let tickets = state.read(move |r, hall| tickets_today(r, hall, now)).await?;
+    let (tickets, staff) = state.read(move |r, hall| Ok((tickets_today(r, hall, now)?, r.staff(hall)?))).await?;
     let ticket = queue::awaiting_rating(&tickets, counter, now).cloned();
-    Ok(Json(PendingRatingDto { counter, ticket }))
+    // 好差评 names who served: the pad shows the clerk's name and number.
+    let staff_name = ticket
+        .as_ref()
+        .and_then(|t| t.staff.as_ref())
+        .and_then(|number| staff.iter().find(|s| &s.number == number))
+        .map(|s| s.name.clone());
+    Ok(Json(PendingRatingDto { counter, ticket, staff_name }))
 }
 
 /// The customer rates the transaction just finished at this counter.
@@ -85,6 +91,9 @@ pub struct PendingRatingDto {
     pub counter: u32,
     /// The ticket just finished there and not yet rated; `null` when none.
     pub ticket: Option<Ticket>,
+    /// The name of the staff member who served it (its `staff` is the
+    /// staff number); `null` when there is no ticket.
+    pub staff_name: Option<String>,
 }
 
 /// The customer's rating.

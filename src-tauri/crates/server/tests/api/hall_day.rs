@@ -45,10 +45,12 @@ async fn a_hall_day_over_http_gives_the_kpis_computed_by_hand() {
     hall.set_time(at(9, 10, 30));
     let pending = hall.get(&pad, "/api/v1/counters/1/rating").await.expect(200);
     assert_eq!(pending["ticket"]["number"], "A001");
+    // 好差评 names who served: number and name.
+    assert_eq!((pending["ticket"]["staff"].as_str(), pending["staff_name"].as_str()), (Some("1001"), Some("王芳")));
     let id = pending["ticket"]["id"].clone();
     hall.post(&pad, "/api/v1/counters/1/rating", Some(json!({"level": 5, "ticket": id}))).await.expect(200);
     let none = hall.get(&pad, "/api/v1/counters/1/rating").await.expect(200);
-    assert!(none["ticket"].is_null());
+    assert!(none["ticket"].is_null() && none["staff_name"].is_null());
 
     // 09:12 call A002 (waited 11 min), 09:13 start.
     hall.set_time(at(9, 12, 0));
