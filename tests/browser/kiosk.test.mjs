@@ -1,0 +1,66 @@
+// The kiosk on the screens halls have: every service on one screen at
+// 1280×800, 1024×768 and 1080×1920, nothing covering a tile; the customer
+// told what to do while the server is unreachable; an appointment number
+// typed on the on-screen pad alone; the printed ticket's words.
+
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { api, launch, newHall, openPage, output, pair, serve, stop, supervisor } from './harness.mjs'
+
+let hall, server, browser, sup
+
+before(async () => {
+  hall = newHall()
+  server = await serve(hall.db)
+  sup = await supervisor(server.base)
+  browser = await launch()
+})
+
+after(async () => {
+  await browser?.close()
+  if (server) await stop(server)
+})
+
+/** Tiles outside the viewport, and elements whose box overlaps a tile. */
+function layoutFaults() {
+  const vw = innerWidth
+  const vh = innerHeight
+  const tiles = [...document.querySelectorAll('[data-test^=service-]')]
+  const box = (el) => el.getBoundingClientRect()
+  const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom
+  const out = []
+  for (const t of tiles) {
+    const r = box(t)
+    if (r.left < 0 || r.top < 0 || r.right > vw || r.bottom > vh) out.push(`${t.dataset.test} outside ${JSON.stringify(r)}`)
+    // The tile's words fit in it.
+    if (t.scrollHeight > t.clientHeight + 1 || t.scrollWidth > t.clientWidth + 1) out.push(`${t.dataset.test} text overflows`)
+  }
+  const others = [...document.querySelectorAll('main button, main input, main h1, main h2, .offline-banner, .stale-banner, .kiosk-time')]
+    .filter((el) => !el.closest('[data-test^=service-]') && box(el).width > 0)
+  for (const el of others) {
+    for (const t of tiles) if (overlap(box(el), box(t))) out.push(`${el.dataset.test ?? el.className} covers ${t.dataset.test}`)
+  }
+  return { tiles: tiles.length, faults: out }
+}
+
+for (const size of [{ width: 1280, height: 800 }, { width: 1024, height: 768 }, { width: 1080, height: 1920 }]) {
+  test(`every service fits one ${size.width}×${size.height} screen, in both languages`, async () => {
+    const services = (await api(server.base, 'GET', '/api/v1/services', sup)).length
+    assert.equal(services, 8)
+    const kiosk = await openPage(browser, server.base, '/kiosk', await pair(server.base, sup, 'kiosk'), size)
+    await kiosk.waitForSelector('[data-test^=service-]:not([disabled])')
+    for (const lang of ['zh', 'en']) {
+      for (const mode of ['normal', 'priority']) {
+        if (mode === 'priority') await kiosk.click('[data-test=mode-priority]')
+        if (mode === 'priority') await kiosk.screenshot({ path: join(output, `kiosk-${size.width}x${size.height}-${lang}.png`) })
+        const { tiles, faults } = await kiosk.evaluate(layoutFaults)
+        assert.equal(tiles, services)
+        assert.deepEqual(faults, [], `${lang} ${mode}`)
+      }
+      await kiosk.click('[data-test=mode-normal]')
+      await kiosk.click('[data-test=lang]')
+    }
+    await kiosk.context().close()
+  })
+}
