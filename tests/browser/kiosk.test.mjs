@@ -64,3 +64,39 @@ for (const size of [{ width: 1280, height: 800 }, { width: 1024, height: 768 }, 
     await kiosk.context().close()
   })
 }
+
+/** Whether the hall's name is on screen and the topmost element at its centre. */
+const nameVisible = (p) =>
+  p.evaluate(() => {
+    const h = document.querySelector('.kiosk-head h1')
+    const r = h.getBoundingClientRect()
+    return r.top >= 0 && h.contains(document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2))
+  })
+
+test('a tap while the server is down says what to do, and clears itself when it is back', async () => {
+  const kiosk = await openPage(browser, server.base, '/kiosk', await pair(server.base, sup, 'kiosk'), { width: 1280, height: 800 })
+  await kiosk.waitForSelector('[data-test^=service-]:not([disabled])')
+  assert.ok(await nameVisible(kiosk))
+
+  await stop(server)
+  await kiosk.waitForSelector('[data-test=offline]', { timeout: 10000 })
+  assert.ok(await nameVisible(kiosk), 'the offline banner covers the hall name')
+  await kiosk.click('[data-test=service-PAY]')
+  const advice = kiosk.locator('[data-test=unreachable]')
+  await advice.waitFor()
+  assert.match(await advice.locator('[lang=zh-CN]').textContent(), /请稍候.*工作人员/)
+  assert.match(await advice.locator('[lang=en]').textContent(), /wait a moment.*staff/)
+  assert.equal(await kiosk.locator('[data-test=error]').count(), 0)
+  assert.ok(await nameVisible(kiosk))
+  const { faults } = await kiosk.evaluate(layoutFaults)
+  assert.deepEqual(faults, [])
+  await kiosk.screenshot({ path: join(output, 'kiosk-unreachable.png') })
+
+  server = await serve(hall.db, server.port)
+  await advice.waitFor({ state: 'detached', timeout: 15000 })
+  await kiosk.waitForSelector('[data-test=offline]', { state: 'detached', timeout: 15000 })
+  assert.ok(await nameVisible(kiosk))
+  await kiosk.click('[data-test=service-PAY]')
+  await kiosk.waitForSelector('[data-test=ticket-number]')
+  await kiosk.context().close()
+})

@@ -36,6 +36,7 @@ export default {
   },
   roles: { kiosk: '取号机', counter: '窗口', display: '叫号屏', rating_pad: '评价器', board: '看板', supervisor: '值班长' },
   kiosk: {
+    unreachable: '暂时无法取号：请稍候片刻再试，或请工作人员帮助',
     title: '请选择业务',
     estimated: '预计等候约 {n} 分钟',
     noWait: '无需等候',
