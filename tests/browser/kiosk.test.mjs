@@ -100,3 +100,27 @@ test('a tap while the server is down says what to do, and clears itself when it 
   await kiosk.waitForSelector('[data-test=ticket-number]')
   await kiosk.context().close()
 })
+
+test('an appointment number typed on the on-screen pad alone; the printed ticket says 留意叫号 once', async () => {
+  const kiosk = await openPage(browser, server.base, '/kiosk', await pair(server.base, sup, 'kiosk'), { width: 1280, height: 800 })
+  await kiosk.waitForSelector('[data-test^=service-]:not([disabled])')
+  await kiosk.click('[data-test=mode-appointment]')
+  assert.equal(await kiosk.locator('input').count(), 0, 'nothing to type into with a keyboard')
+  for (const k of ['1', '2', '3', '4', 'delete', '5', '0']) await kiosk.click(`[data-test=pad-${k}]`)
+  assert.equal((await kiosk.textContent('[data-test=appointment]')).trim(), '12350')
+  await kiosk.screenshot({ path: join(output, 'kiosk-appointment-pad.png') })
+  await kiosk.click('[data-test=pad-ok]')
+  assert.match(await kiosk.textContent('[data-test=appointment-chosen]'), /12350/)
+  await kiosk.click('[data-test=service-PAY]')
+  const number = (await kiosk.textContent('[data-test=ticket-number]')).trim()
+
+  const ticket = (await api(server.base, 'GET', '/api/v1/tickets', sup)).find((t) => t.number === number)
+  assert.equal(ticket.priority, 'appointment')
+  assert.equal(ticket.appointment, '12350')
+
+  await kiosk.waitForSelector('[data-test=print-ticket]', { state: 'attached' })
+  const printed = await kiosk.textContent('[data-test=print-ticket]')
+  assert.match(printed, new RegExp(number))
+  assert.equal(printed.split('留意叫号').length - 1, 1, printed)
+  await kiosk.context().close()
+})

@@ -30,6 +30,10 @@ export default {
   login: { title: 'Supervisor login', staffTitle: 'Staff login', staff: 'Staff number', pin: 'PIN', submit: 'Log in' },
   roles: { kiosk: 'Kiosk', counter: 'Counter', display: 'Display', rating_pad: 'Rating pad', board: 'Board', supervisor: 'Supervisor' },
   kiosk: {
+    appointmentNo: 'Appointment {n}',
+    change: 'Change',
+    padClear: 'Clear',
+    padDelete: 'Delete a digit',
     unreachable: 'No ticket right now: please wait a moment and try again, or ask a member of staff',
     title: 'Choose a service',
     estimated: 'About {n} min wait',

@@ -36,6 +36,10 @@ export default {
   },
   roles: { kiosk: '取号机', counter: '窗口', display: '叫号屏', rating_pad: '评价器', board: '看板', supervisor: '值班长' },
   kiosk: {
+    appointmentNo: '预约号 {n}',
+    change: '修改',
+    padClear: '清除',
+    padDelete: '删除一位',
     unreachable: '暂时无法取号：请稍候片刻再试，或请工作人员帮助',
     title: '请选择业务',
     estimated: '预计等候约 {n} 分钟',
