@@ -59,6 +59,7 @@ export default {
     touchBack: 'Touch the screen to go back ({n} s)',
   },
   counter: {
+    priorityClass: { priority: 'Priority', appointment: 'Appointment', vip: 'VIP' },
     title: 'Counter {n}',
     callNext: 'Call next',
     recall: 'Recall',

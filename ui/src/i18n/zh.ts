@@ -65,6 +65,7 @@ export default {
     touchBack: '轻触屏幕返回（{n} 秒）',
   },
   counter: {
+    priorityClass: { priority: '优先', appointment: '预约', vip: '贵宾' },
     title: '{n} 号窗口',
     callNext: '叫号',
     recall: '重呼',
