@@ -112,7 +112,8 @@ export async function pair(base, sup, role, counter = null) {
   return (await api(base, 'POST', '/api/v1/pair', null, { code: c.code })).token
 }
 
-export function launch() {
+/** Debian's Chromium; `autoplay: false` keeps the browser's rule that sound waits for a click. */
+export function launch({ autoplay = true } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
@@ -126,7 +127,7 @@ export function launch() {
       '--disable-quic',
       // Containers give /dev/shm a few MB; Chromium crashes on it without this.
       '--disable-dev-shm-usage',
-      '--autoplay-policy=no-user-gesture-required',
+      ...(autoplay ? ['--autoplay-policy=no-user-gesture-required'] : []),
     ],
   })
 }

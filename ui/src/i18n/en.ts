@@ -102,6 +102,7 @@ export default {
     idleHint: 'Rate us here when you are done',
   },
   display: {
+    call: 'Number {number}, please go to counter {n}',
     now: 'Ticket',
     to: 'to',
     window: '',

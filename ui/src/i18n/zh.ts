@@ -108,6 +108,7 @@ export default {
     idleHint: '办结后请在此评价',
   },
   display: {
+    call: '请 {number} 号到 {n} 号窗口',
     now: '请',
     to: '到',
     window: '号窗口',
