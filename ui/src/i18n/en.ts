@@ -257,7 +257,7 @@ export default {
       cancelled: 'This ticket was cancelled',
       expired: 'This ticket has expired (not from today)',
     },
-    unknown: 'Ticket not found: please check the QR code',
+    unknown: 'No such ticket',
     issuedAt: 'Issued at {t}',
     updating: 'Live',
     offline: 'Connection lost, reconnecting…',

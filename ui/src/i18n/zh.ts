@@ -263,7 +263,7 @@ export default {
       cancelled: '此号票已取消',
       expired: '此号票已过期（非当日号票）',
     },
-    unknown: '找不到此号票，请核对二维码',
+    unknown: '找不到此号票',
     issuedAt: '取号时间 {t}',
     updating: '实时更新',
     offline: '网络断开，正在重连…',
