@@ -2,25 +2,18 @@
 // English: no critical and no serious violation on the kiosk, counter,
 // display, rating pad, live ticket, and the pairing and login screens.
 
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { api, axeViolations, launch, newHall, openPage, pair, serve, stop, supervisor, PIN } from './harness.mjs'
+import { api, axeViolations, hallForTests, openPage, pair, PIN } from './harness.mjs'
 
-let hall, server, browser, sup, ticket
-
-before(async () => {
-  hall = newHall()
-  server = await serve(hall.db)
-  sup = await supervisor(server.base)
-  browser = await launch()
-  const service = (await api(server.base, 'GET', '/api/v1/counters/1', sup)).services[0]
-  ticket = (await api(server.base, 'POST', '/api/v1/tickets', sup, { service, priority: 'priority', priority_reason: 'elderly' })).ticket
-  await api(server.base, 'POST', '/api/v1/tickets', sup, { service })
-})
-
-after(async () => {
-  await browser?.close()
-  if (server) await stop(server)
+// A priority ticket and a normal one: the counter shows its queue, the live page follows the first.
+let ticket
+const h = hallForTests({
+  async setup({ server, sup }) {
+    const service = (await api(server.base, 'GET', '/api/v1/counters/1', sup)).services[0]
+    ticket = (await api(server.base, 'POST', '/api/v1/tickets', sup, { service, priority: 'priority', priority_reason: 'elderly' })).ticket
+    await api(server.base, 'POST', '/api/v1/tickets', sup, { service })
+  },
 })
 
 async function loginCounter(p) {
@@ -45,9 +38,9 @@ const SCREENS = [
 
 for (const s of SCREENS) {
   test(`axe: the ${s.name} screen has no critical or serious violation, in both languages`, async () => {
-    const token = s.role ? await pair(server.base, sup, ...s.role) : null
+    const token = s.role ? await pair(h.server.base, h.sup, ...s.role) : null
     const path = typeof s.path === 'function' ? s.path() : s.path
-    const p = await openPage(browser, server.base, path, token, { width: 1366, height: 768 })
+    const p = await openPage(h.browser, h.server.base, path, token, { width: 1366, height: 768 })
     await p.waitForSelector(s.ready)
     await s.then?.(p)
     assert.deepEqual(await axeViolations(p), [], `${s.name} in Chinese`)

@@ -2,24 +2,12 @@
 // words (current and waiting), F5 asking for the outcome like the 办结
 // button, and every panel on screen with 13 and more waiting.
 
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { api, launch, newHall, openPage, output, pair, serve, stop, supervisor, PIN } from './harness.mjs'
+import { api, hallForTests, openPage, output, pair, PIN } from './harness.mjs'
 
-let hall, server, browser, sup
-
-before(async () => {
-  hall = newHall()
-  server = await serve(hall.db)
-  sup = await supervisor(server.base)
-  browser = await launch()
-})
-
-after(async () => {
-  await browser?.close()
-  if (server) await stop(server)
-})
+const h = hallForTests()
 
 /** Whether the element is wholly inside the viewport. */
 const onScreen = (p, sel) =>
@@ -29,12 +17,12 @@ const onScreen = (p, sel) =>
   }, sel)
 
 test('priority marks, F5 asks the outcome, every panel on a 1366×768 screen with 16 waiting', async () => {
-  const service = (await api(server.base, 'GET', '/api/v1/counters/1', sup)).services[0]
-  for (let i = 0; i < 14; i++) await api(server.base, 'POST', '/api/v1/tickets', sup, { service })
-  const elderly = (await api(server.base, 'POST', '/api/v1/tickets', sup, { service, priority: 'priority', priority_reason: 'elderly' })).ticket
-  const booked = (await api(server.base, 'POST', '/api/v1/tickets', sup, { service, priority: 'appointment', appointment: '777' })).ticket
+  const service = (await api(h.server.base, 'GET', '/api/v1/counters/1', h.sup)).services[0]
+  for (let i = 0; i < 14; i++) await api(h.server.base, 'POST', '/api/v1/tickets', h.sup, { service })
+  const elderly = (await api(h.server.base, 'POST', '/api/v1/tickets', h.sup, { service, priority: 'priority', priority_reason: 'elderly' })).ticket
+  const booked = (await api(h.server.base, 'POST', '/api/v1/tickets', h.sup, { service, priority: 'appointment', appointment: '777' })).ticket
 
-  const counter = await openPage(browser, server.base, '/counter', await pair(server.base, sup, 'counter', 1), { width: 1366, height: 768 })
+  const counter = await openPage(h.browser, h.server.base, '/counter', await pair(h.server.base, h.sup, 'counter', 1), { width: 1366, height: 768 })
   await counter.fill('[data-test=login-staff]', '0001')
   await counter.fill('[data-test=login-pin]', PIN)
   await counter.click('[data-test=login-submit]')
@@ -72,12 +60,12 @@ test('priority marks, F5 asks the outcome, every panel on a 1366×768 screen wit
   await counter.waitForSelector('[data-test=finish]:not([disabled])')
   await counter.keyboard.press('F5')
   await counter.waitForSelector('[data-test=finish-confirm]')
-  assert.equal((await api(server.base, 'GET', '/api/v1/counters/1', sup)).current?.number, current, 'F5 finished at once')
+  assert.equal((await api(h.server.base, 'GET', '/api/v1/counters/1', h.sup)).current?.number, current, 'F5 finished at once')
   await counter.screenshot({ path: join(output, 'counter-f5-outcome.png') })
   await counter.selectOption('[data-test=outcome]', 'answered')
   await counter.keyboard.press('Enter')
   await counter.waitForSelector('[data-test=finish-confirm]', { state: 'detached' })
-  const done = (await api(server.base, 'GET', '/api/v1/tickets', sup)).find((t) => t.number === current)
+  const done = (await api(h.server.base, 'GET', '/api/v1/tickets', h.sup)).find((t) => t.number === current)
   assert.equal(done.state, 'done')
   assert.equal(done.resolution, 'answered')
   await counter.context().close()

@@ -2,29 +2,17 @@
 // starts in Chinese, a switch to English lasts for that customer only and
 // survives no reload.
 
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { api, launch, newHall, openPage, pair, serve, stop, supervisor, PIN } from './harness.mjs'
+import { api, hallForTests, openPage, pair, PIN } from './harness.mjs'
 
-let hall, server, browser, sup
-
-before(async () => {
-  hall = newHall()
-  server = await serve(hall.db)
-  sup = await supervisor(server.base)
-  browser = await launch()
-})
-
-after(async () => {
-  await browser?.close()
-  if (server) await stop(server)
-})
+const h = hallForTests()
 
 const title = (p) => p.evaluate(() => document.querySelector('.kiosk-title')?.textContent)
 
 test('the kiosk is back in Chinese for the next customer, and after a reload', async () => {
-  const token = await pair(server.base, sup, 'kiosk')
-  const kiosk = await openPage(browser, server.base, '/kiosk', token, { width: 1080, height: 1920 })
+  const token = await pair(h.server.base, h.sup, 'kiosk')
+  const kiosk = await openPage(h.browser, h.server.base, '/kiosk', token, { width: 1080, height: 1920 })
   await kiosk.waitForSelector('[data-test^=service-]:not([disabled])')
   assert.equal(await title(kiosk), '请选择业务')
   await kiosk.click('[data-test=lang]')
@@ -56,8 +44,8 @@ test('the kiosk is back in Chinese for the next customer, and after a reload', a
 })
 
 test('the kiosk left untouched in English goes back to Chinese', async () => {
-  const token = await pair(server.base, sup, 'kiosk')
-  const kiosk = await openPage(browser, server.base, '/kiosk', token, { width: 1080, height: 1920 }, { clock: true })
+  const token = await pair(h.server.base, h.sup, 'kiosk')
+  const kiosk = await openPage(h.browser, h.server.base, '/kiosk', token, { width: 1080, height: 1920 }, { clock: true })
   await kiosk.waitForSelector('[data-test^=service-]:not([disabled])')
   await kiosk.click('[data-test=lang]')
   await kiosk.waitForFunction(() => document.querySelector('.kiosk-title')?.textContent === 'Choose a service')
@@ -69,19 +57,19 @@ test('the kiosk left untouched in English goes back to Chinese', async () => {
 })
 
 test('the rating pad is back in Chinese after a rating, and after a reload', async () => {
-  const token = await pair(server.base, sup, 'rating_pad', 1)
-  const rate = await openPage(browser, server.base, '/rate', token, { width: 1280, height: 800 })
+  const token = await pair(h.server.base, h.sup, 'rating_pad', 1)
+  const rate = await openPage(h.browser, h.server.base, '/rate', token, { width: 1280, height: 800 })
   await rate.waitForSelector('[data-test=idle]')
   await rate.click('[data-test=lang]')
   await rate.waitForFunction(() => document.querySelector('[data-test=idle]')?.textContent?.includes('Welcome'))
 
-  const services = (await api(server.base, 'GET', '/api/v1/counters/1', sup)).services
-  await api(server.base, 'POST', '/api/v1/counters/1/login', sup, { staff: '0001', pin: PIN })
-  await api(server.base, 'POST', '/api/v1/counters/1/open', sup).catch(() => {})
-  await api(server.base, 'POST', '/api/v1/tickets', sup, { service: services[0] })
-  await api(server.base, 'POST', '/api/v1/counters/1/call-next', sup)
-  await api(server.base, 'POST', '/api/v1/counters/1/start', sup)
-  await api(server.base, 'POST', '/api/v1/counters/1/finish', sup, {})
+  const services = (await api(h.server.base, 'GET', '/api/v1/counters/1', h.sup)).services
+  await api(h.server.base, 'POST', '/api/v1/counters/1/login', h.sup, { staff: '0001', pin: PIN })
+  await api(h.server.base, 'POST', '/api/v1/counters/1/open', h.sup).catch(() => {})
+  await api(h.server.base, 'POST', '/api/v1/tickets', h.sup, { service: services[0] })
+  await api(h.server.base, 'POST', '/api/v1/counters/1/call-next', h.sup)
+  await api(h.server.base, 'POST', '/api/v1/counters/1/start', h.sup)
+  await api(h.server.base, 'POST', '/api/v1/counters/1/finish', h.sup, {})
 
   // The customer who switched rates in English; the pad then greets the next one in Chinese.
   await rate.waitForSelector('[data-test=level-5]')

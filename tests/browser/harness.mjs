@@ -3,6 +3,7 @@
 // Debian's Chromium driven by playwright-core (never a downloaded browser).
 
 import { spawn, execFileSync } from 'node:child_process'
+import { before, after } from 'node:test'
 import { mkdtempSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -142,6 +143,28 @@ export async function axeViolations(page) {
   return violations
     .filter((v) => v.impact === 'critical' || v.impact === 'serious')
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+}
+
+/**
+ * A test file's hall: `before` makes a hall database, serves it, logs the
+ * supervisor in, launches Chromium (`autoplay` as for `launch`) and runs
+ * `setup(h)`; `after` closes both. The fields are set once `before` has
+ * run; a test that restarts the server assigns `h.server`.
+ */
+export function hallForTests({ setup, ...browserOpts } = {}) {
+  const h = {}
+  before(async () => {
+    h.hall = newHall()
+    h.server = await serve(h.hall.db)
+    h.sup = await supervisor(h.server.base)
+    h.browser = await launch(browserOpts)
+    await setup?.(h)
+  })
+  after(async () => {
+    await h.browser?.close()
+    if (h.server) await stop(h.server)
+  })
+  return h
 }
 
 /** Percentile of sorted numbers. */

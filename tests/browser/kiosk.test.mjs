@@ -3,24 +3,12 @@
 // told what to do while the server is unreachable; an appointment number
 // typed on the on-screen pad alone; the printed ticket's words.
 
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { api, launch, newHall, openPage, output, pair, serve, stop, supervisor } from './harness.mjs'
+import { api, hallForTests, openPage, output, pair, serve, stop } from './harness.mjs'
 
-let hall, server, browser, sup
-
-before(async () => {
-  hall = newHall()
-  server = await serve(hall.db)
-  sup = await supervisor(server.base)
-  browser = await launch()
-})
-
-after(async () => {
-  await browser?.close()
-  if (server) await stop(server)
-})
+const h = hallForTests()
 
 /** Tiles outside the viewport, and elements whose box overlaps a tile. */
 function layoutFaults() {
@@ -46,9 +34,9 @@ function layoutFaults() {
 
 for (const size of [{ width: 1280, height: 800 }, { width: 1024, height: 768 }, { width: 1080, height: 1920 }]) {
   test(`every service fits one ${size.width}×${size.height} screen, in both languages`, async () => {
-    const services = (await api(server.base, 'GET', '/api/v1/services', sup)).length
+    const services = (await api(h.server.base, 'GET', '/api/v1/services', h.sup)).length
     assert.equal(services, 8)
-    const kiosk = await openPage(browser, server.base, '/kiosk', await pair(server.base, sup, 'kiosk'), size)
+    const kiosk = await openPage(h.browser, h.server.base, '/kiosk', await pair(h.server.base, h.sup, 'kiosk'), size)
     await kiosk.waitForSelector('[data-test^=service-]:not([disabled])')
     for (const lang of ['zh', 'en']) {
       for (const mode of ['normal', 'priority']) {
@@ -74,11 +62,11 @@ const nameVisible = (p) =>
   })
 
 test('a tap while the server is down says what to do, and clears itself when it is back', async () => {
-  const kiosk = await openPage(browser, server.base, '/kiosk', await pair(server.base, sup, 'kiosk'), { width: 1280, height: 800 })
+  const kiosk = await openPage(h.browser, h.server.base, '/kiosk', await pair(h.server.base, h.sup, 'kiosk'), { width: 1280, height: 800 })
   await kiosk.waitForSelector('[data-test^=service-]:not([disabled])')
   assert.ok(await nameVisible(kiosk))
 
-  await stop(server)
+  await stop(h.server)
   await kiosk.waitForSelector('[data-test=offline]', { timeout: 10000 })
   assert.ok(await nameVisible(kiosk), 'the offline banner covers the hall name')
   await kiosk.click('[data-test=service-PAY]')
@@ -92,7 +80,7 @@ test('a tap while the server is down says what to do, and clears itself when it 
   assert.deepEqual(faults, [])
   await kiosk.screenshot({ path: join(output, 'kiosk-unreachable.png') })
 
-  server = await serve(hall.db, server.port)
+  h.server = await serve(h.hall.db, h.server.port)
   await advice.waitFor({ state: 'detached', timeout: 15000 })
   await kiosk.waitForSelector('[data-test=offline]', { state: 'detached', timeout: 15000 })
   assert.ok(await nameVisible(kiosk))
@@ -102,7 +90,7 @@ test('a tap while the server is down says what to do, and clears itself when it 
 })
 
 test('an appointment number typed on the on-screen pad alone; the printed ticket says 留意叫号 once', async () => {
-  const kiosk = await openPage(browser, server.base, '/kiosk', await pair(server.base, sup, 'kiosk'), { width: 1280, height: 800 })
+  const kiosk = await openPage(h.browser, h.server.base, '/kiosk', await pair(h.server.base, h.sup, 'kiosk'), { width: 1280, height: 800 })
   await kiosk.waitForSelector('[data-test^=service-]:not([disabled])')
   await kiosk.click('[data-test=mode-appointment]')
   assert.equal(await kiosk.locator('input').count(), 0, 'nothing to type into with a keyboard')
@@ -114,7 +102,7 @@ test('an appointment number typed on the on-screen pad alone; the printed ticket
   await kiosk.click('[data-test=service-PAY]')
   const number = (await kiosk.textContent('[data-test=ticket-number]')).trim()
 
-  const ticket = (await api(server.base, 'GET', '/api/v1/tickets', sup)).find((t) => t.number === number)
+  const ticket = (await api(h.server.base, 'GET', '/api/v1/tickets', h.sup)).find((t) => t.number === number)
   assert.equal(ticket.priority, 'appointment')
   assert.equal(ticket.appointment, '12350')
 

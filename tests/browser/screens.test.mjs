@@ -2,24 +2,12 @@
 // and proper landmarks (main, a heading, labelled fields); a live-ticket
 // link to no ticket says so in both languages, never echoing the id.
 
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { api, launch, newHall, openPage, output, pair, serve, stop, supervisor } from './harness.mjs'
+import { api, hallForTests, openPage, output, pair } from './harness.mjs'
 
-let hall, server, browser, sup
-
-before(async () => {
-  hall = newHall()
-  server = await serve(hall.db)
-  sup = await supervisor(server.base)
-  browser = await launch()
-})
-
-after(async () => {
-  await browser?.close()
-  if (server) await stop(server)
-})
+const h = hallForTests()
 
 /** The page's landmarks and labels: one main, an h1 in it, every input named by a label. */
 const structure = (p) =>
@@ -36,8 +24,8 @@ for (const [what, path, token, english] of [
   ['counter staff login', '/counter', 'counter', /Counter 1/],
 ]) {
   test(`the ${what} screen: landmarks, labels and a language switch`, async () => {
-    const t = token ? await pair(server.base, sup, token, 1) : null
-    const p = await openPage(browser, server.base, path, t, { width: 1366, height: 768 })
+    const t = token ? await pair(h.server.base, h.sup, token, 1) : null
+    const p = await openPage(h.browser, h.server.base, path, t, { width: 1366, height: 768 })
     await p.waitForSelector('main form')
     const zh = await structure(p)
     assert.deepEqual({ ...zh, h1: !!zh.h1 }, { mains: 1, h1: true, unlabelled: 0, langs: 1 })
@@ -53,10 +41,10 @@ for (const [what, path, token, english] of [
 }
 
 test('a live-ticket link to no ticket says so in both languages, without the id', async () => {
-  const service = (await api(server.base, 'GET', '/api/v1/services', sup))[0].service.code
-  const { ticket } = await api(server.base, 'POST', '/api/v1/tickets', sup, { service })
+  const service = (await api(h.server.base, 'GET', '/api/v1/services', h.sup))[0].service.code
+  const { ticket } = await api(h.server.base, 'POST', '/api/v1/tickets', h.sup, { service })
   for (const id of ['abc', ticket.number, '0190f5a4-1111-7111-8111-111111111111', '%3Cb%3E']) {
-    const phone = await openPage(browser, server.base, `/t/${id}`, null, { width: 360, height: 740 })
+    const phone = await openPage(h.browser, h.server.base, `/t/${id}`, null, { width: 360, height: 740 })
     const unknown = phone.locator('[data-test=live-unknown]')
     await unknown.waitFor()
     const text = await unknown.textContent()
