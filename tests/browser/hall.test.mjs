@@ -156,7 +156,7 @@ test('a hall day across every screen', async () => {
   assert.ok(seconds >= 1 && seconds <= 6, `${seconds} s`)
   assert.ok(statSync(file).size > 1000)
 
-  // Keyboard shortcuts at the counter: F1 call, F2 recall, F4 start, F5 finish.
+  // Keyboard shortcuts at the counter: F1 call, F2 recall, F4 start, F5 finish (outcome, Enter).
   await api(server.base, 'POST', '/api/v1/tickets', sup, { service: counterServices[0] })
   await counter.bringToFront()
   await counter.keyboard.press('F1')
@@ -168,6 +168,8 @@ test('a hall day across every screen', async () => {
   await waitFor(async () => (await recalls())?.state === 'serving')
   await counter.waitForSelector('[data-test=finish]:not([disabled])')
   await counter.keyboard.press('F5')
+  await counter.waitForSelector('[data-test=finish-confirm]')
+  await counter.keyboard.press('Enter')
   await waitFor(async () => !(await recalls()))
 
   // A double click on a kiosk button issues one ticket.

@@ -3,6 +3,7 @@
 // Debian's Chromium driven by playwright-core (never a downloaded browser).
 
 import { spawn, execFileSync } from 'node:child_process'
+import { before, after } from 'node:test'
 import { mkdtempSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -112,7 +113,8 @@ export async function pair(base, sup, role, counter = null) {
   return (await api(base, 'POST', '/api/v1/pair', null, { code: c.code })).token
 }
 
-export function launch() {
+/** Debian's Chromium; `autoplay: false` keeps the browser's rule that sound waits for a click. */
+export function launch({ autoplay = true } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
@@ -126,9 +128,43 @@ export function launch() {
       '--disable-quic',
       // Containers give /dev/shm a few MB; Chromium crashes on it without this.
       '--disable-dev-shm-usage',
-      '--autoplay-policy=no-user-gesture-required',
+      ...(autoplay ? ['--autoplay-policy=no-user-gesture-required'] : []),
     ],
   })
+}
+
+/**
+ * axe-core's critical and serious violations on the page as it is now
+ * (axe injected from ui/node_modules), each as `rule: target, …`.
+ */
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') })
+  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations)
+  return violations
+    .filter((v) => v.impact === 'critical' || v.impact === 'serious')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+}
+
+/**
+ * A test file's hall: `before` makes a hall database, serves it, logs the
+ * supervisor in, launches Chromium (`autoplay` as for `launch`) and runs
+ * `setup(h)`; `after` closes both. The fields are set once `before` has
+ * run; a test that restarts the server assigns `h.server`.
+ */
+export function hallForTests({ setup, ...browserOpts } = {}) {
+  const h = {}
+  before(async () => {
+    h.hall = newHall()
+    h.server = await serve(h.hall.db)
+    h.sup = await supervisor(h.server.base)
+    h.browser = await launch(browserOpts)
+    await setup?.(h)
+  })
+  after(async () => {
+    await h.browser?.close()
+    if (h.server) await stop(h.server)
+  })
+  return h
 }
 
 /** Percentile of sorted numbers. */

@@ -30,6 +30,11 @@ export default {
   login: { title: 'Supervisor login', staffTitle: 'Staff login', staff: 'Staff number', pin: 'PIN', submit: 'Log in' },
   roles: { kiosk: 'Kiosk', counter: 'Counter', display: 'Display', rating_pad: 'Rating pad', board: 'Board', supervisor: 'Supervisor' },
   kiosk: {
+    appointmentNo: 'Appointment {n}',
+    change: 'Change',
+    padClear: 'Clear',
+    padDelete: 'Delete a digit',
+    unreachable: 'No ticket right now: please wait a moment and try again, or ask a member of staff',
     title: 'Choose a service',
     estimated: 'About {n} min wait',
     noWait: 'No wait',
@@ -54,6 +59,7 @@ export default {
     touchBack: 'Touch the screen to go back ({n} s)',
   },
   counter: {
+    priorityClass: { priority: 'Priority', appointment: 'Appointment', vip: 'VIP' },
     title: 'Counter {n}',
     callNext: 'Call next',
     recall: 'Recall',
@@ -96,6 +102,7 @@ export default {
     idleHint: 'Rate us here when you are done',
   },
   display: {
+    call: 'Number {number}, please go to counter {n}',
     now: 'Ticket',
     to: 'to',
     window: '',
@@ -250,7 +257,7 @@ export default {
       cancelled: 'This ticket was cancelled',
       expired: 'This ticket has expired (not from today)',
     },
-    unknown: 'Ticket not found: please check the QR code',
+    unknown: 'No such ticket',
     issuedAt: 'Issued at {t}',
     updating: 'Live',
     offline: 'Connection lost, reconnecting…',

@@ -1,9 +1,15 @@
-// vue-i18n: Chinese first, English selectable (remembered per browser).
+// vue-i18n: Chinese first, English selectable. Staff pages remember the
+// choice per browser; customer pages (kiosk, rating pad) never do: each
+// customer starts in Chinese and a switch lasts for that customer only.
 import { createI18n } from 'vue-i18n'
 import zh from './zh'
 import en from './en'
 
-const saved = typeof localStorage !== 'undefined' ? localStorage.getItem('hallq.lang') : null
+type Locale = 'zh' | 'en'
+const KEY = 'hallq.lang'
+const saved = typeof localStorage !== 'undefined' ? localStorage.getItem(KEY) : null
+/** Whether a switch is stored for the next load (false on customer pages). */
+let remember = true
 
 export const i18n = createI18n({
   legacy: false,
@@ -12,11 +18,28 @@ export const i18n = createI18n({
   messages: { zh, en },
 })
 
-export function toggleLocale(): void {
-  const next = i18n.global.locale.value === 'zh' ? 'en' : 'zh'
+function setLocale(next: Locale): void {
   i18n.global.locale.value = next
-  localStorage.setItem('hallq.lang', next)
+  if (remember) localStorage.setItem(KEY, next)
   document.documentElement.lang = next === 'zh' ? 'zh-CN' : 'en'
+}
+
+export function toggleLocale(): void {
+  setLocale(i18n.global.locale.value === 'zh' ? 'en' : 'zh')
+}
+
+/**
+ * Makes this page a customer page: Chinese now, whatever another page of
+ * this browser stored, and a switch is never stored.
+ */
+export function forCustomers(): void {
+  remember = false
+  setLocale('zh')
+}
+
+/** The next customer's language: Chinese. */
+export function nextCustomer(): void {
+  if (i18n.global.locale.value !== 'zh') setLocale('zh')
 }
 
 /** A service's name in the current language. */

@@ -36,6 +36,11 @@ export default {
   },
   roles: { kiosk: '取号机', counter: '窗口', display: '叫号屏', rating_pad: '评价器', board: '看板', supervisor: '值班长' },
   kiosk: {
+    appointmentNo: '预约号 {n}',
+    change: '修改',
+    padClear: '清除',
+    padDelete: '删除一位',
+    unreachable: '暂时无法取号：请稍候片刻再试，或请工作人员帮助',
     title: '请选择业务',
     estimated: '预计等候约 {n} 分钟',
     noWait: '无需等候',
@@ -60,6 +65,7 @@ export default {
     touchBack: '轻触屏幕返回（{n} 秒）',
   },
   counter: {
+    priorityClass: { priority: '优先', appointment: '预约', vip: '贵宾' },
     title: '{n} 号窗口',
     callNext: '叫号',
     recall: '重呼',
@@ -102,6 +108,7 @@ export default {
     idleHint: '办结后请在此评价',
   },
   display: {
+    call: '请 {number} 号到 {n} 号窗口',
     now: '请',
     to: '到',
     window: '号窗口',
@@ -256,7 +263,7 @@ export default {
       cancelled: '此号票已取消',
       expired: '此号票已过期（非当日号票）',
     },
-    unknown: '找不到此号票，请核对二维码',
+    unknown: '找不到此号票',
     issuedAt: '取号时间 {t}',
     updating: '实时更新',
     offline: '网络断开，正在重连…',

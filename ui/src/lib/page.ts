@@ -4,7 +4,7 @@
 import { createApp, type Component, onUnmounted, ref, shallowRef } from 'vue'
 import { Api, data, takeToken, tokenKey, type Stream, type StreamEnd } from '../api/client'
 import type { StreamEvent } from '../api/types'
-import { i18n } from '../i18n'
+import { forCustomers, i18n } from '../i18n'
 import { Staleness } from './stale'
 import '../theme.css'
 
@@ -15,7 +15,12 @@ import '../theme.css'
  */
 export const ended = ref<StreamEnd | null>(null)
 
-export function mount(page: Component): void {
+/**
+ * Mounts the page. A customer page (kiosk, rating pad) starts in Chinese
+ * and never stores a language switch (see `forCustomers`).
+ */
+export function mount(page: Component, opts: { customer?: boolean } = {}): void {
+  if (opts.customer) forCustomers()
   document.documentElement.lang = i18n.global.locale.value === 'en' ? 'en' : 'zh-CN'
   createApp(page).use(i18n).mount('#app')
 }

@@ -1,4 +1,5 @@
+// The kiosk page (取号机): a customer page, Chinese for each new customer.
 import { mount } from '../../lib/page'
 import KioskPage from './KioskPage.vue'
 
-mount(KioskPage)
+mount(KioskPage, { customer: true })

@@ -1,4 +1,5 @@
+// The rating pad page (评价器): a customer page, Chinese for each new customer.
 import { mount } from '../../lib/page'
 import RatePage from './RatePage.vue'
 
-mount(RatePage)
+mount(RatePage, { customer: true })
