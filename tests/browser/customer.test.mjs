@@ -4,7 +4,7 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { api, hallForTests, openPage, pair, PIN } from './harness.mjs'
+import { finishOne, hallForTests, openPage, pair } from './harness.mjs'
 
 const h = hallForTests()
 
@@ -63,13 +63,7 @@ test('the rating pad is back in Chinese after a rating, and after a reload', asy
   await rate.click('[data-test=lang]')
   await rate.waitForFunction(() => document.querySelector('[data-test=idle]')?.textContent?.includes('Welcome'))
 
-  const services = (await api(h.server.base, 'GET', '/api/v1/counters/1', h.sup)).services
-  await api(h.server.base, 'POST', '/api/v1/counters/1/login', h.sup, { staff: '0001', pin: PIN })
-  await api(h.server.base, 'POST', '/api/v1/counters/1/open', h.sup).catch(() => {})
-  await api(h.server.base, 'POST', '/api/v1/tickets', h.sup, { service: services[0] })
-  await api(h.server.base, 'POST', '/api/v1/counters/1/call-next', h.sup)
-  await api(h.server.base, 'POST', '/api/v1/counters/1/start', h.sup)
-  await api(h.server.base, 'POST', '/api/v1/counters/1/finish', h.sup, {})
+  await finishOne(h.server.base, h.sup)
 
   // The customer who switched rates in English; the pad then greets the next one in Chinese.
   await rate.waitForSelector('[data-test=level-5]')

@@ -108,6 +108,21 @@ export async function serveCustomer(base, token, service, i, { afterCall = 0, af
   return called.ticket
 }
 
+/**
+ * One customer served to the end at counter 1 by the supervisor (staff
+ * 0001, logged in and the counter opened here), left unrated for the pad;
+ * the finish's answer.
+ */
+export async function finishOne(base, sup) {
+  const services = (await api(base, 'GET', '/api/v1/counters/1', sup)).services
+  await api(base, 'POST', '/api/v1/counters/1/login', sup, { staff: '0001', pin: PIN })
+  await api(base, 'POST', '/api/v1/counters/1/open', sup).catch(() => {})
+  await api(base, 'POST', '/api/v1/tickets', sup, { service: services[0] })
+  await api(base, 'POST', '/api/v1/counters/1/call-next', sup)
+  await api(base, 'POST', '/api/v1/counters/1/start', sup)
+  return api(base, 'POST', '/api/v1/counters/1/finish', sup, {})
+}
+
 export async function pair(base, sup, role, counter = null) {
   const c = await api(base, 'POST', '/api/v1/pairing-codes', sup, { role, counter, name: `${role}${counter ?? ''}` })
   return (await api(base, 'POST', '/api/v1/pair', null, { code: c.code })).token
