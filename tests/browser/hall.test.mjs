@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { writeFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { api, launch, newHall, output, pair, pct, serve, stop, supervisor, PIN } from './harness.mjs'
+import { api, launch, newHall, output, pair, pct, serve, stop, supervisor, tooSmall, PIN } from './harness.mjs'
 
 let hall, server, browser, sup, tokens, counterServices
 const figures = {}
@@ -60,7 +60,7 @@ test('a hall day across every screen', async () => {
   figures.kiosk_first_contentful_paint_ms = paint['first-contentful-paint'] ?? null
   figures.kiosk_ready_ms = Date.now() - t0
   await kiosk.screenshot({ path: join(output, 'kiosk.png') })
-  await assertBigEnough(kiosk)
+  assert.deepEqual(await tooSmall(kiosk), [], 'elderly users: text ≥ 32 px, buttons ≥ 80 px')
 
   // The counter logs in (staff 0001) and opens.
   const counter = await page('/counter', tokens.counter, { width: 1366, height: 768 })
@@ -102,7 +102,7 @@ test('a hall day across every screen', async () => {
   // The rating pad offers the ticket; 不满意 asks a reason.
   await rate.waitForSelector('[data-test=level-2]')
   await rate.screenshot({ path: join(output, 'rate.png') })
-  await assertBigEnough(rate)
+  assert.deepEqual(await tooSmall(rate), [], 'elderly users: text ≥ 32 px, buttons ≥ 80 px')
   await rate.click('[data-test=level-2]')
   await rate.waitForSelector('[data-test=reason-attitude]')
   await rate.screenshot({ path: join(output, 'rate-reason.png') })
@@ -239,18 +239,3 @@ async function waitFor(f, ms = 5000) {
   assert.fail('condition not met in time')
 }
 
-/** Elderly users: every visible text ≥ 32 px, every button ≥ 80 px high. */
-async function assertBigEnough(p) {
-  const small = await p.evaluate(() => {
-    const out = []
-    for (const el of document.querySelectorAll('main *')) {
-      const r = el.getBoundingClientRect()
-      if (r.width === 0 || r.height === 0 || getComputedStyle(el).display === 'none') continue
-      const hasText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())
-      if (hasText && parseFloat(getComputedStyle(el).fontSize) < 32) out.push(`text ${el.textContent.trim()}`)
-      if (el.tagName === 'BUTTON' && r.height < 80) out.push(`button ${el.textContent.trim()} ${r.height}px`)
-    }
-    return out
-  })
-  assert.deepEqual(small, [])
-}

@@ -123,6 +123,24 @@ export async function finishOne(base, sup) {
   return api(base, 'POST', '/api/v1/counters/1/finish', sup, {})
 }
 
+/**
+ * The texts under 32 px and the buttons under 80 px high on a page's
+ * `main`: what elderly customers cannot read or hit (empty when all is well).
+ */
+export function tooSmall(page) {
+  return page.evaluate(() => {
+    const out = []
+    for (const el of document.querySelectorAll('main *')) {
+      const r = el.getBoundingClientRect()
+      if (r.width === 0 || r.height === 0 || getComputedStyle(el).display === 'none') continue
+      const hasText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())
+      if (hasText && parseFloat(getComputedStyle(el).fontSize) < 32) out.push(`text ${el.textContent.trim()}`)
+      if (el.tagName === 'BUTTON' && r.height < 80) out.push(`button ${el.textContent.trim()} ${r.height}px`)
+    }
+    return out
+  })
+}
+
 export async function pair(base, sup, role, counter = null) {
   const c = await api(base, 'POST', '/api/v1/pairing-codes', sup, { role, counter, name: `${role}${counter ?? ''}` })
   return (await api(base, 'POST', '/api/v1/pair', null, { code: c.code })).token

@@ -5,7 +5,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { api, finishOne, hallForTests, openPage, output, pair } from './harness.mjs'
+import { api, finishOne, hallForTests, openPage, output, pair, tooSmall } from './harness.mjs'
 
 const h = hallForTests()
 
@@ -35,6 +35,7 @@ test('the pad names who served, explains each reason, and lets the customer go b
       assert.ok(apart, `the language button covers ${sel}`)
     }
   }
+  assert.deepEqual(await tooSmall(rate), [], 'elderly customers: text ≥ 32 px, buttons ≥ 80 px, on this step too')
   await rate.screenshot({ path: join(output, 'rate-reasons.png') })
 
   // A mistaken 非常不满意: back to the scale, nothing was sent.
