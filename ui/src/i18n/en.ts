@@ -200,6 +200,12 @@ export default {
     revoked: 'Revoked',
     notices: 'Notices',
     saved: 'Saved',
+    noPin: 'No PIN',
+    pin: 'PIN',
+    staffAdded: '{name} ({number}) added; they can log in with this PIN',
+    terminalRole: 'Terminal',
+    counterNumber: 'Counter',
+    boardHint: 'The board and settings need no pairing code: log in with a supervisor staff number and PIN.',
   },
   printer: {
     title: 'Printers',

@@ -206,6 +206,12 @@ export default {
     revoked: '已吊销',
     notices: '公告',
     saved: '已保存',
+    noPin: '未设 PIN',
+    pin: 'PIN',
+    staffAdded: '已添加 {name}（{number}），可用此 PIN 登录',
+    terminalRole: '终端类型',
+    counterNumber: '窗口号',
+    boardHint: '看板和设置不需要配对码：用值班长的工号和 PIN 登录。',
   },
   printer: {
     title: '打印机',
