@@ -2,7 +2,7 @@
 // many overdue): the follow-ups are paged with the overdue first and raise
 // an alert, staff show by name, a reason stays on one line, waiting numbers
 // stay apart, a follow-up is closed through the page's own dialog (never the
-// browser's prompt), and the live panels start on the first screen at
+// browser's prompt; a refusal shown inside it), and the live panels start on the first screen at
 // 1280×800 and 1920×1080. Screenshots: tests/output/board-*.png.
 
 import { test } from 'node:test'
@@ -112,5 +112,23 @@ test('closing a follow-up goes through the page dialog: a note is required, Esc 
   const from = new Date(Date.parse(`${day}T00:00:00Z`) - 60 * 86_400_000).toISOString().slice(0, 10)
   const every = await api(h.server.base, 'GET', `/api/v1/follow-ups?from=${from}&to=${day}`, h.sup)
   assert.equal(every.find((f) => f.ticket === ticket)?.note, '已电话回访，客户表示理解')
+  await p.context().close()
+})
+
+test('a refusal shows inside the dialog: the follow-up was closed elsewhere meanwhile', async () => {
+  const p = await openBoard({ width: 1280, height: 800 })
+  const first = p.locator('[data-test=follow-ups] tbody tr').first()
+  const ticket = (await first.getAttribute('data-test')).replace('follow-up-', '')
+  await first.locator('[data-test=follow-up-close]').click()
+  await p.fill('[data-test=close-note]', '已上门处理')
+  await api(h.server.base, 'POST', `/api/v1/follow-ups/${ticket}/close`, h.sup, { note: '另一位值班长已回访' })
+  await p.click('[data-test=close-submit]')
+  const error = p.locator('[data-test=close-dialog] [data-test=close-error]')
+  await error.waitFor()
+  assert.notEqual((await error.textContent()).trim(), '')
+  assert.equal(await p.locator('[data-test=close-dialog]').isVisible(), true, 'the dialog stays open with the refusal')
+  await p.screenshot({ path: join(output, 'board-close-refused.png') })
+  await p.click('[data-test=close-cancel]')
+  await p.locator('[data-test=close-dialog]').waitFor({ state: 'hidden' })
   await p.context().close()
 })
