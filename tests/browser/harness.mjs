@@ -182,14 +182,13 @@ export async function axeViolations(page) {
  * A test file's hall: `before` makes a hall database, serves it, logs the
  * supervisor in, launches Chromium (`autoplay` as for `launch`) and runs
  * `setup(h)`; `after` closes both. The fields are set once `before` has
- * run; a test that restarts the server assigns `h.server`.
+ * run; a test that restarts the server assigns `h.server`. `open(h)`
+ * serves another database (sets `h.server` and `h.sup`).
  */
-export function hallForTests({ setup, ...browserOpts } = {}) {
+export function hallForTests({ setup, open = openNewHall, ...browserOpts } = {}) {
   const h = {}
   before(async () => {
-    h.hall = newHall()
-    h.server = await serve(h.hall.db)
-    h.sup = await supervisor(h.server.base)
+    await open(h)
     h.browser = await launch(browserOpts)
     await setup?.(h)
   })
@@ -241,4 +240,35 @@ export async function until(f, ms = 5000, what = 'condition') {
     await new Promise((r) => setTimeout(r, 50))
   }
   throw new Error(`${what}: not met in ${ms} ms`)
+}
+
+/** `hallForTests`' hall: a new hall database, served, the supervisor logged in. */
+async function openNewHall(h) {
+  h.hall = newHall()
+  h.server = await serve(h.hall.db)
+  h.sup = await supervisor(h.server.base)
+}
+
+/**
+ * A test file's hall with `hallq demo` traffic (`days` of it, one hall):
+ * `hallForTests` on the demo's database; the supervisor's PIN, which the
+ * demo printed, is kept as `h.pin` for the pages' login screens.
+ */
+export function demoHallForTests({ days = 30, seed = 6, ...opts } = {}) {
+  return hallForTests({
+    ...opts,
+    async open(h) {
+      const db = join(mkdtempSync(join(tmpdir(), 'hallq-demo-')), 'demo.db')
+      h.pin = hallq(['--db', db, 'demo', '--days', String(days), '--seed', String(seed)]).trim().split('\n').pop().trim()
+      h.server = await serve(db)
+      h.sup = (await api(h.server.base, 'POST', '/api/v1/session', null, { staff: '0001', pin: h.pin })).token
+    },
+  })
+}
+
+/** Logs the supervisor (staff 0001) in on a page showing the login screen. */
+export async function supervisorLogin(page, pin = PIN) {
+  await page.fill('[data-test=login-staff]', '0001')
+  await page.fill('[data-test=login-pin]', pin)
+  await page.click('[data-test=login-submit]')
 }

@@ -1,11 +1,12 @@
 // The board's alerts, derived from the hall's status: waiting past target,
-// a queue longer than N, a counter paused too long; and from the printers:
-// a printer not ready, print jobs pending.
-import type { Backup, Printer, PrinterState, Status } from '../../api/types'
+// a queue longer than N, a counter paused too long; from the follow-ups:
+// some past their deadline; and from the printers: a printer not ready,
+// print jobs pending.
+import type { Backup, FollowUp, Printer, PrinterState, Status } from '../../api/types'
 
 export interface Alert {
   key: string
-  kind: 'wait' | 'queue' | 'pause'
+  kind: 'wait' | 'queue' | 'pause' | 'followUps'
   args: Record<string, string | number>
 }
 
@@ -22,6 +23,12 @@ export function alerts(status: Status, now: number, queueLimit: number, pauseLim
     if (c.status === 'paused' && paused >= pauseLimitMin) out.push({ key: `p${c.number}`, kind: 'pause', args: { counter: c.number, n: paused } })
   }
   return out
+}
+
+/** One alert when follow-ups are past their deadline, with how many. */
+export function followUpAlerts(followUps: readonly Pick<FollowUp, 'overdue'>[]): Alert[] {
+  const n = followUps.filter((f) => f.overdue).length
+  return n ? [{ key: 'fu', kind: 'followUps', args: { n } }] : []
 }
 
 /** States the board raises an alert for. */
