@@ -34,14 +34,21 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 )]
 async fn pending(State(state): State<AppState>, Path(counter): Path<u32>) -> ApiResult<Json<PendingRatingDto>> {
     let now = state.now();
-    let (tickets, staff) = state.read(move |r, hall| Ok((tickets_today(r, hall, now)?, r.staff(hall)?))).await?;
-    let ticket = queue::awaiting_rating(&tickets, counter, now).cloned();
-    // 好差评 names who served: the pad shows the clerk's name and number.
-    let staff_name = ticket
-        .as_ref()
-        .and_then(|t| t.staff.as_ref())
-        .and_then(|number| staff.iter().find(|s| &s.number == number))
-        .map(|s| s.name.clone());
+    let (ticket, staff_name) = state
+        .read(move |r, hall| {
+            let tickets = tickets_today(r, hall, now)?;
+            let Some(ticket) = queue::awaiting_rating(&tickets, counter, now).cloned() else {
+                return Ok((None, None));
+            };
+            // 好差评 names who served: the pad shows the clerk's name and
+            // number (the staff list is read only when there is a ticket).
+            let name = match &ticket.staff {
+                Some(number) => r.staff(hall)?.into_iter().find(|s| &s.number == number).map(|s| s.name),
+                None => None,
+            };
+            Ok((Some(ticket), name))
+        })
+        .await?;
     Ok(Json(PendingRatingDto { counter, ticket, staff_name }))
 }
 
