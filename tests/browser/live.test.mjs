@@ -80,3 +80,16 @@ test('a ticket number is not a live page: numbers cannot be walked', async () =>
   assert.ok((await text(phone, '[data-test=live-unknown]')).startsWith('找不到此号票'))
   await phone.context().close()
 })
+
+test('in English the live page names the service in English, in Chinese only in Chinese', async () => {
+  const t = await issue()
+  const svc = (await api(server.base, 'GET', '/api/v1/settings', sup)).services.find((s) => s.code === service)
+  const phone = await openPage(browser, server.base, `/t/${t.id}`, null, { width: 360, height: 740 })
+  await phone.waitForSelector('[data-test=live-service]')
+  assert.equal(await text(phone, '[data-test=live-service]'), svc.name_zh)
+  await phone.click('[data-test=lang]')
+  await phone.waitForFunction((en) => document.querySelector('[data-test=live-service]')?.textContent?.trim() === en, svc.name_en)
+  assert.ok(!/[\u4e00-\u9fff]/.test(await text(phone, '[data-test=live-service]')), 'no Chinese in the English name')
+  await phone.screenshot({ path: join(output, 'live-waiting-en.png') })
+  await phone.context().close()
+})

@@ -203,6 +203,48 @@ test('the reports page shows what the report routes answer', async () => {
   await p.context().close()
 })
 
+test('each language reads its own names: Chinese only in Chinese, English in English', async () => {
+  const p = await open('/reports', { width: 1280, height: 800 })
+  await setRange(p, range.from, range.to)
+  const cjk = /[\u4e00-\u9fff]/
+  const latin = /[A-Za-z]/
+  const labels = () => p.$$eval('[data-test=grouped] tbody tr[data-key] td:first-child', (tds) => tds.map((td) => td.textContent.trim()))
+  const shows = async (by, want) => {
+    await p.selectOption('[data-test=by]', by)
+    await until(async () => JSON.stringify((await labels()).slice().sort()) === JSON.stringify([...want].sort()), 10_000, `${by} labels ${want}`)
+  }
+  const settings = await api(server.base, 'GET', '/api/v1/settings', sup)
+  const k = {}
+  for (const by of ['weekday', 'service', 'counter']) k[by] = await api(server.base, 'GET', `/api/v1/kpis?${q({ ...range, by })}`, sup)
+  // Chinese: 周一, 交费, 1号窗口 交费, 未叫号 — no English words beside them.
+  await shows('weekday', k.weekday.groups.map((g) => g.label))
+  for (const l of await labels()) assert.ok(cjk.test(l) && !latin.test(l), `weekday label in Chinese only: ${l}`)
+  await shows('service', k.service.groups.map((g) => g.label))
+  await shows('counter', k.counter.groups.map((g) => g.label))
+  for (const l of await labels()) assert.ok(!/not called|Counter/.test(l), `counter label in Chinese only: ${l}`)
+  // English: Mon, Bill payment, Counter 1 Payments, not called — the names set in settings.
+  await p.click('[data-test=lang]')
+  await shows('weekday', k.weekday.groups.map((g) => g.label_en))
+  assert.ok((await labels()).includes('Mon'))
+  await shows('service', k.service.groups.map((g) => g.label_en))
+  for (const g of k.service.groups) {
+    assert.equal(g.label_en, settings.services.find((s) => s.code === g.key).name_en)
+  }
+  await shows('counter', k.counter.groups.map((g) => g.label_en))
+  for (const l of await labels()) assert.ok(!cjk.test(l), `counter label in English only: ${l}`)
+  assert.ok((await labels()).includes('not called'))
+  // The longest waits name the service in English too.
+  const ov = await api(server.base, 'GET', `/api/v1/reports/overview?${q(range)}`, sup)
+  if (ov.longest_waits.length) {
+    const first = await text(p, '[data-test=long-wait] td:nth-child(2)')
+    assert.equal(first, ov.longest_waits[0].service_name_en)
+  }
+  await ready(p)
+  await p.screenshot({ path: join(output, 'reports-en.png'), fullPage: true })
+  await p.locator('[data-test=utilisation]').screenshot({ path: join(output, 'reports-utilisation-en.png') })
+  await p.context().close()
+})
+
 test('empty and error states', async () => {
   const p = await open('/reports', { width: 1280, height: 800 })
   // Long before the hall existed: nothing to show, said so.

@@ -8,7 +8,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { api, hallForTests, openPage, output, supervisorLogin } from './harness.mjs'
+import { api, hallForTests, openPage, output, supervisorLogin, until } from './harness.mjs'
 
 const h = hallForTests()
 
@@ -115,4 +115,23 @@ test('the language button covers no button, in either language and at 1280 and 1
     await p.screenshot({ path: join(output, `settings-${size.width}.png`) })
     await p.context().close()
   }
+})
+
+test("a counter's English name is set beside its Chinese one and read by English pages", async () => {
+  const p = await openSettings()
+  const row = p.locator('[data-test=counter-2]')
+  await p.fill('[data-test=counter-2-name-en]', 'Counter 2 Business')
+  await row.locator('[data-test=counter-save]').click()
+  await row.locator('[data-test=counter-note]').filter({ hasText: '已保存' }).waitFor()
+  const c2 = (await api(h.server.base, 'GET', '/api/v1/settings', h.sup)).counters.find((c) => c.number === 2)
+  assert.equal(c2.name_en, 'Counter 2 Business')
+  assert.ok(/[\u4e00-\u9fff]/.test(c2.name), 'the Chinese name is kept')
+  const now = (await api(h.server.base, 'GET', '/api/v1/counters', h.sup)).find((c) => c.number === 2)
+  assert.equal(now.name_en, 'Counter 2 Business')
+  // Emptied: English pages say "Counter 2".
+  await p.fill('[data-test=counter-2-name-en]', '')
+  assert.equal(await p.getAttribute('[data-test=counter-2-name-en]', 'placeholder'), 'Counter 2')
+  await row.locator('[data-test=counter-save]').click()
+  await until(async () => (await api(h.server.base, 'GET', '/api/v1/counters', h.sup)).find((c) => c.number === 2).name_en === 'Counter 2', 5000, 'the default English name')
+  await p.context().close()
 })

@@ -214,13 +214,16 @@ fn a_hand_computed_day_gives_exactly_its_kpis_in_json_csv_and_xlsx() {
     close(&t["satisfaction"], 2.0 / 3.0);
     assert_eq!(t["ratings_by_level"], serde_json::json!([0, 1, 0, 1, 1]));
     assert_eq!(t["low_score_reasons"], serde_json::json!({"attitude": 1}));
-    let staff: Vec<(&str, &str, u64)> = r["groups"]
+    let staff: Vec<(&str, &str, &str, u64)> = r["groups"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|g| (g["key"].as_str().unwrap(), g["label"].as_str().unwrap(), g["kpis"]["served"].as_u64().unwrap()))
+        .map(|g| {
+            let text = |k: &str| g[k].as_str().unwrap();
+            (text("key"), text("label"), text("label_en"), g["kpis"]["served"].as_u64().unwrap())
+        })
         .collect();
-    assert_eq!(staff, [("1001", "王芳", 2), ("1002", "李强", 1), ("~", "未叫号 not called", 0)]);
+    assert_eq!(staff, [("1001", "王芳", "王芳", 2), ("1002", "李强", "李强", 1), ("~", "未叫号", "not called", 0)]);
 
     // Both days: the second adds one visit (waited 3, handled 2, counter open 10 minutes).
     let both = ["--from", "2026-11-27", "--to", "2026-11-28"];

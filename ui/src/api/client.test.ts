@@ -133,7 +133,7 @@ describe('idempotency keys', () => {
 
 describe('the live ticket watch', () => {
   const live = (seq: number, state: LiveTicket['state'] = 'waiting') =>
-    ({ ticket: 't', number: 'A001', service: 'PAY', service_name: '交费', hall_name: 'H', state, issued_at: 0, seq }) as LiveTicket
+    ({ ticket: 't', number: 'A001', service: 'PAY', service_name: '交费', service_name_en: 'Bill payment', hall_name: 'H', state, issued_at: 0, seq }) as LiveTicket
 
   function watch(poll: () => Promise<LiveTicket>) {
     const sockets: FakeSocket[] = []

@@ -272,7 +272,7 @@ export default {
   live: {
     title: 'My ticket',
     yourNumber: 'Your number',
-    ahead: '{n} people ahead of you',
+    ahead: '{n} person ahead of you | {n} people ahead of you',
     estimated: 'Estimated wait about {n} min',
     noWait: 'You are next',
     goTo: 'Please go to counter {n}',

@@ -48,6 +48,15 @@ export function serviceName(s: { name_zh: string; name_en: string } | undefined,
   return i18n.global.locale.value === 'en' ? s.name_en : s.name_zh
 }
 
+/**
+ * A name the server gives in both languages (a report group's label, a
+ * service or counter name) in the current one: the English form when
+ * reading English and there is one, else the Chinese.
+ */
+export function inLanguage(zh: string, en?: string | null): string {
+  return i18n.global.locale.value === 'en' && en ? en : zh
+}
+
 /** A bilingual server error in the current language. */
 export function errorText(e: unknown): string {
   const b = (e as { body?: { message_zh: string; message_en: string } }).body

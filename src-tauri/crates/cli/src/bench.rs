@@ -217,6 +217,7 @@ fn bench_hall() -> HallConfig {
             let c = CounterConfig {
                 number: n,
                 name: format!("{n}号窗口"),
+                name_en: String::new(),
                 services: all.clone(),
                 policy: RoutingPolicy { order: RoutingOrder::Fifo, max_priority_in_row: Some(2) },
             };

@@ -230,12 +230,10 @@ pub fn hall_config(code: &str, name: &str, counters: usize) -> HallConfig {
     let mut number = cfg.counters.iter().map(|c| c.number).max().unwrap_or(0);
     for template in templates.iter().cycle().take(counters.saturating_sub(cfg.counters.len())) {
         number += 1;
-        cfg.counters.push(Counter::new(
-            number,
-            format!("{number}号窗口 综合"),
-            template.services.clone(),
-            template.policy,
-        ));
+        cfg.counters.push(
+            Counter::new(number, format!("{number}号窗口 综合"), template.services.clone(), template.policy)
+                .with_name_en(format!("Counter {number} General")),
+        );
     }
     cfg
 }

@@ -66,6 +66,10 @@ pub struct Counter {
     pub number: u32,
     /// Name, e.g. “3号窗口 综合”.
     pub name: String,
+    /// English name, e.g. “Counter 3 General”; empty when not given
+    /// (English pages then say “Counter 3”: [`Counter::english_name`]).
+    #[serde(default)]
+    pub name_en: String,
     /// Service codes it serves, in preference order.
     pub services: Vec<String>,
     /// How it calls the next ticket.
@@ -91,6 +95,9 @@ pub struct CounterConfig {
     pub number: u32,
     /// Name.
     pub name: String,
+    /// English name; empty when not given (events before it had none).
+    #[serde(default)]
+    pub name_en: String,
     /// Service codes in preference order.
     pub services: Vec<String>,
     /// Routing policy.
@@ -103,6 +110,7 @@ impl Counter {
         Self {
             number,
             name: name.into(),
+            name_en: String::new(),
             services,
             policy,
             status: CounterStatus::Closed,
@@ -114,11 +122,24 @@ impl Counter {
         }
     }
 
+    /// The same counter with an English name.
+    #[must_use]
+    pub fn with_name_en(mut self, name_en: impl Into<String>) -> Self {
+        self.name_en = name_en.into();
+        self
+    }
+
+    /// What English pages call it: its English name, or “Counter 3”.
+    pub fn english_name(&self) -> String {
+        english_name(self.number, &self.name_en)
+    }
+
     /// Its configurable part.
     pub fn config(&self) -> CounterConfig {
         CounterConfig {
             number: self.number,
             name: self.name.clone(),
+            name_en: self.name_en.clone(),
             services: self.services.clone(),
             policy: self.policy,
         }
@@ -133,6 +154,11 @@ impl Counter {
     }
 }
 
+/// A counter's English name, or “Counter 3” when it has none.
+pub fn english_name(number: u32, name_en: &str) -> String {
+    if name_en.trim().is_empty() { format!("Counter {number}") } else { name_en.to_string() }
+}
+
 impl CounterConfig {
     /// Checks the fields (that its services exist is the hall's check).
     pub fn validate(&self) -> Result<(), CoreError> {
@@ -140,6 +166,9 @@ impl CounterConfig {
             return Err(CoreError::config("窗口号须在 1–999 之间", "counter number must be 1-999"));
         }
         text::check(&text::COUNTER_NAME, &self.name)?;
+        if !self.name_en.is_empty() {
+            text::check(&text::COUNTER_NAME_EN, &self.name_en)?;
+        }
         if self.services.is_empty() {
             return Err(CoreError::config("窗口至少要办理一项业务", "a counter must serve at least one service"));
         }

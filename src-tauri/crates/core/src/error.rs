@@ -94,7 +94,8 @@ pub enum CoreError {
     NotRateable(String),
     /// A rating level outside 1..=5, or a reason on a good rating.
     InvalidRating(String),
-    /// No open follow-up for this ticket.
+    /// No open follow-up for this ticket (its number, or empty when the
+    /// ticket is not today's).
     UnknownFollowUp(String),
     /// Free text (a name, a notice, a note) that breaks the text rule
     /// ([`crate::text`]): blank, too long, a control character or a
@@ -195,7 +196,8 @@ impl CoreError {
             Self::AlreadyRated(n) => format!("{n} 号已经评价过"),
             Self::NotRateable(n) => format!("{n} 号未办结，不能评价"),
             Self::InvalidRating(why) => format!("评价无效：{why}"),
-            Self::UnknownFollowUp(t) => format!("没有待办的回访 {t}"),
+            Self::UnknownFollowUp(t) if t.is_empty() => "这条回访已处理，或不存在".to_string(),
+            Self::UnknownFollowUp(t) => format!("{t} 没有待办的回访（已处理，或不存在）"),
             Self::InvalidText { field_zh, problem, .. } => format!("{field_zh}{}", problem.zh()),
             Self::InvalidConfig { zh, .. } => format!("配置无效：{zh}"),
         }
@@ -249,7 +251,10 @@ impl CoreError {
             Self::AlreadyRated(n) => format!("ticket {n} has already been rated"),
             Self::NotRateable(n) => format!("ticket {n} was not served, so it cannot be rated"),
             Self::InvalidRating(why) => format!("invalid rating: {why}"),
-            Self::UnknownFollowUp(t) => format!("no open follow-up {t}"),
+            Self::UnknownFollowUp(t) if t.is_empty() => {
+                "this follow-up is already closed, or does not exist".to_string()
+            }
+            Self::UnknownFollowUp(t) => format!("{t} has no open follow-up (already closed, or none)"),
             Self::InvalidText { field_en, problem, .. } => format!("the {field_en} {}", problem.en()),
             Self::InvalidConfig { en, .. } => format!("invalid configuration: {en}"),
         }

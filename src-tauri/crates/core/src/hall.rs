@@ -281,19 +281,26 @@ impl HallConfig {
             s("CMP", 'G', "投诉举报", "Complaints and reports", 15, 15),
             s("DER", 'H', "新能源并网", "Distributed generation and EV-charger connection", 15, 20),
         ];
-        let c = |number: u32, name: &str, services: &[&str], order: RoutingOrder| {
+        let c = |number: u32, name: &str, en: &str, services: &[&str], order: RoutingOrder| {
             Counter::new(
                 number,
                 name,
                 services.iter().map(|s| s.to_string()).collect(),
                 RoutingPolicy { order, max_priority_in_row: Some(2) },
             )
+            .with_name_en(en)
         };
         let counters = vec![
-            c(1, "1号窗口 交费", &["PAY", "ASK"], RoutingOrder::Ordered),
-            c(2, "2号窗口 综合", &["NEW", "CHG", "DER", "PAY", "ASK"], RoutingOrder::Fifo),
-            c(3, "3号窗口 综合", &["CHG", "MTR", "FLT", "PAY", "ASK"], RoutingOrder::Fifo),
-            c(4, "4号窗口 投诉/新能源", &["CMP", "DER", "NEW", "MTR"], RoutingOrder::Ordered),
+            c(1, "1号窗口 交费", "Counter 1 Payments", &["PAY", "ASK"], RoutingOrder::Ordered),
+            c(2, "2号窗口 综合", "Counter 2 General", &["NEW", "CHG", "DER", "PAY", "ASK"], RoutingOrder::Fifo),
+            c(3, "3号窗口 综合", "Counter 3 General", &["CHG", "MTR", "FLT", "PAY", "ASK"], RoutingOrder::Fifo),
+            c(
+                4,
+                "4号窗口 投诉/新能源",
+                "Counter 4 Complaints / New energy",
+                &["CMP", "DER", "NEW", "MTR"],
+                RoutingOrder::Ordered,
+            ),
         ];
         let staff = vec![Staff {
             number: "0001".to_string(),

@@ -432,6 +432,7 @@ impl Sim {
             let counter = CounterConfig {
                 number: n,
                 name: format!("{n}号窗口"),
+                name_en: String::new(),
                 services: sim.codes.clone(),
                 policy: RoutingPolicy { order: RoutingOrder::Fifo, max_priority_in_row: None },
             };

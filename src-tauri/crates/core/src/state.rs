@@ -478,7 +478,10 @@ impl HallState {
             }
             Command::CloseFollowUp { ticket, note } => {
                 if !self.follow_ups.contains_key(ticket) {
-                    return Err(CoreError::UnknownFollowUp(ticket.to_string()));
+                    // Named by its number when the ticket is today's; an id
+                    // means nothing to a supervisor.
+                    let number = self.tickets.get(ticket).map(|t| t.number.clone()).unwrap_or_default();
+                    return Err(CoreError::UnknownFollowUp(number));
                 }
                 let note = text::check(&text::FOLLOW_UP_NOTE, note)?;
                 vec![E::FollowUpClosed { ticket: *ticket, note: note.to_string() }]
@@ -626,6 +629,7 @@ impl HallState {
                     .entry(cfg.number)
                     .or_insert_with(|| Counter::new(cfg.number, "", Vec::new(), cfg.policy));
                 c.name = cfg.name.clone();
+                c.name_en = cfg.name_en.clone();
                 c.services = cfg.services.clone();
                 c.policy = cfg.policy;
                 ch.counters.push(c.clone());

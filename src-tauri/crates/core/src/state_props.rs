@@ -78,6 +78,7 @@ fn counter(number: u32, variant: u8) -> CounterConfig {
     CounterConfig {
         number,
         name: format!("{number}号窗口"),
+        name_en: if number.is_multiple_of(2) { format!("Counter {number}") } else { String::new() },
         services: services.iter().map(|s| s.to_string()).collect(),
         policy: RoutingPolicy { order, max_priority_in_row: max },
     }

@@ -59,6 +59,7 @@ fn counter(number: u32, services: &[&str], order: RoutingOrder, max_priority_in_
     CounterConfig {
         number,
         name: format!("{number}号窗口"),
+        name_en: String::new(),
         services: services.iter().map(|s| s.to_string()).collect(),
         policy: RoutingPolicy { order, max_priority_in_row },
     }
@@ -397,7 +398,7 @@ fn every_rejected_command_returns_its_error_and_changes_nothing() {
         (Command::Rate { ticket: num("A004"), level: 1, reason: None }, E::NotRateable("A004".into())),
         (
             Command::CloseFollowUp { ticket: Uuid::from_u128(4242), note: "已回访".into() },
-            E::UnknownFollowUp(Uuid::from_u128(4242).to_string()),
+            E::UnknownFollowUp(String::new()),
         ),
         (Command::Rate { ticket: TicketRef::Id(c002_leg1), level: 4, reason: None }, E::NotRateable("C002".into())),
         (
@@ -465,6 +466,14 @@ fn every_rejected_command_returns_its_error_and_changes_nothing() {
         (cfg(counter(1000, &["PAY"], Fifo, None)), invalid_config()),
         (cfg(counter(6, &["PAY", "PAY"], Fifo, None)), invalid_config()),
         (cfg(counter(6, &["PAY"], Fifo, Some(0))), invalid_config()),
+        (
+            cfg(CounterConfig { name_en: "Counter\u{202E}6".into(), ..counter(6, &["PAY"], Fifo, None) }),
+            invalid_text(&text::COUNTER_NAME_EN, text::TextProblem::BidiOverride),
+        ),
+        (
+            cfg(CounterConfig { name_en: "C".repeat(65), ..counter(6, &["PAY"], Fifo, None) }),
+            invalid_text(&text::COUNTER_NAME_EN, text::TextProblem::TooLong { max: 64 }),
+        ),
         (Command::DefineStaff { staff: deactivated_1001 }, E::StaffAtOtherCounter { staff: "1001".into(), counter: 1 }),
         (Command::DefineStaff { staff: staff("10 01", true) }, invalid_config()),
         (
@@ -683,6 +692,24 @@ fn every_accepted_command_produces_exactly_its_events() {
 
 // ---------------------------------------------------------------------------
 // Transitions in detail: what each leaves in the state.
+
+#[test]
+fn a_counter_keeps_its_english_name_and_events_from_before_it_still_read() {
+    let mut fx = Fx::small();
+    let c = CounterConfig { name_en: "Counter 6 Payments".into(), ..counter(6, &["PAY"], RoutingOrder::Fifo, None) };
+    fx.ok(Command::DefineCounter { counter: c });
+    let six = fx.st.counter(6).unwrap();
+    assert_eq!((six.name_en.as_str(), six.english_name()), ("Counter 6 Payments", "Counter 6 Payments".to_string()));
+    // An event written before counters had English names.
+    let old =
+        r#"{"number":7,"name":"7号窗口","services":["PAY"],"policy":{"order":"fifo","max_priority_in_row":null}}"#;
+    let seven: CounterConfig = serde_json::from_str(old).unwrap();
+    fx.ok(Command::DefineCounter { counter: seven });
+    assert_eq!(
+        (fx.st.counter(7).unwrap().name_en.as_str(), fx.st.counter(7).unwrap().english_name()),
+        ("", "Counter 7".to_string())
+    );
+}
 
 #[test]
 fn issue_creates_a_waiting_first_leg_numbered_by_service_and_day() {
@@ -1700,7 +1727,8 @@ fn a_low_rating_opens_a_follow_up_due_in_15_working_days_until_closed() {
     assert_eq!(fx.st.follow_ups().count(), 0);
     assert_eq!(
         fx.rejects(Command::CloseFollowUp { ticket: f.ticket, note: "again".into() }),
-        CoreError::UnknownFollowUp(f.ticket.to_string())
+        CoreError::UnknownFollowUp(String::new()),
+        "yesterday's ticket: no id in the message, a plain sentence"
     );
 }
 

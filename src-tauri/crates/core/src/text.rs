@@ -45,6 +45,8 @@ pub const SERVICE_NAME_ZH: TextField = TextField::line("业务中文名称", "se
 pub const SERVICE_NAME_EN: TextField = TextField::line("业务英文名称", "service's English name", 64);
 /// A counter's name.
 pub const COUNTER_NAME: TextField = TextField::line("窗口名称", "counter name", 32);
+/// A counter's English name.
+pub const COUNTER_NAME_EN: TextField = TextField::line("窗口英文名称", "counter's English name", 64);
 /// A staff member's name.
 pub const STAFF_NAME: TextField = TextField::line("员工姓名", "staff name", 32);
 /// Why a counter pauses.

@@ -434,7 +434,12 @@ mod tests {
 
     #[test]
     fn halls_rank_by_wait_share_then_satisfaction() {
-        let g = |key: &str, k: Kpis| hallq_store::KpiGroup { key: key.into(), label: key.into(), kpis: k };
+        let g = |key: &str, k: Kpis| hallq_store::KpiGroup {
+            key: key.into(),
+            label: key.into(),
+            label_en: key.into(),
+            kpis: k,
+        };
         let d = NaiveDate::default();
         let mut r = KpiReport {
             from: d,

@@ -20,6 +20,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("migrations/0003_follow_ups.sql"),
     include_str!("migrations/0004_printing.sql"),
     include_str!("migrations/0005_auth_hardening.sql"),
+    include_str!("migrations/0006_english_names.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

@@ -159,6 +159,8 @@ pub struct LongWait {
     pub service: String,
     /// Service name.
     pub service_name: String,
+    /// Service's English name.
+    pub service_name_en: String,
     /// Business day.
     pub day: NaiveDate,
     /// When the leg joined its queue.
@@ -312,8 +314,8 @@ impl Reader {
 /// The shapes of one thread's halls, fed leg by leg from the KPI pass.
 struct ShapeSink {
     shapes: Shapes,
-    /// The current hall's service names, for its long waits.
-    names: HashMap<String, String>,
+    /// The current hall's service names (Chinese, English), for its long waits.
+    names: HashMap<String, (String, String)>,
     /// Day starts are the same for every leg of a day: the last one.
     cached: Option<(String, NaiveDate, Millis)>,
 }
@@ -326,7 +328,10 @@ impl ShapeSink {
 
 impl LegSink for ShapeSink {
     fn hall(&mut self, reader: &Reader, row: &HallRow) -> Result<()> {
-        self.names = crate::services::all(&reader.conn, row.key)?.into_iter().map(|x| (x.code, x.name_zh)).collect();
+        self.names = crate::services::all(&reader.conn, row.key)?
+            .into_iter()
+            .map(|x| (x.code, (x.name_zh, x.name_en)))
+            .collect();
         self.cached = None;
         Ok(())
     }
@@ -356,10 +361,13 @@ impl LegSink for ShapeSink {
             let (id, number, service, counter) = st.query_row([leg.rowid], |r| {
                 Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get(3)?))
             })?;
+            let (service_name, service_name_en) =
+                self.names.get(&service).cloned().unwrap_or_else(|| (service.clone(), service.clone()));
             self.shapes.push_long(LongWait {
                 ticket: Uuid::from_slice(&id).map_err(|_| rows::damaged(0, "id"))?,
                 number,
-                service_name: self.names.get(&service).cloned().unwrap_or_else(|| service.clone()),
+                service_name,
+                service_name_en,
                 service,
                 day,
                 issued_at: issued,
@@ -652,8 +660,8 @@ mod tests {
     }
 
     fn old_shapes_into(r: &Reader, row: &HallRow, to: NaiveDate, s: &mut Shapes) -> Result<()> {
-        let names: HashMap<String, String> =
-            crate::services::all(&r.conn, row.key)?.into_iter().map(|x| (x.code, x.name_zh)).collect();
+        let names: HashMap<String, (String, String)> =
+            crate::services::all(&r.conn, row.key)?.into_iter().map(|x| (x.code, (x.name_zh, x.name_en))).collect();
         let mut st = r.conn.prepare_cached(
             "SELECT business_day, leg, issued_at, called_at, ended_at, id, number, service, counter
              FROM tickets WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3",
@@ -672,10 +680,13 @@ mod tests {
                 && s.is_long(w, issued)
             {
                 let service: String = r.get(7)?;
+                let (service_name, service_name_en) =
+                    names.get(&service).cloned().unwrap_or_else(|| (service.clone(), service.clone()));
                 s.push_long(LongWait {
                     ticket: rows::uuid(r, 5)?,
                     number: r.get(6)?,
-                    service_name: names.get(&service).cloned().unwrap_or_else(|| service.clone()),
+                    service_name,
+                    service_name_en,
                     service,
                     day,
                     issued_at: issued,
@@ -809,6 +820,7 @@ mod tests {
             number: format!("A{i:03}"),
             service: "PAY".into(),
             service_name: "交费".into(),
+            service_name_en: "Bill payment".into(),
             day: day(2),
             issued_at: i,
             wait_ms: (i % 50) * M,

@@ -111,8 +111,13 @@ pub struct KpiReport {
 pub struct KpiGroup {
     /// Sortable key (service code, counter number, hour "09", date ...).
     pub key: String,
-    /// What people read (service name, staff name, "09:00–10:00", "周一 Mon" ...).
+    /// What people read in Chinese (service name, staff name,
+    /// "09:00–10:00", "周一" ...).
     pub label: String,
+    /// The same in English ("Bill payment", "Counter 3", "Mon" ...); the
+    /// same as `label` where a name has no English form (a hall's, a
+    /// staff member's, a day).
+    pub label_en: String,
     /// The KPIs.
     pub kpis: Kpis,
 }
@@ -138,10 +143,24 @@ impl std::hash::Hasher for Fnv {
 
 type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 
+/// A group's label in Chinese and in English.
+#[derive(Debug, Clone)]
+struct Label {
+    zh: String,
+    en: String,
+}
+
+impl Label {
+    /// A label read the same in both languages (a date, an hour, a name).
+    fn same(s: String) -> Self {
+        Self { en: s.clone(), zh: s }
+    }
+}
+
 #[derive(Default)]
 struct Groups {
     index: FastMap<String, usize>,
-    rows: Vec<(String, String, KpiAccumulator)>,
+    rows: Vec<(String, Label, KpiAccumulator)>,
     last: Option<usize>,
 }
 
@@ -152,7 +171,7 @@ impl Groups {
         }
     }
 
-    fn get(&mut self, key: &str, label: impl FnOnce() -> String) -> &mut KpiAccumulator {
+    fn get(&mut self, key: &str, label: impl FnOnce() -> Label) -> &mut KpiAccumulator {
         // Rows come by hall and day: the group of the last row is the
         // likeliest, and checking it first skips a hash per row.
         if let Some(i) = self.last
@@ -217,7 +236,68 @@ impl LegSink for () {
 /// `T1/003`, `T1/1001`, `T1/~`.
 const NOT_CALLED: char = '~';
 
-const WEEKDAYS: [&str; 7] = ["周一 Mon", "周二 Tue", "周三 Wed", "周四 Thu", "周五 Fri", "周六 Sat", "周日 Sun"];
+const WEEKDAYS: [(&str, &str); 7] = [
+    ("周一", "Mon"),
+    ("周二", "Tue"),
+    ("周三", "Wed"),
+    ("周四", "Thu"),
+    ("周五", "Fri"),
+    ("周六", "Sat"),
+    ("周日", "Sun"),
+];
+
+/// Monday = 1 … Sunday = 7 (a weekday group's key) as a label.
+fn weekday_label(n: usize) -> Label {
+    let (zh, en) = WEEKDAYS[n.clamp(1, 7) - 1];
+    Label { zh: zh.to_string(), en: en.to_string() }
+}
+
+/// An hour group's label, the same in both languages.
+fn hour_label(h: u32) -> Label {
+    Label::same(format!("{h:02}:00–{:02}:00", h + 1))
+}
+
+/// A hall's service and counter names in both languages, and its staff's
+/// names, for the labels of its groups.
+struct HallNames {
+    /// Code → (target wait, target handling, Chinese name, English name).
+    services: FastMap<String, (Millis, Millis, String, String)>,
+    staff: HashMap<String, String>,
+    counters: HashMap<u32, Label>,
+}
+
+impl HallNames {
+    fn read(reader: &Reader, row: &HallRow) -> Result<Self> {
+        Ok(Self {
+            services: crate::services::all(&reader.conn, row.key)?
+                .into_iter()
+                .map(|s| (s.code.clone(), (s.target_wait_ms(), s.target_handling_ms(), s.name_zh, s.name_en)))
+                .collect(),
+            staff: crate::staff::all(&reader.conn, row.key)?.into_iter().map(|s| (s.number, s.name)).collect(),
+            counters: crate::counters::all(&reader.conn, row.key)?
+                .into_iter()
+                .map(|c| (c.number, Label { en: c.english_name(), zh: c.name }))
+                .collect(),
+        })
+    }
+
+    fn service(&self, code: &str) -> Label {
+        self.services
+            .get(code)
+            .map_or_else(|| Label::same(code.to_string()), |s| Label { zh: s.2.clone(), en: s.3.clone() })
+    }
+
+    fn counter(&self, number: u32) -> Label {
+        self.counters.get(&number).cloned().unwrap_or_else(|| Label {
+            zh: format!("{number} 号窗口"),
+            en: hallq_core::counter::english_name(number, ""),
+        })
+    }
+
+    fn staff(&self, number: &str) -> Label {
+        Label::same(self.staff.get(number).cloned().unwrap_or_else(|| number.to_string()))
+    }
+}
 
 impl Reader {
     /// The KPIs of a range of business days, grouped. Halls are read in
@@ -261,8 +341,9 @@ impl Reader {
             |reader, row, (total, groups, sink)| {
                 let scope = several.then_some(row.hall.code.as_str());
                 sink.hall(reader, row)?;
-                reader.tickets_into(row, scope, from, to, bys, total, groups, sink)?;
-                reader.open_time_into(row, scope, from, to, bys, total, groups)
+                let names = HallNames::read(reader, row)?;
+                reader.tickets_into(row, &names, scope, from, to, bys, total, groups, sink)?;
+                reader.open_time_into(row, &names, scope, from, to, bys, total, groups)
             },
         );
         let mut total = KpiAccumulator::new();
@@ -279,7 +360,7 @@ impl Reader {
         // Finishing (percentiles, the sorts behind the peak queue) is the
         // serial tail of a report: spread it over the cores too.
         let mut accs = vec![total];
-        let names: Vec<Vec<(String, String)>> = groups
+        let names: Vec<Vec<(String, Label)>> = groups
             .into_iter()
             .map(|g| {
                 g.rows
@@ -299,7 +380,12 @@ impl Reader {
             .map(|(by, names)| {
                 let mut out: Vec<KpiGroup> = names
                     .into_iter()
-                    .map(|(key, label)| KpiGroup { key, label, kpis: kpis.next().unwrap_or_default() })
+                    .map(|(key, label)| KpiGroup {
+                        key,
+                        label: label.zh,
+                        label_en: label.en,
+                        kpis: kpis.next().unwrap_or_default(),
+                    })
                     .collect();
                 out.sort_by(|a, b| a.key.cmp(&b.key));
                 KpiReport { from, to, by: *by, total: total.clone(), groups: out }
@@ -360,6 +446,7 @@ impl Reader {
     fn tickets_into<S: LegSink>(
         &self,
         row: &HallRow,
+        names: &HallNames,
         scope: Option<&str>,
         from: NaiveDate,
         to: NaiveDate,
@@ -368,14 +455,7 @@ impl Reader {
         groups: &mut [Groups],
         sink: &mut S,
     ) -> Result<()> {
-        let services: FastMap<String, (Millis, Millis, String)> = crate::services::all(&self.conn, row.key)?
-            .into_iter()
-            .map(|s| (s.code.clone(), (s.target_wait_ms(), s.target_handling_ms(), s.name_zh)))
-            .collect();
-        let staff: HashMap<String, String> =
-            crate::staff::all(&self.conn, row.key)?.into_iter().map(|s| (s.number, s.name)).collect();
-        let counters: HashMap<u32, String> =
-            crate::counters::all(&self.conn, row.key)?.into_iter().map(|c| (c.number, c.name)).collect();
+        let services = &names.services;
         let mut st = self.conn.prepare_cached(
             "SELECT service, counter, staff, business_day, leg, state, issued_at, called_at, started_at, ended_at,
                     rating, rating_reason, rowid
@@ -385,7 +465,7 @@ impl Reader {
         let mut key = String::new();
         while let Some(r) = rs.next()? {
             let service = r.get_ref(0)?.as_str()?;
-            let (tw, th) = services.get(service).map_or((Millis::MAX, Millis::MAX), |(a, b, _)| (*a, *b));
+            let (tw, th) = services.get(service).map_or((Millis::MAX, Millis::MAX), |(a, b, _, _)| (*a, *b));
             let facts = TicketFacts {
                 leg: r.get(4)?,
                 state: TicketState::parse(r.get_ref(5)?.as_str()?).ok_or_else(|| rows::damaged(5, "ticket state"))?,
@@ -443,26 +523,16 @@ impl Reader {
                 }
                 // The label is made once per group, not once per ticket.
                 let label = || match by {
-                    GroupBy::Hall => row.hall.name.clone(),
-                    GroupBy::Service => services.get(service).map_or_else(|| service.to_string(), |s| s.2.clone()),
+                    GroupBy::Hall => Label::same(row.hall.name.clone()),
+                    GroupBy::Service => names.service(service),
                     GroupBy::Counter | GroupBy::Staff if key[own..].starts_with(NOT_CALLED) => {
-                        scoped(scope, &row.hall, "未叫号 not called".to_string())
+                        scoped(scope, &row.hall, Label { zh: "未叫号".into(), en: "not called".into() })
                     }
-                    GroupBy::Counter => {
-                        let c: u32 = key[own..].parse().unwrap_or_default();
-                        scoped(scope, &row.hall, counters.get(&c).cloned().unwrap_or_else(|| format!("{c} 号窗口")))
-                    }
-                    GroupBy::Staff => scoped(
-                        scope,
-                        &row.hall,
-                        staff.get(&key[own..]).cloned().unwrap_or_else(|| key[own..].to_string()),
-                    ),
-                    GroupBy::Hour => {
-                        let h: u32 = key.parse().unwrap_or_default();
-                        format!("{h:02}:00–{:02}:00", h + 1)
-                    }
-                    GroupBy::Weekday => WEEKDAYS[key.parse::<usize>().unwrap_or(1).clamp(1, 7) - 1].to_string(),
-                    GroupBy::Day | GroupBy::Total => key.clone(),
+                    GroupBy::Counter => scoped(scope, &row.hall, names.counter(key[own..].parse().unwrap_or_default())),
+                    GroupBy::Staff => scoped(scope, &row.hall, names.staff(&key[own..])),
+                    GroupBy::Hour => hour_label(key.parse().unwrap_or_default()),
+                    GroupBy::Weekday => weekday_label(key.parse().unwrap_or(1)),
+                    GroupBy::Day | GroupBy::Total => Label::same(key.clone()),
                 };
                 groups.get(&key, label).push(&facts);
             }
@@ -474,6 +544,7 @@ impl Reader {
     fn open_time_into(
         &self,
         row: &HallRow,
+        names: &HallNames,
         scope: Option<&str>,
         from: NaiveDate,
         to: NaiveDate,
@@ -499,26 +570,28 @@ impl Reader {
             for (by, groups) in bys.iter().zip(groups.iter_mut()) {
                 match by {
                     GroupBy::Total | GroupBy::Service => {}
-                    GroupBy::Hall => groups.get(&row.hall.code, || row.hall.name.clone()).add_open_ms(b - a),
+                    GroupBy::Hall => {
+                        groups.get(&row.hall.code, || Label::same(row.hall.name.clone())).add_open_ms(b - a)
+                    }
                     GroupBy::Counter => {
                         let key = scope.map_or_else(|| format!("{counter:03}"), |c| format!("{c}/{counter:03}"));
-                        let label = || scoped(scope, &row.hall, format!("{counter} 号窗口"));
+                        let label = || scoped(scope, &row.hall, names.counter(counter));
                         groups.get(&key, label).add_open_ms(b - a)
                     }
                     GroupBy::Staff => {
                         if let Some(s) = &staff {
                             let key = scope.map_or_else(|| s.clone(), |c| format!("{c}/{s}"));
-                            groups.get(&key, || scoped(scope, &row.hall, s.clone())).add_open_ms(b - a);
+                            groups.get(&key, || scoped(scope, &row.hall, names.staff(s))).add_open_ms(b - a);
                         }
                     }
                     GroupBy::Hour | GroupBy::Day | GroupBy::Weekday => {
                         for (t, piece_end, hour, day) in hour_pieces(&row.hall, a, b) {
                             let (key, label) = match by {
-                                GroupBy::Hour => (format!("{hour:02}"), format!("{hour:02}:00–{:02}:00", hour + 1)),
-                                GroupBy::Day => (day.to_string(), day.to_string()),
+                                GroupBy::Hour => (format!("{hour:02}"), hour_label(hour)),
+                                GroupBy::Day => (day.to_string(), Label::same(day.to_string())),
                                 _ => {
-                                    let w = day.weekday().num_days_from_monday() as usize;
-                                    ((w + 1).to_string(), WEEKDAYS[w].to_string())
+                                    let w = day.weekday().num_days_from_monday() as usize + 1;
+                                    (w.to_string(), weekday_label(w))
                                 }
                             };
                             groups.get(&key, || label).add_open_ms(piece_end - t);
@@ -585,9 +658,9 @@ pub(crate) fn hour_pieces(
 
 /// A counter's or staff member's label, with its hall's name when several
 /// halls are reported.
-fn scoped(scope: Option<&str>, hall: &Hall, label: String) -> String {
+fn scoped(scope: Option<&str>, hall: &Hall, label: Label) -> Label {
     match scope {
-        Some(_) => format!("{} {label}", hall.name),
+        Some(_) => Label { zh: format!("{} {}", hall.name, label.zh), en: format!("{} {}", hall.name, label.en) },
         None => label,
     }
 }

@@ -335,6 +335,45 @@ fn report_groups_add_up_to_the_total() {
 }
 
 #[test]
+fn every_group_has_a_chinese_label_and_an_english_one() {
+    let (_dir, store, hall) = new_hall();
+    simulate(&store, hall, 7, 5);
+    // Counter 2 loses its English name: English readers get "Counter 2".
+    let mut w = store.bulk(hall).unwrap();
+    let mut c2 = HallConfig::default_supply_hall(hall, "T1", "测试营业厅").counters[1].config();
+    c2.name_en = String::new();
+    w.execute(Actor::Cli, Command::DefineCounter { counter: c2 }, morning(7)).unwrap();
+    w.commit().unwrap();
+    let r = store.reader().unwrap();
+    let (from, to) =
+        (chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(), chrono::NaiveDate::from_ymd_opt(2026, 11, 8).unwrap());
+    let labels = |by| -> Vec<(String, String, String)> {
+        let rep = r.kpis(&KpiQuery { hall: Some(hall), from, to, by }).unwrap();
+        rep.groups.into_iter().map(|g| (g.key, g.label, g.label_en)).collect()
+    };
+    let weekday = labels(GroupBy::Weekday);
+    assert_eq!(weekday.first(), Some(&("1".into(), "周一".into(), "Mon".into())));
+    assert_eq!(weekday.last(), Some(&("7".into(), "周日".into(), "Sun".into())));
+    let service = labels(GroupBy::Service);
+    assert!(service.contains(&("PAY".into(), "交费".into(), "Bill payment".into())), "{service:?}");
+    let counter = labels(GroupBy::Counter);
+    assert!(counter.contains(&("001".into(), "1号窗口 交费".into(), "Counter 1 Payments".into())), "{counter:?}");
+    assert!(counter.contains(&("002".into(), "2号窗口 综合".into(), "Counter 2".into())), "{counter:?}");
+    for by in [GroupBy::Counter, GroupBy::Staff] {
+        let never = labels(by).into_iter().find(|g| g.0 == "~");
+        assert_eq!(never, Some(("~".into(), "未叫号".into(), "not called".into())), "{by:?}");
+    }
+    // Names that have no English form read the same in both.
+    for by in [GroupBy::Hall, GroupBy::Staff, GroupBy::Hour, GroupBy::Day] {
+        for (key, zh, en) in labels(by).into_iter().filter(|g| g.0 != "~") {
+            assert_eq!(zh, en, "{by:?} {key}");
+            assert!(!zh.chars().any(|c| c.is_ascii_alphabetic()), "{by:?} {key}: {zh}");
+        }
+    }
+    assert!(labels(GroupBy::Staff).iter().any(|g| g.1 == "王芳"));
+}
+
+#[test]
 fn the_same_idempotency_key_acts_once_and_returns_the_first_answer() {
     let (_dir, store, hall) = new_hall();
     let engine = store.engine(hall, Arc::new(ManualClock::new(morning(0)))).unwrap();

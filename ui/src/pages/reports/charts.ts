@@ -9,6 +9,7 @@ import { BarChart, HeatmapChart, LineChart } from 'echarts/charts'
 import { GridSimpleComponent, LegendPlainComponent, MarkLineComponent, TooltipComponent, VisualMapContinuousComponent } from 'echarts/components'
 import { SVGRenderer } from 'echarts/renderers'
 import type { Overview, QueuePoint, WaitBucket } from '../../api/types'
+import { groupLabel } from './format'
 import { bucketLabel, minuteLabel, minutes1, pct1, type Matrix, type Ranked } from './report'
 
 echarts.use([BarChart, HeatmapChart, LineChart, GridSimpleComponent, LegendPlainComponent, MarkLineComponent, TooltipComponent, VisualMapContinuousComponent, SVGRenderer])
@@ -119,7 +120,14 @@ export function utilisationOption(rows: { label: string; utilisation: number | n
   const c = palette()
   return {
     ...base(c),
-    xAxis: { type: 'category', data: rows.map((r) => r.label), ...axis(c), axisLabel: { color: c.muted, interval: 0, rotate: rows.length > 8 ? 30 : 0 } },
+    // Up to 8 counters: a long name ("Counter 4 Complaints / New energy")
+    // wraps inside its own slot; more: rotated.
+    xAxis: {
+      type: 'category', data: rows.map((r) => r.label), ...axis(c),
+      axisLabel: rows.length > 8
+        ? { color: c.muted, interval: 0, rotate: 30 }
+        : { color: c.muted, interval: 0, width: Math.max(48, Math.floor(360 / Math.max(rows.length, 1))), overflow: 'break', lineHeight: 15 },
+    },
     yAxis: { type: 'value', min: 0, max: 100, name: '%', ...axis(c) },
     series: [{
       name, type: 'bar', barMaxWidth: 40, label: { show: true, position: 'top', color: c.ink, formatter: '{c}%' },
@@ -154,7 +162,7 @@ export function rankingOption(ranked: Ranked[], target: number | null | undefine
     grid: { left: 20, right: 56, top: 28, bottom: 8, containLabel: true },
     tooltip: { trigger: 'axis', confine: true },
     xAxis: { type: 'value', min: 0, max: 100, name: '%', ...axis(c) },
-    yAxis: { type: 'category', inverse: true, data: ranked.map((r) => `${r.rank}. ${r.group.label}`), ...axis(c), axisLabel: { color: c.ink } },
+    yAxis: { type: 'category', inverse: true, data: ranked.map((r) => `${r.rank}. ${groupLabel(r.group)}`), ...axis(c), axisLabel: { color: c.ink } },
     series: [{
       name: l.within, type: 'bar', barMaxWidth: 22, label: { show: true, position: 'right', formatter: '{c}%', color: c.ink },
       data: ranked.map((r) => ({ value: pct1(r.group.kpis.within_target_wait), itemStyle: { color: r.meets.wait === false ? c.red : c.brand } })),

@@ -30,10 +30,10 @@ export const overview: Overview = {
     { weekday: 6, hour: 11, arrivals: 1, mean_wait_ms: null },
   ],
   queue_by_time: [{ minute: 540, mean_queue: 3.2, max_queue: 9 }],
-  counters: [{ key: '001', label: '1号窗口', kpis: kpis() }],
-  staff: { rows: [{ key: '0001', label: '张三', kpis: kpis(), share_of_load: 0.31 }], max_over_mean: 1.42, gini: 0.18 },
+  counters: [{ key: '001', label: '1号窗口 交费', label_en: 'Counter 1 Payments', kpis: kpis() }],
+  staff: { rows: [{ key: '0001', label: '张三', label_en: '张三', kpis: kpis(), share_of_load: 0.31 }], max_over_mean: 1.42, gini: 0.18 },
   longest_waits: [
-    { ticket: '0192f0c8-0000-7000-8000-0000000000aa', number: 'A017', service: 'PAY', service_name: '电费缴纳', day: '2026-11-03', issued_at: 1764140000000, wait_ms: 2_400_000, counter: 3 },
+    { ticket: '0192f0c8-0000-7000-8000-0000000000aa', number: 'A017', service: 'PAY', service_name: '电费缴纳', service_name_en: 'Bill payment', day: '2026-11-03', issued_at: 1764140000000, wait_ms: 2_400_000, counter: 3 },
   ],
   follow_ups: { open: 2, done: 5, overdue: 1, items: [{ ticket: '0192f0c8-0000-7000-8000-0000000000bb', number: 'B004', rating: 1, reason: 'attitude', due: '2026-11-24', state: 'overdue' }] },
 }

@@ -1,7 +1,7 @@
 // How the reports page writes figures: one decimal for minutes and shares,
 // a dash for a figure that is not defined (no tickets, no ratings).
 
-import { i18n } from '../../i18n'
+import { i18n, inLanguage } from '../../i18n'
 import { minutes1, pct1, type Unit } from './report'
 
 const t = (key: string, args?: Record<string, unknown>) => i18n.global.t(key, args ?? {})
@@ -29,4 +29,9 @@ const REASONS = ['efficiency', 'skill', 'attitude', 'environment', 'procedure']
 /** A low-score reason as the rating pad names it; an unknown one as sent. */
 export function reasonLabel(r: string): string {
   return REASONS.includes(r) ? t(`rate.reasons.${r}`) : r
+}
+
+/** A group's label in the current language (周一 / Mon, 交费 / Bill payment). */
+export function groupLabel(g: { label: string; label_en?: string | null }): string {
+  return inLanguage(g.label, g.label_en)
 }

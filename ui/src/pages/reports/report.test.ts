@@ -113,7 +113,7 @@ describe('load balance', () => {
 })
 
 describe('tables', () => {
-  const g = (key: string, label: string, over: Parameters<typeof kpis>[0]): KpiGroup => ({ key, label, kpis: kpis(over) })
+  const g = (key: string, label: string, over: Parameters<typeof kpis>[0]): KpiGroup => ({ key, label, label_en: label, kpis: kpis(over) })
   const groups = [g('9', '09', { wait_mean_ms: 300_000 }), g('10', '10', { wait_mean_ms: null }), g('8', '08', { wait_mean_ms: 600_000 })]
   it('sorts by a figure with missing ones last, either way', () => {
     expect(sortGroups(groups, 'wait_mean_ms', false).map((x) => x.key)).toEqual(['9', '8', '10'])
@@ -121,6 +121,16 @@ describe('tables', () => {
   })
   it('numeric keys keep their natural order by label', () => {
     expect(sortGroups(groups, 'label', false).map((x) => x.key)).toEqual(['8', '9', '10'])
+  })
+  it('labels sort as the language read', () => {
+    const services = [
+      { ...g('PAY', '交费', {}), label_en: 'Bill payment' },
+      { ...g('ASK', '咨询', {}), label_en: 'Enquiry' },
+      { ...g('FLT', '故障报修', {}), label_en: 'Fault report' },
+    ]
+    // Chinese by pinyin: 故障 (gu), 交费 (jiao), 咨询 (zi); English alphabetically.
+    expect(sortGroups(services, 'label', false).map((x) => x.key)).toEqual(['FLT', 'PAY', 'ASK'])
+    expect(sortGroups(services, 'label', false, true).map((x) => x.key)).toEqual(['PAY', 'ASK', 'FLT'])
   })
   it('ranks halls by within-target share and marks the bureau targets', () => {
     const halls = [

@@ -243,27 +243,27 @@ export const COLUMNS: Column[] = [
   'utilisation', 'satisfaction', 'rating_coverage', 'no_show_rate', 'left_without_service_rate',
 ]
 
-function cellValue(g: KpiGroup, c: Column): string | number | null {
-  if (c === 'label') return g.label
+function cellValue(g: KpiGroup, c: Column, en: boolean): string | number | null {
+  if (c === 'label') return en && g.label_en ? g.label_en : g.label
   const v = g.kpis[c]
   return v === undefined ? null : v
 }
 
 /**
  * Groups sorted by a column; missing figures always last. Labels sort as
- * Chinese text; `hour`/`weekday`/`counter` keys keep their natural order
- * when sorted by label.
+ * the text read (Chinese, or English with `en`); `hour`/`weekday`/`counter`
+ * keys keep their natural order when sorted by label.
  */
-export function sortGroups(groups: KpiGroup[], col: Column, desc: boolean): KpiGroup[] {
+export function sortGroups(groups: KpiGroup[], col: Column, desc: boolean, en = false): KpiGroup[] {
   const natural = groups.every((g) => /^\d+$/.test(g.key))
   return [...groups].sort((x, y) => {
     if (col === 'label' && natural) return (Number(x.key) - Number(y.key)) * (desc ? -1 : 1)
-    const a = cellValue(x, col)
-    const b = cellValue(y, col)
+    const a = cellValue(x, col, en)
+    const b = cellValue(y, col, en)
     if (a === null && b === null) return 0
     if (a === null) return 1
     if (b === null) return -1
-    const c = typeof a === 'string' ? a.localeCompare(String(b), 'zh-CN') : a - (b as number)
+    const c = typeof a === 'string' ? a.localeCompare(String(b), en ? 'en' : 'zh-CN') : a - (b as number)
     return desc ? -c : c
   })
 }

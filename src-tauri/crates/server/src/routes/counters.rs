@@ -196,6 +196,8 @@ pub struct CounterNowDto {
     pub number: u32,
     /// Name.
     pub name: String,
+    /// English name (“Counter 3” when it has none).
+    pub name_en: String,
     /// Services served, in preference order.
     pub services: Vec<String>,
     /// Routing policy.
@@ -226,6 +228,7 @@ impl CounterNowDto {
         let k = c.counter;
         Self {
             number: k.number,
+            name_en: k.english_name(),
             name: k.name,
             services: k.services,
             routing: k.policy,

@@ -105,20 +105,20 @@ fn live_view(r: &Reader, hall: Uuid, id: Uuid, now: i64) -> hallq_store::Result<
     let service = status.services.iter().find(|s| s.service.code == newest.service);
     let waiting = newest.state == TicketState::Waiting && t.business_day == h.business_day(now);
     let ahead = waiting.then(|| routing::people_ahead(&tickets, newest));
-    let counter_name = newest
-        .counter
-        .and_then(|c| status.counters.iter().find(|n| n.counter.number == c).map(|n| n.counter.name.clone()));
+    let counter = newest.counter.and_then(|c| status.counters.iter().find(|n| n.counter.number == c));
     Ok(Some(LiveTicketDto {
         ticket: id,
         number: newest.number.clone(),
         service: newest.service.clone(),
         service_name: service.map_or_else(|| newest.service.clone(), |s| s.service.name_zh.clone()),
+        service_name_en: service.map_or_else(|| newest.service.clone(), |s| s.service.name_en.clone()),
         hall_name: h.name.clone(),
         state: newest.state,
         people_ahead: ahead,
         estimated_wait_ms: ahead.and_then(|a| queue::estimate(newest, a, &status)),
         counter: newest.counter,
-        counter_name,
+        counter_name: counter.map(|n| n.counter.name.clone()),
+        counter_name_en: counter.map(|n| n.counter.english_name()),
         issued_at: newest.visit_issued_at,
         called_at: newest.last_called_at,
         seq: r.last_seq(hall)?,
@@ -210,6 +210,8 @@ pub struct LiveTicketDto {
     pub service: String,
     /// The service's name.
     pub service_name: String,
+    /// The service's English name.
+    pub service_name_en: String,
     /// The hall's name.
     pub hall_name: String,
     /// The visit's state now (its newest leg).
@@ -222,6 +224,8 @@ pub struct LiveTicketDto {
     pub counter: Option<u32>,
     /// That counter's name.
     pub counter_name: Option<String>,
+    /// That counter's English name (“Counter 3” when it has none).
+    pub counter_name_en: Option<String>,
     /// When the visit began, UTC ms.
     pub issued_at: i64,
     /// When this leg was last called.

@@ -253,6 +253,8 @@ pub struct StaffRowDto {
     pub key: String,
     /// Name.
     pub label: String,
+    /// Name in English (the same: people's names are not translated).
+    pub label_en: String,
     /// Their KPIs.
     pub kpis: Kpis,
     /// Their served legs ÷ all staff's served legs.
@@ -281,6 +283,8 @@ pub struct LongWaitDto {
     pub service: String,
     /// Service name.
     pub service_name: String,
+    /// Service's English name.
+    pub service_name_en: String,
     /// Business day.
     pub day: NaiveDate,
     /// When it joined its queue, UTC ms.
@@ -396,6 +400,7 @@ impl From<Overview> for OverviewDto {
                     .map(|r| StaffRowDto {
                         key: r.group.key,
                         label: r.group.label,
+                        label_en: r.group.label_en,
                         kpis: r.group.kpis,
                         share_of_load: r.share_of_load,
                     })
@@ -411,6 +416,7 @@ impl From<Overview> for OverviewDto {
                     number: l.number,
                     service: l.service,
                     service_name: l.service_name,
+                    service_name_en: l.service_name_en,
                     day: l.day,
                     issued_at: l.issued_at,
                     wait_ms: l.wait_ms,

@@ -168,6 +168,8 @@ pub struct CounterConfigDto {
     pub number: u32,
     /// Name.
     pub name: String,
+    /// English name; empty when none was given.
+    pub name_en: String,
     /// Services served, in preference order.
     pub services: Vec<String>,
     /// Routing policy.
@@ -176,7 +178,7 @@ pub struct CounterConfigDto {
 
 impl From<CounterConfig> for CounterConfigDto {
     fn from(c: CounterConfig) -> Self {
-        Self { number: c.number, name: c.name, services: c.services, routing: c.policy }
+        Self { number: c.number, name: c.name, name_en: c.name_en, services: c.services, routing: c.policy }
     }
 }
 
@@ -331,6 +333,10 @@ impl ServiceSettings {
 pub struct CounterSettings {
     /// Name, 1–32 characters.
     pub name: String,
+    /// English name, up to 64 characters; empty or absent: English pages
+    /// say “Counter 3”.
+    #[serde(default)]
+    pub name_en: String,
     /// Services served, in preference order.
     pub services: Vec<String>,
     /// Routing policy (default fifo, at most 2 priority tickets in a row).
@@ -345,7 +351,13 @@ fn default_routing() -> RoutingPolicy {
 impl CounterSettings {
     /// The domain's counter configuration with this number.
     pub fn into_config(self, number: u32) -> CounterConfig {
-        CounterConfig { number, name: self.name, services: self.services, policy: self.routing }
+        CounterConfig {
+            number,
+            name: self.name,
+            name_en: self.name_en.trim().to_string(),
+            services: self.services,
+            policy: self.routing,
+        }
     }
 }
 

@@ -164,8 +164,10 @@ async fn settings_change_through_the_engine_and_show_on_the_display() {
     let clash =
         json!({"prefix": "A", "name_zh": "重复", "name_en": "Clash", "target_wait_min": 10, "target_handling_min": 8});
     hall.put(&sup, "/api/v1/settings/services/DUP", clash).await.expect_error(422, "invalid_config");
-    let c5 = json!({"name": "5号窗口 新能源", "services": ["EVC", "DER"], "routing": {"order": "ordered", "max_priority_in_row": 1}});
+    let c5 = json!({"name": "5号窗口 新能源", "name_en": " Counter 5 New energy ", "services": ["EVC", "DER"], "routing": {"order": "ordered", "max_priority_in_row": 1}});
     hall.put(&sup, "/api/v1/settings/counters/5", c5).await.expect(200);
+    let bidi = json!({"name": "7号窗口", "name_en": "Counter\u{202E}7", "services": ["PAY"]});
+    hall.put(&sup, "/api/v1/settings/counters/7", bidi).await.expect_error(422, "invalid_text");
     let bad = json!({"name": "6号窗口", "services": ["NOPE"]});
     hall.put(&sup, "/api/v1/settings/counters/6", bad).await.expect_error(404, "unknown_service");
     hall.put(&sup, "/api/v1/settings/staff/1003", json!({"name": "张伟", "role": "agent"})).await.expect(200);
@@ -176,6 +178,11 @@ async fn settings_change_through_the_engine_and_show_on_the_display() {
     assert!(s["services"].as_array().unwrap().iter().any(|x| x["code"] == "EVC" && x["prefix"] == "J"));
     let c5 = s["counters"].as_array().unwrap().iter().find(|c| c["number"] == 5).unwrap().clone();
     assert_eq!(c5["routing"], json!({"order": "ordered", "max_priority_in_row": 1}));
+    assert_eq!(c5["name_en"], "Counter 5 New energy", "kept trimmed");
+    assert!(!s["counters"].as_array().unwrap().iter().any(|c| c["number"] == 7), "a refused counter is not added");
+    let now = hall.get(&sup, "/api/v1/counters").await.expect(200);
+    let c5 = now.as_array().unwrap().iter().find(|c| c["number"] == 5).unwrap().clone();
+    assert_eq!((c5["name"].as_str(), c5["name_en"].as_str()), (Some("5号窗口 新能源"), Some("Counter 5 New energy")));
     let zhang = s["staff"].as_array().unwrap().iter().find(|x| x["number"] == "1003").unwrap().clone();
     assert_eq!((zhang["has_pin"].as_bool(), zhang["role"].as_str()), (Some(true), Some("agent")));
 }

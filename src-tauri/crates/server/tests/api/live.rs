@@ -45,7 +45,7 @@ async fn the_live_ticket_is_public_by_id_only_and_follows_the_visit_until_it_end
     let live = hall.send(Method::GET, &format!("/api/v1/live/{id}"), None, None).await.expect(200);
     assert_eq!((live["state"].as_str(), live["people_ahead"].as_u64()), (Some("waiting"), Some(1)), "{live}");
     assert_eq!((live["number"].as_str(), live["hall_name"].as_str()), (Some(number), Some("测试营业厅")));
-    assert_eq!(live["service_name"], "交费");
+    assert_eq!((live["service_name"].as_str(), live["service_name_en"].as_str()), (Some("交费"), Some("Bill payment")));
     for walk in [number, "00000000-0000-7000-8000-000000000000", "not-a-ticket"] {
         hall.send(Method::GET, &format!("/api/v1/live/{walk}"), None, None).await.expect_error(404, "unknown_ticket");
     }
@@ -80,7 +80,10 @@ async fn the_live_ticket_is_public_by_id_only_and_follows_the_visit_until_it_end
         msg = next(&mut ws).await.unwrap();
     }
     assert_eq!((msg["state"].as_str(), msg["counter"].as_u64()), (Some("called"), Some(1)), "{msg}");
-    assert!(msg["counter_name"].as_str().is_some_and(|n| !n.is_empty()));
+    assert_eq!(
+        (msg["counter_name"].as_str(), msg["counter_name_en"].as_str()),
+        (Some("1号窗口 交费"), Some("Counter 1 Payments"))
+    );
     assert_eq!(msg["people_ahead"], Value::Null);
 
     // Sent on to another service: the page follows the new leg.

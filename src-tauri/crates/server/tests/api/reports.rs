@@ -200,6 +200,7 @@ async fn the_overview_of_two_hand_computed_days() {
         .collect();
     assert_eq!(longest, [("B001", 15), ("A001", 5), ("B001", 5), ("A003", 5), ("A002", 4)]);
     assert_eq!(o["longest_waits"][0]["service_name"], "变更用电");
+    assert_eq!(o["longest_waits"][0]["service_name_en"], "Service changes");
     assert_eq!(o["longest_waits"][0]["counter"], 2);
     assert_eq!([&o["follow_ups"]["open"], &o["follow_ups"]["done"], &o["follow_ups"]["overdue"]], [1, 0, 0]);
     let item = &o["follow_ups"]["items"][0];
