@@ -118,7 +118,11 @@ mod tests {
     use super::*;
 
     fn src_tauri() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("src-tauri").to_path_buf()
+        // At run time: a test binary reused from another clone's build (a
+        // shared target dir) must still read this clone's files.
+        let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+        dir.parent().expect("src-tauri").to_path_buf()
     }
 
     /// The bundle's configuration, checked without building it: the CLI is
