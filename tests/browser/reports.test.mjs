@@ -239,6 +239,13 @@ test('each language reads its own names: Chinese only in Chinese, English in Eng
     const first = await text(p, '[data-test=long-wait] td:nth-child(2)')
     assert.equal(first, ov.longest_waits[0].service_name_en)
   }
+  // The definitions, folded until asked for, in the page's language.
+  assert.equal(await p.isVisible('[data-test=definitions] dl'), false)
+  await p.click('[data-test=definitions] summary')
+  assert.equal(await p.$$eval('[data-test=definitions] dt', (d) => d.length), 11)
+  assert.ok((await text(p, '[data-test=definitions] dt[data-term=issued]')).includes('visits'))
+  assert.ok((await text(p, '[data-test=definitions] dl')).includes('Nearest rank'))
+  await p.locator('[data-test=definitions]').screenshot({ path: join(output, 'reports-definitions-en.png') })
   await ready(p)
   await p.screenshot({ path: join(output, 'reports-en.png'), fullPage: true })
   await p.locator('[data-test=utilisation]').screenshot({ path: join(output, 'reports-utilisation-en.png') })
@@ -284,6 +291,8 @@ test('the printable monthly report', async () => {
     assert.equal(await p.isVisible('[data-test=controls]'), false)
     assert.ok((await p.$$eval('[data-test=trend] svg path', (x) => x.length)) > 5, 'charts drawn for print')
     if (extra) assert.ok(await p.isVisible('[data-test=ranking]'), 'all halls: the ranking')
+    // The definitions are printed, unfolded.
+    assert.ok(await p.isVisible('[data-test=definitions] dt[data-term=within]'), 'definitions on paper')
     await p.screenshot({ path: join(output, `${name}.png`), fullPage: true })
     const pdf = await p.pdf({ path: join(output, `${name}.pdf`), format: 'A4', printBackground: true })
     const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length

@@ -48,7 +48,8 @@ fn csv_has_a_bilingual_header_and_a_row_per_group_plus_total() {
     let csv = hall.ok(&[&["report", "--by", "service", "--format", "csv"][..], &range].concat());
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let header = reader.headers().expect("a header row").clone();
-    assert!(header.iter().any(|h| h == "取号/issued"), "{header:?}");
+    assert!(header.iter().any(|h| h == "取号人次/issued (visits)"), "{header:?}");
+    assert!(header.iter().any(|h| h == "办结笔数/served (legs)"), "{header:?}");
     assert!(header.iter().any(|h| h.contains("满意") && h.contains("satisfaction")), "{header:?}");
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a CSV row")).collect();
     assert_eq!(rows.len(), groups + 1, "{csv}");
@@ -262,14 +263,14 @@ fn a_hand_computed_day_gives_exactly_its_kpis_in_json_csv_and_xlsx() {
     let summary = book.worksheet_range("汇总 Summary").unwrap();
     let line =
         |zh: &str| summary.rows().find(|r| r.first().is_some_and(|c| *c == Data::String(zh.into()))).unwrap().to_vec();
-    assert_eq!(line("取号")[2], Data::Float(5.0));
+    assert_eq!(line("取号人次")[2], Data::Float(5.0));
     assert_eq!(line("平均等候(分)")[2], Data::Float(6.8));
     assert_eq!(line("满意率%")[2], Data::Float(2.0 / 3.0));
     assert_eq!(line("满意率%")[3], Data::Float(0.95), "the target beside it");
     assert_eq!(line("满意率%")[4], Data::String("是 yes".into()), "below target");
     let services = book.worksheet_range("按业务 By service").unwrap();
     let header: Vec<String> = services.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
-    assert_eq!(header[..3], ["键\nKey", "分组\nGroup", "取号\nissued"]);
+    assert_eq!(header[..3], ["键\nKey", "分组\nGroup", "取号人次\nissued (visits)"]);
     let pay = services.rows().find(|r| r[0] == Data::String("PAY".into())).unwrap();
     assert_eq!((pay[1].clone(), pay[2].clone()), (Data::String("交费".into()), Data::Float(3.0)));
 

@@ -22,8 +22,8 @@ export default {
   period: '{from} to {to} ({n} days)',
   previous: 'against {from} to {to}',
   cards: {
-    issued: 'Tickets',
-    served: 'Served',
+    issued: 'Visits issued',
+    served: 'Legs served',
     withinTarget: 'Called within target',
     waitMean: 'Mean wait',
     waitP90: '90th percentile wait',
@@ -77,8 +77,8 @@ export default {
   misses: 'misses target',
   columns: {
     label: 'Name',
-    issued: 'Tickets',
-    served: 'Served',
+    issued: 'Visits issued',
+    served: 'Legs served',
     within_target_wait: 'Within target',
     wait_mean_ms: 'Mean wait',
     wait_p90_ms: '90th pct wait',
@@ -116,4 +116,21 @@ export default {
   generated: 'Generated {t}',
   badMonth: 'The month must be YYYY-MM, e.g. 2026-11',
   sign: 'Reviewed by: __________   Date: __________',
+  definitions: {
+    title: 'Definitions',
+    intro: 'How each figure is computed (the same on every page, export and print):',
+    items: {
+      issued: { term: 'Issued (visits)', text: 'Tickets taken: one per visit; a transfer to another service is not counted again.' },
+      legs: { term: 'Served, no-shows, cancelled (legs)', text: 'Counted per leg of queueing: a transferred customer queues again for the new service, so by service a service can serve more legs than it issued visits. The no-show and left-without-service rates are legs ÷ visits issued.' },
+      wait: { term: 'Wait', text: 'Ticket taken → first call. A recall does not restart it; a no-show ends the leg.' },
+      handling: { term: 'Handling', text: 'Start of service → finish (or a transfer after starting).' },
+      within: { term: 'Within target wait', text: 'Denominator: legs that were called, plus legs never called that ended (cancelled, expired) after waiting past the target. Numerator: legs called within the target wait.' },
+      targets: { term: 'Targets', text: "Each leg is judged by its service's target wait and handling in force when it was issued; changing a target later does not rejudge past legs." },
+      percentiles: { term: 'Median, 90th percentile', text: 'Nearest rank: of n values in order, the ⌈p × n⌉-th is the p-th percentile (no interpolation).' },
+      means: { term: 'Means', text: 'Arithmetic means, exact to the millisecond, shown to one decimal.' },
+      utilisation: { term: 'Counter utilisation', text: 'Handling time ÷ counter open time; by hour or day both are counted in the clock hour they happened.' },
+      satisfaction: { term: 'Satisfaction, rating coverage', text: 'Satisfaction = (very satisfied + satisfied) ÷ rated legs; coverage = rated legs ÷ served legs.' },
+      previous: { term: 'Compared with', text: 'A whole month with the previous calendar month, a month so far with the same days of the previous month, a day with the same weekday a week before, any other range with the same number of days just before it.' },
+    },
+  },
 }

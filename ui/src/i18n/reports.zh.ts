@@ -23,8 +23,8 @@ export default {
   period: '{from} 至 {to}（{n} 天）',
   previous: '对比上期 {from} 至 {to}',
   cards: {
-    issued: '取号',
-    served: '办结',
+    issued: '取号人次',
+    served: '办结笔数',
     withinTarget: '等候达标率',
     waitMean: '平均等候',
     waitP90: '90 分位等候',
@@ -78,8 +78,8 @@ export default {
   misses: '未达标',
   columns: {
     label: '名称',
-    issued: '取号',
-    served: '办结',
+    issued: '取号人次',
+    served: '办结笔数',
     within_target_wait: '等候达标率',
     wait_mean_ms: '平均等候',
     wait_p90_ms: '90 分位等候',
@@ -117,4 +117,21 @@ export default {
   generated: '生成时间：{t}',
   badMonth: '月份格式应为 YYYY-MM，例如 2026-11',
   sign: '审核人：__________　日期：__________',
+  definitions: {
+    title: '口径说明',
+    intro: '本报表各项指标的计算方法（各页面、导出和打印一致）：',
+    items: {
+      issued: { term: '取号（人次）', text: '客户取号的次数，每次来访计一次；转到其他业务再排队不重复计算。' },
+      legs: { term: '办结、过号、取消（笔）', text: '按每一段排队计：转移的客户在新业务再排一段，所以按业务统计时某业务的办结笔数可以多于其取号人次。过号率、未办离开率为笔数 ÷ 取号人次。' },
+      wait: { term: '等候时长', text: '取号 → 首次叫号。重呼不重新计时；过号结束该段排队。' },
+      handling: { term: '办理时长', text: '开始办理 → 办结（或开始办理后转移）。' },
+      within: { term: '等候达标率', text: '分母：已叫号的各段，加上未被叫号、等候超过目标后才结束（取消、过期）的各段；分子：在目标等候时长内被叫号的各段。' },
+      targets: { term: '目标时长', text: '每段按取号时该业务的目标等候、目标办理时长评判，事后修改目标不改变已发生的评判。' },
+      percentiles: { term: '中位数、90 分位', text: '最近秩法：把 n 个值从小到大排列，第 ⌈p × n⌉ 个即为 p 分位（不插值）。' },
+      means: { term: '平均值', text: '算术平均，精确到毫秒，显示时保留一位小数。' },
+      utilisation: { term: '窗口利用率', text: '办理时长 ÷ 窗口开放时长；按时段、按日统计时两者都计入实际发生的钟点。' },
+      satisfaction: { term: '满意度、评价率', text: '满意度 =（非常满意 + 满意）÷ 已评价笔数；评价率 = 已评价笔数 ÷ 办结笔数。' },
+      previous: { term: '对比期', text: '整月与上一自然月比，当月至今与上月同期比，一天与上周同一天比，其他区间与紧邻的前一段同样天数比。' },
+    },
+  },
 }

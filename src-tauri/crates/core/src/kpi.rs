@@ -8,6 +8,8 @@
 //! - *issued* counts visits (first legs); *served* counts legs that ended
 //!   `done`; no-show and left-without-service (cancelled + expired) rates are
 //!   per visit.
+//! - A leg is judged by its service's targets in force when it was issued
+//!   (recorded with the ticket), not by targets changed later.
 //! - Waits are per leg (a transferred customer waits again). The share within
 //!   target wait counts, over legs that were called plus legs that ended
 //!   uncalled after waiting past the target, those called within the target.
@@ -15,7 +17,9 @@
 //!   after starting).
 //! - Peak queue is the most legs waiting at one instant.
 //! - Arrivals per hour = visits ÷ clock hours in which at least one arrived.
-//! - Utilisation = handling time ÷ counter open time (given by the caller).
+//! - Utilisation = handling time ÷ counter open time (given by the caller);
+//!   by hour, day or weekday both are counted in the clock hour they
+//!   happened ([`KpiAccumulator::push_busy_apart`]).
 //! - Satisfaction = (非常满意 + 满意) ÷ rated; coverage = rated ÷ served.
 
 use std::collections::{BTreeMap, HashSet};
@@ -52,7 +56,8 @@ pub struct TicketFacts {
 }
 
 impl TicketFacts {
-    /// The facts of a ticket of a service.
+    /// The facts of a ticket of a service: judged by the targets recorded
+    /// with it at issue, or the service's own for a leg without them.
     pub fn of(t: &Ticket, service: &Service) -> Self {
         Self {
             leg: t.leg,
@@ -61,8 +66,8 @@ impl TicketFacts {
             called_at: t.called_at,
             started_at: t.started_at,
             ended_at: t.ended_at,
-            target_wait_ms: service.target_wait_ms(),
-            target_handling_ms: service.target_handling_ms(),
+            target_wait_ms: t.target_wait_ms.unwrap_or_else(|| service.target_wait_ms()),
+            target_handling_ms: t.target_handling_ms.unwrap_or_else(|| service.target_handling_ms()),
             rating: t.rating.map(|r| r.level()),
             reason: t.rating_reason,
         }
@@ -110,6 +115,9 @@ pub struct Kpis {
     /// Mean handling, ms.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub handling_mean_ms: Option<Millis>,
+    /// Median handling, ms.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub handling_p50_ms: Option<Millis>,
     /// 90th percentile handling, ms.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub handling_p90_ms: Option<Millis>,
@@ -153,6 +161,10 @@ pub struct KpiAccumulator {
     /// inserts are the same hour again and can be skipped.
     last_hour: Option<i64>,
     open_ms: Millis,
+    /// Handling time credited to utilisation: every pushed leg's, or, for
+    /// legs pushed with [`KpiAccumulator::push_busy_apart`], what the
+    /// caller adds by clock hour.
+    busy_ms: Millis,
 }
 
 const HOUR_MS: Millis = 3_600_000;
@@ -165,6 +177,19 @@ impl KpiAccumulator {
 
     /// Adds one ticket leg.
     pub fn push(&mut self, t: &TicketFacts) {
+        self.push_leg(t, true);
+    }
+
+    /// Adds one ticket leg whose handling time the caller credits to
+    /// utilisation itself with [`KpiAccumulator::add_busy_ms`] — cut at
+    /// clock hours, so that an hour's utilisation is the handling done in
+    /// that hour over the counters' open time in that hour (the leg's other
+    /// figures stay with the group it was pushed to, e.g. its issue hour).
+    pub fn push_busy_apart(&mut self, t: &TicketFacts) {
+        self.push_leg(t, false);
+    }
+
+    fn push_leg(&mut self, t: &TicketFacts, busy: bool) {
         let k = &mut self.k;
         k.legs += 1;
         if t.leg == 1 {
@@ -202,6 +227,9 @@ impl KpiAccumulator {
         }
         if let (Some(s), Some(e)) = (t.started_at, t.ended_at) {
             let h = (e - s).max(0);
+            if busy {
+                self.busy_ms += h;
+            }
             self.handlings.push(h);
             if h <= t.target_handling_ms {
                 self.handling_within += 1;
@@ -256,11 +284,18 @@ impl KpiAccumulator {
             self.arrival_hours.extend(other.arrival_hours);
         }
         self.open_ms += other.open_ms;
+        self.busy_ms += other.busy_ms;
     }
 
     /// Adds counter open time (for utilisation).
     pub fn add_open_ms(&mut self, ms: Millis) {
         self.open_ms += ms.max(0);
+    }
+
+    /// Adds handling time done in this group's span (for utilisation), of a
+    /// leg pushed with [`KpiAccumulator::push_busy_apart`].
+    pub fn add_busy_ms(&mut self, ms: Millis) {
+        self.busy_ms += ms.max(0);
     }
 
     /// The KPIs of everything pushed.
@@ -277,6 +312,7 @@ impl KpiAccumulator {
         k.wait_max_ms = self.waits.iter().max().copied();
         k.within_target_wait = ratio(self.wait_within, self.wait_judged);
         k.handling_mean_ms = mean(&self.handlings);
+        k.handling_p50_ms = select_percentile(&mut self.handlings, 0.5);
         k.handling_p90_ms = select_percentile(&mut self.handlings, 0.9);
         k.within_target_handling = ratio(self.handling_within, self.handlings.len() as u64);
         // Joins and leaves arrive nearly in time order (per hall and day):
@@ -296,8 +332,7 @@ impl KpiAccumulator {
             k.peak_queue = k.peak_queue.max(u64::try_from(len).unwrap_or(0));
         }
         k.arrivals_per_hour = ratio(k.issued, self.arrival_hours.len() as u64);
-        let handled: Millis = self.handlings.iter().sum();
-        k.utilisation = (self.open_ms > 0).then(|| handled as f64 / self.open_ms as f64);
+        k.utilisation = (self.open_ms > 0).then(|| self.busy_ms as f64 / self.open_ms as f64);
         k.rating_coverage = ratio(k.rated, k.served);
         k.satisfaction = ratio(k.ratings_by_level[3] + k.ratings_by_level[4], k.rated);
         k
@@ -424,6 +459,8 @@ mod tests {
         // Judged: 3 called (2 within 15 min) + 1 cancelled past target.
         assert_eq!(k.within_target_wait, Some(0.5));
         assert_eq!(k.handling_mean_ms, Some(10 * M));
+        // Nearest rank of 8 and 12: the 1st of 2 is the median, the 2nd the 90th.
+        assert_eq!((k.handling_p50_ms, k.handling_p90_ms), (Some(8 * M), Some(12 * M)));
         assert_eq!(k.within_target_handling, Some(0.5));
         assert_eq!(k.utilisation, Some(0.5));
         // At minute 4 all five legs wait.

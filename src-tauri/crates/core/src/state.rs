@@ -367,6 +367,8 @@ impl HallState {
                         rated_at: None,
                         people_ahead,
                         estimated_wait_ms,
+                        target_wait_ms: Some(svc.target_wait_ms()),
+                        target_handling_ms: Some(svc.target_handling_ms()),
                     },
                 }]
             }
@@ -700,6 +702,13 @@ impl HallState {
                 ch.tickets.pop();
                 self.end_ticket(*ticket, TicketState::Transferred, at, &mut ch);
                 self.update_counter(*counter, &mut ch, |c| c.current = None);
+                // The new leg is judged by its new service's targets as they
+                // stand now (events replay in order, so a rebuild agrees).
+                let targets = self
+                    .services
+                    .iter()
+                    .find(|s| s.code == *to_service)
+                    .map(|s| (s.target_wait_ms(), s.target_handling_ms()));
                 if let Some(old) = self.tickets.get(ticket) {
                     let leg = Ticket {
                         id: *new_ticket,
@@ -723,6 +732,8 @@ impl HallState {
                         rated_at: None,
                         people_ahead: 0,
                         estimated_wait_ms: None,
+                        target_wait_ms: targets.map(|t| t.0),
+                        target_handling_ms: targets.map(|t| t.1),
                         ..old.clone()
                     };
                     self.enqueue(&leg);

@@ -309,6 +309,17 @@ pub struct Ticket {
     /// Estimated wait told to the customer; `None` when no counter was open.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub estimated_wait_ms: Option<Millis>,
+    /// The service's target wait in force when this leg was issued, ms: a
+    /// leg is judged by it, not by a target changed later. `None` on legs
+    /// issued before targets were recorded (reports then use the
+    /// service's current one).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub target_wait_ms: Option<Millis>,
+    /// The service's target handling in force at issue, ms (as above).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub target_handling_ms: Option<Millis>,
 }
 
 impl Ticket {

@@ -97,8 +97,10 @@ fn ms(v: Option<i64>) -> Option<f64> {
 
 /// The KPI columns of every table, CSV and sheet, in order.
 pub const COLUMNS: &[Column] = &[
-    Column { zh: "取号", en: "issued", kind: Kind::Count, value: |k| n(k.issued), target: None },
-    Column { zh: "办结", en: "served", kind: Kind::Count, value: |k| n(k.served), target: None },
+    // Issued counts visits, served counts legs (a transfer queues again):
+    // the names say so, so that no one reads them as the same unit.
+    Column { zh: "取号人次", en: "issued (visits)", kind: Kind::Count, value: |k| n(k.issued), target: None },
+    Column { zh: "办结笔数", en: "served (legs)", kind: Kind::Count, value: |k| n(k.served), target: None },
     Column { zh: "过号率%", en: "no-show %", kind: Kind::Percent, value: |k| k.no_show_rate, target: None },
     Column {
         zh: "未办离开%",
@@ -139,6 +141,13 @@ pub const COLUMNS: &[Column] = &[
         en: "handling mean (min)",
         kind: Kind::Minutes,
         value: |k| ms(k.handling_mean_ms),
+        target: None,
+    },
+    Column {
+        zh: "办理P50(分)",
+        en: "handling p50 (min)",
+        kind: Kind::Minutes,
+        value: |k| ms(k.handling_p50_ms),
         target: None,
     },
     Column {

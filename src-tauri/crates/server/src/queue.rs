@@ -129,6 +129,8 @@ mod tests {
             rated_at: None,
             people_ahead: 0,
             estimated_wait_ms: None,
+            target_wait_ms: None,
+            target_handling_ms: None,
         }
     }
 

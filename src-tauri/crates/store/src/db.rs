@@ -21,6 +21,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("migrations/0004_printing.sql"),
     include_str!("migrations/0005_auth_hardening.sql"),
     include_str!("migrations/0006_english_names.sql"),
+    include_str!("migrations/0007_ticket_targets.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

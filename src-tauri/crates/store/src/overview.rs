@@ -1,5 +1,7 @@
 //! The reports page's overview of a range of business days: the headline
-//! KPIs against the previous period of the same length, every day's KPIs,
+//! KPIs against the period before it, like with like ([`previous_period`]:
+//! a month against the previous calendar month, a week against the week
+//! before, a day against the same weekday a week earlier), every day's KPIs,
 //! the wait distribution, the hour × weekday heat map, the queue length
 //! through the day, counters and staff with the load balance (max/mean and
 //! Gini of served legs — the uneven workload the field study found), the
@@ -30,7 +32,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
-use chrono::{Datelike, Duration, NaiveDate, Timelike};
+use chrono::{Datelike, Duration, Months, NaiveDate, Timelike};
 use hallq_core::{Hall, KpiAccumulator, Kpis, Millis, Targets};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -227,6 +229,41 @@ const BUCKETS: usize = 30;
 const SLOTS: usize = 96;
 const SLOT_MS: Millis = 15 * 60_000;
 
+/// The period a range is compared with, like with like:
+/// - calendar months (the 1st to a month's last day): the same number of
+///   months before (November against October, a quarter against the one
+///   before);
+/// - a month so far (the 1st to a day of the same month): the same days of
+///   the previous month (1–5 December against 1–5 November; cut at the
+///   previous month's end);
+/// - one day: the same weekday a week earlier (a Monday against a Monday);
+/// - any other range (a week, a custom span): the same number of days just
+///   before it.
+pub fn previous_period(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let last_of_month =
+        |d: NaiveDate| d.checked_add_months(Months::new(1)).and_then(|n| n.with_day(1)).map(|n| n.pred_opt());
+    let month_start = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+    if from.day() == 1 && from <= to {
+        if last_of_month(to).flatten() == Some(to) {
+            let months = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32 + 1;
+            if let Some(start) = from.checked_sub_months(Months::new(months as u32)) {
+                return (start, from.pred_opt().unwrap_or(from));
+            }
+        } else if (to.year(), to.month()) == (from.year(), from.month())
+            && let Some(start) = from.checked_sub_months(Months::new(1))
+        {
+            let end = start.with_day(to.day()).unwrap_or_else(|| from.pred_opt().unwrap_or(from));
+            return (month_start(start), end);
+        }
+    }
+    if from == to {
+        let week_before = from - Duration::days(7);
+        return (week_before, week_before);
+    }
+    let days = (to - from).num_days() + 1;
+    (from - Duration::days(days), from - Duration::days(1))
+}
+
 impl Reader {
     /// The overview of a range of business days.
     pub fn overview(&self, q: &OverviewQuery) -> Result<Overview> {
@@ -236,8 +273,7 @@ impl Reader {
             Some(id) => crate::halls::by_id(&self.conn, id)?.hall.targets,
             None => rows.first().map(|r| r.hall.targets).unwrap_or_default(),
         };
-        let days = (q.to - q.from).num_days() + 1;
-        let previous = (q.from - Duration::days(days), q.from - Duration::days(1));
+        let previous = previous_period(q.from, q.to);
 
         // One pass over the range: KPIs by day, counter and staff, and the shapes.
         let bys = [GroupBy::Day, GroupBy::Counter, GroupBy::Staff];
@@ -628,8 +664,7 @@ mod tests {
     /// for the shapes (the code as it was, kept as the test's oracle).
     fn two_pass(r: &Reader, q: &OverviewQuery) -> serde_json::Value {
         let rows = r.report_halls(q.hall).unwrap();
-        let days = (q.to - q.from).num_days() + 1;
-        let previous = (q.from - Duration::days(days), q.from - Duration::days(1));
+        let previous = previous_period(q.from, q.to);
         let mut reports = r.kpis_many(q.hall, q.from, q.to, &[GroupBy::Day, GroupBy::Counter, GroupBy::Staff]).unwrap();
         let (staff, counters, by_day) = (reports.pop().unwrap(), reports.pop().unwrap(), reports.pop().unwrap());
         let previous_total = r.kpis_many(q.hall, previous.0, previous.1, &[GroupBy::Total]).unwrap().remove(0).total;
@@ -696,6 +731,31 @@ mod tests {
             }
         }
         Ok(())
+    }
+
+    #[test]
+    fn a_range_is_compared_with_its_like() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let cases = [
+            // A month: the previous calendar month, whatever their lengths.
+            ((d(2026, 11, 1), d(2026, 11, 30)), (d(2026, 10, 1), d(2026, 10, 31))),
+            ((d(2026, 3, 1), d(2026, 3, 31)), (d(2026, 2, 1), d(2026, 2, 28))),
+            ((d(2026, 1, 1), d(2026, 1, 31)), (d(2025, 12, 1), d(2025, 12, 31))),
+            // A quarter: the quarter before.
+            ((d(2026, 4, 1), d(2026, 6, 30)), (d(2026, 1, 1), d(2026, 3, 31))),
+            // A month so far: the same days of the previous month, cut at its end.
+            ((d(2026, 12, 1), d(2026, 12, 5)), (d(2026, 11, 1), d(2026, 11, 5))),
+            ((d(2026, 3, 1), d(2026, 3, 30)), (d(2026, 2, 1), d(2026, 2, 28))),
+            // A day: the same weekday a week earlier (Friday 27 → Friday 20).
+            ((d(2026, 11, 27), d(2026, 11, 27)), (d(2026, 11, 20), d(2026, 11, 20))),
+            // A week, and any other span: the days just before.
+            ((d(2026, 11, 23), d(2026, 11, 29)), (d(2026, 11, 16), d(2026, 11, 22))),
+            ((d(2026, 11, 5), d(2026, 12, 4)), (d(2026, 10, 6), d(2026, 11, 4))),
+        ];
+        for ((from, to), want) in cases {
+            assert_eq!(previous_period(from, to), want, "{from} – {to}");
+        }
+        assert_eq!(previous_period(d(2026, 11, 27), d(2026, 11, 27)).0.weekday(), chrono::Weekday::Fri);
     }
 
     #[test]

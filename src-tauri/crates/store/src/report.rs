@@ -252,6 +252,19 @@ fn weekday_label(n: usize) -> Label {
     Label { zh: zh.to_string(), en: en.to_string() }
 }
 
+/// The group of a piece of clock time (an hour of a business day) under
+/// an hour, day or weekday grouping: its key and label.
+fn clock_group(by: GroupBy, hour: u32, day: NaiveDate) -> (String, Label) {
+    match by {
+        GroupBy::Hour => (format!("{hour:02}"), hour_label(hour)),
+        GroupBy::Weekday => {
+            let w = day.weekday().num_days_from_monday() as usize + 1;
+            (w.to_string(), weekday_label(w))
+        }
+        _ => (day.to_string(), Label::same(day.to_string())),
+    }
+}
+
 /// An hour group's label, the same in both languages.
 fn hour_label(h: u32) -> Label {
     Label::same(format!("{h:02}:00–{:02}:00", h + 1))
@@ -456,16 +469,21 @@ impl Reader {
         sink: &mut S,
     ) -> Result<()> {
         let services = &names.services;
+        let span = (day_start(&row.hall, from), day_start(&row.hall, to + Duration::days(1)));
         let mut st = self.conn.prepare_cached(
             "SELECT service, counter, staff, business_day, leg, state, issued_at, called_at, started_at, ended_at,
-                    rating, rating_reason, rowid
+                    rating, rating_reason, rowid, target_wait_ms, target_handling_ms
              FROM tickets WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3",
         )?;
         let mut rs = st.query(rusqlite::params![row.key, from.to_string(), to.to_string()])?;
         let mut key = String::new();
         while let Some(r) = rs.next()? {
             let service = r.get_ref(0)?.as_str()?;
+            // The targets in force at issue; the service's own for legs
+            // issued before they were recorded.
             let (tw, th) = services.get(service).map_or((Millis::MAX, Millis::MAX), |(a, b, _, _)| (*a, *b));
+            let tw = r.get::<_, Option<Millis>>(13)?.unwrap_or(tw);
+            let th = r.get::<_, Option<Millis>>(14)?.unwrap_or(th);
             let facts = TicketFacts {
                 leg: r.get(4)?,
                 state: TicketState::parse(r.get_ref(5)?.as_str()?).ok_or_else(|| rows::damaged(5, "ticket state"))?,
@@ -534,7 +552,20 @@ impl Reader {
                     GroupBy::Weekday => weekday_label(key.parse().unwrap_or(1)),
                     GroupBy::Day | GroupBy::Total => Label::same(key.clone()),
                 };
-                groups.get(&key, label).push(&facts);
+                if !matches!(by, GroupBy::Hour | GroupBy::Day | GroupBy::Weekday) {
+                    groups.get(&key, label).push(&facts);
+                    continue;
+                }
+                // By the clock: the handling is credited to the hours it
+                // was done in, like the counters' open time (and cut, like
+                // it, at the range's ends).
+                groups.get(&key, label).push_busy_apart(&facts);
+                if let (Some(s), Some(e)) = (facts.started_at, facts.ended_at) {
+                    for (t, piece_end, hour, day) in hour_pieces(&row.hall, s.max(span.0), e.min(span.1)) {
+                        let (k, label) = clock_group(*by, hour, day);
+                        groups.get(&k, || label).add_busy_ms(piece_end - t);
+                    }
+                }
             }
         }
         Ok(())
@@ -586,14 +617,7 @@ impl Reader {
                     }
                     GroupBy::Hour | GroupBy::Day | GroupBy::Weekday => {
                         for (t, piece_end, hour, day) in hour_pieces(&row.hall, a, b) {
-                            let (key, label) = match by {
-                                GroupBy::Hour => (format!("{hour:02}"), hour_label(hour)),
-                                GroupBy::Day => (day.to_string(), Label::same(day.to_string())),
-                                _ => {
-                                    let w = day.weekday().num_days_from_monday() as usize + 1;
-                                    (w.to_string(), weekday_label(w))
-                                }
-                            };
+                            let (key, label) = clock_group(*by, hour, day);
                             groups.get(&key, || label).add_open_ms(piece_end - t);
                         }
                     }

@@ -6,6 +6,11 @@
 //! Definitions (each hall on its own; a bureau database gives rows per hall):
 //! - *open days*: the business days of the range on which the hall issued
 //!   at least one ticket; a weekday's hours are averaged over its open days;
+//! - only *complete hours* count: while a counter is still open (a day
+//!   being worked on), the hour of the hall's last event is still in
+//!   progress and is left out of every figure and of its hour's day count,
+//!   so a counter open since 08:00 is not read as "0 open" from the few
+//!   minutes of its current hour seen so far;
 //! - *arrivals per hour* of (weekday, hour): visits (first legs) issued in
 //!   that local clock hour ÷ the open days of that weekday;
 //! - *handling* of (weekday, hour): mean of (end − start) of the legs issued
@@ -111,6 +116,11 @@ pub struct ObservedProfile {
 struct Scan {
     code: String,
     open_days: BTreeSet<NaiveDate>,
+    /// The hour of the week in progress, (weekday, hour), when a counter
+    /// is still open; nothing from its start on is counted.
+    partial: Option<(usize, usize)>,
+    /// The start of that hour (`Millis::MAX` when none is in progress).
+    cutoff: Millis,
     arrivals: [[u64; 24]; 7],
     handling_sum: [[i64; 24]; 7],
     handling_n: [[u64; 24]; 7],
@@ -122,8 +132,10 @@ struct Scan {
 }
 
 impl Scan {
-    fn days_of(&self, weekday: usize) -> u32 {
-        self.open_days.iter().filter(|d| d.weekday().num_days_from_monday() as usize == weekday).count() as u32
+    /// Open days of this weekday whose hour `hour` is complete.
+    fn days_of(&self, weekday: usize, hour: usize) -> u32 {
+        let days = self.open_days.iter().filter(|d| d.weekday().num_days_from_monday() as usize == weekday).count();
+        days.saturating_sub(usize::from(self.partial == Some((weekday, hour)))) as u32
     }
 }
 
@@ -160,8 +172,8 @@ impl Reader {
             let all_sum: i64 = s.handling_sum.iter().flatten().sum();
             let hall_mean = (all_n > 0).then(|| all_sum as f64 / all_n as f64);
             for w in 0..7 {
-                let days = s.days_of(w);
                 for h in 0..24 {
+                    let days = s.days_of(w, h);
                     let n = s.arrivals[w][h];
                     if n == 0 || days == 0 {
                         continue;
@@ -212,6 +224,9 @@ impl Reader {
             .ok_or_else(|| StoreError::UnknownHall(hall.to_string()))?;
         let s = self.scan(&row, from, to)?;
         let days = s.open_days.len() as u32;
+        // (The profile's hours are means over the open days: an hour in
+        // progress on the last day is left out of its sum, which the
+        // what-if reads as a slightly quieter hour.)
         let mut arrivals_per_hour = [0.0; 24];
         for (h, slot) in arrivals_per_hour.iter_mut().enumerate() {
             let n: u64 = (0..7).map(|w| s.arrivals[w][h]).sum();
@@ -237,6 +252,8 @@ impl Reader {
         let mut s = Scan {
             code: row.hall.code.clone(),
             open_days: BTreeSet::new(),
+            partial: None,
+            cutoff: Millis::MAX,
             arrivals: [[0; 24]; 7],
             handling_sum: [[0; 24]; 7],
             handling_n: [[0; 24]; 7],
@@ -246,8 +263,23 @@ impl Reader {
             target_wait_sum: 0,
             target_handling_sum: 0,
         };
+        // A counter still open: the day is being worked on, and the hour of
+        // the last event is not over.
+        let mut partial_day = None;
+        let working: bool = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM counter_sessions WHERE hall = ?1 AND closed_at IS NULL)")?
+            .query_row([row.key], |r| r.get(0))?;
+        if working {
+            let local = row.hall.local(row.last_at);
+            s.cutoff = row.last_at
+                - i64::from(local.minute()) * 60_000
+                - i64::from(local.second()) * 1000
+                - i64::from(local.timestamp_subsec_millis());
+            partial_day = Some((row.hall.business_day(row.last_at), local.hour() as usize));
+        }
         let mut st = self.conn.prepare_cached(
-            "SELECT service, business_day, leg, issued_at, started_at, ended_at
+            "SELECT service, business_day, leg, issued_at, started_at, ended_at, target_wait_ms, target_handling_ms
              FROM tickets WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3",
         )?;
         let mut rs = st.query(rusqlite::params![row.key, from.to_string(), to.to_string()])?;
@@ -268,6 +300,9 @@ impl Reader {
             let leg: u16 = r.get(2)?;
             let issued: Millis = r.get(3)?;
             let h = row.hall.local(issued).hour() as usize;
+            if issued >= s.cutoff {
+                continue;
+            }
             if leg == 1 {
                 s.arrivals[w][h] += 1;
             }
@@ -278,11 +313,18 @@ impl Reader {
                 s.handlings.push(d);
             }
             let (tw, th) = targets.get(r.get_ref(0)?.as_str()?).copied().unwrap_or((15 * 60_000, 15 * 60_000));
+            let tw = r.get::<_, Option<Millis>>(6)?.unwrap_or(tw);
+            let th = r.get::<_, Option<Millis>>(7)?.unwrap_or(th);
             s.legs += 1;
             s.target_wait_sum += tw;
             s.target_handling_sum += th;
         }
         drop(rs);
+        // Its hour is taken off that weekday's day count only if the day
+        // counts at all (it issued a ticket).
+        s.partial = partial_day
+            .filter(|(d, _)| s.open_days.contains(d))
+            .map(|(d, h)| (d.weekday().num_days_from_monday() as usize, h));
         self.open_time(row, from, to, &mut s)?;
         Ok(s)
     }
@@ -299,7 +341,7 @@ impl Reader {
         while let Some(r) = rs.next()? {
             let (a, b): (Millis, Millis) = (r.get::<_, Millis>(0)?.max(start), r.get::<_, Millis>(1)?.min(end));
             for (t, piece_end, hour, day) in hour_pieces(&row.hall, a, b) {
-                if s.open_days.contains(&day) {
+                if s.open_days.contains(&day) && t < s.cutoff {
                     let w = day.weekday().num_days_from_monday() as usize;
                     s.open_ms[w][hour as usize] += piece_end - t;
                 }

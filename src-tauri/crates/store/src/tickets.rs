@@ -12,7 +12,7 @@ use crate::rows;
 pub(crate) const COLUMNS: &str = "id, visit_id, leg, number, service, priority, priority_reason, appointment,
     business_day, visit_issued_at, issued_at, called_at, last_called_at, recalls, started_at, ended_at, state,
     resolution, counter, staff, target_counter, transferred_to, rating, rating_reason, rated_at, people_ahead,
-    estimated_wait_ms";
+    estimated_wait_ms, target_wait_ms, target_handling_ms";
 
 /// Rewrites a ticket's business day and issue times, which only a clock step
 /// changes; [`upsert`] keeps them as first written (and the hot path pays
@@ -30,9 +30,9 @@ pub(crate) fn upsert(conn: &Connection, hall_key: i64, t: &Ticket) -> Result<()>
         "INSERT INTO tickets (id, hall, visit_id, leg, number, service, priority, priority_reason, appointment,
             business_day, visit_issued_at, issued_at, called_at, last_called_at, recalls, started_at, ended_at,
             state, resolution, counter, staff, target_counter, transferred_to, rating, rating_reason, rated_at,
-            people_ahead, estimated_wait_ms)
+            people_ahead, estimated_wait_ms, target_wait_ms, target_handling_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                 ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)
+                 ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)
          ON CONFLICT (id) DO UPDATE SET called_at = ?13, last_called_at = ?14, recalls = ?15, started_at = ?16,
             ended_at = ?17, state = ?18, resolution = ?19, counter = ?20, staff = ?21, transferred_to = ?23,
             rating = ?24, rating_reason = ?25, rated_at = ?26",
@@ -66,6 +66,8 @@ pub(crate) fn upsert(conn: &Connection, hall_key: i64, t: &Ticket) -> Result<()>
         t.rated_at,
         t.people_ahead,
         t.estimated_wait_ms,
+        t.target_wait_ms,
+        t.target_handling_ms,
     ])?;
     Ok(())
 }
@@ -104,6 +106,8 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
         rated_at: r.get(24)?,
         people_ahead: r.get(25)?,
         estimated_wait_ms: r.get(26)?,
+        target_wait_ms: r.get(27)?,
+        target_handling_ms: r.get(28)?,
     })
 }
 

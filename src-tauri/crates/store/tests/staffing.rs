@@ -137,6 +137,40 @@ fn a_small_log_gives_the_hand_computed_hours() {
     }
 }
 
+/// A day being worked on: counter 1 open since 08:30 and serving; the last
+/// event at 10:05. The hour 10:00–11:00 is not over, so it is left out (not
+/// read as 5 minutes of a counter = "0 open"); 08:00 and 09:00 are whole.
+/// Once the counter closes at 10:40 the day's hours are all complete.
+#[test]
+fn the_hour_in_progress_is_left_out_while_a_counter_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id) = hall(&dir);
+    let mut w = store.bulk(id).unwrap();
+    open(&mut w, 1, at(2, 8, 30));
+    issue(&mut w, at(2, 8, 50));
+    serve(&mut w, 1, at(2, 8, 52), at(2, 8, 53), at(2, 9, 3));
+    issue(&mut w, at(2, 9, 40));
+    serve(&mut w, 1, at(2, 9, 41), at(2, 9, 42), at(2, 9, 50));
+    issue(&mut w, at(2, 10, 2));
+    run(&mut w, Command::CallNext { counter: 1 }, at(2, 10, 4));
+    run(&mut w, Command::Start { counter: 1 }, at(2, 10, 5));
+    w.commit().unwrap();
+    let q = StaffingQuery { hall: Some(id), from: date(2), to: date(2), target_share: 0.8 };
+    let rows = |store: &Store| -> Vec<(u8, u32, f64, f64)> {
+        let rep = store.reader().unwrap().staffing(&q).unwrap();
+        rep.rows.iter().map(|r| (r.hour, r.days, r.arrivals_per_hour, r.open_counters)).collect()
+    };
+    assert_eq!(rows(&store), [(8, 1, 1.0, 0.5), (9, 1, 1.0, 1.0)], "10:00 is in progress");
+
+    run(&mut w, Command::Finish { counter: 1, resolution: Resolution::Completed }, at(2, 10, 20));
+    run(&mut w, Command::CloseCounter { counter: 1 }, at(2, 10, 40));
+    w.commit().unwrap();
+    let done = rows(&store);
+    assert_eq!(done.len(), 3, "{done:?}");
+    assert_eq!((done[2].0, done[2].1, done[2].2), (10, 1, 1.0));
+    assert!((done[2].3 - 40.0 / 60.0).abs() < 1e-9, "{done:?}");
+}
+
 /// C(c, a) by the textbook sum: (a^c/c!)(c/(c−a)) / (Σ_{k<c} a^k/k! + same).
 fn erlang_c(c: u32, a: f64) -> f64 {
     let mut term = 1.0; // a^k / k!

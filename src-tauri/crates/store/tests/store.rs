@@ -373,6 +373,96 @@ fn every_group_has_a_chinese_label_and_an_english_one() {
     assert!(labels(GroupBy::Staff).iter().any(|g| g.1 == "王芳"));
 }
 
+/// One counter open 08:30–10:30 on the first morning; one customer issued
+/// 09:50, called and started 09:55, finished 10:25: 5 minutes of handling
+/// in 09:00–10:00 and 25 in 10:00–11:00.
+#[test]
+fn utilisation_by_hour_counts_handling_in_the_clock_hour_it_was_done() {
+    let (_dir, store, hall) = new_hall();
+    let clock = ManualClock::new(morning(0));
+    let engine = store.engine(hall, Arc::new(clock.clone())).unwrap();
+    engine.execute(Actor::Cli, Command::Login { counter: 1, staff: "1001".into() }).unwrap();
+    engine.execute(Actor::Cli, Command::OpenCounter { counter: 1 }).unwrap();
+    clock.set(morning(0) + 80 * MIN);
+    let issue = Command::Issue {
+        service: "PAY".into(),
+        priority: PriorityClass::Normal,
+        priority_reason: None,
+        appointment: None,
+    };
+    engine.execute(Actor::Cli, issue).unwrap();
+    clock.set(morning(0) + 85 * MIN);
+    engine.execute(Actor::Cli, Command::CallNext { counter: 1 }).unwrap();
+    engine.execute(Actor::Cli, Command::Start { counter: 1 }).unwrap();
+    clock.set(morning(0) + 115 * MIN);
+    engine.execute(Actor::Cli, Command::Finish { counter: 1, resolution: Resolution::Completed }).unwrap();
+    clock.set(morning(0) + 120 * MIN);
+    engine.execute(Actor::Cli, Command::CloseCounter { counter: 1 }).unwrap();
+    engine.shutdown();
+
+    let r = store.reader().unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+    let by_hour = r.kpis(&KpiQuery { hall: Some(hall), from: day, to: day, by: GroupBy::Hour }).unwrap();
+    let hour = |h: &str| by_hour.groups.iter().find(|g| g.key == h).map(|g| g.kpis.clone()).unwrap();
+    // 08:30–09:00: open 30 minutes, nothing handled.
+    assert_eq!(hour("08").utilisation, Some(0.0));
+    // 09:00–10:00: 5 of 60 minutes; the ticket (issued 09:50) is counted here.
+    assert!((hour("09").utilisation.unwrap() - 5.0 / 60.0).abs() < 1e-9, "{:?}", hour("09").utilisation);
+    assert_eq!((hour("09").issued, hour("09").served, hour("09").handling_mean_ms), (1, 1, Some(30 * MIN)));
+    // 10:00–10:30: 25 of 30 minutes, with no ticket issued in the hour.
+    assert!((hour("10").utilisation.unwrap() - 25.0 / 30.0).abs() < 1e-9, "{:?}", hour("10").utilisation);
+    assert_eq!((hour("10").issued, hour("10").legs), (0, 0));
+    // The day and the total are unchanged: 30 of 120 minutes.
+    let total = r.kpis(&KpiQuery { hall: Some(hall), from: day, to: day, by: GroupBy::Day }).unwrap();
+    assert!((total.total.utilisation.unwrap() - 0.25).abs() < 1e-9);
+    assert!((total.groups[0].kpis.utilisation.unwrap() - 0.25).abs() < 1e-9);
+}
+
+/// PAY's target wait is 15 minutes until 10:00, then 5. Two customers
+/// each wait 10 minutes, one issued before the change and one after: the
+/// first met its target, the second did not — also after a rebuild.
+#[test]
+fn a_leg_is_judged_by_the_targets_in_force_when_it_was_issued() {
+    let (_dir, store, hall) = new_hall();
+    let clock = ManualClock::new(morning(0));
+    let engine = store.engine(hall, Arc::new(clock.clone())).unwrap();
+    let issue = || Command::Issue {
+        service: "PAY".into(),
+        priority: PriorityClass::Normal,
+        priority_reason: None,
+        appointment: None,
+    };
+    let mut pay = HallConfig::default_supply_hall(hall, "T1", "测试营业厅").services[0].clone();
+    engine.execute(Actor::Cli, Command::Login { counter: 1, staff: "1001".into() }).unwrap();
+    engine.execute(Actor::Cli, Command::OpenCounter { counter: 1 }).unwrap();
+    let serve = |wait_from: i64| {
+        clock.set(morning(0) + (wait_from + 10) * MIN);
+        engine.execute(Actor::Cli, Command::CallNext { counter: 1 }).unwrap();
+        engine.execute(Actor::Cli, Command::Start { counter: 1 }).unwrap();
+        clock.set(morning(0) + (wait_from + 12) * MIN);
+        engine.execute(Actor::Cli, Command::Finish { counter: 1, resolution: Resolution::Completed }).unwrap();
+    };
+    let first = engine.execute(Actor::Cli, issue()).unwrap().ticket.unwrap();
+    assert_eq!((first.target_wait_ms, first.target_handling_ms), (Some(15 * MIN), Some(4 * MIN)));
+    serve(0);
+    clock.set(morning(0) + 90 * MIN);
+    pay.target_wait_min = 5;
+    engine.execute(Actor::Cli, Command::DefineService { service: pay }).unwrap();
+    engine.execute(Actor::Cli, issue()).unwrap();
+    serve(90);
+    engine.shutdown();
+
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+    let within = |store: &Store| {
+        let r = store.reader().unwrap();
+        let rep = r.kpis(&KpiQuery { hall: Some(hall), from: day, to: day, by: GroupBy::Total }).unwrap();
+        (rep.total.wait_mean_ms, rep.total.within_target_wait)
+    };
+    assert_eq!(within(&store), (Some(10 * MIN), Some(0.5)), "the first within its 15, the second past its 5");
+    store.rebuild(hall).unwrap();
+    assert_eq!(within(&store), (Some(10 * MIN), Some(0.5)), "the same from the event log");
+}
+
 #[test]
 fn the_same_idempotency_key_acts_once_and_returns_the_first_answer() {
     let (_dir, store, hall) = new_hall();

@@ -123,7 +123,8 @@ async fn the_overview_of_two_hand_computed_days() {
     // Friday alone. Legs: A001 done, A002 no-show, B001 transferred, A003 done,
     // B001 (leg 2) done, D001 expired: 6 legs, 5 visits.
     let o = hall.get(&sup, "/api/v1/reports/overview?from=2026-11-27&to=2026-11-27").await.expect(200);
-    assert_eq!(o["previous"], json!({"from": "2026-11-26", "to": "2026-11-26"}));
+    // A day is compared with the same weekday a week before.
+    assert_eq!(o["previous"], json!({"from": "2026-11-20", "to": "2026-11-20"}));
     assert_eq!(o["halls"], json!([{"id": "00000000-0000-0000-0000-000000004a11", "name": "测试营业厅"}]));
     assert_eq!(o["targets"], json!({"within_target_wait": 0.8, "satisfaction": 0.95, "rating_coverage": 0.6}));
     let t = &o["total"];
@@ -283,8 +284,8 @@ async fn exports_and_the_hall_parameter_give_the_same_figures() {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let keys: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
     assert_eq!(keys, ["1001", "1002", "~", "total"]);
-    assert_eq!(&rows[0][col("办结/served")], "2");
-    assert_eq!(&rows[3][col("取号/issued")], "5");
+    assert_eq!(&rows[0][col("办结笔数/served (legs)")], "2");
+    assert_eq!(&rows[3][col("取号人次/issued (visits)")], "5");
     assert_eq!(&rows[3][col("平均等候(分)/wait mean (min)")], "6.8");
     assert_eq!(&rows[3][col("等候达标%/within target wait %")], "83.3");
     assert_eq!(&rows[3][col("满意率%/satisfaction %")], "66.7");
@@ -307,7 +308,7 @@ async fn exports_and_the_hall_parameter_give_the_same_figures() {
     );
     let sheet = book.worksheet_range("按员工 By staff").unwrap();
     let header: Vec<String> = sheet.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
-    let served = header.iter().position(|h| h == "办结\nserved").unwrap();
+    let served = header.iter().position(|h| h == "办结笔数\nserved (legs)").unwrap();
     let share = header.iter().position(|h| h == "等候达标%\nwithin target wait %").unwrap();
     let row = |key: &str| {
         sheet.rows().find(|r| r.first().is_some_and(|c| *c == Data::String(key.to_string()))).unwrap().to_vec()
