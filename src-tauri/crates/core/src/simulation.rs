@@ -18,15 +18,21 @@
 //! spread round-robin over identical services (prefixes A, B, …) that every
 //! counter serves in one FIFO order: the same single queue.
 //!
+//! One day is one sample: at a load of 0.8–0.9 a day's mean wait is off the
+//! long-run mean by about half either way. [`Scenario::simulate_days`] runs
+//! many independent days on every core and answers with the mean over the
+//! days, its 95 % confidence interval and the spread between days ("a typical
+//! day"), so a supervisor does not read one noisy day as the answer.
+//!
 //! Pure like the rest of hallq-core: the clock is the event times, ticket ids
 //! are counted up from 1, and the randomness is a `StdRng` seeded by the
-//! caller, so the same scenario always gives the same day.
+//! caller, so the same scenario always gives the same day, and the same days.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
-use chrono::{NaiveDate, TimeZone};
+use chrono::{Days, NaiveDate, TimeZone};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Exp};
@@ -55,13 +61,22 @@ pub const MAX_ARRIVALS_PER_HOUR: f64 = 2000.0;
 pub const MAX_EXPECTED_CUSTOMERS: f64 = 20_000.0;
 /// The longest mean or observed handling time, minutes.
 pub const MAX_HANDLING_MINUTES: f64 = 240.0;
+/// Most independent days of one what-if ([`Scenario::simulate_days`]).
+pub const MAX_DAYS: u32 = 2000;
+/// Most customers expected over all the days of one what-if (days × the
+/// sum of the hourly rates): every wait is kept for the pooled percentiles,
+/// 32 bytes a customer, so this bounds the memory to about 130 MB. 1,000
+/// days of a busy hall (1,200 customers a day) fit; 1,000 days of the
+/// largest day do not.
+pub const MAX_EXPECTED_CUSTOMERS_OVER_DAYS: f64 = 4_000_000.0;
 
 /// The work of a what-if, the unit of [`Scenario::simulate_until`]'s
 /// budget: one unit per simulated event, plus, for every call, the
 /// customers then waiting — call-next looks through the overdue part of
 /// the queue, so an overloaded day (everyone overdue, a queue thousands
 /// long) costs the square of its customers, not their number. That was the
-/// 103 s of CPU of the largest inputs.
+/// 103 s of CPU of the largest inputs. The budget of a many-days what-if
+/// ([`Scenario::simulate_days`]) is for the work of all its days together.
 pub type Work = u64;
 
 /// The work a hall server allows one what-if: about a second of one core
@@ -73,6 +88,13 @@ pub type Work = u64;
 /// by a hundred an hour is refused — the answer would only say "add
 /// counters".
 pub const DEFAULT_WORK_BUDGET: Work = 500_000;
+
+/// The work a hall server allows a many-days what-if
+/// ([`Scenario::simulate_days`]), all days together: 1,000 days of the
+/// issue's busy hall (44 arrivals an hour for 24 hours, 5.5 minutes at 5
+/// counters, ρ ≈ 0.81) are 5.7 million units, 2.4–2.9 s on 2 cores in a
+/// release build; 100 days of the heaviest inputs are refused after 0.8 s.
+pub const DEFAULT_DAYS_WORK_BUDGET: Work = 8_000_000;
 
 fn too_much_work(max: Work) -> CoreError {
     bad(
@@ -161,6 +183,182 @@ pub struct Outcome {
     /// Erlang C's prediction; `None` when some hour's load is unstable
     /// (arrivals ≥ counters × service rate).
     pub erlang_c: Option<Prediction>,
+}
+
+/// Many independent simulated days of one scenario: all their tickets'
+/// KPIs together, and for the figures a supervisor compares, the mean over
+/// the days with its 95 % confidence interval and the spread between days.
+///
+/// Each figure is first a day's (that day's mean wait, say), then a
+/// statistic over the days, so every day weighs the same whatever its
+/// number of customers; the pooled [`ManyDays::kpis`] weigh every customer
+/// the same. Both estimate the long-run mean and differ by noise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManyDays {
+    /// Days simulated.
+    pub days: u32,
+    /// Customers who came, all days together.
+    pub customers: u64,
+    /// The KPIs of all the days' tickets together. Each day is its own
+    /// calendar day, so `peak_queue` is the busiest day's and
+    /// `arrivals_per_hour` the mean of an hour.
+    pub kpis: Kpis,
+    /// Erlang C's prediction (as in [`Outcome`]).
+    pub erlang_c: Option<Prediction>,
+    /// Each day's mean wait, ms. Days without customers have no wait and
+    /// are left out; `None` when no day had a customer.
+    pub wait_mean_ms: Option<OverDays<Millis>>,
+    /// Each day's share called within the target wait. Days without
+    /// customers are left out; `None` when no day had a customer.
+    pub within_target_wait: Option<OverDays<f64>>,
+    /// Each day's utilisation: handling time ÷ counter open time (0 on a
+    /// day without customers, which counts).
+    pub utilisation: Option<OverDays<f64>>,
+}
+
+/// One figure of a day, over many days.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct OverDays<T> {
+    /// Days that have the figure.
+    pub days: u32,
+    /// The mean of the days' figures: the what-if's answer.
+    pub mean: T,
+    /// The 95 % confidence interval of `mean`: mean ± t·s/√n, with s the
+    /// standard deviation of the days' figures and t Student's 0.975
+    /// quantile with n − 1 degrees of freedom. `None` for a single day.
+    pub ci95: Option<Interval<T>>,
+    /// A typical day: the 10th and 90th percentiles (nearest rank, as in
+    /// the reports) of the days' figures; about 8 days in 10 lie within.
+    pub typical_day: Spread<T>,
+}
+
+/// A confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Interval<T> {
+    /// Lower end.
+    pub low: T,
+    /// Upper end.
+    pub high: T,
+}
+
+/// The spread between days.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Spread<T> {
+    /// 10th percentile of the days' figures.
+    pub p10: T,
+    /// 90th percentile of the days' figures.
+    pub p90: T,
+}
+
+impl OverDays<f64> {
+    /// The statistics of the days' figures, given in day order (the sums
+    /// run in that order, so the answer does not depend on threads);
+    /// `None` for no figures.
+    pub fn of(figures: &[f64]) -> Option<Self> {
+        let n = figures.len();
+        if n == 0 {
+            return None;
+        }
+        let mean = figures.iter().sum::<f64>() / n as f64;
+        let ci95 = (n > 1).then(|| {
+            let var = figures.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+            let half = student_t_975(n as u32 - 1) * (var / n as f64).sqrt();
+            Interval { low: mean - half, high: mean + half }
+        });
+        let mut sorted = figures.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let rank = |p: f64| sorted[((p * n as f64).ceil() as usize).clamp(1, n) - 1];
+        Some(Self { days: n as u32, mean, ci95, typical_day: Spread { p10: rank(0.1), p90: rank(0.9) } })
+    }
+
+    /// The same in whole milliseconds.
+    fn millis(self) -> OverDays<Millis> {
+        let ms = |x: f64| x.round() as Millis;
+        OverDays {
+            days: self.days,
+            mean: ms(self.mean),
+            ci95: self.ci95.map(|i| Interval { low: ms(i.low), high: ms(i.high) }),
+            typical_day: Spread { p10: ms(self.typical_day.p10), p90: ms(self.typical_day.p90) },
+        }
+    }
+}
+
+/// Student's t 0.975 quantile (a two-sided 95 % interval) for `df` ≥ 1
+/// degrees of freedom: the printed table up to 30, beyond it the
+/// Cornish–Fisher expansion around the normal quantile (Abramowitz & Stegun
+/// 26.7.5), within 10⁻⁵ of the table from 10 on.
+fn student_t_975(df: u32) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004, 2.262157, 2.228139, 2.200985,
+        2.178813, 2.160369, 2.144787, 2.131450, 2.119905, 2.109816, 2.100922, 2.093024, 2.085963, 2.079614, 2.073873,
+        2.068658, 2.063899, 2.059539, 2.055529, 2.051831, 2.048407, 2.045230, 2.042272,
+    ];
+    match df {
+        0 => f64::NAN,
+        1..=30 => TABLE[df as usize - 1],
+        _ => cornish_fisher_t_975(f64::from(df)),
+    }
+}
+
+fn cornish_fisher_t_975(v: f64) -> f64 {
+    const Z: f64 = 1.959_963_984_540_054;
+    let z = |k: i32| Z.powi(k);
+    let g1 = (z(3) + Z) / 4.0;
+    let g2 = (5.0 * z(5) + 16.0 * z(3) + 3.0 * Z) / 96.0;
+    let g3 = (3.0 * z(7) + 19.0 * z(5) + 17.0 * z(3) - 15.0 * Z) / 384.0;
+    let g4 = (79.0 * z(9) + 776.0 * z(7) + 1482.0 * z(5) - 1920.0 * z(3) - 945.0 * Z) / 92160.0;
+    Z + g1 / v + g2 / v.powi(2) + g3 / v.powi(3) + g4 / v.powi(4)
+}
+
+/// The work budget of one what-if, shared by its days and threads. Each
+/// day adds its work in batches and refuses once the total it sees passes
+/// the budget; the total only grows and the last batch sees all of it, so
+/// a what-if is refused exactly when all its days' work exceeds the
+/// budget, however the days were spread over the threads.
+struct Budget {
+    max: Work,
+    used: AtomicU64,
+}
+
+impl Budget {
+    fn new(max: Work) -> Self {
+        Self { max, used: AtomicU64::new(0) }
+    }
+
+    /// Adds `work`; answers the total so far.
+    fn add(&self, work: Work) -> Work {
+        self.used.fetch_add(work, Ordering::Relaxed).saturating_add(work)
+    }
+}
+
+/// What one thread gathered of a many-days what-if.
+#[derive(Default)]
+struct Part {
+    customers: u64,
+    kpis: KpiAccumulator,
+    figures: Vec<DayFigures>,
+}
+
+/// One day's figures, with the day's index.
+struct DayFigures {
+    day: u32,
+    wait_mean_ms: Option<f64>,
+    within_target_wait: Option<f64>,
+    utilisation: Option<f64>,
+}
+
+impl Part {
+    fn add(&mut self, day: u32, run: Run) {
+        let k = run.kpis.clone().finish();
+        self.figures.push(DayFigures {
+            day,
+            wait_mean_ms: k.wait_mean_ms.map(|w| w as f64),
+            within_target_wait: k.within_target_wait,
+            utilisation: k.utilisation,
+        });
+        self.customers += run.customers;
+        self.kpis.merge(run.kpis);
+    }
 }
 
 fn bad(zh: impl Into<String>, en: impl Into<String>) -> CoreError {
@@ -263,6 +461,134 @@ impl Scenario {
         (n > 0.0).then(|| Prediction { mean_wait_ms: (wait / n).round() as Millis, within_target_wait: within / n })
     }
 
+    /// Checks the bounds of a many-days what-if: the scenario's, 1–
+    /// [`MAX_DAYS`] days, and at most [`MAX_EXPECTED_CUSTOMERS_OVER_DAYS`].
+    pub fn validate_days(&self, days: u32) -> Result<(), CoreError> {
+        self.validate()?;
+        if !(1..=MAX_DAYS).contains(&days) {
+            return Err(bad(
+                format!("模拟天数须为 1–{MAX_DAYS}（收到 {days}）"),
+                format!("days must be 1-{MAX_DAYS} (got {days})"),
+            ));
+        }
+        let expected = f64::from(days) * self.arrivals_per_hour.iter().sum::<f64>();
+        if expected > MAX_EXPECTED_CUSTOMERS_OVER_DAYS {
+            return Err(bad(
+                format!(
+                    "天数 × 每日到达人数须不超过 {MAX_EXPECTED_CUSTOMERS_OVER_DAYS}（收到 {expected}）：请减少天数"
+                ),
+                format!(
+                    "days × arrivals a day must be at most {MAX_EXPECTED_CUSTOMERS_OVER_DAYS} (got {expected}): \
+                     fewer days"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The seed of day `day` of [`Scenario::simulate_days`]. Day 0 uses the
+    /// scenario's seed, so one day is [`Scenario::simulate`]'s day; day
+    /// i ≥ 1 the i-th output of SplitMix64 started at the seed, so the days
+    /// of neighbouring seeds (1 and 2) share nothing.
+    pub fn day_seed(&self, day: u32) -> u64 {
+        if day == 0 {
+            return self.seed;
+        }
+        let mut z = self.seed.wrapping_add(u64::from(day).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Simulates `days` independent days (1–[`MAX_DAYS`]) on every core and
+    /// answers with their pooled KPIs and each figure's mean over the days,
+    /// confidence interval and typical day. Day i runs with
+    /// [`Scenario::day_seed`]`(i)` on its own calendar day (the scenario's
+    /// date plus i), so the same scenario and days always give the same
+    /// answer, on any number of cores, and `days = 1` is
+    /// [`Scenario::simulate`]'s day.
+    ///
+    /// Bounded for a server like [`Scenario::simulate_until`]: `Ok(None)`
+    /// once `cancel` is set, and a bilingual refusal once the work of all the
+    /// days together passes `max_work` (see [`Work`]).
+    pub fn simulate_days(&self, days: u32, cancel: &AtomicBool, max_work: Work) -> Result<Option<ManyDays>, CoreError> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        self.simulate_days_on(threads, days, cancel, max_work)
+    }
+
+    /// [`Scenario::simulate_days`] on `threads` threads. Each thread takes
+    /// the next day when it finishes one; the days' figures are put back in
+    /// day order before any sum.
+    fn simulate_days_on(
+        &self,
+        threads: usize,
+        days: u32,
+        cancel: &AtomicBool,
+        max_work: Work,
+    ) -> Result<Option<ManyDays>, CoreError> {
+        self.validate_days(days)?;
+        let budget = Budget::new(max_work);
+        let next = AtomicU32::new(0);
+        // Set by a thread that failed, so that the others stop too.
+        let failed = AtomicBool::new(false);
+        let work = || -> Result<Option<Part>, CoreError> {
+            let mut part = Part::default();
+            loop {
+                let day = next.fetch_add(1, Ordering::Relaxed);
+                if day >= days {
+                    return Ok(Some(part));
+                }
+                if cancel.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed) {
+                    return Ok(None);
+                }
+                match self.play(day, cancel, &budget).and_then(|p| p.map(|(sim, last)| sim.finish(last)).transpose()) {
+                    Ok(Some(run)) => part.add(day, run),
+                    Ok(None) => return Ok(None),
+                    Err(e) => {
+                        failed.store(true, Ordering::Relaxed);
+                        return Err(e);
+                    }
+                }
+            }
+        };
+        let threads = threads.clamp(1, days as usize);
+        let parts: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(bad("模拟线程意外终止", "a simulation thread panicked"))))
+                .collect()
+        });
+        let mut all = Part::default();
+        let mut cancelled = false;
+        for part in parts {
+            match part? {
+                Some(p) => {
+                    all.customers += p.customers;
+                    all.kpis.merge(p.kpis);
+                    all.figures.extend(p.figures);
+                }
+                None => cancelled = true,
+            }
+        }
+        if cancelled {
+            return Ok(None);
+        }
+        all.figures.sort_by_key(|f| f.day);
+        let of = |pick: fn(&DayFigures) -> Option<f64>| {
+            OverDays::of(&all.figures.iter().filter_map(pick).collect::<Vec<_>>())
+        };
+        Ok(Some(ManyDays {
+            days,
+            customers: all.customers,
+            wait_mean_ms: of(|f| f.wait_mean_ms).map(OverDays::millis),
+            within_target_wait: of(|f| f.within_target_wait),
+            utilisation: of(|f| f.utilisation),
+            kpis: all.kpis.finish(),
+            erlang_c: self.prediction(),
+        }))
+    }
+
     /// Simulates the day and returns its KPIs with the prediction.
     pub fn simulate(&self) -> Result<Outcome, CoreError> {
         let run = self.run()?;
@@ -275,7 +601,7 @@ impl Scenario {
     /// once its work passes `max_work` units (see [`Work`]). `cancel` is
     /// looked at every [`CANCEL_CHECK_EVERY`] events.
     pub fn simulate_until(&self, cancel: &AtomicBool, max_work: u64) -> Result<Option<Outcome>, CoreError> {
-        let Some((sim, last)) = self.play(cancel, max_work)? else { return Ok(None) };
+        let Some((sim, last)) = self.play(0, cancel, &Budget::new(max_work))? else { return Ok(None) };
         let run = sim.finish(last)?;
         Ok(Some(Outcome { customers: run.customers, kpis: run.kpis.finish(), erlang_c: self.prediction() }))
     }
@@ -283,18 +609,21 @@ impl Scenario {
     /// Simulates the day through [`HallState::execute`].
     pub fn run(&self) -> Result<Run, CoreError> {
         let never = AtomicBool::new(false);
-        let (sim, last) =
-            self.play(&never, u64::MAX)?.ok_or_else(|| bad("模拟已取消", "the simulation was cancelled"))?;
+        let (sim, last) = self
+            .play(0, &never, &Budget::new(Work::MAX))?
+            .ok_or_else(|| bad("模拟已取消", "the simulation was cancelled"))?;
         sim.finish(last)
     }
 
-    /// Plays the day; returns the simulation and the time of its last
+    /// Plays day `day` (its seed and date, see [`Scenario::simulate_days`])
+    /// within `budget`; returns the simulation and the time of its last
     /// event, or `None` when `cancel` was set on the way.
-    fn play(&self, cancel: &AtomicBool, max_work: u64) -> Result<Option<(Sim, Millis)>, CoreError> {
+    fn play(&self, day: u32, cancel: &AtomicBool, budget: &Budget) -> Result<Option<(Sim, Millis)>, CoreError> {
         self.validate()?;
-        let mut rng = StdRng::seed_from_u64(self.seed);
+        let mut rng = StdRng::seed_from_u64(self.day_seed(day));
         let hall = Hall::new(Uuid::from_u128(0x5117), "SIM", "模拟营业厅 what-if hall");
-        let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default();
+        let first = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default();
+        let day = first.checked_add_days(Days::new(u64::from(day))).unwrap_or(first);
         let start = hall
             .time_zone
             .from_local_datetime(&day.and_hms_opt(self.first_hour, 0, 0).unwrap_or_default())
@@ -344,15 +673,20 @@ impl Scenario {
             }
         };
         let mut last = end;
-        let (mut events, mut work): (u64, u64) = (0, 0);
+        // `work` is this day's, not yet added to the budget; `seen` the
+        // budget's total when it last was.
+        let (mut events, mut work, mut seen): (u64, Work, Work) = (0, 0, 0);
         while let Some(Reverse((at, _, ev))) = heap.pop() {
             events += 1;
-            if events % CANCEL_CHECK_EVERY == 0 && cancel.load(Ordering::Relaxed) {
-                return Ok(None);
+            if events % CANCEL_CHECK_EVERY == 0 {
+                if cancel.load(Ordering::Relaxed) {
+                    return Ok(None);
+                }
+                seen = budget.add(std::mem::take(&mut work));
             }
             work += 1;
-            if work > max_work {
-                return Err(too_much_work(max_work));
+            if seen.saturating_add(work) > budget.max {
+                return Err(too_much_work(budget.max));
             }
             last = last.max(at);
             let free = match ev {
@@ -378,6 +712,9 @@ impl Scenario {
                     sim.idle.push_back(c);
                 }
             }
+        }
+        if budget.add(work) > budget.max {
+            return Err(too_much_work(budget.max));
         }
         Ok(Some((sim, last)))
     }
@@ -517,7 +854,7 @@ mod tests {
     #[test]
     fn calls_are_first_come_first_served() {
         let s = Scenario::steady(50.0, 6.0, 3, 4, 3).unwrap();
-        let (sim, _) = s.play(&AtomicBool::new(false), u64::MAX).unwrap().unwrap();
+        let (sim, _) = s.play(0, &AtomicBool::new(false), &Budget::new(Work::MAX)).unwrap().unwrap();
         let mut calls: Vec<(Millis, Uuid, Millis)> = Vec::new();
         for t in sim.st.tickets() {
             assert_eq!(t.state, TicketState::Done);
@@ -537,7 +874,7 @@ mod tests {
     fn a_busy_day_spreads_over_services_with_one_queue() {
         // 1,200 expected customers exceed one service's 999 numbers.
         let s = Scenario::steady(300.0, 1.0, 6, 4, 11).unwrap();
-        let (sim, _) = s.play(&AtomicBool::new(false), u64::MAX).unwrap().unwrap();
+        let (sim, _) = s.play(0, &AtomicBool::new(false), &Budget::new(Work::MAX)).unwrap().unwrap();
         assert!(sim.codes.len() >= 2);
         let mut calls: Vec<(Millis, Uuid, Millis)> =
             sim.st.tickets().map(|t| (t.issued_at, t.id, t.called_at.unwrap())).collect();
@@ -564,9 +901,20 @@ mod tests {
             let e = r.unwrap_err();
             assert!(!e.message_zh().is_empty() && !e.message_en().is_empty(), "{e}");
         }
-        let mut s = Scenario::steady(40.0, 6.0, 4, 8, 1).unwrap();
+        let never = AtomicBool::new(false);
+        let s = Scenario::steady(40.0, 6.0, 4, 8, 1).unwrap();
+        let big = Scenario::steady(1000.0, 6.0, 64, 8, 1).unwrap();
+        for (s, days) in [(&s, 0), (&s, MAX_DAYS + 1), (&big, 501)] {
+            let e = s.simulate_days(days, &never, Work::MAX).unwrap_err();
+            assert!(!e.message_zh().is_empty() && !e.message_en().is_empty(), "{e}");
+            assert!(e.message_en().contains("days"), "{e}");
+        }
+        // 500 days of 8,000 customers are the most.
+        assert!(big.validate_days(500).is_ok());
+        let mut s = s;
         s.handling = Handling::Observed(Vec::new());
         assert!(s.run().is_err());
+        assert!(s.simulate_days(2, &never, Work::MAX).is_err());
     }
 
     #[test]
@@ -601,7 +949,7 @@ mod tests {
     fn observed_handling_times_are_drawn_from_the_sample() {
         let mut s = Scenario::steady(20.0, 6.0, 3, 6, 5).unwrap();
         s.handling = Handling::Observed(vec![120_000, 480_000]);
-        let (sim, _) = s.play(&AtomicBool::new(false), u64::MAX).unwrap().unwrap();
+        let (sim, _) = s.play(0, &AtomicBool::new(false), &Budget::new(Work::MAX)).unwrap().unwrap();
         for t in sim.st.tickets() {
             let h = t.handling_ms().unwrap();
             assert!(h == 120_000 || h == 480_000, "{h}");
@@ -611,84 +959,250 @@ mod tests {
         assert!(s.prediction().is_some());
     }
 
-    /// The pooled KPIs of `days` simulated M/M/c days (seeds `first..`),
-    /// run on every available core (each day is independent).
-    fn pooled_days(lambda: f64, minutes: f64, c: u32, hours: u32, first: u64, days: u64) -> (u64, Kpis) {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8) as u64;
-        let parts: Vec<(u64, KpiAccumulator)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
-                .map(|t| {
-                    scope.spawn(move || {
-                        let mut acc = KpiAccumulator::new();
-                        let mut n = 0;
-                        for seed in (first..first + days).filter(|s| s % threads == t) {
-                            let run = Scenario::steady(lambda, minutes, c, hours, seed).unwrap().run().unwrap();
-                            n += run.customers;
-                            acc.merge(run.kpis);
-                        }
-                        (n, acc)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        let mut pooled = KpiAccumulator::new();
-        let mut customers = 0;
-        for (n, acc) in parts {
-            customers += n;
-            pooled.merge(acc);
+    /// Queueing theory: the mean over many days of the engine's M/M/c day
+    /// agrees with Erlang C within 5 % at ρ = 0.7, 0.8 and 0.9, and Erlang C
+    /// lies inside (or just outside) the answer's 95 % interval.
+    ///
+    /// Why these sizes: each day starts empty, so a day must hold many
+    /// relaxation times (about ρ/(1 − √ρ)² customers: 342 at ρ = 0.9) or
+    /// its mean wait is low — 2,600 customers a day were 4 % low at 0.9,
+    /// 1,300 11 % — hence 2 counters with short handling and 24-hour days
+    /// of 4,000–10,000 customers (several services, so the multi-service
+    /// FIFO is exercised too). The mean wait of the customers of a day is
+    /// strongly correlated, so days vary: a day's standard deviation was
+    /// 15 %, 19 % and 22 % of the mean at these loads (400-day runs), which
+    /// over these day counts puts the mean's standard deviation at about
+    /// 1.9 %, 2.0 % and 2.5 %: the 5 % bound is 2–2.6 σ away (about one
+    /// failure in 50–100 were the random stream changed; with these fixed
+    /// seeds the errors printed are the margin: +0.6 %, −0.9 %, +2.0 %).
+    /// Over seeds 1–12 (the ignored experiment below) every error was
+    /// within −3.7 % … +3.6 %, the mean −0.8 %, −0.2 %, −1.3 % (the empty
+    /// start, largest at 0.9). Erlang C was inside the interval 34 times in
+    /// 36; asserted as is it would fail one load in seven by chance alone,
+    /// so the interval is widened by half (2.9 σ). The days run on every core:
+    /// 1.4 M customers, 25–35 s of a debug build on 2 cores, 6 s in
+    /// release.
+    #[test]
+    fn the_mean_over_many_days_is_within_5_percent_of_erlang_c() {
+        let never = AtomicBool::new(false);
+        for (rho, minutes, days) in [(0.7, 0.5, 60), (0.8, 0.5, 90), (0.9, 0.25, 75)] {
+            let lambda = rho * 2.0 * 60.0 / minutes;
+            let s = Scenario::steady(lambda, minutes, 2, 24, 1).unwrap();
+            let many = s.simulate_days(days, &never, Work::MAX).unwrap().unwrap();
+            let erlang = ErlangC::new(lambda / HOUR as f64, minutes * 60_000.0, 2).unwrap().mean_wait().unwrap();
+            let w = many.wait_mean_ms.unwrap();
+            let ci = w.ci95.unwrap();
+            let rel = w.mean as f64 / erlang - 1.0;
+            let pooled = many.kpis.wait_mean_ms.unwrap() as f64 / erlang - 1.0;
+            let half = (ci.high - ci.low) as f64 / 2.0;
+            println!(
+                "M/M/2 ρ={rho}: {days} days, {} customers, mean wait {} ms ({:+.2} %, pooled {:+.2} %), \
+                 95 % {}–{} (±{:.1} %), typical day {}–{}, Erlang C {erlang:.0} ms",
+                many.customers,
+                w.mean,
+                rel * 100.0,
+                pooled * 100.0,
+                ci.low,
+                ci.high,
+                half / erlang * 100.0,
+                w.typical_day.p10,
+                w.typical_day.p90,
+            );
+            assert!(rel.abs() < 0.05, "ρ={rho}: mean over days {} vs Erlang C {erlang}", w.mean);
+            assert!(pooled.abs() < 0.05, "ρ={rho}: pooled {pooled}");
+            assert!((w.mean as f64 - erlang).abs() <= 1.5 * half, "ρ={rho}: Erlang C {erlang} far outside {ci:?}");
+            assert_eq!(many.kpis.served, many.customers);
+            assert_eq!(w.days, days);
+            // The utilisation agrees too: ρ of the open time, less the idle
+            // tail after the last customer of each day.
+            let u = many.utilisation.unwrap().mean;
+            assert!((rho - 0.02..=rho + 0.01).contains(&u), "ρ={rho}: utilisation {u}");
         }
-        (customers, pooled.finish())
     }
 
-    /// Queueing theory: the engine's M/M/c day agrees with Erlang C.
-    ///
-    /// M/M/2 at ρ = 0.7: 84 arrivals/h, 1-minute mean handling, so
-    /// Wq = C·h/(c − a) = 0.4118 × 60 s / 0.6 ≈ 57.6 s.
-    ///
-    /// Why this size: 200 independent 24-hour days, ≈ 403,000 customers
-    /// (each day is spread over 3 services, so the multi-service FIFO is
-    /// exercised too). The waits of consecutive customers are strongly
-    /// correlated, so the mean converges slowly; in an independent model of
-    /// exactly this design (a Lindley recursion, 30 repetitions) the pooled
-    /// mean wait was off by −0.45 % on average (each day starts empty) with
-    /// a standard deviation of 1.5 %, which puts the 5 % bound 3σ away
-    /// (about 1 failure in 1,000 seed sets); the engine itself over 12 seed
-    /// blocks of this size (the ignored test below) gave −2.6 % … +2.1 %,
-    /// mean −0.2 %, standard deviation 1.7 %. 8-hour days were not enough:
-    /// −1.3 % bias and 2.4 % spread, and 2 of 12 seed blocks of the engine
-    /// itself missed 5 %. ρ = 0.7 and 2 counters give the least spread per
-    /// customer in the brief's range; ρ = 0.8 or 4 counters need several
-    /// times the customers. The days run on every core, a few seconds in a
-    /// debug build. The seeds are fixed (the test is deterministic), not
-    /// chosen: 1..=200.
+    /// A small scenario for the many-days tests: 44 arrivals an hour for
+    /// 4 hours at 5.5 minutes and 5 counters (ρ ≈ 0.81), 176 customers a day.
+    fn small_hall(seed: u64) -> Scenario {
+        Scenario::steady(44.0, 5.5, 5, 4, seed).unwrap()
+    }
+
     #[test]
-    fn simulated_mm_c_mean_wait_is_within_5_percent_of_erlang_c() {
-        let (lambda, minutes, c) = (84.0, 1.0, 2u32);
-        let (customers, k) = pooled_days(lambda, minutes, c, 24, 1, 200);
-        let simulated = k.wait_mean_ms.unwrap() as f64;
-        let erlang = ErlangC::new(lambda / HOUR as f64, minutes * 60_000.0, c).unwrap().mean_wait().unwrap();
-        let rel = simulated / erlang - 1.0;
-        println!(
-            "M/M/{c} ρ=0.7: {customers} customers, simulated Wq {simulated:.0} ms, Erlang C {erlang:.0} ms, {:+.2} %",
-            rel * 100.0
+    fn many_days_give_the_same_answer_twice_and_on_any_number_of_threads() {
+        let never = AtomicBool::new(false);
+        let s = small_hall(3);
+        let many = s.simulate_days(24, &never, Work::MAX).unwrap().unwrap();
+        assert_eq!(s.simulate_days(24, &never, Work::MAX).unwrap().unwrap(), many);
+        for threads in [1, 3, 7] {
+            assert_eq!(s.simulate_days_on(threads, 24, &never, Work::MAX).unwrap().unwrap(), many, "{threads}");
+        }
+        // Each day is its own calendar day: the pooled hour is a mean hour,
+        // not 24 days' arrivals piled on one.
+        let per_hour = many.kpis.arrivals_per_hour.unwrap();
+        assert!((30.0..60.0).contains(&per_hour), "{per_hour}");
+        assert_eq!(many.kpis.issued, many.customers);
+        // Another seed, other days (none shared with the neighbouring seed).
+        assert_ne!(small_hall(4).simulate_days(24, &never, Work::MAX).unwrap().unwrap().kpis, many.kpis);
+        let (a, b) = (small_hall(1), small_hall(2));
+        let seeds: std::collections::HashSet<u64> = (0..1000).map(|d| a.day_seed(d)).collect();
+        assert!((0..1000).all(|d| !seeds.contains(&b.day_seed(d))));
+    }
+
+    #[test]
+    fn one_day_is_the_one_day_what_if() {
+        let s = small_hall(11);
+        let one = s.simulate().unwrap();
+        let many = s.simulate_days(1, &AtomicBool::new(false), DEFAULT_WORK_BUDGET).unwrap().unwrap();
+        assert_eq!((many.days, many.customers), (1, one.customers));
+        assert_eq!(many.kpis, one.kpis);
+        assert_eq!(many.erlang_c, one.erlang_c);
+        let w = many.wait_mean_ms.unwrap();
+        assert_eq!(Some(w.mean), one.kpis.wait_mean_ms);
+        assert_eq!(w.ci95, None, "one day has no interval");
+        assert_eq!((w.typical_day.p10, w.typical_day.p90), (w.mean, w.mean));
+    }
+
+    /// The interval's half-width is t·s/√n: four times the days, half the
+    /// width. The days' standard deviation s is itself estimated, so the
+    /// ratio is noisy: the relative error of s from 100 days is about
+    /// √((κ − 1)/400) for a figure of kurtosis κ — 7 % for the utilisation
+    /// (nearly normal), 15 % or more for the mean wait (skewed: a day with
+    /// a long queue waits far longer) — hence bounds about 3 σ wide.
+    #[test]
+    fn the_interval_narrows_with_the_square_root_of_the_days() {
+        let never = AtomicBool::new(false);
+        let s = small_hall(5);
+        let (a, b) = (
+            s.simulate_days(100, &never, Work::MAX).unwrap().unwrap(),
+            s.simulate_days(400, &never, Work::MAX).unwrap().unwrap(),
         );
-        assert!(rel.abs() < 0.05, "simulated {simulated} vs Erlang C {erlang}");
-        assert_eq!(k.served, customers);
-        // The utilisation agrees too: a/c = 0.7 of the open time, less the
-        // idle tail after the last customer of each day.
-        let u = k.utilisation.unwrap();
-        assert!((0.66..=0.71).contains(&u), "{u}");
+        let width = |d: &OverDays<f64>| d.ci95.map(|i| i.high - i.low).unwrap();
+        let util = width(&a.utilisation.unwrap()) / width(&b.utilisation.unwrap());
+        let (wa, wb) = (a.wait_mean_ms.unwrap(), b.wait_mean_ms.unwrap());
+        let wait =
+            wa.ci95.map(|i| (i.high - i.low) as f64).unwrap() / wb.ci95.map(|i| (i.high - i.low) as f64).unwrap();
+        println!("95 % interval at 100 days ÷ at 400 days (√4 = 2): utilisation {util:.2}, mean wait {wait:.2}");
+        assert!((1.6..=2.5).contains(&util), "{util}");
+        assert!((1.3..=3.0).contains(&wait), "{wait}");
+        for w in [wa, wb] {
+            let ci = w.ci95.unwrap();
+            assert!(ci.low < w.mean && w.mean < ci.high, "{w:?}");
+            assert!(w.typical_day.p10 < w.mean && w.mean < w.typical_day.p90, "{w:?}");
+            // The interval of the mean is far narrower than the spread of days.
+            assert!(ci.high - ci.low < w.typical_day.p90 - w.typical_day.p10, "{w:?}");
+        }
     }
 
     #[test]
-    #[ignore = "an experiment: the spread of the M/M/c check over 12 seed blocks (minutes in debug)"]
-    fn spread_of_the_mm_c_check_over_seed_blocks() {
-        let erlang = ErlangC::new(84.0 / HOUR as f64, 60_000.0, 2).unwrap().mean_wait().unwrap();
-        for block in 0..12u64 {
-            let (_, k) = pooled_days(84.0, 1.0, 2, 24, 1 + block * 1000, 200);
-            let w = k.wait_mean_ms.unwrap() as f64;
-            println!("seeds {}..: {:+.2} %", 1 + block * 1000, (w / erlang - 1.0) * 100.0);
+    fn day_statistics_are_the_textbook_ones() {
+        // Mean 4; squares of the deviations 9 + 4 + 1 + 0 + 36 = 50, s² = 12.5;
+        // half-width t(4) · s/√5 = 2.776445 × 1.581139 = 4.389945.
+        let d = OverDays::of(&[10.0, 1.0, 3.0, 2.0, 4.0]).unwrap();
+        assert_eq!((d.days, d.mean), (5, 4.0));
+        let ci = d.ci95.unwrap();
+        assert!((ci.low - (4.0 - 4.389945)).abs() < 1e-5 && (ci.high - (4.0 + 4.389945)).abs() < 1e-5, "{ci:?}");
+        // Nearest rank: p10 is the 1st of 5 (⌈0.5⌉), p90 the 5th (⌈4.5⌉).
+        assert_eq!(d.typical_day, Spread { p10: 1.0, p90: 10.0 });
+        // Ten days: p10 the 1st, p90 the 9th.
+        let ten: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(OverDays::of(&ten).unwrap().typical_day, Spread { p10: 1.0, p90: 9.0 });
+        let one = OverDays::of(&[7.0]).unwrap();
+        assert_eq!((one.mean, one.ci95, one.typical_day), (7.0, None, Spread { p10: 7.0, p90: 7.0 }));
+        assert_eq!(OverDays::of(&[]), None);
+        // In whole milliseconds, rounded.
+        let ms = OverDays::of(&[1000.4, 1000.8]).unwrap().millis();
+        assert_eq!((ms.mean, ms.typical_day), (1001, Spread { p10: 1000, p90: 1001 }));
+        // Student's t: the table, and the expansion beyond it, which meets
+        // the table where both are given.
+        assert_eq!(student_t_975(1), 12.706205);
+        for df in 10..=30 {
+            let (table, expansion) = (student_t_975(df), cornish_fisher_t_975(f64::from(df)));
+            assert!((table - expansion).abs() < 5e-5, "df {df}: {table} vs {expansion}");
+        }
+        for (df, t) in [(40, 2.021075), (60, 2.000298), (100, 1.983972), (1000, 1.962339)] {
+            assert!((student_t_975(df) - t).abs() < 1e-5, "df {df}");
+        }
+        assert!((1..200).all(|df| student_t_975(df) > student_t_975(df + 1)));
+    }
+
+    #[test]
+    fn many_days_are_refused_over_the_budget_of_all_their_work_and_stop_when_cancelled() {
+        let never = AtomicBool::new(false);
+        let s = small_hall(2);
+        let budget = Budget::new(Work::MAX);
+        for day in 0..6 {
+            s.play(day, &never, &budget).unwrap().unwrap();
+        }
+        let total = budget.used.load(Ordering::Relaxed);
+        // Exactly the days' work fits; one unit less is refused, on one
+        // thread or many.
+        for threads in [1, 2, 4] {
+            assert!(s.simulate_days_on(threads, 6, &never, total).unwrap().is_some());
+            let e = s.simulate_days_on(threads, 6, &never, total - 1).unwrap_err();
+            assert!(e.message_en().contains("budget") && e.message_zh().contains("上限"), "{e}");
+        }
+        // Cancelled: it stops within the first events of each thread.
+        let cancelled = AtomicBool::new(true);
+        let started = std::time::Instant::now();
+        let heaviest = Scenario::steady(2000.0, 240.0, 1, 10, 1).unwrap();
+        assert_eq!(heaviest.simulate_days(100, &cancelled, Work::MAX).unwrap(), None);
+        assert_eq!(s.simulate_days(MAX_DAYS, &cancelled, Work::MAX).unwrap(), None);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+    }
+
+    /// The issue's figure: 1,000 days of 44 arrivals an hour for 24 hours at
+    /// 5 counters (ρ ≈ 0.81). Run it in a release build:
+    /// `cargo test --release -p hallq-core thousand_days -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a timing to print, in a release build"]
+    fn thousand_days_of_a_busy_hall_take_seconds() {
+        let s = Scenario::steady(44.0, 5.5, 5, 24, 11).unwrap();
+        let never = AtomicBool::new(false);
+        let one = std::time::Instant::now();
+        s.simulate().unwrap();
+        let one = one.elapsed();
+        let started = std::time::Instant::now();
+        let many = s.simulate_days(1000, &never, Work::MAX).unwrap().unwrap();
+        let took = started.elapsed();
+        let w = many.wait_mean_ms.unwrap();
+        println!(
+            "one day {one:?}; 1,000 days {took:?} on {} threads: {} customers, mean wait {} ms (95 % {:?}), \
+             typical day {:?}, Erlang C {:?}",
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+            many.customers,
+            w.mean,
+            w.ci95,
+            w.typical_day,
+            many.erlang_c.map(|e| e.mean_wait_ms)
+        );
+        let budget = Budget::new(Work::MAX);
+        for day in 0..1000 {
+            s.play(day, &never, &budget).unwrap();
+        }
+        println!("work of the 1,000 days: {} units", budget.used.load(Ordering::Relaxed));
+        // The heaviest inputs, a day on each core, within a server's budget.
+        let heaviest = Scenario::steady(2000.0, 240.0, 1, 10, 1).unwrap();
+        let started = std::time::Instant::now();
+        assert!(heaviest.simulate_days(100, &never, DEFAULT_DAYS_WORK_BUDGET).is_err());
+        println!("the heaviest inputs refused after {:?}", started.elapsed());
+    }
+
+    #[test]
+    #[ignore = "an experiment: the M/M/c check's error over 12 seeds at each load (minutes; run it in release)"]
+    fn spread_of_the_mm_c_check_over_seeds() {
+        let never = AtomicBool::new(false);
+        for (rho, minutes, days) in [(0.7, 0.5, 60), (0.8, 0.5, 90), (0.9, 0.25, 75)] {
+            let lambda = rho * 2.0 * 60.0 / minutes;
+            let erlang = ErlangC::new(lambda / HOUR as f64, minutes * 60_000.0, 2).unwrap().mean_wait().unwrap();
+            for seed in 1..=12 {
+                let s = Scenario::steady(lambda, minutes, 2, 24, seed).unwrap();
+                let w = s.simulate_days(days, &never, Work::MAX).unwrap().unwrap().wait_mean_ms.unwrap();
+                let ci = w.ci95.unwrap();
+                let inside = ci.low as f64 <= erlang && erlang <= ci.high as f64;
+                println!(
+                    "ρ={rho} seed {seed}: {:+.2} %, Erlang C inside the interval: {inside}",
+                    (w.mean as f64 / erlang - 1.0) * 100.0
+                );
+            }
         }
     }
 }
