@@ -161,15 +161,21 @@ test('the reports page shows what the report routes answer', async () => {
 
     // What-if: the page shows what the simulation route answers.
     // A 5-minute target (the form's default is 15) must reach the server.
-    const body = { arrivals_per_hour: 30, handling_minutes: 6, counters: 4, hours: 8, target_wait_minutes: 5, seed: 3 }
+    const body = { arrivals_per_hour: 30, handling_minutes: 6, counters: 4, hours: 8, target_wait_minutes: 5, days: 50, seed: 3 }
     for (const [k, v] of Object.entries(body)) await p.fill(`[data-test=sim-${k}]`, String(v))
     await p.click('[data-test=sim-run]')
     await p.waitForSelector('[data-test=sim-result]', { timeout: 30_000 })
     const sim = await api(server.base, 'POST', '/api/v1/reports/simulate', sup, body)
-    assert.ok((await text(p, '[data-test=sim-result] h3')).includes(String(sim.customers)))
-    assert.equal(await text(p, '[data-test=sim-wait]'), mins(sim.kpis.wait_mean_ms))
+    assert.equal(sim.days, 50)
+    const h3 = await text(p, '[data-test=sim-result] h3')
+    assert.ok(h3.includes(String(sim.customers)) && h3.includes('50'), h3)
+    // The mean over the days, its 95 % interval and a typical day, as the route answered.
+    assert.equal(await text(p, '[data-test=sim-wait]'), mins(sim.wait_mean_ms.mean))
+    assert.equal(await text(p, '[data-test=sim-wait-ci]'), `${mins(sim.wait_mean_ms.ci95.low)} – ${mins(sim.wait_mean_ms.ci95.high)}`)
+    assert.equal(await text(p, '[data-test=sim-wait-typical]'), `${mins(sim.wait_mean_ms.typical_day.low)} – ${mins(sim.wait_mean_ms.typical_day.high)}`)
+    assert.ok((await text(p, '[data-test=sim-typical]')).includes(mins(sim.wait_mean_ms.typical_day.high)))
     assert.equal(await text(p, '[data-test=erlang-wait]'), sim.erlang_c ? mins(sim.erlang_c.mean_wait_ms) : '—')
-    assert.equal(await text(p, '[data-test=sim-within]'), pct(sim.kpis.within_target_wait))
+    assert.equal(await text(p, '[data-test=sim-within]'), pct(sim.within_target_wait.mean))
     assert.equal(await text(p, '[data-test=erlang-within]'), sim.erlang_c ? pct(sim.erlang_c.within_target_wait) : '—')
     const at15 = await api(server.base, 'POST', '/api/v1/reports/simulate', sup, { ...body, target_wait_minutes: 15 })
     assert.ok(at15.kpis.within_target_wait > sim.kpis.within_target_wait, 'a 5-minute target is met less often than 15')

@@ -17,9 +17,22 @@ fn a_what_if_day_prints_the_simulated_kpis_beside_erlang_c() {
     assert_eq!(a["scenario"]["mode"], "rates");
     assert_eq!(a["scenario"]["counters"], 5);
     assert_eq!(a["scenario"]["arrivals_per_hour"].as_array().map(Vec::len), Some(8));
+    // 100 independent days by default.
+    assert_eq!((a["days"].as_u64(), a["scenario"]["days"].as_u64()), (Some(100), Some(100)));
     let n = a["customers"].as_u64().unwrap();
-    assert!((240..=400).contains(&n), "{a}");
+    assert!((30_000..=34_000).contains(&n), "about 320 a day: {a}");
     assert_eq!(a["kpis"]["issued"].as_u64(), Some(n));
+    // The mean over the days, its 95 % interval around it, a typical day wider.
+    let w = &a["wait_mean_ms"];
+    let num = |v: &serde_json::Value| v.as_f64().unwrap();
+    let (mean, low, high) = (num(&w["mean"]), num(&w["ci95"]["low"]), num(&w["ci95"]["high"]));
+    let (p10, p90) = (num(&w["typical_day"]["p10"]), num(&w["typical_day"]["p90"]));
+    assert!(p10 < low && low < mean && mean < high && high < p90, "{w}");
+    assert_eq!(w["days"], 100);
+    // One day: no interval, and the day of the one-day what-if.
+    let one = hall.json(&[&["simulate"][..], &RATES, &["--seed", "2", "--days", "1", "--format", "json"]].concat());
+    assert!(one["wait_mean_ms"]["ci95"].is_null(), "{one}");
+    assert!((240..=400).contains(&one["customers"].as_u64().unwrap()), "{one}");
     assert_eq!(a["kpis"]["served"].as_u64(), Some(n));
     // a = 4 Erlangs at 5 counters: Wq = C(5,4)·6 min/(5 − 4) = 199,481 ms.
     assert!((a["erlang_c"]["mean_wait_ms"].as_i64().unwrap() - 199_481).abs() <= 1, "{a}");
@@ -31,6 +44,7 @@ fn a_what_if_day_prints_the_simulated_kpis_beside_erlang_c() {
 
     let table = hall.ok(&[&["simulate"][..], &RATES].concat());
     assert!(table.contains("平均等候") && table.contains("wait mean") && table.contains("Erlang C"), "{table}");
+    assert!(table.contains("95% 置信区间") && table.contains("a typical day"), "{table}");
     // 4 counters cannot keep up with 4 Erlangs: said, not predicted.
     let full = hall.ok(&["simulate", "--arrivals-per-hour", "40", "--handling-minutes", "6", "--counters", "4"]);
     assert!(full.contains("Erlang C 无解") && full.contains("never settles"), "{full}");
@@ -86,6 +100,8 @@ fn bad_flags_are_refused_with_exit_2_in_two_languages() {
     for args in [
         vec!["simulate", "--arrivals-per-hour", "40", "--handling-minutes", "6", "--counters", "0"],
         vec!["simulate", "--arrivals-per-hour", "40", "--handling-minutes", "6", "--counters", "65"],
+        vec!["simulate", "--arrivals-per-hour", "40", "--handling-minutes", "6", "--counters", "4", "--days", "0"],
+        vec!["simulate", "--arrivals-per-hour", "40", "--handling-minutes", "6", "--counters", "4", "--days", "2001"],
         vec!["simulate", "--arrivals-per-hour", "40", "--handling-minutes", "6", "--counters", "4", "--hours", "25"],
         vec!["simulate", "--arrivals-per-hour=-5", "--handling-minutes", "6", "--counters", "4"],
         vec!["simulate", "--arrivals-per-hour", "NaN", "--handling-minutes", "6", "--counters", "4"],

@@ -1,8 +1,11 @@
 //! `hallq simulate`: what a staffing would give, before trying it on
-//! customers. A day of Poisson arrivals at `--counters` counters runs
+//! customers. Days of Poisson arrivals at `--counters` counters run
 //! through the real queue logic on a simulated clock (hallq-core's
-//! `simulation`, the same `HallState::execute` the hall engine runs) and is
+//! `simulation`, the same `HallState::execute` the hall engine runs) and are
 //! measured by the reports' KPI code, with Erlang C's prediction beside it.
+//! One day is noisy (±50 % at high load), so `--days` (default 100)
+//! independent days give the mean with its 95 % interval and the spread
+//! between days ("a typical day").
 //!
 //! Two modes: the rates (`--arrivals-per-hour`, `--handling-minutes`,
 //! `--hours`), or, with `--db` and no rates, the hall's own observed day —
@@ -13,12 +16,14 @@ use std::path::Path;
 
 use anyhow::Result;
 use chrono::NaiveDate;
-use hallq_store::hallq_core::MINUTE_MS;
-use hallq_store::hallq_core::simulation::{Handling, MAX_HANDLING_MINUTES, Outcome, Scenario};
+use hallq_store::hallq_core::{MINUTE_MS, Millis};
+use std::sync::atomic::AtomicBool;
+
+use hallq_store::hallq_core::simulation::{Handling, MAX_HANDLING_MINUTES, ManyDays, OverDays, Scenario};
 use serde::Serialize;
 
 use crate::error::CliError;
-use crate::format::{align_right, decimal, minutes, parse_date, percent, print_json, table};
+use crate::format::{align_right, decimal, minutes, minutes_num, parse_date, percent, print_json, table};
 use crate::hall::HallDb;
 use crate::output::outln;
 
@@ -43,6 +48,9 @@ pub struct SimulateArgs {
     /// 随机种子 / random seed
     #[arg(long, value_name = "S", default_value_t = 1)]
     seed: u64,
+    /// 模拟天数（互相独立，1–2000）/ independent simulated days (1–2000)
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    days: u32,
     /// 观测数据起始营业日（仅 --db）/ first observed business day (with --db)
     #[arg(long, value_name = "DATE")]
     from: Option<String>,
@@ -78,13 +86,15 @@ struct Setup {
     counters: u32,
     target_wait_ms: i64,
     seed: u64,
+    /// Simulated days.
+    days: u32,
 }
 
 #[derive(Debug, Serialize)]
 struct Answer {
     scenario: Setup,
     #[serde(flatten)]
-    outcome: Outcome,
+    outcome: ManyDays,
 }
 
 fn input(zh: impl Into<String>, en: impl Into<String>) -> anyhow::Error {
@@ -124,8 +134,11 @@ pub fn run(db: Option<&Path>, hall: Option<&str>, a: &SimulateArgs) -> Result<()
             ));
         }
     };
-    let outcome = scenario.simulate()?;
-    let answer = Answer { scenario: setup, outcome };
+    let never = AtomicBool::new(false);
+    let outcome = scenario
+        .simulate_days(a.days, &never, u64::MAX)?
+        .ok_or_else(|| input("模拟已取消", "the simulation was cancelled"))?;
+    let answer = Answer { scenario: Setup { days: a.days, ..setup }, outcome };
     match a.format {
         Format::Json => print_json(&answer),
         Format::Table => {
@@ -146,6 +159,7 @@ fn setup(s: &Scenario, mode: &'static str, hall: Option<String>, days: Option<u3
         counters: s.counters,
         target_wait_ms: i64::from(s.target_wait_min) * MINUTE_MS,
         seed: s.seed,
+        days: 1,
     }
 }
 
@@ -195,6 +209,24 @@ fn observed(db: &Path, hall: Option<&str>, a: &SimulateArgs) -> Result<(Scenario
     Ok((s, setup))
 }
 
+/// A table row of a figure over the days: mean, 95 % interval, a typical
+/// day (10th–90th percentile), and the prediction.
+fn over_days<T: Copy>(
+    name: &str,
+    f: Option<&OverDays<T>>,
+    show: impl Fn(T) -> String,
+    predicted: Option<String>,
+) -> Vec<String> {
+    let dash = || "—".to_string();
+    vec![
+        name.to_string(),
+        f.map_or_else(dash, |f| show(f.mean)),
+        f.and_then(|f| f.ci95).map_or_else(dash, |c| format!("{}–{}", show(c.low), show(c.high))),
+        f.map_or_else(dash, |f| format!("{}–{}", show(f.typical_day.p10), show(f.typical_day.p90))),
+        predicted.unwrap_or_else(dash),
+    ]
+}
+
 fn print_table(a: &Answer) -> std::io::Result<()> {
     let s = &a.scenario;
     let k = &a.outcome.kpis;
@@ -223,36 +255,77 @@ fn print_table(a: &Answer) -> std::io::Result<()> {
             hours
         ),
     }?;
+    let o = &a.outcome;
     outln!(
-        "{} 个窗口，目标等候 {} 分钟，种子 {} / {} counters, target wait {} min, seed {}",
+        "{} 个窗口，目标等候 {} 分钟，{} 个独立的模拟日（种子 {}）/ {} counters, target wait {} min, {} independent days (seed {})",
         s.counters,
         s.target_wait_ms / MINUTE_MS,
+        o.days,
         s.seed,
         s.counters,
         s.target_wait_ms / MINUTE_MS,
+        o.days,
         s.seed
     )?;
-    let mut t = table(&["指标\nMeasure", "模拟\nSimulated", "Erlang C\npredicted"]);
     let none = || "—".to_string();
     let load = expected * s.handling_mean_ms / 3_600_000.0 / (f64::from(s.counters) * f64::from(hours));
-    t.add_row(vec!["到达人数 customers".to_string(), a.outcome.customers.to_string(), format!("{expected:.0}")]);
-    t.add_row(vec!["办结 served".to_string(), k.served.to_string(), none()]);
-    t.add_row(vec![
-        "平均等候(分) wait mean (min)".to_string(),
-        minutes(k.wait_mean_ms),
-        e.map_or_else(none, |e| minutes(Some(e.mean_wait_ms))),
+    // The three figures a staffing is decided on: the mean over the days,
+    // how sure that mean is, and what a single day is like.
+    let mut t = table(&[
+        "指标\nMeasure",
+        "模拟均值\nSimulated mean",
+        "95% 置信区间\n95% interval",
+        "一般的一天\nA typical day",
+        "Erlang C\npredicted",
     ]);
+    let wait = |x: Millis| minutes_num(x);
+    let pct = |x: f64| percent(Some(x));
+    t.add_row(over_days(
+        "平均等候(分) wait mean (min)",
+        o.wait_mean_ms.as_ref(),
+        wait,
+        e.map(|e| e.mean_wait_ms).map(wait),
+    ));
+    t.add_row(over_days(
+        "等候达标% within target wait %",
+        o.within_target_wait.as_ref(),
+        pct,
+        e.map(|e| pct(e.within_target_wait)),
+    ));
+    t.add_row(over_days("窗口利用率% utilisation %", o.utilisation.as_ref(), pct, Some(pct(load))));
+    align_right(&mut t, 1..=4);
+    outln!("{t}")?;
+    if let Some(w) = &o.wait_mean_ms {
+        outln!(
+            "一般的一天平均等候 {}–{} 分钟（10 天中约 8 天在此范围）/ a typical day: {}–{} min mean wait (about 8 days in 10)",
+            wait(w.typical_day.p10),
+            wait(w.typical_day.p90),
+            wait(w.typical_day.p10),
+            wait(w.typical_day.p90)
+        )?;
+    }
+    let outside = |w: &OverDays<Millis>, p: Millis| w.ci95.is_some_and(|c| p < c.low || p > c.high);
+    if let (Some(w), Some(p)) = (&o.wait_mean_ms, e)
+        && outside(w, p.mean_wait_ms)
+    {
+        outln!(
+            "注：每个模拟日从空厅开始，而 Erlang C 描述一直持续的稳态，所以两者可以有差异 / note: each simulated day starts with an empty hall, while Erlang C describes a queue that never stops, so the two can differ"
+        )?;
+    }
+    // Everything else, over all the days' customers together.
+    let days = f64::from(o.days.max(1));
+    let mut t = table(&["全部模拟日合计\nAll days together", "模拟\nSimulated", "Erlang C\npredicted"]);
+    t.add_row(vec![
+        "每日到达人数 customers a day".to_string(),
+        format!("{:.1}", o.customers as f64 / days),
+        format!("{expected:.0}"),
+    ]);
+    t.add_row(vec!["每日办结 served a day".to_string(), format!("{:.1}", k.served as f64 / days), none()]);
     t.add_row(vec!["等候P50(分) wait p50 (min)".to_string(), minutes(k.wait_p50_ms), none()]);
     t.add_row(vec!["等候P90(分) wait p90 (min)".to_string(), minutes(k.wait_p90_ms), none()]);
     t.add_row(vec!["最长等候(分) wait max (min)".to_string(), minutes(k.wait_max_ms), none()]);
-    t.add_row(vec![
-        "等候达标% within target wait %".to_string(),
-        percent(k.within_target_wait),
-        e.map_or_else(none, |e| percent(Some(e.within_target_wait))),
-    ]);
     t.add_row(vec!["平均办理(分) handling mean (min)".to_string(), minutes(k.handling_mean_ms), none()]);
-    t.add_row(vec!["最高排队 peak queue".to_string(), k.peak_queue.to_string(), none()]);
-    t.add_row(vec!["窗口利用率% utilisation %".to_string(), percent(k.utilisation), percent(Some(load))]);
+    t.add_row(vec!["最忙一天最高排队 peak queue (busiest day)".to_string(), k.peak_queue.to_string(), none()]);
     t.add_row(vec!["每小时到达 arrivals/h".to_string(), decimal(k.arrivals_per_hour), none()]);
     align_right(&mut t, 1..=2);
     outln!("{t}")?;

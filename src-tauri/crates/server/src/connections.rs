@@ -77,7 +77,7 @@ impl Default for Limits {
             live_streams: 1000,
             live_streams_per_source: 200,
             shutdown_grace: Duration::from_secs(3),
-            simulation_work: hallq_store::hallq_core::simulation::DEFAULT_WORK_BUDGET,
+            simulation_work: hallq_store::hallq_core::simulation::DEFAULT_DAYS_WORK_BUDGET,
             simulation_queue_wait: Duration::from_secs(2),
         }
     }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::State;
 use chrono::NaiveDate;
-use hallq_store::hallq_core::simulation::{Outcome, Scenario};
+use hallq_store::hallq_core::simulation::{ManyDays, OverDays, Scenario};
 use hallq_store::hallq_core::{CoreError, Kpis};
 use hallq_store::{StaffingQuery, StaffingReport, StaffingRow, StoreError};
 use serde::{Deserialize, Serialize};
@@ -109,7 +109,7 @@ impl From<StaffingReport> for StaffingDto {
     }
 }
 
-/// A what-if: a day of Poisson arrivals at some counters.
+/// A what-if: days of Poisson arrivals at some counters.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SimulateRequest {
@@ -127,7 +127,14 @@ pub struct SimulateRequest {
     /// Target wait, minutes, 1–240 (default 15).
     #[serde(default)]
     pub target_wait_minutes: Option<u32>,
+    /// Independent simulated days, 1–2000 (default 100): one day is noisy,
+    /// the mean over many has a tight interval.
+    #[serde(default)]
+    pub days: Option<u32>,
 }
+
+/// The days simulated by default: enough for an interval of a few percent.
+pub const DEFAULT_DAYS: u32 = 100;
 
 /// What Erlang C predicts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -138,25 +145,74 @@ pub struct ErlangCDto {
     pub within_target_wait: f64,
 }
 
-/// The simulated day's KPIs beside Erlang C.
+/// One day's figure over the simulated days.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct OverDaysDto {
+    /// Days that have the figure (days without customers have no wait).
+    pub days: u32,
+    /// The mean of the days' figures: the what-if's answer.
+    pub mean: f64,
+    /// Its 95 % confidence interval (mean ± t·s/√n); null for one day.
+    pub ci95: Option<RangeDto>,
+    /// A typical day: the 10th–90th percentile of the days' figures
+    /// (nearest rank); about 8 days in 10 lie within.
+    pub typical_day: RangeDto,
+}
+
+/// A range of a figure.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RangeDto {
+    /// Lower end.
+    pub low: f64,
+    /// Upper end.
+    pub high: f64,
+}
+
+impl OverDaysDto {
+    /// The figure as numbers (ms as a number of ms).
+    fn of<T: Copy>(f: &OverDays<T>, num: impl Fn(T) -> f64) -> Self {
+        Self {
+            days: f.days,
+            mean: num(f.mean),
+            ci95: f.ci95.map(|c| RangeDto { low: num(c.low), high: num(c.high) }),
+            typical_day: RangeDto { low: num(f.typical_day.p10), high: num(f.typical_day.p90) },
+        }
+    }
+}
+
+/// The simulated days' KPIs beside Erlang C.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SimulateDto {
-    /// Customers who came.
+    /// Days simulated.
+    pub days: u32,
+    /// Customers who came, all days together.
     pub customers: u64,
-    /// The simulated day's KPIs.
+    /// The KPIs of all the days' customers together (peak queue: the
+    /// busiest day's).
     pub kpis: Kpis,
     /// Erlang C's prediction; null when the load is unstable (arrivals ≥ counters × service rate).
     pub erlang_c: Option<ErlangCDto>,
+    /// Each day's mean wait (ms) over the days.
+    pub wait_mean_ms: Option<OverDaysDto>,
+    /// Each day's share called within the target wait over the days.
+    pub within_target_wait: Option<OverDaysDto>,
+    /// Each day's utilisation over the days.
+    pub utilisation: Option<OverDaysDto>,
 }
 
-impl From<Outcome> for SimulateDto {
-    fn from(o: Outcome) -> Self {
+impl From<ManyDays> for SimulateDto {
+    fn from(o: ManyDays) -> Self {
+        let share = |f: &OverDays<f64>| OverDaysDto::of(f, |x| x);
         Self {
+            days: o.days,
             customers: o.customers,
             kpis: o.kpis,
             erlang_c: o
                 .erlang_c
                 .map(|e| ErlangCDto { mean_wait_ms: e.mean_wait_ms, within_target_wait: e.within_target_wait }),
+            wait_mean_ms: o.wait_mean_ms.as_ref().map(|f| OverDaysDto::of(f, |ms| ms as f64)),
+            within_target_wait: o.within_target_wait.as_ref().map(share),
+            utilisation: o.utilisation.as_ref().map(share),
         }
     }
 }
@@ -198,8 +254,9 @@ async fn staffing(State(state): State<AppState>, Query(p): Query<StaffingParams>
     Ok(Json(report.into()))
 }
 
-/// What a staffing would give: one simulated day through the real queue
-/// logic, with Erlang C's prediction beside it.
+/// What a staffing would give: independent simulated days (default 100)
+/// through the real queue logic — the mean over the days with its 95 %
+/// interval and a typical day — with Erlang C's prediction beside it.
 #[utoipa::path(
     post, path = "/api/v1/reports/simulate", tag = "kpis",
     security(("token" = ["read_kpis"])),
@@ -214,6 +271,8 @@ async fn simulate(State(state): State<AppState>, Json(req): Json<SimulateRequest
         s.target_wait_min = t;
         s.validate().map_err(invalid)?;
     }
+    let days = req.days.unwrap_or(DEFAULT_DAYS);
+    s.validate_days(days).map_err(invalid)?;
     // One at a time per hall: a second waits a moment, then is told to retry.
     let slot = state.simulation_slot().clone();
     let limits = &state.config().limits;
@@ -236,7 +295,7 @@ async fn simulate(State(state): State<AppState>, Json(req): Json<SimulateRequest
     let flag = cancel.0.clone();
     let work = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        s.simulate_until(&flag, budget)
+        s.simulate_days(days, &flag, budget)
     });
     let mut stopping = state.shutdown_signal();
     let outcome = tokio::select! {

@@ -91,8 +91,31 @@ async fn a_what_if_runs_the_day_and_predicts_it() {
     let sup = hall.supervisor().await;
     let board = hall.pair(&sup, "board", None).await;
     let a = hall.post(&board, "/api/v1/reports/simulate", Some(what_if(40.0, 6.0, 5, 8, 1))).await.expect(200);
+    // 100 independent days by default: the mean over them with its 95 %
+    // interval inside a typical day's spread.
+    assert_eq!(a["days"], 100);
     let n = a["customers"].as_u64().unwrap();
-    assert!((240..=400).contains(&n), "{a}");
+    assert!((30_000..=34_000).contains(&n), "about 320 a day: {a}");
+    for figure in ["wait_mean_ms", "within_target_wait", "utilisation"] {
+        let f = &a[figure];
+        let x = |k: &str, e: &str| f[k][e].as_f64().unwrap();
+        let mean = f["mean"].as_f64().unwrap();
+        assert!(x("typical_day", "low") <= x("ci95", "low") && x("ci95", "low") <= mean, "{figure}: {f}");
+        assert!(mean <= x("ci95", "high") && x("ci95", "high") <= x("typical_day", "high"), "{figure}: {f}");
+    }
+    // The interval of the mean wait is far tighter than a day's spread
+    // (8-hour days at ρ = 0.8 vary a lot: 57–319 s here).
+    let w = &a["wait_mean_ms"];
+    let width = |r: &Value| r["high"].as_f64().unwrap() - r["low"].as_f64().unwrap();
+    assert!(width(&w["ci95"]) < 0.25 * width(&w["typical_day"]), "{w}");
+    // One day: no interval.
+    let mut one = what_if(40.0, 6.0, 5, 8, 1);
+    one["days"] = json!(1);
+    let one = hall.post(&board, "/api/v1/reports/simulate", Some(one)).await.expect(200);
+    assert!(
+        one["wait_mean_ms"]["ci95"].is_null() && (240..=400).contains(&one["customers"].as_u64().unwrap()),
+        "{one}"
+    );
     assert_eq!(a["kpis"]["issued"].as_u64(), Some(n));
     assert_eq!(a["kpis"]["served"].as_u64(), Some(n));
     assert_eq!(a["kpis"]["ratings_by_level"].as_array().unwrap().len(), 5);
@@ -132,6 +155,8 @@ async fn bad_what_ifs_are_refused_bilingually() {
         what_if(2000.0, 6.0, 64, 24, 1),
         what_if(40.0, 0.0, 4, 8, 1),
         what_if(40.0, 241.0, 4, 8, 1),
+        json!({"arrivals_per_hour": 40, "handling_minutes": 6, "counters": 4, "hours": 8, "days": 0}),
+        json!({"arrivals_per_hour": 40, "handling_minutes": 6, "counters": 4, "hours": 8, "days": 2001}),
     ] {
         hall.post(&sup, "/api/v1/reports/simulate", Some(body)).await.expect_error(422, "invalid_request");
     }
@@ -174,8 +199,8 @@ async fn a_what_if_beyond_the_work_budget_is_refused_bilingually_and_soon() {
     a.clone().expect_error(422, "invalid_request");
     assert!(a.body["message_en"].as_str().unwrap().contains("budget"), "{}", a.body);
     assert!(took < std::time::Duration::from_secs(30), "refused only after {took:?}");
-    // A day of a busy hall is well within the budget.
-    hall.post(&sup, "/api/v1/reports/simulate", Some(what_if(120.0, 8.0, 12, 10, 1))).await.expect(200);
+    // A hundred days of a busy hall (120 an hour, ρ = 0.89) are within it.
+    hall.post(&sup, "/api/v1/reports/simulate", Some(what_if(120.0, 8.0, 18, 10, 1))).await.expect(200);
 }
 
 #[tokio::test]
