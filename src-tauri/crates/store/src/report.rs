@@ -252,16 +252,22 @@ fn weekday_label(n: usize) -> Label {
     Label { zh: zh.to_string(), en: en.to_string() }
 }
 
-/// The group of a piece of clock time (an hour of a business day) under
-/// an hour, day or weekday grouping: its key and label.
-fn clock_group(by: GroupBy, hour: u32, day: NaiveDate) -> (String, Label) {
+/// The key of the group a piece of clock time (an hour of a business day)
+/// falls in under an hour, day or weekday grouping, written into `key`.
+fn clock_key(by: GroupBy, hour: u32, day: NaiveDate, key: &mut String) {
+    let _ = match by {
+        GroupBy::Hour => write!(key, "{hour:02}"),
+        GroupBy::Weekday => write!(key, "{}", day.weekday().num_days_from_monday() + 1),
+        _ => write!(key, "{day}"),
+    };
+}
+
+/// That group's label.
+fn clock_label(by: GroupBy, hour: u32, day: NaiveDate) -> Label {
     match by {
-        GroupBy::Hour => (format!("{hour:02}"), hour_label(hour)),
-        GroupBy::Weekday => {
-            let w = day.weekday().num_days_from_monday() as usize + 1;
-            (w.to_string(), weekday_label(w))
-        }
-        _ => (day.to_string(), Label::same(day.to_string())),
+        GroupBy::Hour => hour_label(hour),
+        GroupBy::Weekday => weekday_label(day.weekday().num_days_from_monday() as usize + 1),
+        _ => Label::same(day.to_string()),
     }
 }
 
@@ -476,7 +482,9 @@ impl Reader {
              FROM tickets WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3",
         )?;
         let mut rs = st.query(rusqlite::params![row.key, from.to_string(), to.to_string()])?;
-        let mut key = String::new();
+        let (mut key, mut piece_key) = (String::new(), String::new());
+        // The business day of the last row and its span, for handling by day.
+        let mut day_span: Option<(String, NaiveDate, Millis, Millis)> = None;
         while let Some(r) = rs.next()? {
             let service = r.get_ref(0)?.as_str()?;
             // The targets in force at issue; the service's own for legs
@@ -560,10 +568,44 @@ impl Reader {
                 // was done in, like the counters' open time (and cut, like
                 // it, at the range's ends).
                 groups.get(&key, label).push_busy_apart(&facts);
-                if let (Some(s), Some(e)) = (facts.started_at, facts.ended_at) {
-                    for (t, piece_end, hour, day) in hour_pieces(&row.hall, s.max(span.0), e.min(span.1)) {
-                        let (k, label) = clock_group(*by, hour, day);
-                        groups.get(&k, || label).add_busy_ms(piece_end - t);
+                let Some((s, e)) = facts.started_at.zip(facts.ended_at) else { continue };
+                let (s, e) = (s.max(span.0), e.min(span.1));
+                if e <= s {
+                    continue;
+                }
+                // Nearly every leg is handled within one piece: its business
+                // day (known from the row) or one clock hour. Only the rare
+                // leg across a boundary is cut piece by piece.
+                let one = match by {
+                    GroupBy::Hour => {
+                        let local = row.hall.local(s);
+                        let next = s + (60 - i64::from(local.minute())) * 60_000
+                            - i64::from(local.second()) * 1000
+                            - i64::from(local.timestamp_subsec_millis());
+                        (e <= next).then(|| (local.hour(), NaiveDate::MIN))
+                    }
+                    _ => {
+                        let text = r.get_ref(3)?.as_str()?;
+                        if day_span.as_ref().is_none_or(|(t, ..)| t != text) {
+                            let d: NaiveDate =
+                                text.parse().map_err(|e: chrono::ParseError| StoreError::Corrupt(e.to_string()))?;
+                            let (a, b) = (day_start(&row.hall, d), day_start(&row.hall, d + Duration::days(1)));
+                            day_span = Some((text.to_string(), d, a, b));
+                        }
+                        day_span.as_ref().and_then(|(_, d, a, b)| (*a <= s && e <= *b).then_some((0, *d)))
+                    }
+                };
+                let mut credit = |hour: u32, day: NaiveDate, ms: Millis| {
+                    piece_key.clear();
+                    clock_key(*by, hour, day, &mut piece_key);
+                    groups.get(&piece_key, || clock_label(*by, hour, day)).add_busy_ms(ms);
+                };
+                match one {
+                    Some((hour, day)) => credit(hour, day, e - s),
+                    None => {
+                        for (t, piece_end, hour, day) in hour_pieces(&row.hall, s, e) {
+                            credit(hour, day, piece_end - t);
+                        }
                     }
                 }
             }
@@ -616,9 +658,11 @@ impl Reader {
                         }
                     }
                     GroupBy::Hour | GroupBy::Day | GroupBy::Weekday => {
+                        let mut key = String::new();
                         for (t, piece_end, hour, day) in hour_pieces(&row.hall, a, b) {
-                            let (key, label) = clock_group(*by, hour, day);
-                            groups.get(&key, || label).add_open_ms(piece_end - t);
+                            key.clear();
+                            clock_key(*by, hour, day, &mut key);
+                            groups.get(&key, || clock_label(*by, hour, day)).add_open_ms(piece_end - t);
                         }
                     }
                 }
