@@ -327,11 +327,22 @@ test('the printable monthly report', async () => {
     if (extra) assert.ok(await p.isVisible('[data-test=ranking]'), 'all halls: the ranking')
     // The definitions are printed, unfolded.
     assert.ok(await p.isVisible('[data-test=definitions] dt[data-term=within]'), 'definitions on paper')
+    // The KPIs filed by hall (a bureau's), service, counter and staff, at 9 pt or more.
+    const tables = extra ? ['hall', 'service', 'counter', 'staff'] : ['service', 'counter', 'staff']
+    for (const by of tables) assert.ok(await p.isVisible(`[data-test=print-grouped-${by}] table.grouped`), `the ${by} table is printed`)
+    const smallest = await p.$$eval('.grouped th, .grouped td', (cells) => Math.min(...cells.map((c) => parseFloat(getComputedStyle(c).fontSize))))
+    assert.ok(smallest >= 12, `tables at 9 pt or more (${smallest}px)`)
+    const tooWide = await p.$$eval('.grouped', (ts) => ts.filter((t) => t.scrollWidth > t.parentElement.clientWidth + 1).length)
+    assert.equal(tooWide, 0, 'every table fits the page width')
+    // Charts take the page's width.
+    const widths = await p.$$eval('[data-test=trend], [data-test=utilisation], [data-test=queue]', (ps) =>
+      ps.map((s) => s.querySelector('svg').getBoundingClientRect().width / s.clientWidth))
+    assert.ok(widths.every((w) => w > 0.9), `full-width charts: ${widths}`)
     await p.screenshot({ path: join(output, `${name}.png`), fullPage: true })
     const pdf = await p.pdf({ path: join(output, `${name}.pdf`), format: 'A4', printBackground: true })
     const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length
     figures[`${name}_pages`] = pages
-    assert.ok(pages >= 4, `page breaks between sections (${pages} A4 pages)`)
+    assert.ok(pages >= 3 && pages <= 9, `a compact report (${pages} A4 pages)`)
     await p.context().close()
   }
 })
