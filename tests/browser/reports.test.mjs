@@ -127,6 +127,34 @@ test('the reports page shows what the report routes answer', async () => {
     assert.equal(await text(p, `${row} td[data-col=issued]`), String(first.kpis.issued))
     assert.equal(await text(p, `${row} td[data-col=wait_mean_ms]`), mins(first.kpis.wait_mean_ms))
   }
+  // Every grouping is marked against the bureau's targets: a service below
+  // the satisfaction target is flagged; counters and staff are ranked.
+  const { targets } = ov
+  const flags = (sel) => p.$$eval(sel, (cells) => cells.map((c) => c.closest('tr').dataset.key + ':' + c.className))
+  await p.selectOption('[data-test=by]', 'service')
+  const bySvc = await api(server.base, 'GET', `/api/v1/kpis?${q({ ...range, by: 'service' })}`, sup)
+  await until(async () => (await p.$$eval('[data-test=grouped] tbody tr[data-key]', (r) => r.length)) === bySvc.groups.length, 10_000, 'service rows')
+  const wantSat = bySvc.groups
+    .filter((g) => g.kpis.satisfaction !== null && g.kpis.satisfaction !== undefined)
+    .map((g) => `${g.key}:num ${g.kpis.satisfaction >= targets.satisfaction ? 'meets' : 'misses'}`)
+    .sort()
+  assert.deepEqual((await flags('[data-test=grouped] tbody tr[data-key] td[data-col=satisfaction]')).sort(), wantSat)
+  assert.ok(wantSat.some((x) => x.endsWith('misses')), `some service below the ${targets.satisfaction} target: ${wantSat}`)
+  assert.equal(await p.locator('[data-test=ranking]').count(), 0, 'services are not ranked')
+  for (const by of ['counter', 'staff']) {
+    await p.selectOption('[data-test=by]', by)
+    const k = await api(server.base, 'GET', `/api/v1/kpis?${q({ ...range, by })}`, sup)
+    await p.waitForSelector(`[data-test=ranking] h3:has-text("${by === 'staff' ? '员工排名' : '窗口排名'}")`)
+    const ranked = k.groups
+      .filter((g) => !g.key.endsWith('~'))
+      .sort((a, b) => (b.kpis.within_target_wait ?? -1) - (a.kpis.within_target_wait ?? -1) || (b.kpis.satisfaction ?? -1) - (a.kpis.satisfaction ?? -1))
+    assert.equal(await text(p, `[data-test=grouped] tr[data-key="${ranked[0].key}"] [data-test=rank]`), '1', `${by}: the best is first`)
+    assert.equal(await text(p, '[data-test=grouped] tr[data-key="~"] [data-test=rank]'), '', `${by}: tickets never called are not ranked`)
+    assert.ok((await p.$$eval('[data-test=ranking] svg path', (x) => x.length)) > ranked.length, `${by}: the ranking chart is drawn`)
+  }
+  await ready(p)
+  await p.locator('[data-test=grouped-panel]').screenshot({ path: join(output, 'reports-staff-ranking.png') })
+
   // Sorting by issued, descending on the first click.
   await p.click('[data-test=grouped] th[data-col=issued]')
   const issued = await p.$$eval('[data-test=grouped] tbody tr[data-key] td[data-col=issued]', (tds) => tds.map((td) => Number(td.textContent)))
@@ -299,11 +327,22 @@ test('the printable monthly report', async () => {
     if (extra) assert.ok(await p.isVisible('[data-test=ranking]'), 'all halls: the ranking')
     // The definitions are printed, unfolded.
     assert.ok(await p.isVisible('[data-test=definitions] dt[data-term=within]'), 'definitions on paper')
+    // The KPIs filed by hall (a bureau's), service, counter and staff, at 9 pt or more.
+    const tables = extra ? ['hall', 'service', 'counter', 'staff'] : ['service', 'counter', 'staff']
+    for (const by of tables) assert.ok(await p.isVisible(`[data-test=print-grouped-${by}] table.grouped`), `the ${by} table is printed`)
+    const smallest = await p.$$eval('.grouped th, .grouped td', (cells) => Math.min(...cells.map((c) => parseFloat(getComputedStyle(c).fontSize))))
+    assert.ok(smallest >= 12, `tables at 9 pt or more (${smallest}px)`)
+    const tooWide = await p.$$eval('.grouped', (ts) => ts.filter((t) => t.scrollWidth > t.parentElement.clientWidth + 1).length)
+    assert.equal(tooWide, 0, 'every table fits the page width')
+    // Charts take the page's width.
+    const widths = await p.$$eval('[data-test=trend], [data-test=utilisation], [data-test=queue]', (ps) =>
+      ps.map((s) => s.querySelector('svg').getBoundingClientRect().width / s.clientWidth))
+    assert.ok(widths.every((w) => w > 0.9), `full-width charts: ${widths}`)
     await p.screenshot({ path: join(output, `${name}.png`), fullPage: true })
     const pdf = await p.pdf({ path: join(output, `${name}.pdf`), format: 'A4', printBackground: true })
     const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length
     figures[`${name}_pages`] = pages
-    assert.ok(pages >= 4, `page breaks between sections (${pages} A4 pages)`)
+    assert.ok(pages >= 3 && pages <= 9, `a compact report (${pages} A4 pages)`)
     await p.context().close()
   }
 })

@@ -71,7 +71,7 @@ export default {
   followUpStates: { open: 'open', done: 'done', overdue: 'overdue' },
   grouped: 'KPIs by group',
   rank: 'Rank',
-  ranking: 'Halls ranked (called within target)',
+  ranking: { hall: 'Halls ranked (called within target)', counter: 'Counters ranked (called within target)', staff: 'Staff ranked (called within target)' },
   targets: 'Bureau targets: within target {wait} · satisfaction {sat} · coverage {cov}',
   meets: 'meets target',
   misses: 'misses target',

@@ -72,7 +72,7 @@ export default {
   followUpStates: { open: '待回访', done: '已完成', overdue: '已逾期' },
   grouped: '分组指标',
   rank: '名次',
-  ranking: '营业厅排名（等候达标率）',
+  ranking: { hall: '营业厅排名（等候达标率）', counter: '窗口排名（等候达标率）', staff: '员工排名（等候达标率）' },
   targets: '局定目标：等候达标率 {wait} · 满意度 {sat} · 评价率 {cov}',
   meets: '达标',
   misses: '未达标',

@@ -115,24 +115,41 @@ export function queueOption(points: QueuePoint[], l: { mean: string; max: string
   }
 }
 
-/** Utilisation (%) per counter. */
+/** Up to this many counters the utilisation bars stand side by side; more lie down, one row each. */
+export const UPRIGHT_COUNTERS = 8
+
+/**
+ * Utilisation (%) per counter: upright bars whose long names wrap in their
+ * slot for a hall's few counters; for a bureau's many, one row per counter
+ * (names read whole, never crushed under rotated labels).
+ */
 export function utilisationOption(rows: { label: string; utilisation: number | null }[], name: string): Option {
   const c = palette()
+  const value = { type: 'value' as const, min: 0, max: 100, name: '%', ...axis(c) }
+  const labels = rows.map((r) => r.label)
+  const series = [{
+    name, type: 'bar' as const, barMaxWidth: rows.length > UPRIGHT_COUNTERS ? 16 : 40,
+    label: { show: true, position: rows.length > UPRIGHT_COUNTERS ? ('right' as const) : ('top' as const), color: c.ink, formatter: '{c}%' },
+    data: rows.map((r) => ({ value: pct1(r.utilisation), itemStyle: { color: (r.utilisation ?? 0) > 0.85 ? c.red : c.brand } })),
+  }]
+  if (rows.length > UPRIGHT_COUNTERS) {
+    return {
+      ...base(c),
+      grid: { left: 8, right: 48, top: 24, bottom: 8, containLabel: true },
+      xAxis: value,
+      yAxis: { type: 'category', inverse: true, data: labels, ...axis(c), axisLabel: { color: c.ink, interval: 0 } },
+      series,
+    }
+  }
   return {
     ...base(c),
-    // Up to 8 counters: a long name ("Counter 4 Complaints / New energy")
-    // wraps inside its own slot; more: rotated.
+    // A long name ("Counter 4 Complaints / New energy") wraps inside its own slot.
     xAxis: {
-      type: 'category', data: rows.map((r) => r.label), ...axis(c),
-      axisLabel: rows.length > 8
-        ? { color: c.muted, interval: 0, rotate: 30 }
-        : { color: c.muted, interval: 0, width: Math.max(48, Math.floor(360 / Math.max(rows.length, 1))), overflow: 'break', lineHeight: 15 },
+      type: 'category', data: labels, ...axis(c),
+      axisLabel: { color: c.muted, interval: 0, width: Math.max(48, Math.floor(360 / Math.max(rows.length, 1))), overflow: 'break', lineHeight: 15 },
     },
-    yAxis: { type: 'value', min: 0, max: 100, name: '%', ...axis(c) },
-    series: [{
-      name, type: 'bar', barMaxWidth: 40, label: { show: true, position: 'top', color: c.ink, formatter: '{c}%' },
-      data: rows.map((r) => ({ value: pct1(r.utilisation), itemStyle: { color: (r.utilisation ?? 0) > 0.85 ? c.red : c.brand } })),
-    }],
+    yAxis: value,
+    series,
   }
 }
 

@@ -4,7 +4,7 @@ import type { KpiGroup } from '../../api/types'
 import { kpis, overview, staffing } from './fixtures'
 import {
   CARDS, addDays, balance, bucketLabel, dayCount, delta, exportUrl, heatMatrix, isDay, minuteLabel, monthRange,
-  printUrl, rangeOf, rankHalls, shiftAnchor, sortGroups, staffingGrids, staffingTone, weekdayOf,
+  meetsTargets, printUrl, rangeOf, rankGroups, shiftAnchor, sortGroups, staffingGrids, staffingTone, weekdayOf,
 } from './report'
 
 const card = (key: string) => CARDS.find((c) => c.key === key)!
@@ -132,6 +132,16 @@ describe('tables', () => {
     expect(sortGroups(services, 'label', false).map((x) => x.key)).toEqual(['FLT', 'PAY', 'ASK'])
     expect(sortGroups(services, 'label', false, true).map((x) => x.key)).toEqual(['PAY', 'ASK', 'FLT'])
   })
+  it('marks any group against the targets and ranks without the tickets never called', () => {
+    const staff = [
+      g('1001', '王芳', { within_target_wait: 0.9, satisfaction: 0.826, rating_coverage: 0.7 }),
+      g('1002', '李强', { within_target_wait: 0.6, satisfaction: 0.99, rating_coverage: null }),
+      g('~', '未叫号', { within_target_wait: 0, satisfaction: null, rating_coverage: null }),
+    ]
+    expect(meetsTargets(staff[0], overview.targets)).toEqual({ wait: true, satisfaction: false, coverage: true })
+    expect(meetsTargets(staff[1], overview.targets)).toEqual({ wait: false, satisfaction: true, coverage: null })
+    expect(rankGroups(staff, overview.targets).map((r) => [r.rank, r.group.key])).toEqual([[1, '1001'], [2, '1002']])
+  })
   it('ranks halls by within-target share and marks the bureau targets', () => {
     const halls = [
       g('a', '城关', { within_target_wait: 0.7, satisfaction: 0.99, rating_coverage: 0.5 }),
@@ -139,7 +149,7 @@ describe('tables', () => {
       g('c', '西关', { within_target_wait: 0.7, satisfaction: 0.99, rating_coverage: 0.5 }),
       g('d', '南关', { within_target_wait: null, satisfaction: null, rating_coverage: null }),
     ]
-    const r = rankHalls(halls, overview.targets)
+    const r = rankGroups(halls, overview.targets)
     expect(r.map((x) => [x.rank, x.group.key])).toEqual([[1, 'b'], [2, 'a'], [2, 'c'], [4, 'd']])
     expect(r[0].meets).toEqual({ wait: true, satisfaction: false, coverage: true })
     expect(r[1].meets).toEqual({ wait: false, satisfaction: true, coverage: false })

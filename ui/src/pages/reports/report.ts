@@ -278,10 +278,29 @@ export interface Ranked {
 const meets = (v: number | null | undefined, target: number | null | undefined) =>
   v === null || v === undefined || target === null || target === undefined ? null : v >= target
 
-/** Halls ranked by share called within the target wait, then satisfaction; ties share a rank. */
-export function rankHalls(groups: KpiGroup[], targets: Partial<ReportTargets>): Ranked[] {
+/** Each figure of a group against the bureau's targets (null: no figure or no target). */
+export function meetsTargets(g: KpiGroup, targets: Partial<ReportTargets>): Ranked['meets'] {
+  return {
+    wait: meets(g.kpis.within_target_wait, targets.within_target_wait),
+    satisfaction: meets(g.kpis.satisfaction, targets.satisfaction),
+    coverage: meets(g.kpis.rating_coverage, targets.rating_coverage),
+  }
+}
+
+/** The groupings whose groups are ranked with a chart: who can be compared. */
+export const RANKED_GROUPINGS: GroupBy[] = ['hall', 'counter', 'staff']
+
+/** Whether a group is the tickets never called (key `~`, `T1/~`): no one to rank or mark. */
+export const notCalled = (g: KpiGroup) => g.key.endsWith('~')
+
+/**
+ * Groups (halls, counters, staff) ranked by share called within the target
+ * wait, then satisfaction; ties share a rank. Tickets never called are not
+ * a group to rank.
+ */
+export function rankGroups(groups: KpiGroup[], targets: Partial<ReportTargets>): Ranked[] {
   const score = (g: KpiGroup): [number, number] => [g.kpis.within_target_wait ?? -1, g.kpis.satisfaction ?? -1]
-  const sorted = [...groups].sort((a, b) => {
+  const sorted = groups.filter((g) => !notCalled(g)).sort((a, b) => {
     const [a1, a2] = score(a)
     const [b1, b2] = score(b)
     return b1 - a1 || b2 - a2
@@ -293,11 +312,7 @@ export function rankHalls(groups: KpiGroup[], targets: Partial<ReportTargets>): 
     out.push({
       rank: same ? prev.rank : i + 1,
       group: g,
-      meets: {
-        wait: meets(g.kpis.within_target_wait, targets.within_target_wait),
-        satisfaction: meets(g.kpis.satisfaction, targets.satisfaction),
-        coverage: meets(g.kpis.rating_coverage, targets.rating_coverage),
-      },
+      meets: meetsTargets(g, targets),
     })
   })
   return out
