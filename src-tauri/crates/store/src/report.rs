@@ -483,6 +483,7 @@ impl Reader {
         )?;
         let mut rs = st.query(rusqlite::params![row.key, from.to_string(), to.to_string()])?;
         let (mut key, mut piece_key) = (String::new(), String::new());
+        let mut issue_hour = 0;
         // The business day of the last row and its span, for handling by day.
         let mut day_span: Option<(String, NaiveDate, Millis, Millis)> = None;
         while let Some(r) = rs.next()? {
@@ -535,7 +536,8 @@ impl Reader {
                     },
                     GroupBy::Staff => key.push_str(r.get_ref(2)?.as_str_or_null()?.unwrap_or("~")),
                     GroupBy::Hour => {
-                        let _ = write!(key, "{:02}", row.hall.local(facts.issued_at).hour());
+                        issue_hour = row.hall.local(facts.issued_at).hour();
+                        let _ = write!(key, "{issue_hour:02}");
                     }
                     GroupBy::Day => key.push_str(r.get_ref(3)?.as_str()?),
                     GroupBy::Weekday => {
@@ -595,6 +597,17 @@ impl Reader {
                         day_span.as_ref().and_then(|(_, d, a, b)| (*a <= s && e <= *b).then_some((0, *d)))
                     }
                 };
+                // Mostly that piece is the leg's own group (its day, or the
+                // hour it was issued in): credited under the key at hand.
+                let own = match (by, one) {
+                    (GroupBy::Hour, Some((hour, _))) => hour == issue_hour,
+                    (_, Some(_)) => true,
+                    (_, None) => false,
+                };
+                if own {
+                    groups.get(&key, || Label::same(String::new())).add_busy_ms(e - s);
+                    continue;
+                }
                 let mut credit = |hour: u32, day: NaiveDate, ms: Millis| {
                     piece_key.clear();
                     clock_key(*by, hour, day, &mut piece_key);
