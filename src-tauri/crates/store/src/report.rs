@@ -581,10 +581,7 @@ impl Reader {
                 let one = match by {
                     GroupBy::Hour => {
                         let local = row.hall.local(s);
-                        let next = s + (60 - i64::from(local.minute())) * 60_000
-                            - i64::from(local.second()) * 1000
-                            - i64::from(local.timestamp_subsec_millis());
-                        (e <= next).then(|| (local.hour(), NaiveDate::MIN))
+                        (e <= hour_start(s, &local) + HOUR_MS).then(|| (local.hour(), NaiveDate::MIN))
                     }
                     _ => {
                         let text = r.get_ref(3)?.as_str()?;
@@ -728,13 +725,21 @@ pub(crate) fn hour_pieces(
             return None;
         }
         let local = hall.local(t);
-        let next_hour = t + (60 - i64::from(local.minute())) * 60_000
-            - i64::from(local.second()) * 1000
-            - i64::from(local.timestamp_subsec_millis());
+        let next_hour = hour_start(t, &local) + HOUR_MS;
         let piece = (t, next_hour.min(b), local.hour(), hall.business_day(t));
         t = piece.1;
         Some(piece)
     })
+}
+
+const HOUR_MS: Millis = 3_600_000;
+
+/// The start of the local clock hour of instant `t` (given as `local`, its
+/// local time in the hall's zone).
+pub(crate) fn hour_start(t: Millis, local: &chrono::DateTime<chrono_tz::Tz>) -> Millis {
+    t - i64::from(local.minute()) * 60_000
+        - i64::from(local.second()) * 1000
+        - i64::from(local.timestamp_subsec_millis())
 }
 
 /// A counter's or staff member's label, with its hall's name when several

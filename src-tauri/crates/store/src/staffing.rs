@@ -272,10 +272,7 @@ impl Reader {
             .query_row([row.key], |r| r.get(0))?;
         if working {
             let local = row.hall.local(row.last_at);
-            s.cutoff = row.last_at
-                - i64::from(local.minute()) * 60_000
-                - i64::from(local.second()) * 1000
-                - i64::from(local.timestamp_subsec_millis());
+            s.cutoff = crate::report::hour_start(row.last_at, &local);
             partial_day = Some((row.hall.business_day(row.last_at), local.hour() as usize));
         }
         let mut st = self.conn.prepare_cached(
