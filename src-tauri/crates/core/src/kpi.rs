@@ -146,10 +146,13 @@ pub struct Kpis {
 #[derive(Debug, Clone, Default)]
 pub struct KpiAccumulator {
     k: Kpis,
-    waits: Vec<Millis>,
+    /// Each called leg's wait, ms (4 bytes: a county-year holds ten
+    /// million; a wait past 49 days would be counted as 49 days).
+    waits: Vec<u32>,
     wait_judged: u64,
     wait_within: u64,
-    handlings: Vec<Millis>,
+    /// Each handled leg's handling time, ms, likewise.
+    handlings: Vec<u32>,
     handling_within: u64,
     /// When legs joined a queue, and when they left it (first call, or
     /// their end uncalled): the queue length at any instant is the joins
@@ -211,7 +214,7 @@ impl KpiAccumulator {
         match t.called_at {
             Some(c) => {
                 let w = (c - t.issued_at).max(0);
-                self.waits.push(w);
+                self.waits.push(span(w));
                 self.wait_judged += 1;
                 if w <= t.target_wait_ms {
                     self.wait_within += 1;
@@ -230,7 +233,7 @@ impl KpiAccumulator {
             if busy {
                 self.busy_ms += h;
             }
-            self.handlings.push(h);
+            self.handlings.push(span(h));
             if h <= t.target_handling_ms {
                 self.handling_within += 1;
             }
@@ -309,7 +312,7 @@ impl KpiAccumulator {
         k.wait_mean_ms = mean(&self.waits);
         k.wait_p50_ms = select_percentile(&mut self.waits, 0.5);
         k.wait_p90_ms = select_percentile(&mut self.waits, 0.9);
-        k.wait_max_ms = self.waits.iter().max().copied();
+        k.wait_max_ms = self.waits.iter().max().map(|w| Millis::from(*w));
         k.within_target_wait = ratio(self.wait_within, self.wait_judged);
         k.handling_mean_ms = mean(&self.handlings);
         k.handling_p50_ms = select_percentile(&mut self.handlings, 0.5);
@@ -340,24 +343,30 @@ impl KpiAccumulator {
 }
 
 /// `a` gets `b`'s items; the longer of the two is kept, the shorter copied.
-fn append(a: &mut Vec<Millis>, mut b: Vec<Millis>) {
+fn append<T>(a: &mut Vec<T>, mut b: Vec<T>) {
     if a.len() < b.len() {
         std::mem::swap(a, &mut b);
     }
     a.extend(b);
 }
 
-fn mean(v: &[Millis]) -> Option<Millis> {
-    (!v.is_empty()).then(|| v.iter().sum::<Millis>() / v.len() as Millis)
+/// A non-negative duration as kept for percentiles (saturated at ~49 days).
+fn span(ms: Millis) -> u32 {
+    u32::try_from(ms.max(0)).unwrap_or(u32::MAX)
+}
+
+fn mean(v: &[u32]) -> Option<Millis> {
+    (!v.is_empty())
+        .then(|| Millis::try_from(v.iter().map(|x| u64::from(*x)).sum::<u64>() / v.len() as u64).unwrap_or(Millis::MAX))
 }
 
 /// Nearest-rank percentile of an unsorted slice (reordered in place).
-fn select_percentile(v: &mut [Millis], p: f64) -> Option<Millis> {
+fn select_percentile(v: &mut [u32], p: f64) -> Option<Millis> {
     if v.is_empty() {
         return None;
     }
     let rank = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len());
-    Some(*v.select_nth_unstable(rank - 1).1)
+    Some(Millis::from(*v.select_nth_unstable(rank - 1).1))
 }
 
 /// Nearest-rank percentile of a sorted slice.
@@ -398,8 +407,8 @@ mod tests {
 
     #[test]
     fn selected_percentiles_equal_sorted_ones() {
-        let mut v: Vec<Millis> = (0..1000).map(|i| (i * 7919) % 1009).collect();
-        let mut sorted = v.clone();
+        let mut v: Vec<u32> = (0..1000).map(|i| (i * 7919) % 1009).collect();
+        let mut sorted: Vec<Millis> = v.iter().map(|x| Millis::from(*x)).collect();
         sorted.sort_unstable();
         for p in [0.1, 0.5, 0.9, 0.99, 1.0] {
             assert_eq!(select_percentile(&mut v, p), percentile(&sorted, p), "p = {p}");

@@ -30,17 +30,17 @@
 //! - staff share of load: the staff member's served legs ÷ all staff's.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap};
 
-use chrono::{Datelike, Duration, Months, NaiveDate, Timelike};
-use hallq_core::{Hall, KpiAccumulator, Kpis, Millis, Targets};
+use chrono::{Datelike, Duration, Months, NaiveDate};
+use hallq_core::{KpiAccumulator, Kpis, Millis, Targets};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
 use crate::halls::HallRow;
 use crate::reader::Reader;
-use crate::report::{GroupBy, KpiGroup, Leg, LegSink, check_range, day_start};
+use crate::report::{GroupBy, HourOf, KpiGroup, Leg, LegSink, check_range, day_start};
 use crate::rows;
 
 /// What the overview covers.
@@ -354,11 +354,13 @@ struct ShapeSink {
     names: HashMap<String, (String, String)>,
     /// Day starts are the same for every leg of a day: the last one.
     cached: Option<(String, NaiveDate, Millis)>,
+    /// The local hour of the last leg's issue.
+    hours: HourOf,
 }
 
 impl ShapeSink {
     fn new(from: NaiveDate, to: NaiveDate) -> Self {
-        Self { shapes: Shapes::new(from, to), names: HashMap::new(), cached: None }
+        Self { shapes: Shapes::new(from, to), names: HashMap::new(), cached: None, hours: HourOf::new() }
     }
 }
 
@@ -369,6 +371,7 @@ impl LegSink for ShapeSink {
             .map(|x| (x.code, (x.name_zh, x.name_en)))
             .collect();
         self.cached = None;
+        self.hours = HourOf::new();
         Ok(())
     }
 
@@ -386,7 +389,8 @@ impl LegSink for ShapeSink {
         let issued = leg.issued_at;
         let wait = leg.called_at.map(|c| (c - issued).max(0));
         let left = leg.called_at.or(leg.ended_at).unwrap_or(row.last_at);
-        self.shapes.leg(&row.hall, day, start, leg.leg, issued, wait, left);
+        let hour = self.hours.of(&row.hall, issued).1 as u8;
+        self.shapes.leg(hour, day, start, leg.leg, issued, wait, left);
         if let Some(w) = wait
             && self.shapes.is_long(w, issued)
         {
@@ -453,12 +457,15 @@ pub fn load_balance(x: &[f64]) -> (Option<f64>, Option<f64>) {
     (Some(max / mean), Some(diffs / (2.0 * n * n * mean)))
 }
 
+/// A heat map cell's sums: legs, visits, called legs, the sum of their waits.
+type HeatSums = (u64, u64, u64, i128);
+
 /// What the overview needs beyond the KPIs, for one or several halls.
 struct Shapes {
     from: NaiveDate,
     buckets: [u64; BUCKETS + 1],
-    /// (weekday, hour) → (visits, called legs, sum of their waits).
-    heat: BTreeMap<(u8, u8), (u64, u64, i128)>,
+    /// [weekday][hour] → its sums.
+    heat: Box<[[HeatSums; 24]; 7]>,
     /// Per day of the range (index from `from`), legs waiting at each slot.
     queue: Vec<[u32; SLOTS]>,
     /// Days with tickets.
@@ -498,7 +505,7 @@ impl Shapes {
         Self {
             from,
             buckets: [0; BUCKETS + 1],
-            heat: BTreeMap::new(),
+            heat: Box::new([[(0, 0, 0, 0); 24]; 7]),
             queue: vec![[0; SLOTS]; days],
             active: vec![false; days],
             longest: BinaryHeap::new(),
@@ -510,7 +517,7 @@ impl Shapes {
     #[allow(clippy::too_many_arguments)]
     fn leg(
         &mut self,
-        hall: &Hall,
+        hour: u8,
         day: NaiveDate,
         day_start: Millis,
         leg: u16,
@@ -518,15 +525,15 @@ impl Shapes {
         wait: Option<Millis>,
         left: Millis,
     ) {
-        let weekday = day.weekday().num_days_from_monday() as u8;
-        let hour = hall.local(issued).hour() as u8;
-        let cell = self.heat.entry((weekday, hour)).or_default();
+        let weekday = day.weekday().num_days_from_monday() as usize;
+        let cell = &mut self.heat[weekday][usize::from(hour).min(23)];
+        cell.0 += 1;
         if leg == 1 {
-            cell.0 += 1;
+            cell.1 += 1;
         }
         if let Some(w) = wait {
-            cell.1 += 1;
-            cell.2 += i128::from(w);
+            cell.2 += 1;
+            cell.3 += i128::from(w);
             let b = usize::try_from(w / (i64::from(BUCKET_MIN) * 60_000)).unwrap_or(BUCKETS).min(BUCKETS);
             self.buckets[b] += 1;
         }
@@ -562,11 +569,11 @@ impl Shapes {
         for (a, b) in self.buckets.iter_mut().zip(other.buckets) {
             *a += b;
         }
-        for (k, (v, c, w)) in other.heat {
-            let cell = self.heat.entry(k).or_default();
-            cell.0 += v;
-            cell.1 += c;
-            cell.2 += w;
+        for (mine, theirs) in self.heat.iter_mut().flatten().zip(other.heat.iter().flatten()) {
+            mine.0 += theirs.0;
+            mine.1 += theirs.1;
+            mine.2 += theirs.2;
+            mine.3 += theirs.3;
         }
         for (a, b) in self.queue.iter_mut().zip(other.queue) {
             for (x, y) in a.iter_mut().zip(b) {
@@ -595,9 +602,11 @@ impl Shapes {
     }
 
     fn heatmap(&self, weekdays: &[u32; 7]) -> Vec<HeatCell> {
-        self.heat
-            .iter()
-            .map(|(&(weekday, hour), &(visits, called, waits))| HeatCell {
+        (0..7u8)
+            .flat_map(|weekday| (0..24u8).map(move |hour| (weekday, hour)))
+            .map(|(weekday, hour)| (weekday, hour, self.heat[usize::from(weekday)][usize::from(hour)]))
+            .filter(|(.., (legs, ..))| *legs > 0)
+            .map(|(weekday, hour, (_, visits, called, waits))| HeatCell {
                 weekday,
                 hour,
                 arrivals: visits as f64 / f64::from(weekdays[usize::from(weekday)].max(1)),
@@ -650,6 +659,8 @@ mod test_common;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Timelike;
+    use hallq_core::Hall;
 
     const M: Millis = 60_000;
 
@@ -694,6 +705,21 @@ mod tests {
         })
     }
 
+    /// A leg into the shapes, its hour of issue looked up the plain way.
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        s: &mut Shapes,
+        hall: &Hall,
+        day: NaiveDate,
+        start: Millis,
+        leg: u16,
+        issued: Millis,
+        wait: Option<Millis>,
+        left: Millis,
+    ) {
+        s.leg(hall.local(issued).hour() as u8, day, start, leg, issued, wait, left);
+    }
+
     fn old_shapes_into(r: &Reader, row: &HallRow, to: NaiveDate, s: &mut Shapes) -> Result<()> {
         let names: HashMap<String, (String, String)> =
             crate::services::all(&r.conn, row.key)?.into_iter().map(|x| (x.code, (x.name_zh, x.name_en))).collect();
@@ -710,7 +736,7 @@ mod tests {
             let called: Option<Millis> = r.get(3)?;
             let ended: Option<Millis> = r.get(4)?;
             let wait = called.map(|c| (c - issued).max(0));
-            s.leg(&row.hall, day, start, leg, issued, wait, called.or(ended).unwrap_or(row.last_at));
+            push(s, &row.hall, day, start, leg, issued, wait, called.or(ended).unwrap_or(row.last_at));
             if let Some(w) = wait
                 && s.is_long(w, issued)
             {
@@ -831,13 +857,13 @@ mod tests {
         let start3 = day_start(&hall, day(3));
         let m = |start: Millis, min: i64| start + min * M;
         // Mon 09:00 (360 min after 03:00): A waits 1 min; B waits 3; C (a transfer leg of B) waits 61.
-        s.leg(&hall, day(2), start2, 1, m(start2, 360), Some(M), m(start2, 361));
-        s.leg(&hall, day(2), start2, 1, m(start2, 360), Some(3 * M), m(start2, 363));
-        s.leg(&hall, day(2), start2, 2, m(start2, 370), Some(61 * M), m(start2, 431));
+        push(&mut s, &hall, day(2), start2, 1, m(start2, 360), Some(M), m(start2, 361));
+        push(&mut s, &hall, day(2), start2, 1, m(start2, 360), Some(3 * M), m(start2, 363));
+        push(&mut s, &hall, day(2), start2, 2, m(start2, 370), Some(61 * M), m(start2, 431));
         // Mon 10:05 a cancelled visit, never called, left at 10:40.
-        s.leg(&hall, day(2), start2, 1, m(start2, 425), None, m(start2, 460));
+        push(&mut s, &hall, day(2), start2, 1, m(start2, 425), None, m(start2, 460));
         // Tue 09:10, waits 2 min exactly (bucket 2–4).
-        s.leg(&hall, day(3), start3, 1, m(start3, 370), Some(2 * M), m(start3, 372));
+        push(&mut s, &hall, day(3), start3, 1, m(start3, 370), Some(2 * M), m(start3, 372));
 
         let h = s.histogram();
         assert_eq!(h.len(), 31);

@@ -175,7 +175,7 @@ impl Groups {
         // Rows come by hall and day: the group of the last row is the
         // likeliest, and checking it first skips a hash per row.
         if let Some(i) = self.last
-            && self.rows[i].0 == key
+            && same_key(&self.rows[i].0, key)
         {
             return &mut self.rows[i].2;
         }
@@ -189,6 +189,52 @@ impl Groups {
         };
         self.last = Some(i);
         &mut self.rows[i].2
+    }
+}
+
+/// Whether two group keys are equal: a key is a few bytes, compared
+/// inline rather than through a `memcmp` call once per ticket row.
+fn same_key(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && if a.len() <= 16 { a.iter().zip(b).all(|(x, y)| x == y) } else { a == b }
+}
+
+/// Writes `n` in decimal with at least `width` digits (a counter's `007`,
+/// an hour's `09`): once per row and grouping, so not through `fmt`.
+fn push_number(key: &mut String, n: u32, width: usize) {
+    let mut digits = [b'0'; 10];
+    let (mut n, mut i) = (n, digits.len());
+    while n > 0 || digits.len() - i < width.max(1) {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    key.extend(digits[i..].iter().map(|d| char::from(*d)));
+}
+
+/// The local clock hour of instants that come nearly in time order (the
+/// ticket rows of a hall): the hour last looked up is kept, so most
+/// lookups skip the time zone.
+/// One per hall: a new hall may be in another zone.
+pub(crate) struct HourOf {
+    /// The start of the hour last looked up (UTC ms), `Millis::MAX` before.
+    start: Millis,
+    hour: u32,
+}
+
+impl HourOf {
+    pub(crate) fn new() -> Self {
+        Self { start: Millis::MAX, hour: 0 }
+    }
+
+    /// The local hour `t` falls in, in `hall`'s zone: its start (UTC ms)
+    /// and its number.
+    pub(crate) fn of(&mut self, hall: &Hall, t: Millis) -> (Millis, u32) {
+        if !(self.start..self.start.saturating_add(HOUR_MS)).contains(&t) {
+            let local = hall.local(t);
+            (self.start, self.hour) = (hour_start(t, &local), local.hour());
+        }
+        (self.start, self.hour)
     }
 }
 
@@ -452,7 +498,7 @@ impl Reader {
                 let handles: Vec<_> = (0..threads)
                     .map(|_| {
                         let path = path.clone();
-                        scope.spawn(move || run(&Reader { conn: Pooled::own(crate::db::open_ro(&path)?) }))
+                        scope.spawn(move || run(&Reader { conn: Pooled::own(crate::db::open_report(&path)?) }))
                     })
                     .collect();
                 handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(StoreError::ReportThreadFailed))).collect()
@@ -476,14 +522,25 @@ impl Reader {
     ) -> Result<()> {
         let services = &names.services;
         let span = (day_start(&row.hall, from), day_start(&row.hall, to + Duration::days(1)));
-        let mut st = self.conn.prepare_cached(
-            "SELECT service, counter, staff, business_day, leg, state, issued_at, called_at, started_at, ended_at,
-                    rating, rating_reason, rowid, target_wait_ms, target_handling_ms
+        // Columns no grouping or sink reads are selected as NULL: SQLite
+        // then does not decode them (a fifth of a row's columns, by hall).
+        let wants = |yes: bool, column: &'static str| if yes { column } else { "NULL" };
+        let by_clock = bys.iter().any(|b| matches!(b, GroupBy::Day | GroupBy::Weekday));
+        let sql = format!(
+            "SELECT service, {}, {}, {}, leg, state, issued_at, called_at, started_at, ended_at,
+                    rating, rating_reason, {}, target_wait_ms, target_handling_ms
              FROM tickets WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3",
-        )?;
+            wants(bys.contains(&GroupBy::Counter), "counter"),
+            wants(bys.contains(&GroupBy::Staff), "staff"),
+            wants(by_clock || S::WANTS_LEGS, "business_day"),
+            wants(S::WANTS_LEGS, "rowid"),
+        );
+        let mut st = self.conn.prepare_cached(&sql)?;
         let mut rs = st.query(rusqlite::params![row.key, from.to_string(), to.to_string()])?;
         let (mut key, mut piece_key) = (String::new(), String::new());
         let mut issue_hour = 0;
+        let mut weekday: Option<(String, u32)> = None;
+        let (mut issue_hours, mut start_hours) = (HourOf::new(), HourOf::new());
         // The business day of the last row and its span, for handling by day.
         let mut day_span: Option<(String, NaiveDate, Millis, Millis)> = None;
         while let Some(r) = rs.next()? {
@@ -529,24 +586,24 @@ impl Reader {
                     GroupBy::Hall => key.push_str(&row.hall.code),
                     GroupBy::Service => key.push_str(service),
                     GroupBy::Counter => match r.get::<_, Option<u32>>(1)? {
-                        Some(c) => {
-                            let _ = write!(key, "{c:03}");
-                        }
+                        Some(c) => push_number(&mut key, c, 3),
                         None => key.push(NOT_CALLED),
                     },
                     GroupBy::Staff => key.push_str(r.get_ref(2)?.as_str_or_null()?.unwrap_or("~")),
                     GroupBy::Hour => {
-                        issue_hour = row.hall.local(facts.issued_at).hour();
-                        let _ = write!(key, "{issue_hour:02}");
+                        issue_hour = issue_hours.of(&row.hall, facts.issued_at).1;
+                        push_number(&mut key, issue_hour, 2);
                     }
                     GroupBy::Day => key.push_str(r.get_ref(3)?.as_str()?),
                     GroupBy::Weekday => {
-                        let d: NaiveDate = r
-                            .get_ref(3)?
-                            .as_str()?
-                            .parse()
-                            .map_err(|e: chrono::ParseError| StoreError::Corrupt(e.to_string()))?;
-                        let _ = write!(key, "{}", d.weekday().num_days_from_monday() + 1);
+                        // Rows come day by day: the last day's weekday.
+                        let text = r.get_ref(3)?.as_str()?;
+                        if weekday.as_ref().is_none_or(|(t, _)| !same_key(t, text)) {
+                            let d: NaiveDate =
+                                text.parse().map_err(|e: chrono::ParseError| StoreError::Corrupt(e.to_string()))?;
+                            weekday = Some((text.to_string(), d.weekday().number_from_monday()));
+                        }
+                        push_number(&mut key, weekday.as_ref().map_or(1, |(_, n)| *n), 1);
                     }
                 }
                 // The label is made once per group, not once per ticket.
@@ -580,8 +637,8 @@ impl Reader {
                 // leg across a boundary is cut piece by piece.
                 let one = match by {
                     GroupBy::Hour => {
-                        let local = row.hall.local(s);
-                        (e <= hour_start(s, &local) + HOUR_MS).then(|| (local.hour(), NaiveDate::MIN))
+                        let (start, hour) = start_hours.of(&row.hall, s);
+                        (e <= start + HOUR_MS).then_some((hour, NaiveDate::MIN))
                     }
                     _ => {
                         let text = r.get_ref(3)?.as_str()?;
@@ -770,4 +827,41 @@ pub fn day_start(hall: &Hall, day: NaiveDate) -> Millis {
         .earliest()
         .map(|t| t.timestamp_millis())
         .unwrap_or_else(|| local.and_utc().timestamp_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_written_as_format_would() {
+        for (n, width) in [(0, 1), (7, 1), (0, 2), (9, 2), (23, 2), (3, 3), (42, 3), (999, 3), (1234, 3), (u32::MAX, 3)] {
+            let mut key = String::from("T1/");
+            push_number(&mut key, n, width);
+            assert_eq!(key, format!("T1/{n:0width$}"));
+        }
+    }
+
+    #[test]
+    fn keys_compare_by_every_byte() {
+        assert!(same_key("T1/1001", "T1/1001"));
+        assert!(!same_key("T1/1001", "T1/1002"));
+        assert!(!same_key("T1/100", "T1/1001"));
+        assert!(same_key("", ""));
+        let long = "华北供电公司第一营业厅/1001";
+        assert!(same_key(long, long) && !same_key(long, "华北供电公司第一营业厅/1002"));
+    }
+
+    #[test]
+    fn an_hour_looked_up_again_is_the_hour_the_zone_gives() {
+        let hall = Hall::new(Uuid::nil(), "T", "测试厅");
+        let mut hours = HourOf::new();
+        let base = day_start(&hall, NaiveDate::from_ymd_opt(2026, 11, 2).unwrap_or_default());
+        // Forwards, backwards, on the boundaries, a day later.
+        for t in [0, 1, HOUR_MS - 1, HOUR_MS, 5 * HOUR_MS + 7, 2 * HOUR_MS, 26 * HOUR_MS, -1] {
+            let t = base + t;
+            let local = hall.local(t);
+            assert_eq!(hours.of(&hall, t), (hour_start(t, &local), local.hour()), "t = {t}");
+        }
+    }
 }
