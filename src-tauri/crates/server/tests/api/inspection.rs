@@ -142,7 +142,7 @@ async fn the_inspection_report_compares_the_marked_day_with_the_others_by_hand()
     assert_eq!(book.sheet_names().last().map(String::as_str), Some("稽查日 Inspection"));
     let sheet = book.worksheet_range("稽查日 Inspection").unwrap();
     let rows: Vec<Vec<Data>> = sheet.rows().map(<[Data]>::to_vec).collect();
-    let col = |name: &str| rows[0].iter().position(|c| c.to_string() == name).unwrap();
+    let col = |name: &str| rows[0].iter().position(|c| matches!(c, Data::String(s) if s == name)).unwrap();
     assert_eq!(rows[1][col("稽查日\nInspection days")], Data::String("2026-11-27".into()));
     assert_eq!(rows[1][col("差 等候达标(百分点)\ndifference within target wait (pp)")], Data::Float(100.0));
     assert_eq!(rows[2][col("名称\nName")], Data::String("王芳".into()));
