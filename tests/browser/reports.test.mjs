@@ -328,6 +328,9 @@ test('the printable monthly report', async () => {
     if (extra) assert.ok(await p.isVisible('[data-test=ranking]'), 'all halls: the ranking')
     // The definitions are printed, unfolded.
     assert.ok(await p.isVisible('[data-test=definitions] dt[data-term=within]'), 'definitions on paper')
+    // No inspection day is marked yet (the last test marks one): consistency only, said so.
+    assert.ok((await text(p, '[data-test=inspection-days]')).includes('未标记稽查日'))
+    assert.equal(await p.isVisible('[data-test=inspection-flagged]'), false)
     // The KPIs filed by hall (a bureau's), service, counter and staff, at 9 pt or more.
     const tables = extra ? ['hall', 'service', 'counter', 'staff'] : ['service', 'counter', 'staff']
     for (const by of tables) assert.ok(await p.isVisible(`[data-test=print-grouped-${by}] table.grouped`), `the ${by} table is printed`)

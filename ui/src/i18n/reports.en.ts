@@ -137,7 +137,6 @@ export default {
     sdWithin: 'Within target',
     sdSatisfaction: 'Satisfaction',
     nDays: '{n} days',
-    flag: 'Note',
     goodOnlyThen: 'Good only on inspection days',
   },
   definitions: {

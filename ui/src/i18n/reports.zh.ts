@@ -138,7 +138,6 @@ export default {
     sdWithin: '等候达标率',
     sdSatisfaction: '满意度',
     nDays: '{n} 天',
-    flag: '提示',
     goodOnlyThen: '仅稽查日达标',
   },
   definitions: {
