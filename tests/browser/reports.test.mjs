@@ -3,8 +3,9 @@
 // logs in, picks a custom range, and every card, chart and table shows the
 // figures the report routes answer; the hall picker, hall-vs-hall ranking,
 // staffing advice with another target share, the what-if form, CSV and XLSX
-// exports, the empty and error states, and the printable monthly report
-// (print media, A4 PDF). Screenshots: tests/output/reports*.png.
+// exports, the empty and error states, the printable monthly report
+// (print media, A4 PDF), and inspection days (marked in settings, compared
+// on the page and on paper). Screenshots: tests/output/reports*.png.
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -276,7 +277,7 @@ test('each language reads its own names: Chinese only in Chinese, English in Eng
   // The definitions, folded until asked for, in the page's language.
   assert.equal(await p.isVisible('[data-test=definitions] dl'), false)
   await p.click('[data-test=definitions] summary')
-  assert.equal(await p.$$eval('[data-test=definitions] dt', (d) => d.length), 11)
+  assert.equal(await p.$$eval('[data-test=definitions] dt', (d) => d.length), 13)
   assert.ok((await text(p, '[data-test=definitions] dt[data-term=issued]')).includes('visits'))
   assert.ok((await text(p, '[data-test=definitions] dl')).includes('Nearest rank'))
   await p.locator('[data-test=definitions]').screenshot({ path: join(output, 'reports-definitions-en.png') })
@@ -327,6 +328,9 @@ test('the printable monthly report', async () => {
     if (extra) assert.ok(await p.isVisible('[data-test=ranking]'), 'all halls: the ranking')
     // The definitions are printed, unfolded.
     assert.ok(await p.isVisible('[data-test=definitions] dt[data-term=within]'), 'definitions on paper')
+    // No inspection day is marked yet (the last test marks one): consistency only, said so.
+    assert.ok((await text(p, '[data-test=inspection-days]')).includes('未标记稽查日'))
+    assert.equal(await p.isVisible('[data-test=inspection-flagged]'), false)
     // The KPIs filed by hall (a bureau's), service, counter and staff, at 9 pt or more.
     const tables = extra ? ['hall', 'service', 'counter', 'staff'] : ['service', 'counter', 'staff']
     for (const by of tables) assert.ok(await p.isVisible(`[data-test=print-grouped-${by}] table.grouped`), `the ${by} table is printed`)
@@ -342,8 +346,74 @@ test('the printable monthly report', async () => {
     const pdf = await p.pdf({ path: join(output, `${name}.pdf`), format: 'A4', printBackground: true })
     const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length
     figures[`${name}_pages`] = pages
-    // One hall: ~7 pages; a bureau's adds the hall table and a staffing grid per hall.
-    assert.ok(pages >= 3 && pages <= (extra ? 10 : 8), `a compact report (${pages} A4 pages)`)
+    // One hall: ~8 pages; a bureau's adds the hall table, a staffing grid and inspection rows per hall.
+    assert.ok(pages >= 3 && pages <= (extra ? 11 : 9), `a compact report (${pages} A4 pages)`)
     await p.context().close()
   }
+})
+
+test('inspection days: marked in settings, compared with the other days on the page and on paper', async () => {
+  // The demo's staff work alike every day: its best working day by the share within
+  // the target wait, marked as the inspection day, is a day the hall was good only then.
+  const ov = await api(server.base, 'GET', `/api/v1/reports/overview?${q(range)}`, sup)
+  const weekday = (d) => new Date(`${d}T00:00:00Z`).getUTCDay()
+  const working = ov.daily.filter((d) => weekday(d.day) >= 1 && weekday(d.day) <= 5 && d.kpis.within_target_wait !== null)
+  const best = [...working].sort((a, b) => b.kpis.within_target_wait - a.kpis.within_target_wait)[0].day
+
+  // The supervisor marks it in settings (after the day, as in a hall).
+  const s = await open('/settings', { width: 1280, height: 900 }, { print: true })
+  await s.waitForSelector('[data-test=inspection-days]')
+  await s.fill('[data-test=inspection-day]', best)
+  await s.click('[data-test=inspection-add]')
+  await s.waitForSelector(`[data-test=inspection-days] [data-day="${best}"]`)
+  await s.click('[data-test=hall-save]')
+  await s.waitForFunction(() => document.querySelector('[data-test=note-hall]')?.textContent?.includes('已保存'))
+  await s.locator('[data-test=hall]').screenshot({ path: join(output, 'settings-inspection-days.png') })
+  await s.context().close()
+  const settings = await api(server.base, 'GET', '/api/v1/settings', sup)
+  assert.deepEqual(settings.hall.inspection_days, [best])
+
+  const insp = await api(server.base, 'GET', `/api/v1/reports/inspection?${q(range)}`, sup)
+  const { hall, staff } = insp.halls[0]
+  assert.deepEqual(insp.halls[0].inspection_days, [best])
+  figures.inspection_hall = { day: best, difference: hall.difference, consistency: hall.consistency }
+  assert.ok(hall.flag, `the best day against the rest: ${JSON.stringify(hall.difference)}`)
+
+  const p = await open('/reports', { width: 1280, height: 800 })
+  await setRange(p, range.from, range.to)
+  const panel = '[data-test=inspection-panel]'
+  assert.ok((await text(p, `${panel} [data-test=inspection-days]`)).includes(best))
+  const row = `${panel} tr[data-row="${hall.key}"]`
+  const cell = (figure, side) => text(p, `${row} [data-figure=${figure}] [data-side=${side}]`)
+  assert.equal(await cell('within', 'inspection'), String(r1(hall.inspection.within_target_wait * 100)))
+  assert.equal(await cell('within', 'other'), String(r1(hall.other.within_target_wait * 100)))
+  assert.equal(await cell('wait', 'inspection'), String(r1(hall.inspection.wait_mean_ms / 60_000)))
+  assert.equal(await cell('satisfaction', 'other'), String(r1(hall.other.satisfaction * 100)))
+  assert.ok((await cell('within', 'difference')).includes(`+${r1(hall.difference.within_target_wait_pp)}`))
+  assert.ok((await text(p, `${row} [data-figure=sd-within]`)).startsWith(String(r1(hall.consistency.within_target_wait_sd_pp))))
+  assert.ok(await p.isVisible(`${row} [data-test=flag]`), 'the hall is flagged')
+  assert.equal(await text(p, `${row} [data-test=flag]`), '仅稽查日达标')
+  assert.equal(await p.$$eval(`${panel} tbody tr`, (x) => x.length), 1 + staff.length, 'the hall and each staff member')
+  assert.equal(await p.$$eval(`${panel} [data-test=flag]`, (x) => x.length), [hall, ...staff].filter((r) => r.flag).length)
+  await p.locator(panel).screenshot({ path: join(output, 'reports-inspection.png') })
+  await p.click('[data-test=lang]')
+  await p.waitForFunction(() => document.querySelector('[data-test=inspection-panel] h2')?.textContent?.includes('Inspection'))
+  assert.equal(await text(p, `${row} [data-test=flag]`), 'Good only on inspection days')
+  await p.locator(panel).screenshot({ path: join(output, 'reports-inspection-en.png') })
+  await p.click('[data-test=lang]')
+  await p.context().close()
+
+  // On paper, in the month of the inspection: the compact table at 9 pt or more, within the page.
+  const pp = await open(`/reports?print=1&month=${best.slice(0, 7)}`, { width: 794, height: 1123 }, { print: true })
+  await pp.waitForSelector('[data-test=print-title]')
+  await ready(pp)
+  await pp.emulateMedia({ media: 'print' })
+  assert.ok(await pp.isVisible(`${panel} tr[data-row="${hall.key}"] [data-test=flag]`), 'the flag on paper')
+  const smallest = await pp.$$eval('.inspection-table th, .inspection-table td', (cells) => Math.min(...cells.map((c) => parseFloat(getComputedStyle(c).fontSize))))
+  assert.ok(smallest >= 12, `the inspection table at 9 pt or more (${smallest}px)`)
+  const tooWide = await pp.$$eval('.inspection-table', (ts) => ts.filter((t) => t.scrollWidth > t.parentElement.clientWidth + 1).length)
+  assert.equal(tooWide, 0, 'the inspection table fits the page width')
+  await pp.locator(panel).screenshot({ path: join(output, 'reports-print-inspection.png') })
+  await pp.pdf({ path: join(output, 'reports-print-inspection.pdf'), format: 'A4', printBackground: true })
+  await pp.context().close()
 })

@@ -273,6 +273,15 @@ fn a_hand_computed_day_gives_exactly_its_kpis_in_json_csv_and_xlsx() {
     assert_eq!(header[..3], ["键\nKey", "分组\nGroup", "取号人次\nissued (visits)"]);
     let pay = services.rows().find(|r| r[0] == Data::String("PAY".into())).unwrap();
     assert_eq!((pay[1].clone(), pay[2].clone()), (Data::String("交费".into()), Data::Float(3.0)));
+    // Last, the inspection days (none marked): the hall's one business day, nothing to compare.
+    assert_eq!(book.sheet_names().last().map(String::as_str), Some("稽查日 Inspection"));
+    let inspection = book.worksheet_range("稽查日 Inspection").unwrap();
+    let rows: Vec<Vec<Data>> = inspection.rows().map(<[Data]>::to_vec).collect();
+    assert_eq!(rows[0][5], Data::String("营业日数\nDays".into()));
+    assert_eq!(
+        (rows[1][1].clone(), rows[1][5].clone(), rows[1][6].clone()),
+        (Data::String("营业厅 hall".into()), Data::Float(1.0), Data::Float(0.0))
+    );
 
     // To a pipe, XLSX goes to standard output.
     let out = hall.run(&[&["report", "--format", "xlsx"][..], &day].concat());

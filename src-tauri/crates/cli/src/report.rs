@@ -2,7 +2,8 @@
 //! grouped by hall, service, counter, staff, hour, day or weekday, with a
 //! total row — as a table, the store's `KpiReport` in JSON, CSV (UTF-8 with
 //! a BOM, bilingual header row) or XLSX (a summary sheet and one sheet per
-//! grouping), to standard output or `--out FILE`. By hall, halls are ranked
+//! grouping, and the inspection days against the other days when the range
+//! has tickets), to standard output or `--out FILE`. By hall, halls are ranked
 //! and figures below the bureau's targets are marked (▼).
 //!
 //! The KPIs are computed by the store (from core's `KpiAccumulator`); the
@@ -64,7 +65,7 @@ enum ReportFormat {
     Json,
     /// CSV（UTF-8 带 BOM），首行为中英表头 / CSV (UTF-8 with BOM) with a bilingual header row
     Csv,
-    /// Excel 工作簿：汇总表加每种分组一张表 / an Excel workbook: a summary sheet and one sheet per grouping
+    /// Excel 工作簿：汇总表、每种分组一张表和稽查日对比 / an Excel workbook: a summary sheet, one sheet per grouping and the inspection days
     Xlsx,
 }
 
@@ -95,7 +96,14 @@ pub fn run(db: &Path, hall: Option<&str>, a: &ReportArgs) -> Result<()> {
         ReportFormat::Xlsx => report_file::sheets(by, hall_id.is_none()),
         _ => vec![by],
     };
-    let mut reports = store.reader()?.kpis_many(hall_id, from, to, &bys)?;
+    // XLSX also gets the inspection-day sheet, from the same pass (as the server's export).
+    let (mut reports, inspection) = match a.format {
+        ReportFormat::Xlsx => {
+            let (reports, inspection) = store.reader()?.kpis_and_inspection(hall_id, from, to, &bys)?;
+            (reports, inspection.has_legs().then_some(inspection))
+        }
+        _ => (store.reader()?.kpis_many(hall_id, from, to, &bys)?, None),
+    };
     for r in reports.iter_mut().filter(|r| r.by == GroupBy::Hall) {
         report_file::rank_halls(r);
     }
@@ -108,8 +116,12 @@ pub fn run(db: &Path, hall: Option<&str>, a: &ReportArgs) -> Result<()> {
             serde_json::to_vec_pretty(report)?
         }
         ReportFormat::Csv => report_file::csv(report, &targets)?,
-        ReportFormat::Xlsx => report_file::xlsx(&Scope { halls: &scope, from, to, targets: &targets }, &reports)
-            .map_err(|e| CliError::failure(format!("无法生成 XLSX：{e}"), format!("could not build the XLSX: {e}")))?,
+        ReportFormat::Xlsx => {
+            let scope = Scope { halls: &scope, from, to, targets: &targets };
+            report_file::xlsx_with(&scope, &reports, inspection.as_ref()).map_err(|e| {
+                CliError::failure(format!("无法生成 XLSX：{e}"), format!("could not build the XLSX: {e}"))
+            })?
+        }
         ReportFormat::Table => {
             let text = format!(
                 "{scope} · {from} – {to} · {} / by {}\n{}\n{}",

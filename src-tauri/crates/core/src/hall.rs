@@ -38,6 +38,11 @@ pub struct Hall {
     /// Make-up working days (调休上班) that fall on weekends: working days.
     #[serde(default)]
     pub workdays: Vec<NaiveDate>,
+    /// Inspection days (稽查日): business days on which the bureau inspected
+    /// the hall, marked (usually afterwards) so that reports compare them
+    /// with the other days. Sorted, no day twice.
+    #[serde(default)]
+    pub inspection_days: Vec<NaiveDate>,
     /// The responsiveness targets reports mark (absent in configurations
     /// written before targets existed: the defaults).
     #[serde(default)]
@@ -120,6 +125,7 @@ impl Hall {
             notices: Vec::new(),
             holidays: Vec::new(),
             workdays: Vec::new(),
+            inspection_days: Vec::new(),
             targets: Targets::default(),
             public_url: None,
         }
@@ -188,6 +194,15 @@ impl Hall {
         }
         if self.holidays.len() > 400 || self.workdays.len() > 400 {
             return Err(CoreError::config("节假日或调休日最多 400 个", "at most 400 holidays or make-up working days"));
+        }
+        if self.inspection_days.len() > 400 {
+            return Err(CoreError::config("稽查日最多 400 个", "at most 400 inspection days"));
+        }
+        if self.inspection_days.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(CoreError::config(
+                "稽查日须按日期排序且不重复",
+                "inspection days must be in date order, each day once",
+            ));
         }
         if !self.targets.is_valid() {
             return Err(CoreError::config(
@@ -413,6 +428,26 @@ mod tests {
         assert!(!hall.is_working_day(d(10, 5)));
         // From Friday 09-25: 09-27 (Sun, worked), 09-28, 09-29, 09-30, then 10-08, 10-09, 10-10 (Sat, worked).
         assert_eq!(hall.add_working_days(d(9, 25), 7), d(10, 10));
+    }
+
+    #[test]
+    fn inspection_days_are_sorted_unique_and_at_most_four_hundred() {
+        let d = |m, dd| NaiveDate::from_ymd_opt(2026, m, dd).unwrap();
+        let mut hall = Hall::new(Uuid::nil(), "H", "h");
+        hall.inspection_days = vec![d(11, 3), d(11, 17)];
+        assert!(hall.validate().is_ok());
+        hall.inspection_days = vec![d(11, 17), d(11, 3)];
+        assert_eq!(hall.validate().unwrap_err().code(), "invalid_config");
+        hall.inspection_days = vec![d(11, 3), d(11, 3)];
+        assert!(hall.validate().is_err());
+        hall.inspection_days = d(1, 1).iter_days().take(401).collect();
+        assert!(hall.validate().is_err());
+        hall.inspection_days.truncate(400);
+        assert!(hall.validate().is_ok());
+        // Configurations written before inspection days read with none.
+        let mut old = serde_json::to_value(Hall::new(Uuid::nil(), "T", "厅")).unwrap();
+        old.as_object_mut().unwrap().remove("inspection_days");
+        assert!(serde_json::from_value::<Hall>(old).unwrap().inspection_days.is_empty());
     }
 
     #[test]

@@ -9,12 +9,16 @@
 //! Headers are Chinese with English; in XLSX every figure is a number
 //! (minutes with one decimal, shares as percentages), and a figure below
 //! the bureau's target is marked (red, and named in the last column). Halls
-//! compared side by side are ranked ([`rank_halls`]).
+//! compared side by side are ranked ([`rank_halls`]). An export may add the
+//! inspection-day comparison as a sheet of its own (`inspection`).
 
 use chrono::NaiveDate;
 use hallq_core::{Kpis, Targets};
 use hallq_store::{GroupBy, KpiReport};
 use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook, Worksheet, XlsxError};
+
+mod inspection;
+pub use inspection::SHEET as INSPECTION_SHEET;
 
 /// How a column's figure reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -286,6 +290,16 @@ pub struct Scope<'a> {
 /// A workbook: a summary sheet (scope, targets, the total KPIs) and one
 /// sheet per report, in the order given.
 pub fn xlsx(scope: &Scope<'_>, reports: &[KpiReport]) -> Result<Vec<u8>, XlsxError> {
+    xlsx_with(scope, reports, None)
+}
+
+/// [`xlsx`], then, when given, the sheet [`INSPECTION_SHEET`]: inspection
+/// days against the other days, and consistency, per hall and staff member.
+pub fn xlsx_with(
+    scope: &Scope<'_>,
+    reports: &[KpiReport],
+    inspection: Option<&hallq_store::Inspection>,
+) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let f = Formats::new();
     let sheet = wb.add_worksheet();
@@ -296,6 +310,11 @@ pub fn xlsx(scope: &Scope<'_>, reports: &[KpiReport]) -> Result<Vec<u8>, XlsxErr
         let (zh, en) = grouping_name(r.by);
         sheet.set_name(format!("{zh} {en}"))?;
         grouping(sheet, r, scope.targets, &f)?;
+    }
+    if let Some(i) = inspection {
+        let sheet = wb.add_worksheet();
+        sheet.set_name(INSPECTION_SHEET)?;
+        inspection::sheet(sheet, i, &f)?;
     }
     wb.save_to_buffer()
 }

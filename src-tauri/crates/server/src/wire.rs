@@ -91,6 +91,8 @@ pub struct HallDto {
     pub holidays: Vec<NaiveDate>,
     /// Make-up working days on weekends.
     pub workdays: Vec<NaiveDate>,
+    /// Inspection days (稽查日), in date order.
+    pub inspection_days: Vec<NaiveDate>,
     /// The targets reports mark.
     pub targets: TargetsDto,
     /// The hall server's address on the LAN for customers' phones (the base
@@ -111,6 +113,7 @@ impl From<Hall> for HallDto {
             notices: h.notices,
             holidays: h.holidays,
             workdays: h.workdays,
+            inspection_days: h.inspection_days,
             targets: h.targets.into(),
             public_url: h.public_url,
         }

@@ -30,6 +30,7 @@ mod fault;
 mod follow_ups;
 mod halls;
 mod idempotency;
+mod inspection;
 mod log;
 mod overview;
 mod pool;
@@ -63,6 +64,10 @@ pub use fault::{Fault, Faults};
 pub use hallq_core;
 pub use hallq_core::Millis;
 pub use idempotency::IdempotencyKey;
+pub use inspection::{
+    Consistency, DayFigures, Difference, FLAG_POINTS, Inspection, InspectionHall, InspectionQuery, InspectionRow,
+    MIN_DAYS,
+};
 pub use log::StoredEvent;
 pub use overview::{
     FollowUpItem, FollowUpState, FollowUpSummary, HeatCell, LongWait, Overview, OverviewQuery, QueuePoint, StaffLoad,

@@ -252,6 +252,10 @@ pub(crate) struct Leg<'a> {
     pub(crate) called_at: Option<Millis>,
     /// End.
     pub(crate) ended_at: Option<Millis>,
+    /// Everything the KPIs take of it (for sinks that keep KPIs of their own).
+    pub(crate) facts: &'a TicketFacts,
+    /// The staff member who called it; `None` if never called.
+    pub(crate) staff: Option<&'a str>,
 }
 
 /// What a report pass feeds every ticket leg to besides the KPI
@@ -571,6 +575,8 @@ impl Reader {
                     issued_at: facts.issued_at,
                     called_at: facts.called_at,
                     ended_at: facts.ended_at,
+                    facts: &facts,
+                    staff: r.get_ref(2)?.as_str_or_null()?,
                 };
                 sink.leg(self, row, &leg)?;
             }

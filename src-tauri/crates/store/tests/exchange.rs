@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use hallq_core::{Actor, Command, HallConfig};
-use hallq_store::{ExchangeHeader, ExchangeReader, ExchangeWriter, GroupBy, KpiQuery, Since, Store, verify_exchange};
+use hallq_store::{
+    ExchangeHeader, ExchangeReader, ExchangeWriter, GroupBy, InspectionQuery, KpiQuery, Since, Store, verify_exchange,
+};
 use uuid::Uuid;
 
 mod common;
@@ -110,6 +112,12 @@ fn assert_same_hall(bureau: &Store, station: &Station, days: i64) {
 fn a_hall_carried_to_a_fresh_bureau_has_the_halls_own_projections_and_kpis() {
     let mut station = Station::new("S1", "罗阳供电所", 5);
     station.run_days(0, 3);
+    // The station marks the second day as an inspection day (稽查日) after it.
+    let mut hall = station.store.reader().unwrap().halls().unwrap().remove(0);
+    hall.inspection_days = vec![day(1)];
+    let mut w = station.store.bulk(station.hall).unwrap();
+    w.execute(Actor::Cli, Command::ConfigureHall { hall }, morning(2) + 600 * MIN).unwrap();
+    w.commit().unwrap();
     let file = station.export("s1.hqx", Since::Beginning);
     let (_d, bureau) = bureau();
     let summary = bureau.import_exchange(&file).unwrap();
@@ -138,6 +146,12 @@ fn a_hall_carried_to_a_fresh_bureau_has_the_halls_own_projections_and_kpis() {
     });
     let served = k.unwrap().total.served;
     assert!(served > 100, "served {served}");
+    // The hall's configuration came with it: its inspection days, and so the same comparison.
+    assert_eq!(bureau.reader().unwrap().halls().unwrap()[0].inspection_days, [day(1)]);
+    let q = InspectionQuery { hall: Some(station.hall), from: day(0), to: day(3) };
+    let here = station.store.reader().unwrap().inspection(&q).unwrap();
+    assert_eq!(here.halls[0].inspection_days, [day(1)]);
+    assert_eq!(bureau.reader().unwrap().inspection(&q).unwrap(), here);
 
     // Secrets stay home: the PIN was set, but the bureau has none.
     assert!(station.store.has_pin(station.hall, "1001").unwrap());

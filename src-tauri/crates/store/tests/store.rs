@@ -10,24 +10,7 @@ use hallq_store::{GroupBy, KpiQuery, ManualClock, PinCheck, Store};
 use uuid::Uuid;
 
 mod common;
-use common::{Lcg, MIN, morning, traffic};
-
-fn new_hall() -> (tempfile::TempDir, Store, Uuid) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("hall.db")).unwrap();
-    let id = Uuid::from_u128(0x1234);
-    let mut cfg = HallConfig::default_supply_hall(id, "T1", "测试营业厅");
-    for (i, name) in ["王芳", "李强", "张伟", "刘洋"].iter().enumerate() {
-        cfg.staff.push(hallq_core::Staff {
-            number: format!("100{}", i + 1),
-            name: name.to_string(),
-            role: hallq_core::StaffRole::Agent,
-            active: true,
-        });
-    }
-    store.create_hall(&cfg, morning(0) - 60 * MIN).unwrap();
-    (dir, store, id)
-}
+use common::{Lcg, MIN, morning, new_hall, traffic};
 
 /// Drives `days` of varied traffic through bulk writers — a fresh writer each
 /// day, so the hall is restored from its projections in between — with one

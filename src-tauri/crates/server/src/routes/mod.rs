@@ -11,12 +11,14 @@
 //! Read in this order: `tickets` (the kiosk), `serving` and `counters` (the
 //! counter), `rating` (the pad), `hall` (display and board), `kpis`,
 //! `settings`, `terminals` and `session` (the supervisor), `stream`, `meta`,
-//! `voice` (the display's spoken calls), `printing` (printers, print jobs,
+//! `voice` (the display's spoken calls), `reports`, `staffing` and
+//! `inspection` (the reports page), `printing` (printers, print jobs,
 //! reprint), `live` (the customer's live ticket); `pages` serves the UI itself.
 
 pub(crate) mod counters;
 pub(crate) mod follow_ups;
 pub(crate) mod hall;
+mod inspection;
 pub(crate) mod kpis;
 pub(crate) mod live;
 pub(crate) mod meta;
@@ -58,6 +60,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(kpis::router())
         .merge(staffing::router())
         .merge(reports::router())
+        .merge(inspection::router())
         .merge(follow_ups::router())
         .merge(settings::router())
         .merge(terminals::router())

@@ -65,7 +65,7 @@ async fn overview(State(state): State<AppState>, Query(p): Query<OverviewParams>
 enum ExportFormat {
     /// CSV of one grouping (UTF-8 with BOM).
     Csv,
-    /// XLSX: a summary sheet and one sheet per grouping.
+    /// XLSX: a summary sheet, one sheet per grouping, and the inspection days.
     Xlsx,
 }
 
@@ -89,7 +89,8 @@ struct ExportParams {
 }
 
 /// The KPIs of a range as a file to download: CSV (one grouping) or XLSX
-/// (a summary sheet and one sheet per grouping), Chinese/English headers.
+/// (a summary sheet, one sheet per grouping and, when the range has
+/// tickets, the sheet "稽查日 Inspection"), Chinese/English headers.
 #[utoipa::path(
     get, path = "/api/v1/reports/export", tag = "kpis",
     security(("token" = ["read_kpis"])),
@@ -115,17 +116,26 @@ async fn export(State(state): State<AppState>, Query(p): Query<ExportParams>) ->
                 ExportFormat::Csv => vec![by],
                 ExportFormat::Xlsx => report_file::sheets(by, hall.is_none()),
             };
-            let mut reports = r.kpis_many(hall, from, to, &bys)?;
+            // XLSX also gets the inspection-day sheet, from the same pass.
+            let (mut reports, inspection) = match format {
+                ExportFormat::Csv => (r.kpis_many(hall, from, to, &bys)?, None),
+                ExportFormat::Xlsx => {
+                    let (reports, inspection) = r.kpis_and_inspection(hall, from, to, &bys)?;
+                    (reports, inspection.has_legs().then_some(inspection))
+                }
+            };
             for rep in reports.iter_mut().filter(|rep| rep.by == GroupBy::Hall) {
                 report_file::rank_halls(rep);
             }
             let bytes = match format {
                 ExportFormat::Csv => report_file::csv(&reports[0], &targets)
                     .map_err(|e| hallq_store::StoreError::ReportFileFailed(format!("csv: {e}")))?,
-                ExportFormat::Xlsx => {
-                    report_file::xlsx(&Scope { halls: &halls, from, to, targets: &targets }, &reports)
-                        .map_err(|e| hallq_store::StoreError::ReportFileFailed(format!("xlsx: {e}")))?
-                }
+                ExportFormat::Xlsx => report_file::xlsx_with(
+                    &Scope { halls: &halls, from, to, targets: &targets },
+                    &reports,
+                    inspection.as_ref(),
+                )
+                .map_err(|e| hallq_store::StoreError::ReportFileFailed(format!("xlsx: {e}")))?,
             };
             Ok(bytes)
         })
@@ -156,7 +166,11 @@ fn scope_of(
 }
 
 /// The range of a report: `from` defaults to today, `to` to `from`.
-async fn range(state: &AppState, from: Option<NaiveDate>, to: Option<NaiveDate>) -> ApiResult<(NaiveDate, NaiveDate)> {
+pub(super) async fn range(
+    state: &AppState,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> ApiResult<(NaiveDate, NaiveDate)> {
     let now = state.now();
     let from = match from {
         Some(d) => d,

@@ -244,6 +244,10 @@ pub struct HallSettings {
     /// Make-up working days on weekends.
     #[serde(default)]
     pub workdays: Vec<NaiveDate>,
+    /// Inspection days (稽查日), sorted, each once, at most 400; absent =
+    /// keep the hall's current ones.
+    #[serde(default)]
+    pub inspection_days: Option<Vec<NaiveDate>>,
     /// The targets reports mark; absent = keep the hall's current targets.
     #[serde(default)]
     pub targets: Option<TargetsDto>,
@@ -255,8 +259,8 @@ pub struct HallSettings {
 }
 
 impl HallSettings {
-    /// The domain's hall with this id; without targets or a public URL in
-    /// the request, the `current` hall's stay.
+    /// The domain's hall with this id; without targets, inspection days or
+    /// a public URL in the request, the `current` hall's stay.
     pub fn into_hall(self, id: Uuid, current: &Hall) -> Result<Hall, ApiError> {
         let time_zone = self.time_zone.parse().map_err(|_| {
             ApiError::invalid(
@@ -275,6 +279,7 @@ impl HallSettings {
             notices: self.notices,
             holidays: self.holidays,
             workdays: self.workdays,
+            inspection_days: self.inspection_days.unwrap_or_else(|| current.inspection_days.clone()),
             targets: self.targets.map_or(current.targets, Into::into),
             public_url: match self.public_url {
                 None => current.public_url.clone(),

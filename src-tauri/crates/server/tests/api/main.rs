@@ -12,6 +12,7 @@ mod bad_input;
 mod bounds;
 mod follow_ups;
 mod hall_day;
+mod inspection;
 mod live;
 mod openapi;
 mod printing;

@@ -303,7 +303,8 @@ async fn exports_and_the_hall_parameter_give_the_same_figures() {
             "按员工 By staff",
             "按时段 By hour",
             "按星期 By weekday",
-            "按日 By day"
+            "按日 By day",
+            "稽查日 Inspection"
         ]
     );
     let sheet = book.worksheet_range("按员工 By staff").unwrap();

@@ -1,9 +1,10 @@
 //! What the store's integration tests share: the test day's clock, a small
-//! deterministic random source, and a day of varied hall traffic.
+//! deterministic random source, a test hall, and a day of varied hall traffic.
 
 use chrono::TimeZone;
 use hallq_core::{Actor, Command, Millis, PriorityClass, Resolution, TicketRef, TicketState, TransferTarget};
-use hallq_store::BulkWriter;
+use hallq_store::{BulkWriter, Store};
+use uuid::Uuid;
 
 /// One minute.
 pub const MIN: Millis = 60_000;
@@ -12,6 +13,26 @@ pub const MIN: Millis = 60_000;
 pub fn morning(day_offset: i64) -> Millis {
     chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, 11, 2, 8, 30, 0).unwrap().timestamp_millis()
         + day_offset * 24 * 60 * MIN
+}
+
+/// A default supply hall `T1` with the agents 1001 王芳, 1002 李强, 1003 张伟
+/// and 1004 刘洋, in a database in a temp folder (kept while the first value lives).
+#[allow(dead_code)] // not every test file needs a hall of its own
+pub fn new_hall() -> (tempfile::TempDir, Store, Uuid) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("hall.db")).unwrap();
+    let id = Uuid::from_u128(0x1234);
+    let mut cfg = hallq_core::HallConfig::default_supply_hall(id, "T1", "测试营业厅");
+    for (i, name) in ["王芳", "李强", "张伟", "刘洋"].iter().enumerate() {
+        cfg.staff.push(hallq_core::Staff {
+            number: format!("100{}", i + 1),
+            name: name.to_string(),
+            role: hallq_core::StaffRole::Agent,
+            active: true,
+        });
+    }
+    store.create_hall(&cfg, morning(0) - 60 * MIN).unwrap();
+    (dir, store, id)
 }
 
 /// A small deterministic random source (no dependency needed for tests).
