@@ -535,7 +535,7 @@ impl Reader {
                     rating, rating_reason, {}, target_wait_ms, target_handling_ms
              FROM tickets WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3",
             wants(bys.contains(&GroupBy::Counter), "counter"),
-            wants(bys.contains(&GroupBy::Staff), "staff"),
+            wants(bys.contains(&GroupBy::Staff) || S::WANTS_LEGS, "staff"),
             wants(by_clock || S::WANTS_LEGS, "business_day"),
             wants(S::WANTS_LEGS, "rowid"),
         );
