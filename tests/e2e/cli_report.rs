@@ -75,7 +75,7 @@ fn two_days(db: &Path, second: bool) {
     let store = Store::open(db).expect("a new database");
     let mut cfg = HallConfig::default_supply_hall(Uuid::from_u128(0x4a11), "T1", "测试营业厅");
     for (n, name) in [("1001", "王芳"), ("1002", "李强")] {
-        cfg.staff.push(Staff { number: n.into(), name: name.into(), role: StaffRole::Agent, active: true });
+        cfg.staff.push(Staff { number: n.into(), name: name.into(), role: StaffRole::Agent, active: true, team: None });
     }
     store.create_hall(&cfg, NOV27_0900 - 60 * MIN).expect("hall T1");
     let clock = ManualClock::new(NOV27_0900);

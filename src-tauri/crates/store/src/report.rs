@@ -1,5 +1,5 @@
 //! KPI reports: a range of business days, grouped by hall, service, counter,
-//! staff, hour of day, day or weekday.
+//! staff, team, hour of day, day or weekday.
 //!
 //! Ticket rows are streamed through [`KpiAccumulator`]s (one per group plus
 //! the total) straight from the `tickets_by_day` index, without building
@@ -37,6 +37,9 @@ pub enum GroupBy {
     Counter,
     /// Per staff member.
     Staff,
+    /// Per team (班组): each leg under the team its staff member was in
+    /// when it was served.
+    Team,
     /// Per hour of the day (local), by issue time.
     Hour,
     /// Per business day.
@@ -47,8 +50,17 @@ pub enum GroupBy {
 
 impl GroupBy {
     /// All groupings.
-    pub const ALL: [GroupBy; 8] =
-        [Self::Total, Self::Hall, Self::Service, Self::Counter, Self::Staff, Self::Hour, Self::Day, Self::Weekday];
+    pub const ALL: [GroupBy; 9] = [
+        Self::Total,
+        Self::Hall,
+        Self::Service,
+        Self::Counter,
+        Self::Staff,
+        Self::Team,
+        Self::Hour,
+        Self::Day,
+        Self::Weekday,
+    ];
 
     /// The name used on the command line and in the API.
     pub fn as_str(self) -> &'static str {
@@ -58,6 +70,7 @@ impl GroupBy {
             Self::Service => "service",
             Self::Counter => "counter",
             Self::Staff => "staff",
+            Self::Team => "team",
             Self::Hour => "hour",
             Self::Day => "day",
             Self::Weekday => "weekday",
@@ -70,7 +83,7 @@ impl FromStr for GroupBy {
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         Self::ALL.into_iter().find(|g| g.as_str() == s).ok_or_else(|| {
             format!(
-                "分组方式须为 total/hall/service/counter/staff/hour/day/weekday 之一 / grouping must be one of total, hall, service, counter, staff, hour, day, weekday (got '{s}')"
+                "分组方式须为 total/hall/service/counter/staff/team/hour/day/weekday 之一 / grouping must be one of total, hall, service, counter, staff, team, hour, day, weekday (got '{s}')"
             )
         })
     }
@@ -206,6 +219,14 @@ pub(crate) struct Leg<'a> {
     pub(crate) called_at: Option<Millis>,
     /// End.
     pub(crate) ended_at: Option<Millis>,
+    /// How it ended (or where it stands).
+    pub(crate) state: TicketState,
+    /// Times it was recalled.
+    pub(crate) recalls: u16,
+    /// The staff member who called it.
+    pub(crate) staff: Option<&'a str>,
+    /// Their team when they called it.
+    pub(crate) team: Option<&'a str>,
 }
 
 /// What a report pass feeds every ticket leg to besides the KPI
@@ -234,7 +255,30 @@ impl LegSink for () {
 /// The group key of tickets never called (no counter, no staff); sorts last.
 /// With several halls, counter and staff keys start with the hall's code:
 /// `T1/003`, `T1/1001`, `T1/~`.
-const NOT_CALLED: char = '~';
+pub(crate) const NOT_CALLED: char = '~';
+
+/// The team key of legs served by staff in no team (also legs served
+/// before teams existed); sorts after the not-called key.
+pub(crate) const NO_TEAM: &str = "~-";
+
+/// A leg's team group key (after its hall's code and `/` with several
+/// halls): its team, [`NO_TEAM`], or [`NOT_CALLED`] when no staff called it.
+pub(crate) fn team_key(staff: Option<&str>, team: Option<&str>, key: &mut String) {
+    match (staff, team) {
+        (None, _) => key.push(NOT_CALLED),
+        (Some(_), None) => key.push_str(NO_TEAM),
+        (Some(_), Some(t)) => key.push_str(t),
+    }
+}
+
+/// A team group's label from its own key (without the hall's code).
+fn team_label(own: &str) -> Label {
+    match own {
+        NO_TEAM => Label { zh: "未分班组".into(), en: "no team".into() },
+        _ if own.chars().eq([NOT_CALLED]) => Label { zh: "未叫号".into(), en: "not called".into() },
+        team => Label::same(team.to_string()),
+    }
+}
 
 const WEEKDAYS: [(&str, &str); 7] = [
     ("周一", "Mon"),
@@ -478,7 +522,7 @@ impl Reader {
         let span = (day_start(&row.hall, from), day_start(&row.hall, to + Duration::days(1)));
         let mut st = self.conn.prepare_cached(
             "SELECT service, counter, staff, business_day, leg, state, issued_at, called_at, started_at, ended_at,
-                    rating, rating_reason, rowid, target_wait_ms, target_handling_ms
+                    rating, rating_reason, rowid, target_wait_ms, target_handling_ms, team, recalls
              FROM tickets WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3",
         )?;
         let mut rs = st.query(rusqlite::params![row.key, from.to_string(), to.to_string()])?;
@@ -514,12 +558,16 @@ impl Reader {
                     issued_at: facts.issued_at,
                     called_at: facts.called_at,
                     ended_at: facts.ended_at,
+                    state: facts.state,
+                    recalls: r.get(16)?,
+                    staff: r.get_ref(2)?.as_str_or_null()?,
+                    team: r.get_ref(15)?.as_str_or_null()?,
                 };
                 sink.leg(self, row, &leg)?;
             }
             for (by, groups) in bys.iter().zip(groups.iter_mut()) {
                 key.clear();
-                if let (Some(code), GroupBy::Counter | GroupBy::Staff) = (scope, by) {
+                if let (Some(code), GroupBy::Counter | GroupBy::Staff | GroupBy::Team) = (scope, by) {
                     key.push_str(code);
                     key.push('/');
                 }
@@ -535,6 +583,9 @@ impl Reader {
                         None => key.push(NOT_CALLED),
                     },
                     GroupBy::Staff => key.push_str(r.get_ref(2)?.as_str_or_null()?.unwrap_or("~")),
+                    GroupBy::Team => {
+                        team_key(r.get_ref(2)?.as_str_or_null()?, r.get_ref(15)?.as_str_or_null()?, &mut key)
+                    }
                     GroupBy::Hour => {
                         issue_hour = row.hall.local(facts.issued_at).hour();
                         let _ = write!(key, "{issue_hour:02}");
@@ -558,6 +609,7 @@ impl Reader {
                     }
                     GroupBy::Counter => scoped(scope, &row.hall, names.counter(key[own..].parse().unwrap_or_default())),
                     GroupBy::Staff => scoped(scope, &row.hall, names.staff(&key[own..])),
+                    GroupBy::Team => scoped(scope, &row.hall, team_label(&key[own..])),
                     GroupBy::Hour => hour_label(key.parse().unwrap_or_default()),
                     GroupBy::Weekday => weekday_label(key.parse().unwrap_or(1)),
                     GroupBy::Day | GroupBy::Total => Label::same(key.clone()),
@@ -638,7 +690,7 @@ impl Reader {
         let start = day_start(&row.hall, from);
         let end = day_start(&row.hall, to + Duration::days(1));
         let mut st = self.conn.prepare_cached(
-            "SELECT counter, staff, opened_at, coalesce(closed_at, ?4) FROM counter_sessions
+            "SELECT counter, staff, opened_at, coalesce(closed_at, ?4), team FROM counter_sessions
              WHERE hall = ?1 AND opened_at < ?3 AND coalesce(closed_at, ?4) > ?2",
         )?;
         let mut rs = st.query(rusqlite::params![row.key, start, end, row.last_at])?;
@@ -665,6 +717,14 @@ impl Reader {
                         if let Some(s) = &staff {
                             let key = scope.map_or_else(|| s.clone(), |c| format!("{c}/{s}"));
                             groups.get(&key, || scoped(scope, &row.hall, names.staff(s))).add_open_ms(b - a);
+                        }
+                    }
+                    GroupBy::Team => {
+                        if staff.is_some() {
+                            let mut key = scope.map_or_else(String::new, |c| format!("{c}/"));
+                            let own = key.len();
+                            team_key(staff.as_deref(), r.get_ref(4)?.as_str_or_null()?, &mut key);
+                            groups.get(&key, || scoped(scope, &row.hall, team_label(&key[own..]))).add_open_ms(b - a);
                         }
                     }
                     GroupBy::Hour | GroupBy::Day | GroupBy::Weekday => {
