@@ -57,6 +57,9 @@ export type StaffingRow = Schemas['StaffingRowDto']
 export type Staffing = Schemas['StaffingDto']
 export type SimulateRequest = Schemas['SimulateRequest']
 export type SimulateAnswer = Schemas['SimulateDto']
+export type TeamScorecard = Schemas['TeamScorecardDto']
+export type TeamScore = Schemas['TeamScoreDto']
+export type ScoreWeights = Schemas['ScoreWeightsDto']
 
 // ---- Printing and the live ticket page.
 

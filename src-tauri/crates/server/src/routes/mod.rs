@@ -29,6 +29,7 @@ pub(crate) mod session;
 pub(crate) mod settings;
 mod staffing;
 pub(crate) mod stream;
+pub(crate) mod teams;
 pub(crate) mod terminals;
 pub(crate) mod tickets;
 mod voice;
@@ -58,6 +59,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(kpis::router())
         .merge(staffing::router())
         .merge(reports::router())
+        .merge(teams::router())
         .merge(follow_ups::router())
         .merge(settings::router())
         .merge(terminals::router())
