@@ -277,7 +277,9 @@ test('each language reads its own names: Chinese only in Chinese, English in Eng
   // The definitions, folded until asked for, in the page's language.
   assert.equal(await p.isVisible('[data-test=definitions] dl'), false)
   await p.click('[data-test=definitions] summary')
-  assert.equal(await p.$$eval('[data-test=definitions] dt', (d) => d.length), 11)
+  // Eleven terms and the team scorecard's three.
+  assert.equal(await p.$$eval('[data-test=definitions] dt', (d) => d.length), 14)
+  assert.ok((await text(p, '[data-test=definitions] dt[data-term=teamParts]')).includes('no-show handling'))
   assert.ok((await text(p, '[data-test=definitions] dt[data-term=issued]')).includes('visits'))
   assert.ok((await text(p, '[data-test=definitions] dl')).includes('Nearest rank'))
   await p.locator('[data-test=definitions]').screenshot({ path: join(output, 'reports-definitions-en.png') })
