@@ -372,8 +372,12 @@ fn by_team_every_leg_a_clerk_called_is_in_the_demo_clerks_team() {
         let groups = r["groups"].as_array().expect("groups");
         groups.iter().filter(|g| (g["key"] != "~") == called).map(|g| g["kpis"]["legs"].as_u64().expect("legs")).sum()
     };
-    let keys: Vec<&str> = teams["groups"].as_array().expect("groups").iter().filter_map(|g| g["key"].as_str()).collect();
-    assert!(keys.contains(&"甲班") && keys.contains(&"乙班") && !keys.contains(&"~-"), "the demo's two teams: {keys:?}");
+    let keys: Vec<&str> =
+        teams["groups"].as_array().expect("groups").iter().filter_map(|g| g["key"].as_str()).collect();
+    assert!(
+        keys.contains(&"甲班") && keys.contains(&"乙班") && !keys.contains(&"~-"),
+        "the demo's two teams: {keys:?}"
+    );
     assert_eq!(legs(&teams, true), legs(&staff, true), "the clerks' legs, split by team");
     assert_eq!(legs(&teams, false), legs(&staff, false), "legs never called");
     assert_eq!(teams["total"], staff["total"]);

@@ -19,5 +19,5 @@ mod reports;
 mod roles;
 mod screens;
 mod staffing;
-mod teams;
 mod stream;
+mod teams;

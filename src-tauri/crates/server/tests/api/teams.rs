@@ -68,7 +68,10 @@ async fn the_month_scorecard_ranks_the_teams_the_settings_made() {
     // 乙班: within 0/1, satisfied 0/1, rated 1/1 (0.15), its follow-up not
     //   yet due (1 − 0/1: 0.15), no no-show (0.10) → 40.
     let card = hall.get(&board, "/api/v1/reports/teams?month=2026-11").await.expect(200);
-    assert_eq!((card["month"].as_str(), card["from"].as_str(), card["to"].as_str()), (Some("2026-11"), Some("2026-11-01"), Some("2026-11-30")));
+    assert_eq!(
+        (card["month"].as_str(), card["from"].as_str(), card["to"].as_str()),
+        (Some("2026-11"), Some("2026-11-01"), Some("2026-11-30"))
+    );
     assert_eq!(card["weights"]["within_target_wait"], 0.3);
     let rows: Vec<(&str, u64, f64, u64, u64)> = card["teams"]
         .as_array()
@@ -128,7 +131,10 @@ async fn the_scorecard_and_the_team_sheet_export_to_xlsx() {
     let cell = |r: u32, c: u32| sheet.get_value((r, c)).cloned().unwrap_or(Data::Empty);
     assert_eq!(cell(2, 1), Data::String("T1 测试营业厅".into()));
     assert_eq!(cell(13, 1), Data::String("甲班".into()));
-    assert_eq!((cell(13, 14), cell(14, 1), cell(14, 14)), (Data::Float(100.0), Data::String("乙班".into()), Data::Float(40.0)));
+    assert_eq!(
+        (cell(13, 14), cell(14, 1), cell(14, 14)),
+        (Data::Float(100.0), Data::String("乙班".into()), Data::Float(40.0))
+    );
 
     let (_, bytes) = get("/api/v1/reports/export?from=2026-11-27&to=2026-11-27&by=team&format=xlsx").await;
     let book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
