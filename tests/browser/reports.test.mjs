@@ -387,6 +387,13 @@ test('teams: the settings move a clerk to another team, the scorecard ranks the 
   await p.waitForSelector('[data-test=teams] svg')
   figures.team_scores = Object.fromEntries(card.teams.map((x) => [x.key, r1(x.score)]))
   await p.locator('[data-test=teams]').screenshot({ path: join(output, 'reports-teams.png') })
+  // In English the same table, its headers wrapped: it fits a 1280 screen.
+  await p.click('[data-test=lang]')
+  await p.waitForFunction(() => document.querySelector('[data-test=teams] h2')?.textContent?.includes('Monthly team scorecard'))
+  const cut = await p.$eval('[data-test=teams] .table-wrap', (w) => w.scrollWidth - w.clientWidth)
+  assert.ok(cut <= 1, `the English scorecard fits (${cut}px cut)`)
+  await p.locator('[data-test=teams]').screenshot({ path: join(output, 'reports-teams-en.png') })
+  await p.click('[data-test=lang]')
 
   // The workbook for the pay review.
   const [download] = await Promise.all([p.waitForEvent('download'), p.click('[data-test=teams-export]')])
