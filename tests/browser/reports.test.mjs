@@ -4,8 +4,9 @@
 // figures the report routes answer; the hall picker, hall-vs-hall ranking,
 // staffing advice with another target share, the what-if form, CSV and XLSX
 // exports, the empty and error states, the printable monthly report
-// (print media, A4 PDF), and inspection days (marked in settings, compared
-// on the page and on paper). Screenshots: tests/output/reports*.png.
+// (print media, A4 PDF), inspection days (marked in settings, compared
+// on the page and on paper), teams set in the settings and the monthly team
+// scorecard. Screenshots: tests/output/reports*.png.
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -277,7 +278,9 @@ test('each language reads its own names: Chinese only in Chinese, English in Eng
   // The definitions, folded until asked for, in the page's language.
   assert.equal(await p.isVisible('[data-test=definitions] dl'), false)
   await p.click('[data-test=definitions] summary')
-  assert.equal(await p.$$eval('[data-test=definitions] dt', (d) => d.length), 13)
+  // Eleven terms, the inspection days' two and the team scorecard's three.
+  assert.equal(await p.$$eval('[data-test=definitions] dt', (d) => d.length), 16)
+  assert.ok((await text(p, '[data-test=definitions] dt[data-term=teamParts]')).includes('no-show handling'))
   assert.ok((await text(p, '[data-test=definitions] dt[data-term=issued]')).includes('visits'))
   assert.ok((await text(p, '[data-test=definitions] dl')).includes('Nearest rank'))
   await p.locator('[data-test=definitions]').screenshot({ path: join(output, 'reports-definitions-en.png') })
@@ -334,6 +337,9 @@ test('the printable monthly report', async () => {
     // The KPIs filed by hall (a bureau's), service, counter and staff, at 9 pt or more.
     const tables = extra ? ['hall', 'service', 'counter', 'staff'] : ['service', 'counter', 'staff']
     for (const by of tables) assert.ok(await p.isVisible(`[data-test=print-grouped-${by}] table.grouped`), `the ${by} table is printed`)
+    // The month's team scorecard, as a compact table (the chart stays on screen).
+    assert.ok(await p.isVisible('[data-test=teams] table.grouped'), 'the team scorecard is printed')
+    assert.equal(await p.isVisible('[data-test=teams] svg'), false)
     const smallest = await p.$$eval('.grouped th, .grouped td', (cells) => Math.min(...cells.map((c) => parseFloat(getComputedStyle(c).fontSize))))
     assert.ok(smallest >= 12, `tables at 9 pt or more (${smallest}px)`)
     const tooWide = await p.$$eval('.grouped', (ts) => ts.filter((t) => t.scrollWidth > t.parentElement.clientWidth + 1).length)
@@ -416,4 +422,63 @@ test('inspection days: marked in settings, compared with the other days on the p
   await pp.locator(panel).screenshot({ path: join(output, 'reports-print-inspection.png') })
   await pp.pdf({ path: join(output, 'reports-print-inspection.pdf'), format: 'A4', printBackground: true })
   await pp.context().close()
+
+test('teams: the settings move a clerk to another team, the scorecard ranks the teams', async () => {
+  const month = (Number(range.to.slice(8)) >= 15 ? range.to : range.from).slice(0, 7)
+  const last = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).toISOString().slice(0, 10)
+  // The demo's clerks take turns in 甲班 and 乙班; one of 乙班 moves to 丙班.
+  const s = await open('/settings', { width: 1280, height: 900 }, { print: true })
+  await s.waitForSelector('[data-test=staff] [data-test=staff-team]')
+  const clerk = (await api(server.base, 'GET', '/api/v1/settings', sup)).staff.find((x) => x.team === '乙班')
+  const row = s.locator(`[data-test=staff-${clerk.number}]`)
+  assert.equal(await row.locator('[data-test=staff-team]').inputValue(), '乙班')
+  await row.locator('[data-test=staff-team]').fill('丙班')
+  await row.locator('td.nowrap button').first().click()
+  await until(async () => (await api(server.base, 'GET', '/api/v1/settings', sup)).staff.find((x) => x.number === clerk.number).team === '丙班', 10_000, 'the new team saved')
+  assert.equal((await s.locator('[data-test=weight-sum]').textContent()).trim(), '合计 100%', 'the weights as per cents')
+  await s.locator('[data-test=staff]').screenshot({ path: join(output, 'settings-teams.png') })
+  await s.context().close()
+
+  // The clerk's past work stays with 乙班: the month still ranks 甲班 and 乙班.
+  const card = await api(server.base, 'GET', `/api/v1/reports/teams?month=${month}`, sup)
+  assert.deepEqual(card.teams.map((x) => x.key).sort(), ['乙班', '甲班'])
+  const p = await open('/reports', { width: 1280, height: 800 })
+  await setRange(p, `${month}-01`, last)
+  await p.waitForSelector('[data-test=teams] tr[data-team]')
+  for (const team of card.teams) {
+    const tr = `[data-test=teams] tr[data-team="${team.key}"]`
+    assert.equal(await text(p, `${tr} [data-test=team-rank]`), String(team.rank), team.key)
+    assert.equal(await text(p, `${tr} [data-test=team-score]`), String(r1(team.score)), team.key)
+  }
+  const ranks = await p.$$eval('[data-test=teams] [data-test=team-rank]', (c) => c.map((x) => x.textContent.trim()))
+  assert.deepEqual(ranks, card.teams.map((x) => String(x.rank)), 'best first')
+  assert.ok((await text(p, '[data-test=team-weights]')).includes('30%'), 'the weights are shown')
+  await p.waitForSelector('[data-test=teams] svg')
+  figures.team_scores = Object.fromEntries(card.teams.map((x) => [x.key, r1(x.score)]))
+  await p.locator('[data-test=teams]').screenshot({ path: join(output, 'reports-teams.png') })
+  // In English the same table, its headers wrapped: it fits a 1280 screen.
+  await p.click('[data-test=lang]')
+  await p.waitForFunction(() => document.querySelector('[data-test=teams] h2')?.textContent?.includes('Monthly team scorecard'))
+  const cut = await p.$eval('[data-test=teams] .table-wrap', (w) => w.scrollWidth - w.clientWidth)
+  assert.ok(cut <= 1, `the English scorecard fits (${cut}px cut)`)
+  await p.locator('[data-test=teams]').screenshot({ path: join(output, 'reports-teams-en.png') })
+  await p.click('[data-test=lang]')
+
+  // The workbook for the pay review.
+  const [download] = await Promise.all([p.waitForEvent('download'), p.click('[data-test=teams-export]')])
+  assert.equal(download.suggestedFilename(), `hallq-teams-${month}.xlsx`)
+  // Another month picked on the panel: the scorecard follows it.
+  const before = addDays(`${month}-01`, -1).slice(0, 7)
+  const earlier = await api(server.base, 'GET', `/api/v1/reports/teams?month=${before}`, sup)
+  await p.fill('[data-test=team-month]', before)
+  await p.locator('[data-test=team-month]').dispatchEvent('change')
+  await until(
+    async () => (await p.$$eval('[data-test=teams] tr[data-team]', (r) => r.length)) === earlier.teams.length && (earlier.teams.length > 0 || (await p.isVisible('[data-test=teams-none]'))),
+    10_000,
+    `the scorecard of ${before}`,
+  )
+  // The team grouping of the KPIs.
+  await p.selectOption('[data-test=by]', 'team')
+  await p.waitForSelector('[data-test=grouped] tbody tr[data-key="甲班"]')
+  await p.context().close()
 })

@@ -75,7 +75,7 @@ fn two_days(db: &Path, second: bool) {
     let store = Store::open(db).expect("a new database");
     let mut cfg = HallConfig::default_supply_hall(Uuid::from_u128(0x4a11), "T1", "测试营业厅");
     for (n, name) in [("1001", "王芳"), ("1002", "李强")] {
-        cfg.staff.push(Staff { number: n.into(), name: name.into(), role: StaffRole::Agent, active: true });
+        cfg.staff.push(Staff { number: n.into(), name: name.into(), role: StaffRole::Agent, active: true, team: None });
     }
     store.create_hall(&cfg, NOV27_0900 - 60 * MIN).expect("hall T1");
     let clock = ManualClock::new(NOV27_0900);
@@ -368,4 +368,26 @@ fn xlsx_is_not_written_to_a_terminal() {
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(text.contains("--out") && text.contains("终端") && text.contains("terminal"), "{text}");
     assert!(!text.contains("PK\u{3}\u{4}"), "no zip bytes on the terminal");
+}
+
+#[test]
+fn by_team_every_leg_a_clerk_called_is_in_the_demo_clerks_team() {
+    let hall = Hall::new();
+    hall.ok(&["demo", "--days", "2", "--seed", "3", "--start", "2026-03-02"]);
+    let range = ["--from", "2026-03-02", "--to", "2026-03-03"];
+    let report = |by: &str| hall.json(&[&["report", "--by", by, "--format", "json"][..], &range].concat());
+    let (teams, staff) = (report("team"), report("staff"));
+    let legs = |r: &serde_json::Value, called: bool| -> u64 {
+        let groups = r["groups"].as_array().expect("groups");
+        groups.iter().filter(|g| (g["key"] != "~") == called).map(|g| g["kpis"]["legs"].as_u64().expect("legs")).sum()
+    };
+    let keys: Vec<&str> =
+        teams["groups"].as_array().expect("groups").iter().filter_map(|g| g["key"].as_str()).collect();
+    assert!(
+        keys.contains(&"甲班") && keys.contains(&"乙班") && !keys.contains(&"~-"),
+        "the demo's two teams: {keys:?}"
+    );
+    assert_eq!(legs(&teams, true), legs(&staff, true), "the clerks' legs, split by team");
+    assert_eq!(legs(&teams, false), legs(&staff, false), "legs never called");
+    assert_eq!(teams["total"], staff["total"]);
 }

@@ -60,6 +60,9 @@ export type InspectionRow = Schemas['InspectionRowDto']
 export type DayFigures = Schemas['DayFiguresDto']
 export type SimulateRequest = Schemas['SimulateRequest']
 export type SimulateAnswer = Schemas['SimulateDto']
+export type TeamScorecard = Schemas['TeamScorecardDto']
+export type TeamScore = Schemas['TeamScoreDto']
+export type ScoreWeights = Schemas['ScoreWeightsDto']
 
 // ---- Printing and the live ticket page.
 

@@ -230,6 +230,7 @@ fn bench_hall() -> HallConfig {
             name: format!("员工{n}"),
             role: StaffRole::Agent,
             active: true,
+            team: None,
         })
         .collect();
     cfg

@@ -414,6 +414,9 @@ const DEMO_NAMES: [&str; 16] = [
     "胡雪", "郭涛",
 ];
 
+/// The demo hall's teams (班组): 甲班 and 乙班.
+const DEMO_TEAMS: [&str; 2] = ["甲班", "乙班"];
+
 const LOW_REASONS: [(LowScoreReason, f64); 5] = [
     (LowScoreReason::Efficiency, 40.0),
     (LowScoreReason::Procedure, 20.0),
@@ -595,6 +598,8 @@ impl Sim {
                 name: DEMO_NAMES[(offset + i) % DEMO_NAMES.len()].to_string(),
                 role: StaffRole::Agent,
                 active: true,
+                // Two teams (班组) that supervise each other, clerks taking turns.
+                team: Some(DEMO_TEAMS[i % DEMO_TEAMS.len()].to_string()),
             };
             self.exec(bulk, Actor::Cli, Command::DefineStaff { staff }, at)?;
         }

@@ -93,7 +93,7 @@ enum Cmd {
     Rate(counter_cmd::RateArgs),
     /// 实时状态 / queues and counters now
     Status(status::StatusArgs),
-    /// 指标报表 / responsiveness KPIs per hall, service, counter, staff, hour, day
+    /// 指标报表 / responsiveness KPIs per hall, service, counter, staff, team, hour, day
     Report(report::ReportArgs),
     /// 排队模拟 / what-if: simulate a staffing with the real queue logic
     Simulate(simulate::SimulateArgs),

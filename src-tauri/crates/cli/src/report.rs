@@ -1,5 +1,5 @@
 //! `hallq report`: the responsiveness KPIs (DESIGN §4) of a date range,
-//! grouped by hall, service, counter, staff, hour, day or weekday, with a
+//! grouped by hall, service, counter, staff, team, hour, day or weekday, with a
 //! total row — as a table, the store's `KpiReport` in JSON, CSV (UTF-8 with
 //! a BOM, bilingual header row) or XLSX (a summary sheet and one sheet per
 //! grouping, and the inspection days against the other days when the range

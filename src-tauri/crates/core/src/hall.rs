@@ -47,6 +47,10 @@ pub struct Hall {
     /// written before targets existed: the defaults).
     #[serde(default)]
     pub targets: Targets,
+    /// The bureau's weights in the monthly team scorecard (absent in
+    /// configurations written before teams existed: the defaults).
+    #[serde(default)]
+    pub score_weights: ScoreWeights,
     /// The hall server's address on the hall LAN as customers' phones reach
     /// it (`http://192.168.1.10:8080`): the base of the live-ticket URL
     /// printed as a QR code. `None`: derived from the server's address.
@@ -101,6 +105,77 @@ impl Default for Targets {
     }
 }
 
+/// The bureau's weights of the five parts of a team's (班组) monthly score
+/// (the field study's 班组互相监督, scored monthly for the pay review). Each
+/// is 0..=1 and together they make 1; every part is itself a 0..1 share, so
+/// the weighted sum is a 0..1 score (shown ×100).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ScoreWeightsDto))]
+pub struct ScoreWeights {
+    /// Share of the team's legs called within their target wait.
+    #[serde(default = "ScoreWeights::default_within_target_wait")]
+    pub within_target_wait: f64,
+    /// Satisfaction of the team's rated legs.
+    #[serde(default = "ScoreWeights::default_satisfaction")]
+    pub satisfaction: f64,
+    /// Rating coverage of the team's served legs.
+    #[serde(default = "ScoreWeights::default_rating_coverage")]
+    pub rating_coverage: f64,
+    /// Follow-ups of the team's low ratings closed in time.
+    #[serde(default = "ScoreWeights::default_follow_ups")]
+    pub follow_ups: f64,
+    /// No-shows marked only after the customer was recalled in full.
+    #[serde(default = "ScoreWeights::default_no_shows")]
+    pub no_shows: f64,
+}
+
+impl ScoreWeights {
+    fn default_within_target_wait() -> f64 {
+        0.30
+    }
+    fn default_satisfaction() -> f64 {
+        0.30
+    }
+    fn default_rating_coverage() -> f64 {
+        0.15
+    }
+    fn default_follow_ups() -> f64 {
+        0.15
+    }
+    fn default_no_shows() -> f64 {
+        0.10
+    }
+
+    /// The weights in scorecard order: within target, satisfaction, rating
+    /// coverage, follow-ups, no-shows.
+    pub fn as_array(&self) -> [f64; 5] {
+        [self.within_target_wait, self.satisfaction, self.rating_coverage, self.follow_ups, self.no_shows]
+    }
+
+    /// Whether each weight is 0..=1 and they sum to 1 (within 1e-9).
+    pub fn is_valid(&self) -> bool {
+        let w = self.as_array();
+        w.iter().all(|v| (0.0..=1.0).contains(v)) && (w.iter().sum::<f64>() - 1.0).abs() <= 1e-9
+    }
+}
+
+// Weights are finite (validated), never NaN: equality is reflexive.
+impl Eq for ScoreWeights {}
+
+impl Default for ScoreWeights {
+    /// Responsiveness and satisfaction 30 % each, rating coverage and
+    /// follow-ups 15 % each, no-show handling 10 %.
+    fn default() -> Self {
+        Self {
+            within_target_wait: Self::default_within_target_wait(),
+            satisfaction: Self::default_satisfaction(),
+            rating_coverage: Self::default_rating_coverage(),
+            follow_ups: Self::default_follow_ups(),
+            no_shows: Self::default_no_shows(),
+        }
+    }
+}
+
 /// Local opening hours of a hall.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpeningHours {
@@ -127,6 +202,7 @@ impl Hall {
             workdays: Vec::new(),
             inspection_days: Vec::new(),
             targets: Targets::default(),
+            score_weights: ScoreWeights::default(),
             public_url: None,
         }
     }
@@ -208,6 +284,12 @@ impl Hall {
             return Err(CoreError::config(
                 "目标值须在 0–1 之间（如 0.8 表示 80%）",
                 "targets must be shares between 0 and 1 (0.8 = 80%)",
+            ));
+        }
+        if !self.score_weights.is_valid() {
+            return Err(CoreError::config(
+                "班组考核权重须各在 0–1 之间且合计为 1",
+                "team score weights must each be between 0 and 1 and sum to 1",
             ));
         }
         if self.max_recalls > 20 {
@@ -322,6 +404,7 @@ impl HallConfig {
             name: "值班长".to_string(),
             role: StaffRole::Admin,
             active: true,
+            team: None,
         }];
         Self { hall: Hall::new(id, code, name), services, counters, staff }
     }
@@ -339,6 +422,41 @@ mod tests {
         assert_eq!(h.targets, Targets { within_target_wait: 0.8, satisfaction: 0.95, rating_coverage: 0.6 });
         let partial: Targets = serde_json::from_str(r#"{"satisfaction": 0.9}"#).unwrap();
         assert_eq!((partial.within_target_wait, partial.satisfaction), (0.8, 0.9));
+    }
+
+    #[test]
+    fn a_configuration_written_before_teams_reads_with_the_default_weights() {
+        let mut old = serde_json::to_value(Hall::new(Uuid::nil(), "T", "厅")).unwrap();
+        old.as_object_mut().unwrap().remove("score_weights");
+        let h: Hall = serde_json::from_value(old).unwrap();
+        assert_eq!(h.score_weights.as_array(), [0.30, 0.30, 0.15, 0.15, 0.10]);
+        assert!(h.score_weights.is_valid(), "the defaults sum to 1");
+    }
+
+    #[test]
+    fn score_weights_are_shares_that_sum_to_one() {
+        let mut h = Hall::new(Uuid::nil(), "T", "厅");
+        h.score_weights = ScoreWeights {
+            within_target_wait: 0.5,
+            satisfaction: 0.5,
+            rating_coverage: 0.0,
+            follow_ups: 0.0,
+            no_shows: 0.0,
+        };
+        assert!(h.validate().is_ok());
+        h.score_weights.no_shows = 0.1;
+        let err = h.validate().unwrap_err();
+        assert!(err.message_zh().contains("合计为 1") && err.message_en().contains("sum to 1"), "{err}");
+        h.score_weights = ScoreWeights {
+            within_target_wait: 1.2,
+            satisfaction: -0.2,
+            rating_coverage: 0.0,
+            follow_ups: 0.0,
+            no_shows: 0.0,
+        };
+        assert!(h.validate().is_err(), "each weight is 0..=1 even when they sum to 1");
+        h.score_weights.within_target_wait = f64::NAN;
+        assert!(h.validate().is_err());
     }
 
     #[test]

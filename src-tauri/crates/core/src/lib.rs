@@ -35,7 +35,7 @@ pub use counter::{Counter, CounterStatus, RoutingOrder, RoutingPolicy};
 pub use error::CoreError;
 pub use event::EventData;
 pub use follow_up::{FOLLOW_UP_WORKING_DAYS, FollowUp};
-pub use hall::{Hall, HallConfig, Targets};
+pub use hall::{Hall, HallConfig, ScoreWeights, Targets};
 pub use kpi::{KpiAccumulator, Kpis, TicketFacts};
 
 pub use service::Service;

@@ -779,6 +779,7 @@ impl Sim {
                 name: format!("柜员{n}"),
                 role: StaffRole::Agent,
                 active: true,
+                team: None,
             };
             let number = staff.number.clone();
             sim.exec(Command::DefineStaff { staff }, start)?;

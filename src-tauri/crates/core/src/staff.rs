@@ -30,6 +30,11 @@ pub struct Staff {
     pub role: StaffRole,
     /// Deactivated staff cannot log in; their history stays.
     pub active: bool,
+    /// The team (班组) they belong to, whose members supervise each other
+    /// and are scored together each month; `None`: no team. Absent in
+    /// staff defined before teams existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
 }
 
 impl Staff {
@@ -42,6 +47,47 @@ impl Staff {
             ));
         }
         text::check(&text::STAFF_NAME, &self.name)?;
+        if let Some(team) = &self.team {
+            text::check(&text::TEAM_NAME, team)?;
+        }
         Ok(())
+    }
+
+    /// The team's name, if any; a blank one (as a form sends it) is no team.
+    pub fn with_team(mut self, team: Option<String>) -> Self {
+        self.team = team.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clerk(team: Option<&str>) -> Staff {
+        Staff { number: "1001".into(), name: "王芳".into(), role: StaffRole::Agent, active: true, team: None }
+            .with_team(team.map(str::to_string))
+    }
+
+    #[test]
+    fn staff_defined_before_teams_existed_read_without_a_team() {
+        let old = r#"{"number":"1001","name":"王芳","role":"agent","active":true}"#;
+        let s: Staff = serde_json::from_str(old).unwrap();
+        assert_eq!(s, clerk(None));
+        assert_eq!(serde_json::to_string(&s).unwrap(), old, "a staff member without a team writes as before");
+    }
+
+    #[test]
+    fn a_team_is_checked_like_a_name_and_blank_means_none() {
+        assert_eq!(clerk(Some("  甲班 ")).team.as_deref(), Some("甲班"));
+        assert_eq!(clerk(Some("   ")).team, None);
+        assert!(clerk(Some("甲班")).validate().is_ok());
+        let long = "班".repeat(33);
+        let err = clerk(Some(&long)).validate().unwrap_err();
+        assert_eq!(err.code(), "invalid_text");
+        assert!(clerk(Some(&"班".repeat(32))).validate().is_ok());
+        let mut bad = clerk(None);
+        bad.team = Some("甲\u{202e}班".into());
+        assert!(bad.validate().is_err());
     }
 }

@@ -210,6 +210,11 @@ impl HallState {
         self.staff.values()
     }
 
+    /// One staff member by number.
+    pub fn staff_member(&self, number: &str) -> Option<&Staff> {
+        self.staff.get(number)
+    }
+
     /// Today's tickets, every leg, in no particular order.
     pub fn tickets(&self) -> impl Iterator<Item = &Ticket> {
         self.tickets.values()

@@ -85,7 +85,7 @@ fn counter(number: u32, variant: u8) -> CounterConfig {
 }
 
 fn staff(i: usize, active: bool) -> Staff {
-    Staff { number: STAFF[i].into(), name: format!("员工{}", STAFF[i]), role: StaffRole::Agent, active }
+    Staff { number: STAFF[i].into(), name: format!("员工{}", STAFF[i]), role: StaffRole::Agent, active, team: None }
 }
 
 /// One step of a random day: a clock move or a command. Counter numbers run

@@ -66,7 +66,7 @@ fn counter(number: u32, services: &[&str], order: RoutingOrder, max_priority_in_
 }
 
 fn staff(number: &str, active: bool) -> Staff {
-    Staff { number: number.into(), name: format!("员工{number}"), role: StaffRole::Agent, active }
+    Staff { number: number.into(), name: format!("员工{number}"), role: StaffRole::Agent, active, team: None }
 }
 
 fn num(n: &str) -> TicketRef {

@@ -49,6 +49,8 @@ pub const COUNTER_NAME: TextField = TextField::line("窗口名称", "counter nam
 pub const COUNTER_NAME_EN: TextField = TextField::line("窗口英文名称", "counter's English name", 64);
 /// A staff member's name.
 pub const STAFF_NAME: TextField = TextField::line("员工姓名", "staff name", 32);
+/// A team's (班组) name.
+pub const TEAM_NAME: TextField = TextField::line("班组名称", "team name", 32);
 /// Why a counter pauses.
 pub const PAUSE_REASON: TextField = TextField::line("暂停原因", "pause reason", 64);
 /// What was done about a low rating.

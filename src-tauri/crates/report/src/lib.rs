@@ -11,10 +11,14 @@
 //! the bureau's target is marked (red, and named in the last column). Halls
 //! compared side by side are ranked ([`rank_halls`]). An export may add the
 //! inspection-day comparison as a sheet of its own (`inspection`).
+//!
+//! The monthly team scorecard (班组考核) has its own one-sheet workbook for
+//! the month's pay review ([`team_scorecard_xlsx`]): the weights, then each
+//! team's sub-scores, score and rank.
 
 use chrono::NaiveDate;
 use hallq_core::{Kpis, Targets};
-use hallq_store::{GroupBy, KpiReport};
+use hallq_store::{GroupBy, KpiReport, TeamScorecard};
 use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 mod inspection;
@@ -233,6 +237,7 @@ pub fn grouping_name(by: GroupBy) -> (&'static str, &'static str) {
         GroupBy::Service => ("按业务", "By service"),
         GroupBy::Counter => ("按窗口", "By counter"),
         GroupBy::Staff => ("按员工", "By staff"),
+        GroupBy::Team => ("按班组", "By team"),
         GroupBy::Hour => ("按时段", "By hour"),
         GroupBy::Day => ("按日", "By day"),
         GroupBy::Weekday => ("按星期", "By weekday"),
@@ -444,6 +449,86 @@ fn grouping(sheet: &mut Worksheet, r: &KpiReport, t: &Targets, f: &Formats) -> R
     Ok(())
 }
 
+/// The team scorecard's workbook: one sheet "班组考核 Team scorecard" with
+/// the halls and month, the weights, and one row per team (rank, staff,
+/// legs, each sub-score as a percentage with the counts behind it, the
+/// score out of 100), best first.
+pub fn team_scorecard_xlsx(halls: &str, card: &TeamScorecard) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let f = Formats::new();
+    let sheet = wb.add_worksheet();
+    sheet.set_name("班组考核 Team scorecard")?;
+    sheet.write_string_with_format(0, 0, "班组月度考核 Monthly team scorecard", &f.title)?;
+    let info = [("营业厅 Halls", halls.to_string()), ("月份 Month", card.month.to_string())];
+    for (i, (k, v)) in info.iter().enumerate() {
+        sheet.write_string_with_format(2 + i as u32, 0, *k, &f.header)?;
+        sheet.write_string(2 + i as u32, 1, v)?;
+    }
+    sheet.write_string_with_format(5, 0, "权重 Weights", &f.header)?;
+    for (i, ((zh, en), w)) in SCORE_PARTS.iter().zip(card.weights.as_array()).enumerate() {
+        let row = 6 + i as u32;
+        sheet.write_string(row, 0, format!("{zh} {en}"))?;
+        sheet.write_number_with_format(row, 1, w, &f.percent)?;
+    }
+    let top = 12;
+    let headers = [
+        ("名次", "Rank"),
+        ("班组", "Team"),
+        ("人数", "Staff"),
+        ("叫号", "Legs called"),
+        ("办结", "Served"),
+        SCORE_PARTS[0],
+        SCORE_PARTS[1],
+        SCORE_PARTS[2],
+        ("回访", "Follow-ups"),
+        ("逾期回访", "Overdue follow-ups"),
+        SCORE_PARTS[3],
+        ("未到号", "No-shows"),
+        ("重呼足次", "Recalled in full"),
+        SCORE_PARTS[4],
+        ("总分", "Score"),
+    ];
+    for (c, (zh, en)) in headers.iter().enumerate() {
+        sheet.write_string_with_format(top, c as u16, format!("{zh}\n{en}"), &f.header)?;
+        sheet.set_column_width(c as u16, [22.0, 18.0].get(c).copied().unwrap_or(11.0))?;
+    }
+    sheet.set_row_height(top, 32)?;
+    sheet.set_freeze_panes(top + 1, 2)?;
+    for (i, t) in card.teams.iter().enumerate() {
+        let row = top + 1 + i as u32;
+        sheet.write_number_with_format(row, 0, f64::from(t.rank), &f.count)?;
+        sheet.write_string(row, 1, &t.label)?;
+        let cells: [(f64, &Format); 13] = [
+            (t.staff as f64, &f.count),
+            (t.legs as f64, &f.count),
+            (t.served as f64, &f.count),
+            (t.within_target_wait, &f.percent),
+            (t.satisfaction, &f.percent),
+            (t.rating_coverage, &f.percent),
+            (t.follow_ups as f64, &f.count),
+            (t.overdue_follow_ups as f64, &f.count),
+            (t.follow_up_score, &f.percent),
+            (t.no_shows as f64, &f.count),
+            (t.no_shows_recalled as f64, &f.count),
+            (t.no_show_score, &f.percent),
+            (t.score, &f.decimal),
+        ];
+        for (j, (v, format)) in cells.into_iter().enumerate() {
+            sheet.write_number_with_format(row, 2 + j as u16, v, format)?;
+        }
+    }
+    wb.save_to_buffer()
+}
+
+/// The five parts of a team's score, in [`hallq_core::ScoreWeights::as_array`] order.
+const SCORE_PARTS: [(&str, &str); 5] = [
+    ("等候达标", "Within target wait"),
+    ("满意度", "Satisfaction"),
+    ("评价率", "Rating coverage"),
+    ("回访及时", "Follow-ups on time"),
+    ("未到号处理", "No-show handling"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,5 +569,53 @@ mod tests {
         rank_halls(&mut r);
         let order: Vec<&str> = r.groups.iter().map(|g| g.key.as_str()).collect();
         assert_eq!(order, ["D", "C", "A", "B"]);
+    }
+
+    #[test]
+    fn the_team_scorecard_workbook_has_the_weights_and_every_teams_figures() {
+        use calamine::{Data, Reader as _, Xlsx};
+        let team = |key: &str, rank: u32, score: f64| hallq_store::TeamScore {
+            key: key.into(),
+            label: key.into(),
+            label_en: key.into(),
+            staff: 2,
+            legs: 6,
+            served: 5,
+            within_target_wait: 0.5,
+            satisfaction: 0.5,
+            rating_coverage: 0.8,
+            follow_ups: 2,
+            overdue_follow_ups: 1,
+            follow_up_score: 0.5,
+            no_shows: 1,
+            no_shows_recalled: 0,
+            no_show_score: 0.0,
+            score,
+            rank,
+        };
+        let card = TeamScorecard {
+            month: "2026-11".parse().unwrap(),
+            from: "2026-11-01".parse().unwrap(),
+            to: "2026-11-30".parse().unwrap(),
+            weights: hallq_core::ScoreWeights::default(),
+            teams: vec![team("乙班", 1, 61.25), team("甲班", 2, 49.5)],
+        };
+        let bytes = team_scorecard_xlsx("T1 测试营业厅", &card).unwrap();
+        let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(wb.sheet_names(), ["班组考核 Team scorecard"]);
+        let sheet = wb.worksheet_range("班组考核 Team scorecard").unwrap();
+        let at = |r: u32, c: u32| sheet.get_value((r, c)).cloned().unwrap_or(Data::Empty);
+        assert_eq!(at(3, 1), Data::String("2026-11".into()));
+        let weights: Vec<Data> = (6..11).map(|r| at(r, 1)).collect();
+        assert_eq!(weights, [0.3, 0.3, 0.15, 0.15, 0.1].map(Data::Float));
+        assert_eq!(at(12, 14), Data::String("总分\nScore".into()));
+        assert_eq!(
+            (at(13, 0), at(13, 1), at(13, 14)),
+            (Data::Float(1.0), Data::String("乙班".into()), Data::Float(61.25))
+        );
+        let jia: Vec<Data> = (0..15).map(|c| at(14, c)).collect();
+        let mut want = vec![Data::Float(2.0), Data::String("甲班".into())];
+        want.extend([2.0, 6.0, 5.0, 0.5, 0.5, 0.8, 2.0, 1.0, 0.5, 1.0, 0.0, 0.0, 49.5].map(Data::Float));
+        assert_eq!(jia, want);
     }
 }

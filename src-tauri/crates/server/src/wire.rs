@@ -17,7 +17,7 @@
 
 use chrono::{NaiveDate, NaiveTime};
 use hallq_store::hallq_core::hall::OpeningHours;
-use hallq_store::hallq_core::{Hall, Service, Targets, Ticket};
+use hallq_store::hallq_core::{Hall, ScoreWeights, Service, Targets, Ticket};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -95,6 +95,8 @@ pub struct HallDto {
     pub inspection_days: Vec<NaiveDate>,
     /// The targets reports mark.
     pub targets: TargetsDto,
+    /// The bureau's weights in the monthly team scorecard.
+    pub score_weights: ScoreWeights,
     /// The hall server's address on the LAN for customers' phones (the base
     /// of the live-ticket URL in the QR code); `null` = derived.
     pub public_url: Option<String>,
@@ -115,6 +117,7 @@ impl From<Hall> for HallDto {
             workdays: h.workdays,
             inspection_days: h.inspection_days,
             targets: h.targets.into(),
+            score_weights: h.score_weights,
             public_url: h.public_url,
         }
     }

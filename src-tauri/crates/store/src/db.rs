@@ -22,6 +22,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("migrations/0005_auth_hardening.sql"),
     include_str!("migrations/0006_english_names.sql"),
     include_str!("migrations/0007_ticket_targets.sql"),
+    include_str!("migrations/0008_teams.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

@@ -799,6 +799,7 @@ mod tests {
                     name: format!("员工{i}"),
                     role: hallq_core::StaffRole::Agent,
                     active: true,
+                    team: None,
                 });
             }
             store.create_hall(&cfg, common::morning(0) - 60 * common::MIN).unwrap();

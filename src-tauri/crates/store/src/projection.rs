@@ -45,10 +45,11 @@ pub(crate) fn project(
         E::StaffDefined { staff } => crate::staff::upsert(conn, hall_key, staff)?,
         E::CounterOpened { counter } | E::CounterResumed { counter } => {
             let staff = state.counter(*counter).and_then(|c| c.staff.clone());
+            let team = team_of(state, staff.as_deref());
             conn.prepare_cached(
-                "INSERT INTO counter_sessions (hall, counter, staff, opened_at) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO counter_sessions (hall, counter, staff, opened_at, team) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![hall_key, counter, staff, e.at])?;
+            .execute(params![hall_key, counter, staff, e.at, team])?;
         }
         E::CounterPaused { counter, .. } | E::CounterClosed { counter } => {
             conn.prepare_cached(
@@ -85,7 +86,7 @@ pub(crate) fn project(
         _ => {}
     }
     for t in &ch.tickets {
-        crate::tickets::upsert(conn, hall_key, t)?;
+        crate::tickets::upsert(conn, hall_key, t, team_of(state, t.staff.as_deref()))?;
     }
     for c in &ch.counters {
         crate::counters::upsert(conn, hall_key, c)?;
@@ -94,4 +95,10 @@ pub(crate) fn project(
         crate::follow_ups::upsert(conn, hall_key, f)?;
     }
     Ok(())
+}
+
+/// The team a staff member is in as of this event (the state after it), so
+/// that a rebuild credits every leg and session as the live hall did.
+fn team_of<'a>(state: &'a HallState, staff: Option<&str>) -> Option<&'a str> {
+    staff.and_then(|s| state.staff_member(s)).and_then(|s| s.team.as_deref())
 }

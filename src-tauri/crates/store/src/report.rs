@@ -1,5 +1,5 @@
 //! KPI reports: a range of business days, grouped by hall, service, counter,
-//! staff, hour of day, day or weekday.
+//! staff, team, hour of day, day or weekday.
 //!
 //! Ticket rows are streamed through [`KpiAccumulator`]s (one per group plus
 //! the total) straight from the `tickets_by_day` index, without building
@@ -37,6 +37,9 @@ pub enum GroupBy {
     Counter,
     /// Per staff member.
     Staff,
+    /// Per team (班组): each leg under the team its staff member was in
+    /// when it was served.
+    Team,
     /// Per hour of the day (local), by issue time.
     Hour,
     /// Per business day.
@@ -47,8 +50,17 @@ pub enum GroupBy {
 
 impl GroupBy {
     /// All groupings.
-    pub const ALL: [GroupBy; 8] =
-        [Self::Total, Self::Hall, Self::Service, Self::Counter, Self::Staff, Self::Hour, Self::Day, Self::Weekday];
+    pub const ALL: [GroupBy; 9] = [
+        Self::Total,
+        Self::Hall,
+        Self::Service,
+        Self::Counter,
+        Self::Staff,
+        Self::Team,
+        Self::Hour,
+        Self::Day,
+        Self::Weekday,
+    ];
 
     /// The name used on the command line and in the API.
     pub fn as_str(self) -> &'static str {
@@ -58,6 +70,7 @@ impl GroupBy {
             Self::Service => "service",
             Self::Counter => "counter",
             Self::Staff => "staff",
+            Self::Team => "team",
             Self::Hour => "hour",
             Self::Day => "day",
             Self::Weekday => "weekday",
@@ -70,7 +83,7 @@ impl FromStr for GroupBy {
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         Self::ALL.into_iter().find(|g| g.as_str() == s).ok_or_else(|| {
             format!(
-                "分组方式须为 total/hall/service/counter/staff/hour/day/weekday 之一 / grouping must be one of total, hall, service, counter, staff, hour, day, weekday (got '{s}')"
+                "分组方式须为 total/hall/service/counter/staff/team/hour/day/weekday 之一 / grouping must be one of total, hall, service, counter, staff, team, hour, day, weekday (got '{s}')"
             )
         })
     }
@@ -252,10 +265,15 @@ pub(crate) struct Leg<'a> {
     pub(crate) called_at: Option<Millis>,
     /// End.
     pub(crate) ended_at: Option<Millis>,
-    /// Everything the KPIs take of it (for sinks that keep KPIs of their own).
+    /// Everything the KPIs take of it (for sinks that keep KPIs of their
+    /// own); how it ended is `facts.state`.
     pub(crate) facts: &'a TicketFacts,
+    /// Times it was recalled.
+    pub(crate) recalls: u16,
     /// The staff member who called it; `None` if never called.
     pub(crate) staff: Option<&'a str>,
+    /// Their team when they called it.
+    pub(crate) team: Option<&'a str>,
 }
 
 /// What a report pass feeds every ticket leg to besides the KPI
@@ -284,7 +302,30 @@ impl LegSink for () {
 /// The group key of tickets never called (no counter, no staff); sorts last.
 /// With several halls, counter and staff keys start with the hall's code:
 /// `T1/003`, `T1/1001`, `T1/~`.
-const NOT_CALLED: char = '~';
+pub(crate) const NOT_CALLED: char = '~';
+
+/// The team key of legs served by staff in no team (also legs served
+/// before teams existed); sorts after the not-called key.
+pub(crate) const NO_TEAM: &str = "~-";
+
+/// A leg's team group key (after its hall's code and `/` with several
+/// halls): its team, [`NO_TEAM`], or [`NOT_CALLED`] when no staff called it.
+pub(crate) fn team_key(staff: Option<&str>, team: Option<&str>, key: &mut String) {
+    match (staff, team) {
+        (None, _) => key.push(NOT_CALLED),
+        (Some(_), None) => key.push_str(NO_TEAM),
+        (Some(_), Some(t)) => key.push_str(t),
+    }
+}
+
+/// A team group's label from its own key (without the hall's code).
+fn team_label(own: &str) -> Label {
+    match own {
+        NO_TEAM => Label { zh: "未分班组".into(), en: "no team".into() },
+        _ if own.chars().eq([NOT_CALLED]) => Label { zh: "未叫号".into(), en: "not called".into() },
+        team => Label::same(team.to_string()),
+    }
+}
 
 const WEEKDAYS: [(&str, &str); 7] = [
     ("周一", "Mon"),
@@ -527,17 +568,20 @@ impl Reader {
         let services = &names.services;
         let span = (day_start(&row.hall, from), day_start(&row.hall, to + Duration::days(1)));
         // Columns no grouping or sink reads are selected as NULL: SQLite
-        // then does not decode them (a fifth of a row's columns, by hall).
+        // then does not decode them (a quarter of a row's columns, by hall).
         let wants = |yes: bool, column: &'static str| if yes { column } else { "NULL" };
         let by_clock = bys.iter().any(|b| matches!(b, GroupBy::Day | GroupBy::Weekday));
+        let by_team = bys.contains(&GroupBy::Team);
         let sql = format!(
             "SELECT service, {}, {}, {}, leg, state, issued_at, called_at, started_at, ended_at,
-                    rating, rating_reason, {}, target_wait_ms, target_handling_ms
+                    rating, rating_reason, {}, target_wait_ms, target_handling_ms, {}, {}
              FROM tickets WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3",
             wants(bys.contains(&GroupBy::Counter), "counter"),
-            wants(bys.contains(&GroupBy::Staff) || S::WANTS_LEGS, "staff"),
+            wants(bys.contains(&GroupBy::Staff) || by_team || S::WANTS_LEGS, "staff"),
             wants(by_clock || S::WANTS_LEGS, "business_day"),
             wants(S::WANTS_LEGS, "rowid"),
+            wants(by_team || S::WANTS_LEGS, "team"),
+            wants(S::WANTS_LEGS, "recalls"),
         );
         let mut st = self.conn.prepare_cached(&sql)?;
         let mut rs = st.query(rusqlite::params![row.key, from.to_string(), to.to_string()])?;
@@ -576,13 +620,15 @@ impl Reader {
                     called_at: facts.called_at,
                     ended_at: facts.ended_at,
                     facts: &facts,
+                    recalls: r.get(16)?,
                     staff: r.get_ref(2)?.as_str_or_null()?,
+                    team: r.get_ref(15)?.as_str_or_null()?,
                 };
                 sink.leg(self, row, &leg)?;
             }
             for (by, groups) in bys.iter().zip(groups.iter_mut()) {
                 key.clear();
-                if let (Some(code), GroupBy::Counter | GroupBy::Staff) = (scope, by) {
+                if let (Some(code), GroupBy::Counter | GroupBy::Staff | GroupBy::Team) = (scope, by) {
                     key.push_str(code);
                     key.push('/');
                 }
@@ -596,6 +642,9 @@ impl Reader {
                         None => key.push(NOT_CALLED),
                     },
                     GroupBy::Staff => key.push_str(r.get_ref(2)?.as_str_or_null()?.unwrap_or("~")),
+                    GroupBy::Team => {
+                        team_key(r.get_ref(2)?.as_str_or_null()?, r.get_ref(15)?.as_str_or_null()?, &mut key)
+                    }
                     GroupBy::Hour => {
                         issue_hour = issue_hours.of(&row.hall, facts.issued_at).1;
                         push_number(&mut key, issue_hour, 2);
@@ -621,6 +670,7 @@ impl Reader {
                     }
                     GroupBy::Counter => scoped(scope, &row.hall, names.counter(key[own..].parse().unwrap_or_default())),
                     GroupBy::Staff => scoped(scope, &row.hall, names.staff(&key[own..])),
+                    GroupBy::Team => scoped(scope, &row.hall, team_label(&key[own..])),
                     GroupBy::Hour => hour_label(key.parse().unwrap_or_default()),
                     GroupBy::Weekday => weekday_label(key.parse().unwrap_or(1)),
                     GroupBy::Day | GroupBy::Total => Label::same(key.clone()),
@@ -701,7 +751,7 @@ impl Reader {
         let start = day_start(&row.hall, from);
         let end = day_start(&row.hall, to + Duration::days(1));
         let mut st = self.conn.prepare_cached(
-            "SELECT counter, staff, opened_at, coalesce(closed_at, ?4) FROM counter_sessions
+            "SELECT counter, staff, opened_at, coalesce(closed_at, ?4), team FROM counter_sessions
              WHERE hall = ?1 AND opened_at < ?3 AND coalesce(closed_at, ?4) > ?2",
         )?;
         let mut rs = st.query(rusqlite::params![row.key, start, end, row.last_at])?;
@@ -728,6 +778,14 @@ impl Reader {
                         if let Some(s) = &staff {
                             let key = scope.map_or_else(|| s.clone(), |c| format!("{c}/{s}"));
                             groups.get(&key, || scoped(scope, &row.hall, names.staff(s))).add_open_ms(b - a);
+                        }
+                    }
+                    GroupBy::Team => {
+                        if staff.is_some() {
+                            let mut key = scope.map_or_else(String::new, |c| format!("{c}/"));
+                            let own = key.len();
+                            team_key(staff.as_deref(), r.get_ref(4)?.as_str_or_null()?, &mut key);
+                            groups.get(&key, || scoped(scope, &row.hall, team_label(&key[own..]))).add_open_ms(b - a);
                         }
                     }
                     GroupBy::Hour | GroupBy::Day | GroupBy::Weekday => {

@@ -24,18 +24,22 @@ pub(crate) fn restamp(conn: &Connection, t: &Ticket) -> Result<()> {
 }
 
 /// Writes a ticket as the domain left it: an insert for a new one; for a
-/// known one, only the fields that change after issue.
-pub(crate) fn upsert(conn: &Connection, hall_key: i64, t: &Ticket) -> Result<()> {
+/// known one, only the fields that change after issue. `team` is the team
+/// of the leg's staff member now; it is kept only when the staff is first
+/// recorded on the leg (or changes), so the leg stays credited to the team
+/// the clerk was in when they served it.
+pub(crate) fn upsert(conn: &Connection, hall_key: i64, t: &Ticket, team: Option<&str>) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO tickets (id, hall, visit_id, leg, number, service, priority, priority_reason, appointment,
             business_day, visit_issued_at, issued_at, called_at, last_called_at, recalls, started_at, ended_at,
             state, resolution, counter, staff, target_counter, transferred_to, rating, rating_reason, rated_at,
-            people_ahead, estimated_wait_ms, target_wait_ms, target_handling_ms)
+            people_ahead, estimated_wait_ms, target_wait_ms, target_handling_ms, team)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                 ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)
+                 ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)
          ON CONFLICT (id) DO UPDATE SET called_at = ?13, last_called_at = ?14, recalls = ?15, started_at = ?16,
             ended_at = ?17, state = ?18, resolution = ?19, counter = ?20, staff = ?21, transferred_to = ?23,
-            rating = ?24, rating_reason = ?25, rated_at = ?26",
+            rating = ?24, rating_reason = ?25, rated_at = ?26,
+            team = CASE WHEN staff IS ?21 THEN team ELSE ?31 END",
     )?
     .execute(params![
         t.id.as_bytes(),
@@ -68,6 +72,7 @@ pub(crate) fn upsert(conn: &Connection, hall_key: i64, t: &Ticket) -> Result<()>
         t.estimated_wait_ms,
         t.target_wait_ms,
         t.target_handling_ms,
+        team,
     ])?;
     Ok(())
 }

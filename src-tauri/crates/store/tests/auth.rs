@@ -22,7 +22,13 @@ fn new_hall() -> (tempfile::TempDir, Store, Uuid) {
     let id = Uuid::from_u128(0x1234);
     let mut cfg = HallConfig::default_supply_hall(id, "T1", "测试营业厅");
     for n in ["1001", "1002"] {
-        cfg.staff.push(Staff { number: n.into(), name: "王芳".into(), role: StaffRole::Agent, active: true });
+        cfg.staff.push(Staff {
+            number: n.into(),
+            name: "王芳".into(),
+            role: StaffRole::Agent,
+            active: true,
+            team: None,
+        });
     }
     store.create_hall(&cfg, T - 3_600_000).unwrap();
     store.set_staff_pin(id, "1001", PIN).unwrap();

@@ -33,6 +33,7 @@ fn new_hall() -> (tempfile::TempDir, Store, Uuid) {
             name: format!("员工{i}"),
             role: hallq_core::StaffRole::Agent,
             active: true,
+            team: None,
         });
     }
     store.create_hall(&cfg, morning(0) - HOUR).unwrap();

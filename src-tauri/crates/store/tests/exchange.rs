@@ -40,6 +40,7 @@ impl Station {
                 name: format!("员工{i}"),
                 role: hallq_core::StaffRole::Agent,
                 active: true,
+                team: None,
             });
         }
         store.create_hall(&cfg, morning(0) - 60 * MIN).unwrap();

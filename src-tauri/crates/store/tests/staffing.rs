@@ -34,6 +34,7 @@ fn hall(dir: &tempfile::TempDir) -> (Store, Uuid) {
             name: format!("柜员{n}"),
             role: StaffRole::Agent,
             active: true,
+            team: None,
         });
     }
     store.create_hall(&cfg, at(1, 8, 0)).unwrap();

@@ -8,9 +8,9 @@ import * as echarts from 'echarts/core'
 import { BarChart, HeatmapChart, LineChart } from 'echarts/charts'
 import { GridSimpleComponent, LegendPlainComponent, MarkLineComponent, TooltipComponent, VisualMapContinuousComponent } from 'echarts/components'
 import { SVGRenderer } from 'echarts/renderers'
-import type { Overview, QueuePoint, WaitBucket } from '../../api/types'
+import type { Overview, QueuePoint, TeamScore, WaitBucket } from '../../api/types'
 import { groupLabel } from './format'
-import { bucketLabel, minuteLabel, minutes1, pct1, type Matrix, type Ranked } from './report'
+import { bucketLabel, minuteLabel, minutes1, pct1, round1, type Matrix, type Ranked } from './report'
 
 echarts.use([BarChart, HeatmapChart, LineChart, GridSimpleComponent, LegendPlainComponent, MarkLineComponent, TooltipComponent, VisualMapContinuousComponent, SVGRenderer])
 
@@ -185,5 +185,18 @@ export function rankingOption(ranked: Ranked[], target: number | null | undefine
       data: ranked.map((r) => ({ value: pct1(r.group.kpis.within_target_wait), itemStyle: { color: r.meets.wait === false ? c.red : c.brand } })),
       markLine: target == null ? undefined : { symbol: 'none', silent: true, lineStyle: { color: c.red, type: 'dashed' }, label: { formatter: `${l.target} ${Math.round(target * 100)}%`, color: c.red, position: 'start' }, data: [{ xAxis: Math.round(target * 100) }] },
     }],
+  }
+}
+
+/** The team scorecard's scores (0–100), best first, as horizontal bars. */
+export function teamScoreOption(teams: TeamScore[], score: string): Option {
+  const c = palette()
+  return {
+    ...base(c),
+    grid: { left: 20, right: 48, top: 8, bottom: 8, containLabel: true },
+    tooltip: { trigger: 'axis', confine: true },
+    xAxis: { type: 'value', min: 0, max: 100, ...axis(c) },
+    yAxis: { type: 'category', inverse: true, data: teams.map((t) => `${t.rank}. ${groupLabel(t)}`), ...axis(c), axisLabel: { color: c.ink } },
+    series: [{ name: score, type: 'bar', barMaxWidth: 22, color: c.brand, label: { show: true, position: 'right', color: c.ink }, data: teams.map((t) => round1(t.score)) }],
   }
 }

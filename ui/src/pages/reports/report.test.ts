@@ -4,7 +4,7 @@ import type { KpiGroup } from '../../api/types'
 import { kpis, overview, staffing } from './fixtures'
 import {
   CARDS, addDays, balance, bucketLabel, dayCount, delta, exportUrl, heatMatrix, isDay, minuteLabel, monthRange,
-  meetsTargets, printUrl, rangeOf, rankGroups, shiftAnchor, sortGroups, staffingGrids, staffingTone, weekdayOf,
+  meetsTargets, printUrl, rangeOf, teamExportUrl, rankGroups, shiftAnchor, sortGroups, staffingGrids, staffingTone, weekdayOf,
 } from './report'
 
 const card = (key: string) => CARDS.find((c) => c.key === key)!
@@ -169,6 +169,10 @@ describe('labels and URLs', () => {
     expect(exportUrl(r, 'staff', 'xlsx', 'all')).toBe('/api/v1/reports/export?from=2026-11-01&to=2026-11-30&by=staff&format=xlsx&hall=all')
     // Grouping by hall compares every hall.
     expect(exportUrl(r, 'hall', 'csv', 'own')).toBe('/api/v1/reports/export?from=2026-11-01&to=2026-11-30&by=hall&format=csv&hall=all')
+  })
+  it('the team scorecard workbook names the month, and the halls only when all', () => {
+    expect(teamExportUrl('2026-11', 'own')).toBe('/api/v1/reports/teams/export?month=2026-11')
+    expect(teamExportUrl('2026-11', 'all')).toBe('/api/v1/reports/teams/export?month=2026-11&hall=all')
   })
   it('print links name the month and the halls', () => {
     expect(printUrl('2026-11', 'own')).toBe('/reports?print=1&month=2026-11')

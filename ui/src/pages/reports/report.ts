@@ -338,7 +338,7 @@ export type HallScope = 'own' | 'all'
 
 /** The groupings the grouped table offers (the whole period and days have their own sheets). */
 export type Grouping = Exclude<GroupBy, 'total' | 'day'>
-export const GROUPINGS: Grouping[] = ['service', 'counter', 'staff', 'hour', 'weekday', 'hall']
+export const GROUPINGS: Grouping[] = ['service', 'counter', 'staff', 'team', 'hour', 'weekday', 'hall']
 
 /**
  * The query string of a report request. Grouping by hall compares halls,
@@ -365,6 +365,16 @@ export function reportParams(r: Range, hall: HallScope, extra: ReportExtra = {})
 /** The export route of the current grouping, as CSV or XLSX. */
 export function exportUrl(r: Range, by: GroupBy, format: 'csv' | 'xlsx', hall: HallScope): string {
   return `/api/v1/reports/export?${reportQuery(r, hall, { by, format })}`
+}
+
+/** The team scorecard's query: a month (`YYYY-MM`) and the halls. */
+export function teamParams(month: string, hall: HallScope): { month: string; hall?: 'all' } {
+  return hall === 'all' ? { month, hall } : { month }
+}
+
+/** The team scorecard of a month as an XLSX workbook. */
+export function teamExportUrl(month: string, hall: HallScope): string {
+  return `/api/v1/reports/teams/export?${new URLSearchParams(teamParams(month, hall))}`
 }
 
 /** The printable monthly report of a month, for the hall or every hall. */

@@ -31,6 +31,7 @@ pub(crate) mod session;
 pub(crate) mod settings;
 mod staffing;
 pub(crate) mod stream;
+pub(crate) mod teams;
 pub(crate) mod terminals;
 pub(crate) mod tickets;
 mod voice;
@@ -61,6 +62,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(staffing::router())
         .merge(reports::router())
         .merge(inspection::router())
+        .merge(teams::router())
         .merge(follow_ups::router())
         .merge(settings::router())
         .merge(terminals::router())

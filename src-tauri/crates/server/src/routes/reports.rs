@@ -149,7 +149,7 @@ async fn export(State(state): State<AppState>, Query(p): Query<ExportParams>) ->
 }
 
 /// Which halls a file covers, in words, and whose targets it marks.
-fn scope_of(
+pub(super) fn scope_of(
     r: &Reader,
     hall: Option<Uuid>,
     home: Uuid,

@@ -1,6 +1,7 @@
 //! `/api/v1/settings`: the supervisor's configuration of the hall — the hall
 //! itself (name, rollover hour, opening hours, recalls, notices), services,
-//! counters (services served, routing policy, priority mix), staff and PINs.
+//! counters (services served, routing policy, priority mix), staff (and
+//! their teams) and PINs.
 //!
 //! Every change is a command through the engine (`ConfigureHall`,
 //! `DefineService`, `DefineCounter`, `DefineStaff`), so it is validated by
@@ -12,7 +13,7 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use hallq_store::StoreError;
 use hallq_store::hallq_core::counter::CounterConfig;
-use hallq_store::hallq_core::{Command, Hall, RoutingOrder, RoutingPolicy, Service, Staff, StaffRole};
+use hallq_store::hallq_core::{Command, Hall, RoutingOrder, RoutingPolicy, ScoreWeights, Service, Staff, StaffRole};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -51,7 +52,14 @@ async fn settings(State(state): State<AppState>) -> ApiResult<Json<SettingsDto>>
             let mut staff = Vec::new();
             for s in r.staff(id)? {
                 let has_pin = store.has_pin(id, &s.number)?;
-                staff.push(StaffDto { number: s.number, name: s.name, role: s.role, active: s.active, has_pin });
+                staff.push(StaffDto {
+                    number: s.number,
+                    name: s.name,
+                    role: s.role,
+                    active: s.active,
+                    team: s.team,
+                    has_pin,
+                });
             }
             Ok(SettingsDto {
                 hall: hall.into(),
@@ -193,6 +201,8 @@ pub struct StaffDto {
     pub role: StaffRole,
     /// Whether they may log in.
     pub active: bool,
+    /// Their team (班组); `null` = none.
+    pub team: Option<String>,
     /// Whether a PIN is set (without one they cannot log in).
     pub has_pin: bool,
 }
@@ -251,6 +261,10 @@ pub struct HallSettings {
     /// The targets reports mark; absent = keep the hall's current targets.
     #[serde(default)]
     pub targets: Option<TargetsDto>,
+    /// The team scorecard's weights (each 0–1, together 1); absent = keep
+    /// the hall's current weights.
+    #[serde(default)]
+    pub score_weights: Option<ScoreWeights>,
     /// The hall server's address for customers' phones, `http(s)://host[:port]`
     /// (the live-ticket QR code); absent or `null` = keep the current one,
     /// `""` = none (derived from the server's address).
@@ -259,8 +273,8 @@ pub struct HallSettings {
 }
 
 impl HallSettings {
-    /// The domain's hall with this id; without targets, inspection days or
-    /// a public URL in the request, the `current` hall's stay.
+    /// The domain's hall with this id; without targets, weights, inspection
+    /// days or a public URL in the request, the `current` hall's stay.
     pub fn into_hall(self, id: Uuid, current: &Hall) -> Result<Hall, ApiError> {
         let time_zone = self.time_zone.parse().map_err(|_| {
             ApiError::invalid(
@@ -281,6 +295,7 @@ impl HallSettings {
             workdays: self.workdays,
             inspection_days: self.inspection_days.unwrap_or_else(|| current.inspection_days.clone()),
             targets: self.targets.map_or(current.targets, Into::into),
+            score_weights: self.score_weights.unwrap_or(current.score_weights),
             public_url: match self.public_url {
                 None => current.public_url.clone(),
                 Some(u) if u.trim().is_empty() => None,
@@ -377,12 +392,15 @@ pub struct StaffSettings {
     /// Whether they may log in (default true).
     #[serde(default = "yes")]
     pub active: bool,
+    /// Their team (班组), 1–32 characters; absent, `null` or blank = none.
+    #[serde(default)]
+    pub team: Option<String>,
 }
 
 impl StaffSettings {
     /// The domain's staff member with this number.
     pub fn into_staff(self, number: String) -> Staff {
-        Staff { number, name: self.name, role: self.role, active: self.active }
+        Staff { number, name: self.name, role: self.role, active: self.active, team: None }.with_team(self.team)
     }
 }
 

@@ -21,3 +21,4 @@ mod roles;
 mod screens;
 mod staffing;
 mod stream;
+mod teams;

@@ -371,7 +371,13 @@ async fn a_bureau_database_reports_every_hall_with_counters_and_staff_per_hall()
     // customer at its counter 1, served by its own staff member 1001.
     let id = uuid::Uuid::from_u128(0x4a12);
     let mut cfg = HallConfig::default_supply_hall(id, "T2", "第二营业厅");
-    cfg.staff.push(Staff { number: "1001".into(), name: "赵敏".into(), role: StaffRole::Agent, active: true });
+    cfg.staff.push(Staff {
+        number: "1001".into(),
+        name: "赵敏".into(),
+        role: StaffRole::Agent,
+        active: true,
+        team: None,
+    });
     hall.state.store().create_hall(&cfg, at(8, 0, 0)).unwrap();
     let clock = ManualClock::new(at(9, 0, 0));
     let engine = hall.state.store().engine(id, Arc::new(clock.clone())).unwrap();

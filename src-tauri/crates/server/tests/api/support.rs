@@ -81,7 +81,13 @@ impl Hall {
         let id = Uuid::from_u128(0x4a11);
         let mut cfg = HallConfig::default_supply_hall(id, "T1", "测试营业厅");
         for (n, name) in [("1001", "王芳"), ("1002", "李强")] {
-            cfg.staff.push(Staff { number: n.into(), name: name.into(), role: StaffRole::Agent, active: true });
+            cfg.staff.push(Staff {
+                number: n.into(),
+                name: name.into(),
+                role: StaffRole::Agent,
+                active: true,
+                team: None,
+            });
         }
         store.create_hall(&cfg, at(8, 0, 0)).unwrap();
         let clock = ManualClock::new(at(9, 0, 0));

@@ -29,6 +29,7 @@ pub fn new_hall() -> (tempfile::TempDir, Store, Uuid) {
             name: name.to_string(),
             role: hallq_core::StaffRole::Agent,
             active: true,
+            team: None,
         });
     }
     store.create_hall(&cfg, morning(0) - 60 * MIN).unwrap();
