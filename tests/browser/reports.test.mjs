@@ -422,6 +422,7 @@ test('inspection days: marked in settings, compared with the other days on the p
   await pp.locator(panel).screenshot({ path: join(output, 'reports-print-inspection.png') })
   await pp.pdf({ path: join(output, 'reports-print-inspection.pdf'), format: 'A4', printBackground: true })
   await pp.context().close()
+})
 
 test('teams: the settings move a clerk to another team, the scorecard ranks the teams', async () => {
   const month = (Number(range.to.slice(8)) >= 15 ? range.to : range.from).slice(0, 7)
