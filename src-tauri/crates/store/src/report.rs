@@ -899,7 +899,8 @@ mod tests {
 
     #[test]
     fn keys_are_written_as_format_would() {
-        for (n, width) in [(0, 1), (7, 1), (0, 2), (9, 2), (23, 2), (3, 3), (42, 3), (999, 3), (1234, 3), (u32::MAX, 3)] {
+        for (n, width) in [(0, 1), (7, 1), (0, 2), (9, 2), (23, 2), (3, 3), (42, 3), (999, 3), (1234, 3), (u32::MAX, 3)]
+        {
             let mut key = String::from("T1/");
             push_number(&mut key, n, width);
             assert_eq!(key, format!("T1/{n:0width$}"));

@@ -16,7 +16,7 @@ use hallq_store::hallq_core::{Actor, Command, HallConfig, PriorityClass, Resolut
 use hallq_store::{ManualClock, Millis};
 use serde_json::{Value, json};
 
-use crate::support::{Hall, MIN, at};
+use crate::support::{Hall, MIN, Terminals, at};
 
 /// A local time on 2026-11-28 (Saturday), the second business day.
 fn at28(h: u32, m: u32) -> Millis {
@@ -28,12 +28,7 @@ fn at28(h: u32, m: u32) -> Millis {
 async fn two_days(hall: &Hall) -> String {
     let sup = hall.supervisor().await;
     hall.agent_pins(&sup).await;
-    let kiosk = hall.pair(&sup, "kiosk", None).await;
-    let c1 = hall.pair(&sup, "counter", Some(1)).await;
-    let c2 = hall.pair(&sup, "counter", Some(2)).await;
-    let pad1 = hall.pair(&sup, "rating_pad", Some(1)).await;
-    let pad2 = hall.pair(&sup, "rating_pad", Some(2)).await;
-    let board = hall.pair(&sup, "board", None).await;
+    let Terminals { kiosk, c1, c2, pad1, pad2, board } = hall.terminals(&sup).await;
     let post = |token: &str, path: &str, body: Option<Value>| {
         let (token, path) = (token.to_string(), path.to_string());
         async move { hall.post(&token, &path, body).await.expect(200) }

@@ -23,6 +23,16 @@ pub fn at(h: u32, m: u32, s: u32) -> Millis {
     chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, 11, 27, h, m, s).unwrap().timestamp_millis()
 }
 
+/// The tokens of a two-counter hall's terminals ([`Hall::terminals`]).
+pub struct Terminals {
+    pub kiosk: String,
+    pub c1: String,
+    pub c2: String,
+    pub pad1: String,
+    pub pad2: String,
+    pub board: String,
+}
+
 /// A running server and its hall.
 pub struct Hall {
     /// `http://127.0.0.1:PORT`.
@@ -163,6 +173,18 @@ impl Hall {
         let code = code["code"].as_str().unwrap();
         let a = self.send(Method::POST, "/api/v1/pair", None, Some(json!({"code": code}))).await;
         a.expect(201)["token"].as_str().unwrap().to_string()
+    }
+
+    /// The terminals of a two-counter hall day, each paired.
+    pub async fn terminals(&self, supervisor: &str) -> Terminals {
+        Terminals {
+            kiosk: self.pair(supervisor, "kiosk", None).await,
+            c1: self.pair(supervisor, "counter", Some(1)).await,
+            c2: self.pair(supervisor, "counter", Some(2)).await,
+            pad1: self.pair(supervisor, "rating_pad", Some(1)).await,
+            pad2: self.pair(supervisor, "rating_pad", Some(2)).await,
+            board: self.pair(supervisor, "board", None).await,
+        }
     }
 
     /// Sets the agents' PIN (1001 and 1002).

@@ -9,7 +9,7 @@ use std::io::Cursor;
 use calamine::{Data, Reader as _, Xlsx};
 use serde_json::{Value, json};
 
-use crate::support::{Hall, at};
+use crate::support::{Hall, Terminals, at};
 
 /// 1001 王芳 in 甲班 and 1002 李强 in 乙班, then on Friday 27 November:
 /// A001 PAY issued 09:00, called at counter 1 (1001) 09:05 — waited 5,
@@ -24,12 +24,7 @@ async fn morning(hall: &Hall) -> (String, String, String) {
         let body = json!({"name": name, "role": "agent", "team": team});
         hall.put(&sup, &format!("/api/v1/settings/staff/{n}"), body).await.expect(200);
     }
-    let kiosk = hall.pair(&sup, "kiosk", None).await;
-    let c1 = hall.pair(&sup, "counter", Some(1)).await;
-    let c2 = hall.pair(&sup, "counter", Some(2)).await;
-    let pad1 = hall.pair(&sup, "rating_pad", Some(1)).await;
-    let pad2 = hall.pair(&sup, "rating_pad", Some(2)).await;
-    let board = hall.pair(&sup, "board", None).await;
+    let Terminals { kiosk, c1, c2, pad1, pad2, board } = hall.terminals(&sup).await;
     let post = |token: &str, path: &str, body: Option<Value>| {
         let (token, path) = (token.to_string(), path.to_string());
         async move { hall.post(&token, &path, body).await.expect(200) }
