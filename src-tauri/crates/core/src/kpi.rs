@@ -319,12 +319,11 @@ impl KpiAccumulator {
         k.handling_p90_ms = select_percentile(&mut self.handlings, 0.9);
         k.within_target_handling = ratio(self.handling_within, self.handlings.len() as u64);
         // Joins and leaves arrive in time order per hall, but a group that
-        // spans halls (the total, a service, an hour) holds a run per hall:
-        // a radix sort is linear whatever the runs. At equal instants leaves
-        // count first, so a call and an issue at the same millisecond never
-        // add up.
-        radsort::sort(&mut self.joins);
-        radsort::sort(&mut self.leaves);
+        // spans halls (the total, a service, an hour) holds a run per hall.
+        // At equal instants leaves count first, so a call and an issue at
+        // the same millisecond never add up.
+        sort_instants(&mut self.joins);
+        sort_instants(&mut self.leaves);
         // (A leg called the instant it was issued leaves "before" it joins:
         // the length dips below zero for that instant and is back at once.)
         let (mut len, mut out) = (0i64, 0usize);
@@ -351,6 +350,47 @@ fn append<T>(a: &mut Vec<T>, mut b: Vec<T>) {
     }
     a.extend(b);
 }
+
+/// Sorts instants (a group's joins or leaves, up to tens of millions):
+/// nothing to do when they already are in order (one hall's joins);
+/// otherwise one pass spreads them over time buckets of about
+/// [`PER_BUCKET`] instants each and each bucket is sorted on its own, in
+/// cache. Half the time of an LSD radix sort on ten million instants,
+/// which streams the whole array through memory once per byte of key.
+fn sort_instants(v: &mut Vec<Millis>) {
+    if v.is_sorted() {
+        return;
+    }
+    let (lo, hi) = v.iter().fold((Millis::MAX, Millis::MIN), |(lo, hi), &t| (lo.min(t), hi.max(t)));
+    // Offsets from `lo`, as u64: `hi - lo` may not fit an i64.
+    let offset = |t: Millis| t.wrapping_sub(lo) as u64;
+    let wanted = (v.len() / PER_BUCKET).max(1) as u64;
+    let shift = (u64::BITS - (offset(hi) / wanted).leading_zeros()).min(63);
+    let buckets = usize::try_from(offset(hi) >> shift).unwrap_or(usize::MAX - 1) + 1;
+    // starts[b] = where bucket b begins in the sorted order.
+    let mut starts = vec![0usize; buckets + 1];
+    for &t in v.iter() {
+        starts[(offset(t) >> shift) as usize + 1] += 1;
+    }
+    for b in 1..=buckets {
+        starts[b] += starts[b - 1];
+    }
+    let mut next = starts.clone();
+    let mut out = vec![0; v.len()];
+    for &t in v.iter() {
+        let b = (offset(t) >> shift) as usize;
+        out[next[b]] = t;
+        next[b] += 1;
+    }
+    for w in starts.windows(2) {
+        out[w[0]..w[1]].sort_unstable();
+    }
+    *v = out;
+}
+
+/// About how many instants [`sort_instants`] puts in a bucket (measured:
+/// 64 to 256 sort ten million instants equally fast).
+const PER_BUCKET: usize = 128;
 
 /// A non-negative duration as kept for percentiles (saturated at ~49 days).
 fn span(ms: Millis) -> u32 {
@@ -404,6 +444,51 @@ mod tests {
             target_handling_ms: 10 * M,
             rating: None,
             reason: None,
+        }
+    }
+
+    proptest::proptest! {
+        /// Instants near each other, far apart, negative, at the ends of
+        /// the range, sorted runs or not: sorted as `sort_unstable` does.
+        #[test]
+        fn instants_sort_like_the_standard_sort(
+            runs in proptest::collection::vec(
+                (proptest::prop_oneof![
+                    proptest::num::i64::ANY,
+                    1_700_000_000_000i64..1_800_000_000_000,
+                    -5i64..5,
+                ], proptest::collection::vec(0i64..100_000, 0..300), proptest::bool::ANY),
+                0..6,
+            )
+        ) {
+            let mut v: Vec<Millis> = Vec::new();
+            for (start, steps, ascending) in runs {
+                let mut t = start;
+                for step in steps {
+                    t = if ascending { t.saturating_add(step) } else { t.saturating_sub(step * 7 % 1_000) };
+                    v.push(t);
+                }
+            }
+            let mut expected = v.clone();
+            expected.sort_unstable();
+            sort_instants(&mut v);
+            proptest::prop_assert_eq!(v, expected);
+        }
+    }
+
+    #[test]
+    fn instants_sort_at_the_extremes() {
+        for mut v in [
+            vec![],
+            vec![3],
+            vec![Millis::MAX, Millis::MIN, 0, Millis::MAX, Millis::MIN],
+            vec![7; 1000],
+            (0..1000).rev().collect(),
+        ] {
+            let mut expected = v.clone();
+            expected.sort_unstable();
+            sort_instants(&mut v);
+            assert_eq!(v, expected);
         }
     }
 

@@ -595,9 +595,14 @@ impl Reader {
             let service = r.get_ref(0)?.as_str()?;
             // The targets in force at issue; the service's own for legs
             // issued before they were recorded.
-            let (tw, th) = services.get(service).map_or((Millis::MAX, Millis::MAX), |(a, b, _, _)| (*a, *b));
-            let tw = r.get::<_, Option<Millis>>(13)?.unwrap_or(tw);
-            let th = r.get::<_, Option<Millis>>(14)?.unwrap_or(th);
+            let (tw, th) = match (r.get::<_, Option<Millis>>(13)?, r.get::<_, Option<Millis>>(14)?) {
+                (Some(tw), Some(th)) => (tw, th),
+                (tw, th) => {
+                    let (a, b) = services.get(service).map_or((Millis::MAX, Millis::MAX), |(a, b, _, _)| (*a, *b));
+                    (tw.unwrap_or(a), th.unwrap_or(b))
+                }
+            };
+            let rating = r.get(10)?;
             let facts = TicketFacts {
                 leg: r.get(4)?,
                 state: TicketState::parse(r.get_ref(5)?.as_str()?).ok_or_else(|| rows::damaged(5, "ticket state"))?,
@@ -607,8 +612,12 @@ impl Reader {
                 ended_at: r.get(9)?,
                 target_wait_ms: tw,
                 target_handling_ms: th,
-                rating: r.get(10)?,
-                reason: r.get_ref(11)?.as_str_or_null()?.and_then(LowScoreReason::parse),
+                rating,
+                // A reason comes only with a rating: unrated legs skip it.
+                reason: match rating {
+                    Some(_) => r.get_ref(11)?.as_str_or_null()?.and_then(LowScoreReason::parse),
+                    None => None,
+                },
             };
             total.push(&facts);
             if S::WANTS_LEGS {
