@@ -4,11 +4,11 @@
 
 import { spawn, execFileSync } from 'node:child_process'
 import { before, after } from 'node:test'
-import { mkdtempSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { tempDir } from './tempdir.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const root = resolve(here, '..', '..')
@@ -32,7 +32,7 @@ const bin = process.env.HALLQ_BIN || join(root, 'target', 'debug', 'hallq')
 
 /** A hall database, made with `hallq init`. */
 export function newHall() {
-  const dir = mkdtempSync(join(tmpdir(), 'hallq-browser-'))
+  const dir = tempDir('hallq-browser-')
   const db = join(dir, 'hall.db')
   execFileSync(bin, ['init', '--db', db, '--pin', PIN, '--code', 'E2E', '--name', '测试供电营业厅'], { stdio: 'ignore' })
   return { dir, db }
@@ -258,7 +258,7 @@ export function demoHallForTests({ days = 30, seed = 6, ...opts } = {}) {
   return hallForTests({
     ...opts,
     async open(h) {
-      const db = join(mkdtempSync(join(tmpdir(), 'hallq-demo-')), 'demo.db')
+      const db = join(tempDir('hallq-demo-'), 'demo.db')
       h.pin = hallq(['--db', db, 'demo', '--days', String(days), '--seed', String(seed)]).trim().split('\n').pop().trim()
       h.server = await serve(db)
       h.sup = (await api(h.server.base, 'POST', '/api/v1/session', null, { staff: '0001', pin: h.pin })).token

@@ -10,10 +10,10 @@
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { api, hallq, launch, output, serve, stop, until } from './harness.mjs'
+import { tempDir } from './tempdir.mjs'
 
 let server, browser, sup, pin, day, range
 const figures = {}
@@ -27,7 +27,7 @@ const q = (params) => new URLSearchParams(params).toString()
 
 before(async () => {
   // `hallq demo` makes its own halls (DEMO, DEMO2) and prints their admin PIN last.
-  const db = join(mkdtempSync(join(tmpdir(), 'hallq-reports-')), 'bureau.db')
+  const db = join(tempDir('hallq-reports-'), 'bureau.db')
   const out = hallq(['--db', db, 'demo', '--days', '30', '--halls', '2', '--seed', '6'])
   pin = out.trim().split('\n').pop().trim()
   server = await serve(db, 0, ['--hall', 'DEMO'])

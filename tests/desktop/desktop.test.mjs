@@ -34,13 +34,13 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sleep, stopChild } from './webdriver.mjs'
 import { DESKTOP, HALLQ, PIN, api, appPid, killApp, launch, memory, newHall, output, supervisor } from './app.mjs'
 import { readJob, readJobIfWhole } from '../browser/escpos.mjs'
 import { startCups } from './cups.mjs'
+import { tempDir } from '../browser/tempdir.mjs'
 
 const figures = {}
 const cleanup = []
@@ -69,7 +69,7 @@ function job(number) {
 }
 
 test('one PC: kiosk, counter, display and rating pad windows serve a customer', { timeout: 180000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hallq-desktop-'))
+  const dir = tempDir('hallq-desktop-')
   const db = newHall(dir)
   const config = join(dir, 'config.json')
   const screens = [{ role: 'counter', counter: 1 }, { role: 'kiosk' }, { role: 'display' }, { role: 'rate', counter: 1 }]
@@ -195,7 +195,7 @@ test('one PC: kiosk, counter, display and rating pad windows serve a customer', 
 })
 
 test('no print dialog: a kiosk tap prints (or not) while the display keeps updating, for kinds none, html and local', { timeout: 240000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hallq-print-'))
+  const dir = tempDir('hallq-print-')
   const cups = await startCups(dir)
   cleanup.push(() => cups.stop())
   const db = newHall(dir)
@@ -292,7 +292,7 @@ test('no print dialog: a kiosk tap prints (or not) while the display keeps updat
 })
 
 test('SIGTERM quits the app cleanly with exit status 0', { timeout: 60000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hallq-sigterm-'))
+  const dir = tempDir('hallq-sigterm-')
   const db = newHall(dir)
   const config = join(dir, 'config.json')
   writeFileSync(config, JSON.stringify({ mode: 'one_pc', hall_name: '测试', db, port: 0, screens: [{ role: 'counter', counter: 1 }] }))
@@ -311,7 +311,7 @@ test('SIGTERM quits the app cleanly with exit status 0', { timeout: 60000 }, asy
 })
 
 test('terminal: paired with a code; shows the unreachable page while the server is down and recovers', { timeout: 180000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hallq-terminal-'))
+  const dir = tempDir('hallq-terminal-')
   const db = newHall(dir)
   // 127.0.0.2: loopback, but an origin the capability files do not name.
   let server = await serve(db, 0, '127.0.0.2')

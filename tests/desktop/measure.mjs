@@ -20,13 +20,13 @@
 // Prints JSON and writes tests/output/desktop-measure.json.
 
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sleep, stopChild } from './webdriver.mjs'
 import { DESKTOP, PIN, api, launch, memory, newHall, output, supervisor } from './app.mjs'
 import { serveCustomer } from '../browser/harness.mjs'
+import { tempDir } from '../browser/tempdir.mjs'
 
 const RUNS = Number(process.env.RUNS || 5)
 const CUSTOMERS = [100, 200, 300]
@@ -56,7 +56,7 @@ function dropCaches() {
 async function coldStart(run, env = {}, smooth = false) {
   const cleanup = []
   try {
-    const dir = mkdtempSync(join(tmpdir(), 'hallq-measure-'))
+    const dir = tempDir('hallq-measure-')
     const db = newHall(dir)
     const config = join(dir, 'config.json')
     writeFileSync(config, JSON.stringify({ mode: 'one_pc', hall_name: '测量供电所', db, port: 0, screens }))
@@ -105,7 +105,7 @@ function freePort() {
 
 /** The app as installed: its binary, a fresh home, the X display, nothing else of ours. */
 async function asInstalled() {
-  const home = mkdtempSync(join(tmpdir(), 'hallq-home-'))
+  const home = tempDir('hallq-home-')
   const db = newHall(home)
   const port = await freePort()
   const configDir = join(home, '.config', 'cn.hallq.desktop')
