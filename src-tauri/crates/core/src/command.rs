@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::commitment::{CaseOutcome, CaseType};
 use crate::counter::CounterConfig;
 use crate::hall::Hall;
 use crate::service::Service;
@@ -192,6 +193,76 @@ pub enum Command {
         /// The staff member.
         staff: Staff,
     },
+    /// Add or change a type of case in the commitment catalogue.
+    DefineCaseType {
+        /// The case type.
+        case_type: CaseType,
+    },
+    /// Open a case (工单) for a customer's request, timed from receipt.
+    OpenCase {
+        /// Its type's code.
+        case_type: String,
+        /// When the documents were taken at the window; `None`: now.
+        #[serde(default)]
+        received_at: Option<crate::Millis>,
+        /// The ticket leg served when it was opened, if any (today's).
+        #[serde(default)]
+        ticket: Option<Uuid>,
+        /// The customer's application or account number.
+        #[serde(default)]
+        customer_ref: Option<String>,
+        /// What the customer asked for.
+        #[serde(default)]
+        note: Option<String>,
+        /// Who opens it (and works it).
+        staff: String,
+    },
+    /// Mark a stage of a case done.
+    CompleteCaseStage {
+        /// The case.
+        case: Uuid,
+        /// The stage's code.
+        stage: String,
+        /// Who did it.
+        staff: String,
+    },
+    /// Put a case on hold (its clock stops where its type allows).
+    HoldCase {
+        /// The case.
+        case: Uuid,
+        /// Why (1–64 characters), shown with the case.
+        reason: String,
+        /// Who holds it.
+        staff: String,
+    },
+    /// Take a case off hold.
+    ResumeCase {
+        /// The case.
+        case: Uuid,
+        /// Who resumes it.
+        staff: String,
+    },
+    /// Give a case to another staff member.
+    TransferCase {
+        /// The case.
+        case: Uuid,
+        /// The staff member who works it from now on.
+        to: String,
+        /// Who hands it over.
+        staff: String,
+    },
+    /// Close a case with an outcome.
+    CloseCase {
+        /// The case.
+        case: Uuid,
+        /// How it ended.
+        outcome: CaseOutcome,
+        /// What was done.
+        #[serde(default)]
+        note: Option<String>,
+        /// Who closes it.
+        staff: String,
+    },
 }
 
 impl Command {
@@ -219,6 +290,13 @@ impl Command {
             Self::DefineService { .. } => "define_service",
             Self::DefineCounter { .. } => "define_counter",
             Self::DefineStaff { .. } => "define_staff",
+            Self::DefineCaseType { .. } => "define_case_type",
+            Self::OpenCase { .. } => "open_case",
+            Self::CompleteCaseStage { .. } => "complete_case_stage",
+            Self::HoldCase { .. } => "hold_case",
+            Self::ResumeCase { .. } => "resume_case",
+            Self::TransferCase { .. } => "transfer_case",
+            Self::CloseCase { .. } => "close_case",
         }
     }
 }

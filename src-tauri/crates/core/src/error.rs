@@ -108,6 +108,31 @@ pub enum CoreError {
         /// What is wrong with it.
         problem: crate::text::TextProblem,
     },
+    /// No case type has this code.
+    UnknownCaseType(String),
+    /// The case type exists but no new cases of it are opened.
+    CaseTypeInactive(String),
+    /// No open (or held) case has this number or id.
+    UnknownCase(String),
+    /// The case is on hold: resume it first.
+    CaseOnHold(String),
+    /// Resume of a case that is not on hold.
+    CaseNotOnHold(String),
+    /// The case's type has no stage with this code, or it is done already.
+    StageNotOpen {
+        /// The case's number.
+        case: String,
+        /// The stage's code.
+        stage: String,
+    },
+    /// A case command with bad input (a receipt time out of range, a
+    /// transfer to the same person).
+    InvalidCase {
+        /// Chinese explanation.
+        zh: String,
+        /// English explanation.
+        en: String,
+    },
     /// A configuration change that would break the hall (zh, en).
     InvalidConfig {
         /// Chinese explanation.
@@ -151,6 +176,13 @@ impl CoreError {
             Self::UnknownFollowUp(_) => "unknown_follow_up",
             Self::InvalidText { .. } => "invalid_text",
             Self::InvalidConfig { .. } => "invalid_config",
+            Self::UnknownCaseType(_) => "unknown_case_type",
+            Self::CaseTypeInactive(_) => "case_type_inactive",
+            Self::UnknownCase(_) => "unknown_case",
+            Self::CaseOnHold(_) => "case_on_hold",
+            Self::CaseNotOnHold(_) => "case_not_on_hold",
+            Self::StageNotOpen { .. } => "stage_not_open",
+            Self::InvalidCase { .. } => "invalid_case",
         }
     }
 
@@ -200,6 +232,13 @@ impl CoreError {
             Self::UnknownFollowUp(t) => format!("{t} 没有待办的回访（已处理，或不存在）"),
             Self::InvalidText { field_zh, problem, .. } => format!("{field_zh}{}", problem.zh()),
             Self::InvalidConfig { zh, .. } => format!("配置无效：{zh}"),
+            Self::UnknownCaseType(t) => format!("没有工单类型“{t}”"),
+            Self::CaseTypeInactive(t) => format!("工单类型“{t}”已停用，不再新开"),
+            Self::UnknownCase(c) => format!("没有未结的工单 {c}（已办结，或不存在）"),
+            Self::CaseOnHold(c) => format!("工单 {c} 已挂起，请先恢复"),
+            Self::CaseNotOnHold(c) => format!("工单 {c} 没有挂起"),
+            Self::StageNotOpen { case, stage } => format!("工单 {case} 没有待办的环节“{stage}”（已完成，或不存在）"),
+            Self::InvalidCase { zh, .. } => zh.clone(),
         }
     }
 
@@ -257,11 +296,24 @@ impl CoreError {
             Self::UnknownFollowUp(t) => format!("{t} has no open follow-up (already closed, or none)"),
             Self::InvalidText { field_en, problem, .. } => format!("the {field_en} {}", problem.en()),
             Self::InvalidConfig { en, .. } => format!("invalid configuration: {en}"),
+            Self::UnknownCaseType(t) => format!("no case type with code '{t}'"),
+            Self::CaseTypeInactive(t) => format!("case type '{t}' is switched off; no new cases of it"),
+            Self::UnknownCase(c) => format!("no open case {c} (closed already, or none)"),
+            Self::CaseOnHold(c) => format!("case {c} is on hold; resume it first"),
+            Self::CaseNotOnHold(c) => format!("case {c} is not on hold"),
+            Self::StageNotOpen { case, stage } => {
+                format!("case {case} has no open stage '{stage}' (done already, or none)")
+            }
+            Self::InvalidCase { en, .. } => en.clone(),
         }
     }
 
     pub(crate) fn config(zh: impl Into<String>, en: impl Into<String>) -> Self {
         Self::InvalidConfig { zh: zh.into(), en: en.into() }
+    }
+
+    pub(crate) fn case(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self::InvalidCase { zh: zh.into(), en: en.into() }
     }
 }
 

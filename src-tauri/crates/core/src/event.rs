@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::Millis;
+use crate::commitment::{Case, CaseOutcome, CaseType};
 use crate::counter::CounterConfig;
 use crate::hall::Hall;
 use crate::service::Service;
@@ -189,6 +190,68 @@ pub enum EventData {
         /// The business day after the step.
         day: NaiveDate,
     },
+    /// A type of case was added to (or changed in) the commitment catalogue.
+    CaseTypeDefined {
+        /// The case type.
+        case_type: CaseType,
+    },
+    /// A case was opened, its due times computed on the calendar of the day.
+    CaseOpened {
+        /// The new case, open.
+        case: Case,
+    },
+    /// A stage of a case was done.
+    CaseStageDone {
+        /// The case.
+        case: Uuid,
+        /// The stage's code.
+        stage: String,
+        /// Who did it.
+        staff: String,
+    },
+    /// A case was put on hold.
+    CaseHeld {
+        /// The case.
+        case: Uuid,
+        /// Why.
+        reason: String,
+        /// Who held it.
+        staff: String,
+    },
+    /// A case came off hold; its due times as they now are.
+    CaseResumed {
+        /// The case.
+        case: Uuid,
+        /// Who resumed it.
+        staff: String,
+        /// The case's due time (moved on by the hold where its type allows).
+        due_at: Millis,
+        /// Each stage's due time, in the case's stage order.
+        stage_due: Vec<Millis>,
+    },
+    /// A case was handed to another staff member.
+    CaseTransferred {
+        /// The case.
+        case: Uuid,
+        /// Who had it.
+        from: String,
+        /// Who has it now.
+        to: String,
+    },
+    /// A case was closed.
+    CaseClosed {
+        /// The case.
+        case: Uuid,
+        /// How it ended.
+        outcome: CaseOutcome,
+        /// What was done.
+        note: Option<String>,
+        /// Who closed it.
+        staff: String,
+        /// Its due time at the close (moved on by a hold it was closed in,
+        /// where its type allows).
+        due_at: Millis,
+    },
 }
 
 impl EventData {
@@ -235,6 +298,13 @@ impl EventData {
             Self::DayClosed { .. } => "day_closed",
             Self::ClockSetBack { .. } => "clock_set_back",
             Self::ClockStepped { .. } => "clock_stepped",
+            Self::CaseTypeDefined { .. } => "case_type_defined",
+            Self::CaseOpened { .. } => "case_opened",
+            Self::CaseStageDone { .. } => "case_stage_done",
+            Self::CaseHeld { .. } => "case_held",
+            Self::CaseResumed { .. } => "case_resumed",
+            Self::CaseTransferred { .. } => "case_transferred",
+            Self::CaseClosed { .. } => "case_closed",
         }
     }
 }

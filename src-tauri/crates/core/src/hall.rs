@@ -353,6 +353,10 @@ pub struct HallConfig {
     pub counters: Vec<Counter>,
     /// Its staff.
     pub staff: Vec<Staff>,
+    /// Its commitment catalogue (configurations written before it existed:
+    /// the State Grid defaults).
+    #[serde(default = "crate::commitment::default_catalogue")]
+    pub case_types: Vec<crate::commitment::CaseType>,
 }
 
 impl HallConfig {
@@ -406,7 +410,8 @@ impl HallConfig {
             active: true,
             team: None,
         }];
-        Self { hall: Hall::new(id, code, name), services, counters, staff }
+        let case_types = crate::commitment::default_catalogue();
+        Self { hall: Hall::new(id, code, name), services, counters, staff, case_types }
     }
 }
 

@@ -14,6 +14,7 @@
 
 mod code;
 pub mod command;
+pub mod commitment;
 pub mod counter;
 pub mod erlang;
 pub mod error;

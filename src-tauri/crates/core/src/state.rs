@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 use crate::command::{Command, TicketRef, TransferTarget};
+use crate::commitment::{Case, CaseType};
 use crate::counter::{Counter, CounterStatus};
 use crate::event::EventData;
 use crate::follow_up::{FOLLOW_UP_WORKING_DAYS, FollowUp};
@@ -45,7 +46,14 @@ pub struct HallState {
     last_number: HashMap<String, u16>,
     recent_handling: HashMap<String, VecDeque<Millis>>,
     follow_ups: BTreeMap<Uuid, FollowUp>,
+    case_types: Vec<CaseType>,
+    cases: BTreeMap<Uuid, Case>,
+    /// The business day of the last case opened and its number's sequence.
+    case_seq: Option<(NaiveDate, u16)>,
 }
+
+mod cases;
+pub use cases::MAX_DAILY_CASES;
 
 /// Everything needed to restore a [`HallState`] without replaying the log:
 /// what the store's projections hold.
@@ -71,6 +79,12 @@ pub struct HallSnapshot {
     pub recent_handling: Vec<(String, Vec<Millis>)>,
     /// Open follow-ups of low ratings.
     pub follow_ups: Vec<FollowUp>,
+    /// The commitment catalogue.
+    pub case_types: Vec<CaseType>,
+    /// Cases not closed yet.
+    pub cases: Vec<Case>,
+    /// The business day of the last case opened and its sequence.
+    pub case_seq: Option<(NaiveDate, u16)>,
 }
 
 /// What applying one event changed, for the store's projections.
@@ -82,6 +96,10 @@ pub struct Changes {
     pub counters: Vec<Counter>,
     /// Follow-ups as they are after the event (opened or closed).
     pub follow_ups: Vec<FollowUp>,
+    /// Case types as they are after the event.
+    pub case_types: Vec<CaseType>,
+    /// Cases as they are after the event (opened, worked or closed).
+    pub cases: Vec<Case>,
 }
 
 /// The result of executing a command.
@@ -114,6 +132,9 @@ impl HallState {
             last_number: HashMap::new(),
             recent_handling: HashMap::new(),
             follow_ups: BTreeMap::new(),
+            case_types: Vec::new(),
+            cases: BTreeMap::new(),
+            case_seq: None,
         }
     }
 
@@ -141,6 +162,9 @@ impl HallState {
             st.tickets.insert(t.id, t);
         }
         st.follow_ups = snap.follow_ups.into_iter().filter(|f| f.closed_at.is_none()).map(|f| (f.ticket, f)).collect();
+        st.case_types = snap.case_types;
+        st.cases = snap.cases.into_iter().filter(|c| c.closed_at.is_none()).map(|c| (c.id, c)).collect();
+        st.case_seq = snap.case_seq;
         st.recent_handling = snap
             .recent_handling
             .into_iter()
@@ -167,6 +191,9 @@ impl HallState {
             tickets,
             recent_handling: recent,
             follow_ups: self.follow_ups.values().cloned().collect(),
+            case_types: self.case_types.clone(),
+            cases: self.cases.values().cloned().collect(),
+            case_seq: self.case_seq,
         }
     }
 
@@ -309,6 +336,8 @@ impl HallState {
             changes.tickets.extend(c.tickets);
             changes.counters.extend(c.counters);
             changes.follow_ups.extend(c.follow_ups);
+            changes.case_types.extend(c.case_types);
+            changes.cases.extend(c.cases);
         }
         let ticket = events.iter().rev().find_map(EventData::subject).and_then(|id| self.tickets.get(&id).cloned());
         Ok(Outcome { events, ticket, changes })
@@ -324,6 +353,13 @@ impl HallState {
     ) -> Result<Vec<EventData>, CoreError> {
         use EventData as E;
         Ok(match cmd {
+            Command::DefineCaseType { .. }
+            | Command::OpenCase { .. }
+            | Command::CompleteCaseStage { .. }
+            | Command::HoldCase { .. }
+            | Command::ResumeCase { .. }
+            | Command::TransferCase { .. }
+            | Command::CloseCase { .. } => return self.decide_case(cmd, now, new_id),
             Command::Issue { service, priority, priority_reason, appointment } => {
                 let svc = self.service(service).ok_or_else(|| CoreError::UnknownService(service.clone()))?;
                 if !svc.enabled {
@@ -625,6 +661,13 @@ impl HallState {
         self.last_at = if matches!(event, E::ClockStepped { .. }) { at } else { self.last_at.max(at) };
         let mut ch = Changes::default();
         match event {
+            E::CaseTypeDefined { .. }
+            | E::CaseOpened { .. }
+            | E::CaseStageDone { .. }
+            | E::CaseHeld { .. }
+            | E::CaseResumed { .. }
+            | E::CaseTransferred { .. }
+            | E::CaseClosed { .. } => self.apply_case(at, event, &mut ch),
             E::HallConfigured { hall } => self.hall = hall.clone(),
             E::ServiceDefined { service } => match self.services.iter_mut().find(|s| s.code == service.code) {
                 Some(s) => *s = service.clone(),

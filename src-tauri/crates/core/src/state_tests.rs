@@ -497,6 +497,17 @@ fn every_rejected_command_returns_its_error_and_changes_nothing() {
     assert_eq!(kinds.len(), 21, "{kinds:?}");
     let mut raised: std::collections::HashSet<_> = cases.iter().map(|(_, e)| e.code()).collect();
     raised.extend(["hall_closed", "numbers_exhausted"]);
+    // The case commands' errors, each raised (and shown to change nothing)
+    // by the tests in `state/cases.rs`.
+    raised.extend([
+        "unknown_case_type",
+        "case_type_inactive",
+        "unknown_case",
+        "case_on_hold",
+        "case_not_on_hold",
+        "stage_not_open",
+        "invalid_case",
+    ]);
     let all: std::collections::HashSet<_> = every_error().iter().map(CoreError::code).collect();
     assert_eq!(raised, all);
 }
@@ -1610,6 +1621,13 @@ fn every_error() -> Vec<CoreError> {
         E::UnknownFollowUp("A001".into()),
         invalid_text(&text::HALL_NAME, Blank),
         E::InvalidConfig { zh: "不对".into(), en: "wrong".into() },
+        E::UnknownCaseType("RES_CONN".into()),
+        E::CaseTypeInactive("RES_CONN".into()),
+        E::UnknownCase("W251014-003".into()),
+        E::CaseOnHold("W251014-003".into()),
+        E::CaseNotOnHold("W251014-003".into()),
+        E::StageNotOpen { case: "W251014-003".into(), stage: "PLAN".into() },
+        E::InvalidCase { zh: "收件时间不对".into(), en: "wrong receipt time".into() },
     ];
     for e in &all {
         match e {
@@ -1642,7 +1660,14 @@ fn every_error() -> Vec<CoreError> {
             | E::InvalidRating(_)
             | E::UnknownFollowUp(_)
             | E::InvalidText { .. }
-            | E::InvalidConfig { .. } => {}
+            | E::InvalidConfig { .. }
+            | E::UnknownCaseType(_)
+            | E::CaseTypeInactive(_)
+            | E::UnknownCase(_)
+            | E::CaseOnHold(_)
+            | E::CaseNotOnHold(_)
+            | E::StageNotOpen { .. }
+            | E::InvalidCase { .. } => {}
         }
     }
     all

@@ -56,6 +56,16 @@ pub const PAUSE_REASON: TextField = TextField::line("暂停原因", "pause reaso
 /// What was done about a low rating.
 pub const FOLLOW_UP_NOTE: TextField =
     TextField { zh: "回访处理情况", en: "follow-up note", max_chars: 500, multiline: true };
+/// A case type's (or stage's) Chinese name.
+pub const CASE_TYPE_NAME_ZH: TextField = TextField::line("工单类型中文名称", "case type's Chinese name", 32);
+/// A case type's (or stage's) English name.
+pub const CASE_TYPE_NAME_EN: TextField = TextField::line("工单类型英文名称", "case type's English name", 64);
+/// A case's customer reference (application or account number).
+pub const CUSTOMER_REF: TextField = TextField::line("客户编号", "customer reference", 32);
+/// What a customer asked for, or what was done about a case.
+pub const CASE_NOTE: TextField = TextField { zh: "工单说明", en: "case note", max_chars: 500, multiline: true };
+/// Why a case is put on hold.
+pub const HOLD_REASON: TextField = TextField::line("挂起原因", "hold reason", 64);
 /// A booked appointment's number.
 pub const APPOINTMENT: TextField = TextField::line("预约号", "appointment number", 32);
 /// A terminal's name (a kiosk, a counter's PC).

@@ -150,6 +150,12 @@ pub enum ApiError {
     /// 403: a kiosk named another kiosk's print job.
     #[error("not your print job")]
     NotYourPrintJob,
+    /// 403: a counter's staff member named a case another staff member works.
+    #[error("not your case")]
+    NotYourCase {
+        /// Who works it.
+        staff: String,
+    },
     /// 409: a print result reported for a job the server prints.
     #[error("the server prints this job")]
     ServerPrintsJob,
@@ -187,9 +193,11 @@ impl ApiError {
             Self::Unauthorized | Self::TerminalRevoked | Self::SessionExpired | Self::WrongPin { .. } => {
                 StatusCode::UNAUTHORIZED
             }
-            Self::Forbidden { .. } | Self::NotYourCounter { .. } | Self::NotSupervisor | Self::NotYourPrintJob => {
-                StatusCode::FORBIDDEN
-            }
+            Self::Forbidden { .. }
+            | Self::NotYourCounter { .. }
+            | Self::NotSupervisor
+            | Self::NotYourPrintJob
+            | Self::NotYourCase { .. } => StatusCode::FORBIDDEN,
             Self::NoRoute | Self::UnknownHall(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::MalformedJson(_)
@@ -253,6 +261,7 @@ impl ApiError {
             Self::ReprintNeedsKiosk => "reprint_needs_kiosk",
             Self::KioskPrintsNothing => "kiosk_prints_nothing",
             Self::NotYourPrintJob => "not_your_print_job",
+            Self::NotYourCase { .. } => "not_your_case",
             Self::ServerPrintsJob => "server_prints_job",
             Self::Busy { code, .. } => code,
             Self::Internal(_) => "internal",
@@ -299,6 +308,7 @@ impl ApiError {
             Self::ReprintNeedsKiosk => "此号码不是取号机打出的，请选择在哪台取号机补打".into(),
             Self::KioskPrintsNothing => "该取号机设置为不打印，无法补打".into(),
             Self::NotYourPrintJob => "这不是本取号机的打印任务".into(),
+            Self::NotYourCase { staff } => format!("这个工单由工号 {staff} 办理；请值班长转交"),
             Self::ServerPrintsJob => "此打印任务由服务器打印，取号机不能报告结果".into(),
             Self::Busy { zh, .. } => zh.clone(),
             Self::Internal(_) => INTERNAL_ZH.into(),
@@ -346,6 +356,7 @@ impl ApiError {
             Self::ReprintNeedsKiosk => "no kiosk issued this ticket; name the kiosk to reprint it at".into(),
             Self::KioskPrintsNothing => "this kiosk is set to print nothing; it cannot reprint".into(),
             Self::NotYourPrintJob => "this print job belongs to another kiosk".into(),
+            Self::NotYourCase { staff } => format!("staff {staff} works this case; ask the supervisor to hand it over"),
             Self::ServerPrintsJob => "the server prints this job; a kiosk cannot report its result".into(),
             Self::Busy { en, .. } => en.clone(),
             Self::Internal(_) => INTERNAL_EN.into(),
@@ -428,10 +439,13 @@ fn core_status(e: &CoreError) -> StatusCode {
         | CoreError::UnknownCounter(_)
         | CoreError::UnknownStaff(_)
         | CoreError::UnknownTicket(_)
-        | CoreError::UnknownFollowUp(_) => StatusCode::NOT_FOUND,
-        CoreError::InvalidRating(_) | CoreError::InvalidText { .. } | CoreError::InvalidConfig { .. } => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        | CoreError::UnknownFollowUp(_)
+        | CoreError::UnknownCaseType(_)
+        | CoreError::UnknownCase(_) => StatusCode::NOT_FOUND,
+        CoreError::InvalidRating(_)
+        | CoreError::InvalidText { .. }
+        | CoreError::InvalidConfig { .. }
+        | CoreError::InvalidCase { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         CoreError::ServiceDisabled(_)
         | CoreError::StaffInactive(_)
         | CoreError::HallClosed
@@ -453,7 +467,11 @@ fn core_status(e: &CoreError) -> StatusCode {
         | CoreError::NumbersExhausted(_)
         | CoreError::TransferToSameService(_)
         | CoreError::AlreadyRated(_)
-        | CoreError::NotRateable(_) => StatusCode::CONFLICT,
+        | CoreError::NotRateable(_)
+        | CoreError::CaseTypeInactive(_)
+        | CoreError::CaseOnHold(_)
+        | CoreError::CaseNotOnHold(_)
+        | CoreError::StageNotOpen { .. } => StatusCode::CONFLICT,
     }
 }
 
@@ -614,6 +632,7 @@ mod tests {
             ApiError::ReprintNeedsKiosk,
             ApiError::KioskPrintsNothing,
             ApiError::NotYourPrintJob,
+            ApiError::NotYourCase { staff: "1002".into() },
             ApiError::ServerPrintsJob,
             ApiError::from(StoreError::NotAKiosk("k".into())),
             ApiError::from(StoreError::UnknownPrintJob("j".into())),

@@ -37,6 +37,7 @@ pub const TOKEN_SCHEME: &str = "token";
         (name = "rating", description = "The rating pad"),
         (name = "kpis", description = "Responsiveness KPIs"),
         (name = "follow-ups", description = "Follow-ups of low ratings (回访)"),
+        (name = "cases", description = "Commitments (承诺时限): cases (工单), the catalogue and the working-day calendar"),
         (name = "settings", description = "Hall, services, counters, staff"),
         (name = "stream", description = "The live event stream (WebSocket)"),
         (name = "printing", description = "Kiosk printers, print jobs, reprints"),

@@ -23,6 +23,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("migrations/0006_english_names.sql"),
     include_str!("migrations/0007_ticket_targets.sql"),
     include_str!("migrations/0008_teams.sql"),
+    include_str!("migrations/0009_cases.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

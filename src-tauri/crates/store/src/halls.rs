@@ -110,6 +110,9 @@ pub(crate) fn restore(conn: &Connection, row: &HallRow) -> Result<HallState> {
         tickets: crate::tickets::of_day(conn, row.key, row.day)?,
         recent_handling: crate::tickets::recent_handling(conn, row.key, RECENT_HANDLING_WINDOW)?,
         follow_ups: crate::follow_ups::open(conn, row.key)?,
+        case_types: crate::cases::types(conn, row.key)?,
+        cases: crate::cases::open(conn, row.key)?,
+        case_seq: crate::cases::last_seq(conn, row.key)?,
     };
     HallState::restore(snap).ok_or(StoreError::NoHall)
 }

@@ -94,6 +94,13 @@ pub(crate) fn project(
     for f in &ch.follow_ups {
         crate::follow_ups::upsert(conn, hall_key, f)?;
     }
+    for t in &ch.case_types {
+        crate::cases::upsert_type(conn, hall_key, t)?;
+    }
+    for c in &ch.cases {
+        crate::cases::upsert(conn, hall_key, state, c)?;
+    }
+    crate::cases::step(conn, hall_key, e)?;
     Ok(())
 }
 

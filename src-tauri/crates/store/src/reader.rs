@@ -234,6 +234,9 @@ impl Reader {
             ("counter_sessions", "counter, opened_at"),
             ("staff_sessions", "staff, login_at"),
             ("follow_ups", "ticket"),
+            ("case_types", "code"),
+            ("cases", "id"),
+            ("case_steps", "seq"),
         ] {
             let col = if table == "halls" { "key" } else { "hall" };
             let mut st = self.conn.prepare(&format!("SELECT * FROM {table} WHERE {col} = ?1 ORDER BY {order}"))?;

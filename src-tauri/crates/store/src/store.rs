@@ -93,6 +93,7 @@ impl Store {
         cmds.extend(cfg.services.iter().map(|s| Command::DefineService { service: s.clone() }));
         cmds.extend(cfg.counters.iter().map(|c| Command::DefineCounter { counter: c.config() }));
         cmds.extend(cfg.staff.iter().map(|s| Command::DefineStaff { staff: s.clone() }));
+        cmds.extend(cfg.case_types.iter().map(|t| Command::DefineCaseType { case_type: t.clone() }));
         for cmd in &cmds {
             if let Err(e) = w.execute(Actor::Cli, cmd, Reading::steady(now)) {
                 w.conn.execute_batch("ROLLBACK")?;
@@ -376,9 +377,18 @@ impl Store {
         let conn = db::open_rw(self.path())?;
         let row = halls::by_id(&conn, hall)?;
         db::immediate(&conn, || {
-            for table in
-                ["tickets", "counters", "services", "staff", "counter_sessions", "staff_sessions", "follow_ups"]
-            {
+            for table in [
+                "tickets",
+                "counters",
+                "services",
+                "staff",
+                "counter_sessions",
+                "staff_sessions",
+                "follow_ups",
+                "case_types",
+                "cases",
+                "case_steps",
+            ] {
                 conn.execute(&format!("DELETE FROM {table} WHERE hall = ?1"), [row.key])?;
             }
             conn.execute("UPDATE halls SET last_seq = 0, last_at = 0 WHERE key = ?1", [row.key])?;

@@ -114,6 +114,11 @@ permissions! {
     ReadFollowUps = "read_follow_ups": [Board, Supervisor];
     /// Close a follow-up, saying what was done.
     CloseFollowUp = "close_follow_up": [Supervisor];
+    /// Cases (工单) and the commitment catalogue (a counter: its staff
+    /// member's own cases).
+    ReadCases = "read_cases": [Counter, Board, Supervisor];
+    /// Open cases and work them (a counter: its staff member's own).
+    WorkCases = "work_cases": [Counter, Supervisor];
     /// The hall's configuration: services, counters, staff.
     ReadSettings = "read_settings": [Board, Supervisor];
     /// Take a ticket.

@@ -13,8 +13,11 @@
 //! `settings`, `terminals` and `session` (the supervisor), `stream`, `meta`,
 //! `voice` (the display's spoken calls), `reports`, `staffing` and
 //! `inspection` (the reports page), `printing` (printers, print jobs,
-//! reprint), `live` (the customer's live ticket); `pages` serves the UI itself.
+//! reprint), `live` (the customer's live ticket), `cases` (commitments: the
+//! cases opened at counters, the board's due list, the catalogue and the
+//! calendar); `pages` serves the UI itself.
 
+mod cases;
 pub(crate) mod counters;
 pub(crate) mod follow_ups;
 pub(crate) mod hall;
@@ -64,6 +67,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(inspection::router())
         .merge(teams::router())
         .merge(follow_ups::router())
+        .merge(cases::router())
         .merge(settings::router())
         .merge(terminals::router())
         .merge(session::router())

@@ -10,6 +10,7 @@ mod support;
 mod auth;
 mod bad_input;
 mod bounds;
+mod cases;
 mod follow_ups;
 mod hall_day;
 mod inspection;

@@ -61,6 +61,9 @@ pub fn traffic(w: &mut BulkWriter, d: i64, rng: &mut Lcg) -> usize {
         let _ = w.execute(Actor::Cli, Command::Login { counter: c, staff }, t0);
         let _ = w.execute(Actor::Cli, Command::OpenCounter { counter: c }, t0);
     }
+    // Cases draw from their own source, so the queue's traffic is the same
+    // as before cases existed.
+    let mut cases_rng = Lcg(0xCA5E + d as u64);
     for minute in 0..(8 * 60) {
         let now = t0 + minute * MIN + 1000;
         if rng.below(3) == 0 {
@@ -99,6 +102,7 @@ pub fn traffic(w: &mut BulkWriter, d: i64, rng: &mut Lcg) -> usize {
             ok +=
                 usize::from(w.execute(Actor::Cli, Command::Cancel { ticket: TicketRef::Number(n) }, now + 10).is_ok());
         }
+        ok += cases(w, now, &mut cases_rng);
         if rng.below(4) == 0 {
             let done = w
                 .state()
@@ -114,4 +118,40 @@ pub fn traffic(w: &mut BulkWriter, d: i64, rng: &mut Lcg) -> usize {
         }
     }
     ok
+}
+
+/// Now and then a case is opened (received up to two hours before), or one
+/// of the open cases gets a stage done, a hold, a resume, a transfer or a
+/// close. Returns the accepted commands.
+fn cases(w: &mut BulkWriter, now: Millis, rng: &mut Lcg) -> usize {
+    use hallq_core::commitment::{CaseOutcome, CaseState};
+    let staff = |rng: &mut Lcg| format!("100{}", 1 + rng.below(4));
+    let cmd = if rng.below(40) == 0 {
+        let kinds = ["RES_CONN", "LV_CONN", "METER_TEST", "COMPLAINT"];
+        Command::OpenCase {
+            case_type: kinds[rng.below(4) as usize].to_string(),
+            received_at: Some(now - rng.below(120) as i64 * MIN),
+            ticket: None,
+            customer_ref: Some(format!("33{:08}", rng.below(100_000_000))),
+            note: None,
+            staff: staff(rng),
+        }
+    } else if rng.below(30) == 0 {
+        let open: Vec<_> = w.state().cases().map(|c| (c.id, c.state, c.next_stage().map(|s| s.code.clone()))).collect();
+        if open.is_empty() {
+            return 0;
+        }
+        let (case, state, stage) = open[rng.below(open.len() as u64) as usize].clone();
+        let by = staff(rng);
+        match (rng.below(5), state, stage) {
+            (_, CaseState::OnHold, _) if rng.below(2) == 0 => Command::ResumeCase { case, staff: by },
+            (0, CaseState::Open, Some(stage)) => Command::CompleteCaseStage { case, stage, staff: by },
+            (1, CaseState::Open, _) => Command::HoldCase { case, reason: "等客户补充材料".into(), staff: by },
+            (2, _, _) => Command::TransferCase { case, to: staff(rng), staff: by },
+            _ => Command::CloseCase { case, outcome: CaseOutcome::Resolved, note: None, staff: by },
+        }
+    } else {
+        return 0;
+    };
+    usize::from(w.execute(Actor::Cli, cmd, now + 30).is_ok())
 }

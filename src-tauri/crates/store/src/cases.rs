@@ -1,0 +1,200 @@
+//! The `case_types`, `cases` and `case_steps` tables: the commitment
+//! catalogue, every case (工单) as the domain left it after its last event,
+//! and each case's steps with who took them.
+
+use chrono::NaiveDate;
+use hallq_core::commitment::{Case, CaseType};
+use hallq_core::{Actor, EventData, HallState};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::{Result, StoreError};
+use crate::log::StoredEvent;
+use crate::reader::Reader;
+
+pub(crate) fn upsert_type(conn: &Connection, hall_key: i64, t: &CaseType) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO case_types (hall, code, position, config)
+         VALUES (?1, ?2, (SELECT count(*) FROM case_types WHERE hall = ?1), ?3)
+         ON CONFLICT (hall, code) DO UPDATE SET config = ?3",
+    )?
+    .execute(params![hall_key, t.code, serde_json::to_string(t)?])?;
+    Ok(())
+}
+
+pub(crate) fn upsert(conn: &Connection, hall_key: i64, state: &HallState, c: &Case) -> Result<()> {
+    let team = state.staff_member(&c.staff).and_then(|s| s.team.clone());
+    conn.prepare_cached(
+        "INSERT INTO cases (id, hall, number, case_type, business_day, staff, team, received_at, accepted_at,
+                            due_at, state, closed_at, outcome, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         ON CONFLICT (id) DO UPDATE SET staff = ?6, team = ?7, due_at = ?10, state = ?11, closed_at = ?12,
+                                        outcome = ?13, data = ?14",
+    )?
+    .execute(params![
+        c.id.as_bytes(),
+        hall_key,
+        c.number,
+        c.case_type,
+        state.hall().business_day(c.accepted_at).to_string(),
+        c.staff,
+        team,
+        c.received_at,
+        c.accepted_at,
+        c.due_at,
+        c.state.as_str(),
+        c.closed_at,
+        c.outcome.map(|o| o.as_str()),
+        serde_json::to_string(c)?,
+    ])?;
+    Ok(())
+}
+
+/// Records a case event as a step of its case.
+pub(crate) fn step(conn: &Connection, hall_key: i64, e: &StoredEvent) -> Result<()> {
+    use EventData as E;
+    let (case, staff, detail) = match &e.data {
+        E::CaseOpened { case } => (case.id, Some(case.opened_by.clone()), case.note.clone()),
+        E::CaseStageDone { case, stage, staff } => (*case, Some(staff.clone()), Some(stage.clone())),
+        E::CaseHeld { case, reason, staff } => (*case, Some(staff.clone()), Some(reason.clone())),
+        E::CaseResumed { case, staff, .. } => (*case, Some(staff.clone()), None),
+        E::CaseTransferred { case, from, to } => {
+            let by = match &e.actor {
+                Actor::Staff(s) => s.clone(),
+                _ => from.clone(),
+            };
+            (*case, Some(by), Some(format!("{from} → {to}")))
+        }
+        E::CaseClosed { case, outcome, note, staff, .. } => {
+            let detail = match note {
+                Some(n) => format!("{}: {n}", outcome.as_str()),
+                None => outcome.as_str().to_string(),
+            };
+            (*case, Some(staff.clone()), Some(detail))
+        }
+        _ => return Ok(()),
+    };
+    conn.prepare_cached(
+        "INSERT INTO case_steps (hall, seq, case_id, at, kind, staff, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![hall_key, e.seq as i64, case.as_bytes(), e.at, e.data.kind(), staff, detail])?;
+    Ok(())
+}
+
+/// A hall's catalogue, in the order its types were first defined.
+pub(crate) fn types(conn: &Connection, hall_key: i64) -> Result<Vec<CaseType>> {
+    let mut st = conn.prepare_cached("SELECT config FROM case_types WHERE hall = ?1 ORDER BY position, code")?;
+    let rows = st.query_map([hall_key], |r| r.get::<_, String>(0))?;
+    rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+}
+
+/// A hall's cases not closed yet, soonest due first.
+pub(crate) fn open(conn: &Connection, hall_key: i64) -> Result<Vec<Case>> {
+    let mut st =
+        conn.prepare_cached("SELECT data FROM cases WHERE hall = ?1 AND closed_at IS NULL ORDER BY due_at, number")?;
+    let rows = st.query_map([hall_key], |r| r.get::<_, String>(0))?;
+    rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+}
+
+/// The business day of a hall's last case and its number's sequence.
+pub(crate) fn last_seq(conn: &Connection, hall_key: i64) -> Result<Option<(NaiveDate, u16)>> {
+    let last: Option<(String, String)> = conn
+        .prepare_cached(
+            "SELECT business_day, number FROM cases WHERE hall = ?1 ORDER BY accepted_at DESC, number DESC LIMIT 1",
+        )?
+        .query_row([hall_key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((day, number)) = last else { return Ok(None) };
+    let day: NaiveDate = day.parse().map_err(|e: chrono::ParseError| StoreError::Corrupt(e.to_string()))?;
+    let seq = number
+        .rsplit('-')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| StoreError::Corrupt(format!("case number {number}")))?;
+    Ok(Some((day, seq)))
+}
+
+/// One step of a case: what happened, when, by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseStep {
+    /// When (UTC ms).
+    pub at: i64,
+    /// The event's kind: `case_opened`, `case_held`, `case_closed` …
+    pub kind: String,
+    /// Who (staff number).
+    pub staff: Option<String>,
+    /// The stage done, the hold's reason, the transfer (`1001 → 1002`), the
+    /// outcome and note.
+    pub detail: Option<String>,
+}
+
+/// Which cases a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Only this staff member's.
+    pub staff: Option<String>,
+    /// Open (and on hold) only.
+    pub open_only: bool,
+    /// Opened on these business days (inclusive).
+    pub days: Option<(NaiveDate, NaiveDate)>,
+    /// At most this many, soonest due first (open) or newest first.
+    pub limit: u32,
+}
+
+impl Reader {
+    /// The hall's commitment catalogue.
+    pub fn case_types(&self, hall: Uuid) -> Result<Vec<CaseType>> {
+        types(&self.conn, crate::halls::key_of(&self.conn, hall)?)
+    }
+
+    /// One case, whatever its state, with its steps.
+    pub fn case(&self, hall: Uuid, id: Uuid) -> Result<Option<(Case, Vec<CaseStep>)>> {
+        let key = crate::halls::key_of(&self.conn, hall)?;
+        let data: Option<String> = self
+            .conn
+            .prepare_cached("SELECT data FROM cases WHERE hall = ?1 AND id = ?2")?
+            .query_row(params![key, id.as_bytes()], |r| r.get(0))
+            .optional()?;
+        let Some(data) = data else { return Ok(None) };
+        let mut st = self.conn.prepare_cached(
+            "SELECT at, kind, staff, detail FROM case_steps WHERE hall = ?1 AND case_id = ?2 ORDER BY seq",
+        )?;
+        let steps = st
+            .query_map(params![key, id.as_bytes()], |r| {
+                Ok(CaseStep { at: r.get(0)?, kind: r.get(1)?, staff: r.get(2)?, detail: r.get(3)? })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Some((serde_json::from_str(&data)?, steps)))
+    }
+
+    /// A case by its number (`W251014-003`).
+    pub fn case_by_number(&self, hall: Uuid, number: &str) -> Result<Option<Case>> {
+        let key = crate::halls::key_of(&self.conn, hall)?;
+        let data: Option<String> = self
+            .conn
+            .prepare_cached("SELECT data FROM cases WHERE hall = ?1 AND number = ?2")?
+            .query_row(params![key, number.trim().to_ascii_uppercase()], |r| r.get(0))
+            .optional()?;
+        data.map(|d| Ok(serde_json::from_str(&d)?)).transpose()
+    }
+
+    /// Cases as the filter says: open ones soonest due first, others newest
+    /// first.
+    pub fn cases(&self, hall: Uuid, f: &CaseFilter) -> Result<Vec<Case>> {
+        let key = crate::halls::key_of(&self.conn, hall)?;
+        let (from, to) =
+            f.days.map_or((String::new(), "9999-12-31".to_string()), |(a, b)| (a.to_string(), b.to_string()));
+        let mut st = self.conn.prepare_cached(
+            "SELECT data FROM cases
+             WHERE hall = ?1 AND (?2 IS NULL OR staff = ?2) AND (?3 = 0 OR closed_at IS NULL)
+               AND business_day BETWEEN ?4 AND ?5
+             ORDER BY CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END, CASE WHEN closed_at IS NULL THEN due_at END,
+                      accepted_at DESC
+             LIMIT ?6",
+        )?;
+        let rows = st.query_map(params![key, f.staff, f.open_only, from, to, f.limit], |r| r.get::<_, String>(0))?;
+        rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+    }
+}
