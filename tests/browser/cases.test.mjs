@@ -1,0 +1,86 @@
+// Commitments at the counter and on the board: a clerk opens a case (工单)
+// with the keyboard alone (F6, an arrow key for the type, Tab, the
+// customer's reference, Enter) and sees it in 我的工单 with the due day the
+// server computed; closes it with an outcome; the board lists an overdue
+// case (documents received 20 days ago) and one due later, by staff.
+// Screenshots: tests/output/counter-cases.png, board-cases.png.
+
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { api, hallForTests, openPage, output, pair, PIN, supervisorLogin, until } from './harness.mjs'
+
+const h = hallForTests()
+
+const DAY = 24 * 3600 * 1000
+
+test('a clerk opens a case with the keyboard alone, sees it due, and closes it', async () => {
+  const counter = await openPage(h.browser, h.server.base, '/counter', await pair(h.server.base, h.sup, 'counter', 1), { width: 1366, height: 768 })
+  await counter.fill('[data-test=login-staff]', '0001')
+  await counter.fill('[data-test=login-pin]', PIN)
+  await counter.click('[data-test=login-submit]')
+  await counter.waitForSelector('[data-test=case-open]:not([disabled])')
+
+  // F6, ↓ (the second type: low-voltage non-residential), Tab, the
+  // reference, Enter: 14 key presses, no mouse.
+  const started = Date.now()
+  await counter.keyboard.press('F6')
+  await counter.waitForSelector('[data-test=case-type]:focus')
+  await counter.keyboard.press('ArrowDown')
+  await counter.keyboard.press('Tab')
+  assert.ok(await counter.$('[data-test=case-ref]:focus'), 'Tab goes from the type to the reference')
+  await counter.keyboard.type('3301234567')
+  await counter.keyboard.press('Enter')
+  await counter.waitForSelector('[data-test=case-opened]')
+  const took = Date.now() - started
+  console.log(`case opened with the keyboard in ${took} ms`)
+
+  const [c] = await api(h.server.base, 'GET', '/api/v1/cases', h.sup)
+  assert.equal(c.case_type, 'LV_CONN')
+  assert.equal(c.customer_ref, '3301234567')
+  assert.equal(c.staff, '0001')
+  assert.ok(Math.abs(c.accepted_at - c.received_at) < 1000, 'received now: no gap')
+  assert.match(await counter.textContent('[data-test=case-opened]'), new RegExp(`${c.number}.*${c.due_day.slice(5)}`))
+  const row = counter.locator('[data-test=case-row]')
+  await until(async () => (await row.count()) === 1, 5000, 'the case in 我的工单')
+  assert.match(await row.textContent(), new RegExp(`${c.number}.*低压非居民用户接电`))
+  assert.match(await row.locator('[data-test=case-due]').textContent(), new RegExp(`${c.due_day.slice(5)} 到期`))
+  assert.match(await row.textContent(), /答复供电方案/, 'the next stage is named')
+  // Every panel still on the 1366×768 screen.
+  assert.ok(await counter.evaluate(() => document.documentElement.scrollHeight <= innerHeight), 'the page itself scrolls')
+  await counter.screenshot({ path: join(output, 'counter-cases.png') })
+
+  // Closed with an outcome: gone from the list, closed on time.
+  await row.locator('[data-test=case-close]').click()
+  await counter.selectOption('[data-test=case-outcome]', 'withdrawn')
+  await counter.click('[data-test=case-close-confirm]')
+  await until(async () => (await row.count()) === 0, 5000, 'the closed case leaves 我的工单')
+  const closed = (await api(h.server.base, 'GET', '/api/v1/cases?open=false', h.sup)).find((x) => x.id === c.id)
+  assert.equal(closed.outcome, 'withdrawn')
+  assert.equal(closed.due_status, 'closed_on_time')
+  await counter.context().close()
+})
+
+test('the board lists overdue cases first, with their staff and how late', async () => {
+  const late = await api(h.server.base, 'POST', '/api/v1/cases', h.sup, { case_type: 'RES_CONN', received_at: Date.now() - 20 * DAY, customer_ref: '9900001111' })
+  const soon = await api(h.server.base, 'POST', '/api/v1/cases', h.sup, { case_type: 'HV_SINGLE' })
+  assert.equal(late.due_status, 'overdue')
+  assert.equal(soon.due_status, 'later')
+
+  const board = await openPage(h.browser, h.server.base, '/board', null, { width: 1920, height: 1080 })
+  await supervisorLogin(board)
+  await board.waitForSelector('[data-test=due-cases]')
+  const overdue = await board.locator('[data-test=due-overdue] [data-test=due-row]').allTextContents()
+  assert.equal(overdue.length, 1)
+  assert.match(overdue[0], new RegExp(`${late.number}.*居民用户接电.*值班长 \\(0001\\).*逾期 ${-late.working_days_left} 个工作日`))
+  const byStaff = await board.locator('[data-test=due-by-staff] tr').allTextContents()
+  assert.match(byStaff[1], /值班长 \(0001\)\s*2\s*1\s*0\s*0/)
+  await board.locator('[data-test=due-cases]').scrollIntoViewIfNeeded()
+  await board.screenshot({ path: join(output, 'board-cases.png'), fullPage: true })
+
+  // In English the type is named in English.
+  await board.click('[data-test=lang]')
+  await until(async () => /Overdue/.test(await board.textContent('[data-test=due-cases]')), 5000, 'the English panel')
+  assert.match(await board.textContent('[data-test=due-overdue]'), /residential connection.*working days overdue/)
+  await board.context().close()
+})
