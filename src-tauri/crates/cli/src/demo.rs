@@ -19,7 +19,15 @@
 //!   recall limit), ~3 % transfers, ~2 % cancellations while waiting; one
 //!   counter takes a 30-minute lunch pause from 12:00 on most days;
 //! - ~70 % of served tickets rated, mostly 5 and 4, worse after long waits,
-//!   with a reason for every low score.
+//!   with a reason for every low score;
+//! - cases (工单) opened at the counter for about half of the new
+//!   connections, meter checks and DER and most complaints (a quarter of them
+//!   entered only at the day's end, so the received → accepted gap shows);
+//!   worked on later days on the hall's calendar: a stage done, now and then a
+//!   hold and its resume, closed mostly on time and about one in eight late;
+//!   those due after the last simulated day stay open (some overdue). Cases
+//!   draw from their own random source, so the queue's traffic is the same
+//!   with or without them.
 //!
 //! The same seed gives the same traffic (`StdRng`); nothing reads the wall
 //! clock or iterates a hash map. It must stay fast: no O(n²) work per
@@ -32,9 +40,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Weekday};
+use hallq_store::hallq_core::commitment::{self, Case, CaseOutcome};
 use hallq_store::hallq_core::{
-    Actor, Command, Counter, Hall, HallConfig, LowScoreReason, PriorityClass, PriorityReason, Resolution, Staff,
-    StaffRole, Ticket, TicketRef, TicketState, TransferTarget,
+    Actor, Command, Counter, EventData, Hall, HallConfig, LowScoreReason, PriorityClass, PriorityReason, Resolution,
+    Staff, StaffRole, Ticket, TicketRef, TicketState, TransferTarget,
 };
 use hallq_store::{BulkWriter, Executed, Millis, Store};
 use rand::rngs::StdRng;
@@ -487,6 +496,18 @@ enum Ev {
     LunchStart(usize),
     LunchEnd(usize),
     Closing,
+    /// The day's `k`th case step ([`Day::case_steps`]).
+    Case(usize),
+}
+
+/// Something done to a case on a day.
+#[derive(Debug, Clone)]
+enum CaseStep {
+    Open { kind: &'static str, staff: String, ticket: Uuid, received_at: Millis },
+    Stage { case: Uuid, stage: String, staff: String },
+    Hold { case: Uuid, staff: String },
+    Resume { case: Uuid, staff: String },
+    Close { case: Uuid, staff: String, outcome: CaseOutcome },
 }
 
 struct Sim {
@@ -497,6 +518,10 @@ struct Sim {
     counters: Vec<SimCounter>,
     pool: Vec<String>,
     counts: Counts,
+    /// The cases' own random source.
+    case_rng: StdRng,
+    /// Case steps planned for later days, by day.
+    case_plan: Vec<(NaiveDate, Millis, CaseStep)>,
 }
 
 /// The state of one simulated day.
@@ -507,6 +532,7 @@ struct Day {
     visits: HashMap<Uuid, Visit>,
     closing: bool,
     lunch_at: Millis,
+    case_steps: Vec<CaseStep>,
 }
 
 impl Day {
@@ -572,6 +598,8 @@ impl Sim {
             counters,
             pool,
             counts: Counts::default(),
+            case_rng: StdRng::seed_from_u64(plan.seed ^ 0xCA5E_CA5E),
+            case_plan: Vec::new(),
         })
     }
 
@@ -614,7 +642,16 @@ impl Sim {
             visits: HashMap::new(),
             closing: false,
             lunch_at: local_ms(&self.hall, date, 12, 0),
+            case_steps: Vec::new(),
         };
+        // The case steps planned for today.
+        let (today, later): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.case_plan).into_iter().partition(|(d, ..)| *d == date);
+        self.case_plan = later;
+        for (_, at, step) in today {
+            day.case_steps.push(step);
+            day.push(at, Ev::Case(day.case_steps.len() - 1));
+        }
 
         // Morning: the day's clerks (a rotation) log in and open.
         let n = self.counters.len();
@@ -837,6 +874,7 @@ impl Sim {
                     self.next(bulk, day, c, at)?;
                 }
             }
+            Ev::Case(k) => self.case_step(bulk, day.case_steps[k].clone(), at)?,
             Ev::Closing => {
                 day.closing = true;
                 for c in 0..self.counters.len() {
@@ -926,6 +964,7 @@ impl Sim {
         let cmd = Command::Finish { counter: number, resolution: resolution(&service, r) };
         let ex = self.exec(bulk, self.clerk(c), cmd, at)?;
         let t = ticket(&ex)?;
+        self.maybe_case(bulk, day, c, t.id, &service, at)?;
         if self.rng.random_bool(0.7) {
             let (level, reason) = self.draw_rating(t);
             let later = self.rng.random_range(5 * SECOND..25 * SECOND);
@@ -985,6 +1024,122 @@ impl Sim {
         self.exec(bulk, self.clerk(c), Command::Logout { counter: number }, at)?;
         self.counters[c].phase = Phase::Closed;
         Ok(())
+    }
+
+    /// After a transaction that often makes a promise, a case: opened now,
+    /// or (one in four) entered at the day's end from the pile.
+    fn maybe_case(
+        &mut self,
+        bulk: &mut BulkWriter,
+        day: &mut Day,
+        c: usize,
+        ticket: Uuid,
+        service: &str,
+        at: Millis,
+    ) -> Result<()> {
+        let r = self.case_rng.random::<f64>();
+        let kind = match service {
+            "NEW" if r < 0.42 => "RES_CONN",
+            "NEW" if r < 0.57 => "LV_CONN",
+            "NEW" if r < 0.6 => "HV_SINGLE",
+            "MTR" if r < 0.3 => "METER_TEST",
+            "MTR" if r < 0.5 => "METER_DATA",
+            "CMP" if r < 0.8 => "COMPLAINT",
+            "DER" if r < 0.5 => "LV_CONN",
+            _ => return Ok(()),
+        };
+        let step = CaseStep::Open { kind, staff: self.counters[c].staff.clone(), ticket, received_at: at };
+        if self.case_rng.random_bool(0.25) {
+            day.case_steps.push(step);
+            let entered = local_ms(&self.hall, self.hall.local(at).date_naive(), 17, 40)
+                + day.case_steps.len() as Millis * SECOND;
+            day.push(entered.max(at + SECOND), Ev::Case(day.case_steps.len() - 1));
+            return Ok(());
+        }
+        // At the finish's own instant: a later one would put the hall's
+        // clock ahead of the next events of this instant.
+        self.case_step(bulk, step, at)
+    }
+
+    /// Does one case step; an opened case gets its later steps planned.
+    fn case_step(&mut self, bulk: &mut BulkWriter, step: CaseStep, at: Millis) -> Result<()> {
+        let (actor, cmd) = match step {
+            CaseStep::Open { kind, staff, ticket, received_at } => {
+                // A ticket of an earlier day (a pile entered after the rollover) is not linked.
+                let ticket = bulk.state().ticket(ticket).map(|t| t.id);
+                let cmd = Command::OpenCase {
+                    case_type: kind.to_string(),
+                    received_at: Some(received_at),
+                    ticket,
+                    customer_ref: Some(format!("33{:08}", self.case_rng.random_range(0..100_000_000u32))),
+                    note: None,
+                    staff: staff.clone(),
+                };
+                let ex = self.exec(bulk, Actor::Staff(staff), cmd, at)?;
+                for e in &ex.events {
+                    if let EventData::CaseOpened { case } = &e.data {
+                        self.plan_case(case, at);
+                    }
+                }
+                return Ok(());
+            }
+            CaseStep::Stage { case, stage, staff } => {
+                (Actor::Staff(staff.clone()), Command::CompleteCaseStage { case, stage, staff })
+            }
+            CaseStep::Hold { case, staff } => {
+                let reason = "等客户补充材料".to_string();
+                (Actor::Staff(staff.clone()), Command::HoldCase { case, reason, staff })
+            }
+            CaseStep::Resume { case, staff } => (Actor::Staff(staff.clone()), Command::ResumeCase { case, staff }),
+            CaseStep::Close { case, staff, outcome } => {
+                (Actor::Staff(staff.clone()), Command::CloseCase { case, outcome, note: None, staff })
+            }
+        };
+        self.exec(bulk, actor, cmd, at)?;
+        Ok(())
+    }
+
+    /// Plans a new case's later steps on working days: its stage, for one in
+    /// ten a hold of two working days, and its close — mostly by its due
+    /// day, one in eight up to four working days late.
+    fn plan_case(&mut self, case: &Case, opened: Millis) {
+        let hall = &self.hall;
+        let today = hall.local(opened).date_naive();
+        let due_day = hall.local(case.due_at - 1).date_naive();
+        let rng = &mut self.case_rng;
+        let ahead = commitment::working_days_after(hall, today, due_day).max(1);
+        let mut close_day = if rng.random_bool(0.12) {
+            hall.add_working_days(due_day, rng.random_range(1..=4))
+        } else {
+            hall.add_working_days(today, rng.random_range(1..=ahead))
+        };
+        let at =
+            |day: NaiveDate, h: u32, rng: &mut StdRng| local_ms(hall, day, h, 0) + rng.random_range(0..50) * MINUTE;
+        let staff = case.staff.clone();
+        let mut plan = Vec::new();
+        if let Some(stage) = case.stages.first() {
+            let by = hall.local(stage.due_at - 1).date_naive().min(close_day);
+            let days = commitment::working_days_after(hall, today, by).max(1);
+            let day = hall.add_working_days(today, rng.random_range(1..=days)).min(close_day);
+            plan.push((
+                day,
+                at(day, 14, rng),
+                CaseStep::Stage { case: case.id, stage: stage.code.clone(), staff: staff.clone() },
+            ));
+        } else if case.hold_stops_clock && rng.random_bool(0.1) {
+            let hold = hall.add_working_days(today, 1);
+            let resume = hall.add_working_days(hold, 2);
+            close_day = close_day.max(hall.add_working_days(resume, 1));
+            plan.push((hold, at(hold, 10, rng), CaseStep::Hold { case: case.id, staff: staff.clone() }));
+            plan.push((resume, at(resume, 11, rng), CaseStep::Resume { case: case.id, staff: staff.clone() }));
+        }
+        let outcome = match rng.random_range(0..100) {
+            0..90 => CaseOutcome::Resolved,
+            90..97 => CaseOutcome::Withdrawn,
+            _ => CaseOutcome::Referred,
+        };
+        plan.push((close_day, at(close_day, 15, rng), CaseStep::Close { case: case.id, staff, outcome }));
+        self.case_plan.extend(plan);
     }
 
     fn clerk(&self, c: usize) -> Actor {
