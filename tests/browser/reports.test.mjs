@@ -483,3 +483,30 @@ test('teams: the settings move a clerk to another team, the scorecard ranks the 
   await p.waitForSelector('[data-test=grouped] tbody tr[data-key="甲班"]')
   await p.context().close()
 })
+
+test('commitments: the on-time closure of the demo cases, by type and by staff, as the route answers', async () => {
+  const r = await api(server.base, 'GET', `/api/v1/reports/cases?${q(range)}`, sup)
+  assert.ok(r.total.opened > 50 && r.total.closed_late > 0 && r.total.closed_on_time > r.total.closed_late, JSON.stringify(r.total))
+  // The total is the sum of its types (each case has one type).
+  const sum = (f) => r.by_type.reduce((a, g) => a + g.kpis[f], 0)
+  for (const f of ['opened', 'closed_on_time', 'closed_late', 'open', 'open_overdue', 'holds']) assert.equal(sum(f), r.total[f], f)
+  const p = await open('/reports', { width: 1280, height: 800 })
+  await setRange(p, range.from, range.to)
+  const panel = '[data-test=case-report]'
+  await p.waitForSelector(`${panel} tr[data-row=total]`)
+  const cell = (row, figure) => text(p, `${panel} tr[data-row="${row}"] [data-figure=${figure}]`)
+  for (const g of [...r.by_type, { key: 'total', kpis: r.total }]) {
+    assert.equal(await cell(g.key, 'opened'), String(g.kpis.opened), g.key)
+    assert.equal(await cell(g.key, 'late'), String(g.kpis.closed_late), g.key)
+    assert.equal(await cell(g.key, 'rate'), g.kpis.on_time_rate == null ? '—' : `${Math.round(g.kpis.on_time_rate * 100)}%`, g.key)
+    assert.equal(await cell(g.key, 'days'), g.kpis.close_working_days_p50 == null ? '—' : `${g.kpis.close_working_days_p50} / ${g.kpis.close_working_days_p90}`, g.key)
+  }
+  await p.selectOption('[data-test=case-report-by]', 'staff')
+  const first = r.by_staff[0]
+  await p.waitForSelector(`${panel} tr[data-row="${first.key}"]`)
+  assert.equal(await text(p, `${panel} tr[data-row="${first.key}"] td`), first.label)
+  assert.equal(await cell(first.key, 'opened'), String(first.kpis.opened))
+  await p.locator(panel).screenshot({ path: join(output, 'reports-cases.png') })
+  figures.cases = r.total
+  await p.context().close()
+})

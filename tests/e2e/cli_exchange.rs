@@ -61,6 +61,19 @@ fn two_stations_report_to_a_bureau_by_file() {
         assert_eq!(group["kpis"], own["total"], "{code}");
     }
     assert_ne!(groups[0]["kpis"]["issued"], groups[1]["kpis"]["issued"]);
+    // The cases travel with the log: the bureau's commitments report of a
+    // hall equals the station's own, and the bureau's by hall holds both.
+    let cases = |hall: &Hall, extra: &[&str]| {
+        hall.json(&[&["report", "--cases", "--format", "json"][..], &RANGE, extra].concat())
+    };
+    let all = cases(&bureau, &["--hall", "all"]);
+    for (code, station) in [("S1", &s1), ("S2", &s2)] {
+        let own = cases(station, &[]);
+        assert!(own["total"]["opened"].as_u64().unwrap() > 0, "{code} opened cases: {own}");
+        assert_eq!(cases(&bureau, &["--hall", code])["total"], own["total"], "{code}");
+        let group = all["by_hall"].as_array().unwrap().iter().find(|g| g["key"] == code).expect("the hall's group");
+        assert_eq!(group["kpis"], own["total"], "{code}");
+    }
     assert_eq!(total_issued(&bureau, &["--hall", "S1"]), total_issued(&s1, &[]));
     let table = bureau.ok(&[&["report", "--by", "hall"][..], &RANGE].concat());
     assert!(table.contains("(S1)") && table.contains("(S2)"), "{table}");

@@ -62,6 +62,41 @@ fn csv_has_a_bilingual_header_and_a_row_per_group_plus_total() {
     assert!(table.contains("合计") && table.contains("issued"), "{table}");
 }
 
+#[test]
+fn the_commitments_report_adds_up_and_is_a_table_json_or_an_xlsx_sheet() {
+    let hall = Hall::new();
+    hall.ok(&["demo", "--days", "20", "--seed", "3", "--start", "2026-03-02"]);
+    let range = ["--from", "2026-03-02", "--to", "2026-03-21"];
+    let r = hall.json(&[&["report", "--cases", "--format", "json"][..], &range].concat());
+    let total = &r["total"];
+    let n = |k: &serde_json::Value, f: &str| k[f].as_u64().unwrap_or_else(|| panic!("{f}: {k}"));
+    assert!(n(total, "opened") > 50, "the demo opens cases: {total}");
+    // Every case is closed on time, late, or still open; each grouping adds up to the total.
+    assert_eq!(n(total, "closed_on_time") + n(total, "closed_late") + n(total, "open"), n(total, "opened"));
+    for by in ["by_type", "by_staff", "by_team", "by_hall"] {
+        let sum = |f: &str| r[by].as_array().unwrap().iter().map(|g| n(&g["kpis"], f)).sum::<u64>();
+        for f in ["opened", "closed_on_time", "closed_late", "open", "open_overdue", "holds", "entered_late"] {
+            assert_eq!(sum(f), n(total, f), "{by} {f}");
+        }
+    }
+    let table = hall.ok(&[&["report", "--cases"][..], &range].concat());
+    assert!(table.contains("工单时限") && table.contains("居民用户接电 residential connection"), "{table}");
+    assert!(table.contains(&format!("{}", n(total, "opened"))), "{table}");
+    let (code, stderr) = hall.fail(&[&["report", "--cases", "--format", "csv"][..], &range].concat());
+    assert_eq!(code, 2, "{stderr}");
+    assert_bilingual(&stderr);
+    // The XLSX report has the sheet, its total row the same figures.
+    let out = hall.dir().join("cases.xlsx");
+    hall.ok(&[&["report", "--format", "xlsx", "--out", out.to_str().unwrap()][..], &range].concat());
+    let mut book: Xlsx<_> = open_workbook(&out).expect("an XLSX");
+    let rows: Vec<Vec<Data>> =
+        book.worksheet_range("工单时限 Cases").expect("the cases sheet").rows().map(<[Data]>::to_vec).collect();
+    let last = rows.last().expect("the total row");
+    assert_eq!(last[0], Data::String("合计 total".into()));
+    assert_eq!(last[3], Data::Float(n(total, "opened") as f64));
+    assert_eq!(last[5], Data::Float(n(total, "closed_late") as f64));
+}
+
 /// 2026-11-27 09:00 in Shanghai (01:00 UTC), ms.
 const NOV27_0900: Millis = 1_795_741_200_000;
 const MIN: Millis = 60_000;

@@ -42,6 +42,11 @@ pub struct ReportArgs {
     /// 写入文件（xlsx 在终端上必须指定）/ write to this file (required for xlsx on a terminal)
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// 工单时限报表：本期开出的工单按类型、员工、班组统计按时办结与逾期（表格或 JSON；xlsx 总含此表）/
+    /// the commitments report instead: the cases opened in the range, on time, late and overdue, by
+    /// type, staff and team (table or JSON; an XLSX always has this sheet)
+    #[arg(long)]
+    cases: bool,
 }
 
 /// `--by`'s values: the store's groupings by their API names, each with
@@ -86,6 +91,9 @@ pub fn run(db: &Path, hall: Option<&str>, a: &ReportArgs) -> Result<()> {
         )
         .into());
     }
+    if a.cases {
+        return cases(&store, hall_id, from, to, a.format);
+    }
     let targets = reference.targets;
     let scope = match hall_id {
         Some(_) => format!("{} {}", reference.code, reference.name),
@@ -97,12 +105,14 @@ pub fn run(db: &Path, hall: Option<&str>, a: &ReportArgs) -> Result<()> {
         _ => vec![by],
     };
     // XLSX also gets the inspection-day sheet, from the same pass (as the server's export).
-    let (mut reports, inspection) = match a.format {
+    let (mut reports, inspection, cases) = match a.format {
         ReportFormat::Xlsx => {
-            let (reports, inspection) = store.reader()?.kpis_and_inspection(hall_id, from, to, &bys)?;
-            (reports, inspection.has_legs().then_some(inspection))
+            let reader = store.reader()?;
+            let (reports, inspection) = reader.kpis_and_inspection(hall_id, from, to, &bys)?;
+            let cases = reader.case_report(hall_id, from, to, chrono::Utc::now().timestamp_millis())?;
+            (reports, inspection.has_legs().then_some(inspection), (cases.total.opened > 0).then_some(cases))
         }
-        _ => (store.reader()?.kpis_many(hall_id, from, to, &bys)?, None),
+        _ => (store.reader()?.kpis_many(hall_id, from, to, &bys)?, None, None),
     };
     for r in reports.iter_mut().filter(|r| r.by == GroupBy::Hall) {
         report_file::rank_halls(r);
@@ -118,7 +128,7 @@ pub fn run(db: &Path, hall: Option<&str>, a: &ReportArgs) -> Result<()> {
         ReportFormat::Csv => report_file::csv(report, &targets)?,
         ReportFormat::Xlsx => {
             let scope = Scope { halls: &scope, from, to, targets: &targets };
-            report_file::xlsx_with(&scope, &reports, inspection.as_ref()).map_err(|e| {
+            report_file::xlsx_with(&scope, &reports, inspection.as_ref(), cases.as_ref()).map_err(|e| {
                 CliError::failure(format!("无法生成 XLSX：{e}"), format!("could not build the XLSX: {e}"))
             })?
         }
@@ -188,4 +198,79 @@ fn render_table(report: &KpiReport, targets: &Targets) -> String {
     }
     align_right(&mut t, 1..=COLUMNS.len());
     t.to_string()
+}
+
+/// `hallq report --cases`: the commitments report, as a table (by type, then
+/// by staff, then the total) or JSON.
+fn cases(
+    store: &hallq_store::Store,
+    hall: Option<uuid::Uuid>,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    format: ReportFormat,
+) -> Result<()> {
+    let r = store.reader()?.case_report(hall, from, to, chrono::Utc::now().timestamp_millis())?;
+    match format {
+        ReportFormat::Json => return print_json(&r),
+        ReportFormat::Table => {}
+        ReportFormat::Csv | ReportFormat::Xlsx => {
+            return Err(CliError::input(
+                "工单时限报表可输出为表格或 JSON；XLSX 报表（不带 --cases）里总有“工单时限”一表",
+                "the commitments report is a table or JSON; an XLSX report (without --cases) always has its sheet",
+            )
+            .into());
+        }
+    }
+    let mut t = table(&[
+        "分组 Group",
+        "名称 Name",
+        "开单 opened",
+        "按时 on time",
+        "超时 late",
+        "按时率 rate",
+        "未结 open",
+        "逾期 overdue",
+        "用时 p50/p90 (工作日 days)",
+        "收件→录入 gap (min)",
+        "挂起 holds",
+    ]);
+    let sections = [("类型 type", &r.by_type), ("员工 staff", &r.by_staff), ("班组 team", &r.by_team)];
+    let total = hallq_store::CaseGroup {
+        key: String::new(),
+        label: "合计".into(),
+        label_en: "total".into(),
+        kpis: r.total.clone(),
+    };
+    let rows = sections
+        .iter()
+        .flat_map(|(name, groups)| groups.iter().map(move |g| (*name, g)))
+        .chain(std::iter::once(("", &total)));
+    for (name, g) in rows {
+        let k = &g.kpis;
+        let overdue = match k.max_overdue_working_days {
+            Some(d) => format!("{} ({d})", k.open_overdue),
+            None => k.open_overdue.to_string(),
+        };
+        let days = match (k.close_working_days_p50, k.close_working_days_p90) {
+            (Some(a), Some(b)) => format!("{a} / {b}"),
+            _ => "—".into(),
+        };
+        let label = if g.label == g.label_en { g.label.clone() } else { format!("{} {}", g.label, g.label_en) };
+        t.add_row(vec![
+            name.to_string(),
+            label,
+            k.opened.to_string(),
+            k.closed_on_time.to_string(),
+            k.closed_late.to_string(),
+            k.on_time_rate.map_or_else(|| "—".into(), |x| format!("{:.1}%", x * 100.0)),
+            k.open.to_string(),
+            overdue,
+            days,
+            crate::format::minutes(k.accept_gap_mean_ms),
+            k.holds.to_string(),
+        ]);
+    }
+    align_right(&mut t, 2..11);
+    outln!("工单时限 / commitments · {from} – {to}\n{t}")?;
+    Ok(())
 }

@@ -424,6 +424,131 @@ pub fn mask_ref(reference: &str) -> String {
     std::iter::repeat_n('*', keep.min(8)).chain(chars[keep..].iter().copied()).collect()
 }
 
+/// The on-time figures of a set of cases (the commitments report): what
+/// was promised, what was kept, how long it took in working days, how long
+/// documents waited to be entered, and what is overdue now.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseKpis {
+    /// Cases opened.
+    pub opened: u64,
+    /// Closed by their due time.
+    pub closed_on_time: u64,
+    /// Closed after it.
+    pub closed_late: u64,
+    /// Not closed yet (open or on hold).
+    pub open: u64,
+    /// Not closed and past their due time now.
+    pub open_overdue: u64,
+    /// Closed on time ÷ closed; `None` with none closed.
+    pub on_time_rate: Option<f64>,
+    /// The most overdue open case: working days past its due day.
+    pub max_overdue_working_days: Option<u32>,
+    /// Working days from the day a closed case counted from to its close:
+    /// the nearest-rank median.
+    pub close_working_days_p50: Option<u32>,
+    /// … and 90th percentile.
+    pub close_working_days_p90: Option<u32>,
+    /// Received → accepted (documents waiting to be entered), mean, ms.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub accept_gap_mean_ms: Option<Millis>,
+    /// … its nearest-rank 90th percentile, ms.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub accept_gap_p90_ms: Option<Millis>,
+    /// Cases entered more than an hour after their documents were received.
+    pub entered_late: u64,
+    /// Holds, in all.
+    pub holds: u64,
+    /// Cases held at least once.
+    pub held_cases: u64,
+}
+
+/// Entered more than this after receipt counts as entered late (the pile).
+pub const ENTERED_LATE_MS: Millis = 3_600_000;
+
+/// Streams cases into [`CaseKpis`], judged on the hall's calendar at `now`.
+#[derive(Debug, Clone, Default)]
+pub struct CaseAccumulator {
+    k: CaseKpis,
+    close_days: Vec<u32>,
+    gaps: Vec<Millis>,
+}
+
+impl CaseAccumulator {
+    /// An empty accumulator.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one case of `hall`, as it stands at `now`.
+    pub fn push(&mut self, hall: &Hall, c: &Case, now: Millis) {
+        let k = &mut self.k;
+        k.opened += 1;
+        let gap = (c.accepted_at - c.received_at).max(0);
+        self.gaps.push(gap);
+        k.entered_late += u64::from(gap > ENTERED_LATE_MS);
+        k.holds += u64::from(c.holds);
+        k.held_cases += u64::from(c.holds > 0);
+        let due_day = hall.local(c.due_at - 1).date_naive();
+        match c.closed_at {
+            Some(closed) => {
+                if closed > c.due_at {
+                    k.closed_late += 1;
+                } else {
+                    k.closed_on_time += 1;
+                }
+                let from = counting_day(hall, c.received_at);
+                self.close_days.push(working_days_after(hall, from, hall.local(closed).date_naive()));
+            }
+            None => {
+                k.open += 1;
+                if now > c.due_at {
+                    k.open_overdue += 1;
+                    let late = working_days_after(hall, due_day, hall.local(now).date_naive()).max(1);
+                    k.max_overdue_working_days = k.max_overdue_working_days.max(Some(late));
+                }
+            }
+        }
+    }
+
+    /// Adds what another accumulator collected.
+    pub fn merge(&mut self, other: CaseAccumulator) {
+        let (a, b) = (&mut self.k, other.k);
+        a.opened += b.opened;
+        a.closed_on_time += b.closed_on_time;
+        a.closed_late += b.closed_late;
+        a.open += b.open;
+        a.open_overdue += b.open_overdue;
+        a.max_overdue_working_days = a.max_overdue_working_days.max(b.max_overdue_working_days);
+        a.entered_late += b.entered_late;
+        a.holds += b.holds;
+        a.held_cases += b.held_cases;
+        self.close_days.extend(other.close_days);
+        self.gaps.extend(other.gaps);
+    }
+
+    /// The figures.
+    pub fn finish(mut self) -> CaseKpis {
+        let mut k = self.k;
+        let closed = k.closed_on_time + k.closed_late;
+        k.on_time_rate = (closed > 0).then(|| k.closed_on_time as f64 / closed as f64);
+        self.close_days.sort_unstable();
+        let rank = |n: usize, p: f64| ((p * n as f64).ceil() as usize).clamp(1, n) - 1;
+        let n = self.close_days.len();
+        if n > 0 {
+            k.close_working_days_p50 = Some(self.close_days[rank(n, 0.5)]);
+            k.close_working_days_p90 = Some(self.close_days[rank(n, 0.9)]);
+        }
+        self.gaps.sort_unstable();
+        let n = self.gaps.len();
+        if n > 0 {
+            k.accept_gap_mean_ms = Some(self.gaps.iter().sum::<Millis>() / n as Millis);
+            k.accept_gap_p90_ms = Some(self.gaps[rank(n, 0.9)]);
+        }
+        k
+    }
+}
+
 /// What kind of day a calendar file declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -674,6 +799,61 @@ mod tests {
         // A Saturday "holiday" is a typo, refused.
         assert!(merge_calendar(&hall, &[(date("2025-10-04"), DayKind::Holiday)]).is_err());
         assert!(merge_calendar(&hall, &[(date("2025-10-09"), DayKind::Workday)]).is_err());
+    }
+
+    #[test]
+    fn case_kpis_by_hand() {
+        let hall = october_2025();
+        let case = |received: &str, accepted: &str, limit: u16, closed: Option<&str>, holds: u32| {
+            let received = at(&hall, received);
+            Case {
+                id: Uuid::nil(),
+                number: "W250922-001".into(),
+                case_type: "RES_CONN".into(),
+                ticket: None,
+                customer_ref: None,
+                note: None,
+                staff: "1001".into(),
+                opened_by: "1001".into(),
+                received_at: received,
+                accepted_at: at(&hall, accepted),
+                due_at: due_at(&hall, received, Limit::WorkingDays(limit)),
+                limit: Limit::WorkingDays(limit),
+                hold_stops_clock: true,
+                stages: vec![],
+                state: if closed.is_some() { CaseState::Closed } else { CaseState::Open },
+                held_at: None,
+                hold_reason: None,
+                holds,
+                closed_at: closed.map(|c| at(&hall, c)),
+                outcome: closed.map(|_| CaseOutcome::Resolved),
+            }
+        };
+        let now = at(&hall, "2025-10-14 10:00");
+        let mut acc = CaseAccumulator::new();
+        // Mon 22 Sep, 5 days (due end of Sun 28, a make-up day), closed Thu
+        // 25: on time, 3 working days (Tue, Wed, Thu); entered 10 min later.
+        acc.push(&hall, &case("2025-09-22 09:00", "2025-09-22 09:10", 5, Some("2025-09-25 16:00"), 0), now);
+        // Same, closed Mon 29: late, 6 working days (Tue 23 … Fri 26, Sun 28,
+        // Mon 29); entered the next morning (a 24 h pile); held twice.
+        acc.push(&hall, &case("2025-09-22 09:00", "2025-09-23 09:00", 5, Some("2025-09-29 10:00"), 2), now);
+        // Tue 30 Sep, 5 days: due end of Tue 14 Oct; still open on the 14th:
+        // not overdue.
+        acc.push(&hall, &case("2025-09-30 10:00", "2025-09-30 10:00", 5, None, 0), now);
+        // Mon 22 Sep, 1 day: due end of Tue 23; open on 14 Oct: overdue by
+        // Wed 24, Thu 25, Fri 26, Sun 28, Mon 29, Tue 30, Thu 9, Fri 10,
+        // Sat 11, Mon 13, Tue 14 = 11 working days.
+        acc.push(&hall, &case("2025-09-22 11:00", "2025-09-22 11:30", 1, None, 1), now);
+        let k = acc.finish();
+        assert_eq!((k.opened, k.closed_on_time, k.closed_late, k.open, k.open_overdue), (4, 1, 1, 2, 1));
+        assert_eq!(k.on_time_rate, Some(0.5));
+        assert_eq!(k.max_overdue_working_days, Some(11));
+        // Close days 3 and 6: nearest-rank median 3, p90 6.
+        assert_eq!((k.close_working_days_p50, k.close_working_days_p90), (Some(3), Some(6)));
+        // Gaps 10 min, 24 h, 0, 30 min: mean (600 + 86,400 + 0 + 1,800) s / 4.
+        assert_eq!(k.accept_gap_mean_ms, Some((600 + 86_400 + 1_800) * 1_000 / 4));
+        assert_eq!(k.accept_gap_p90_ms, Some(86_400_000));
+        assert_eq!((k.entered_late, k.holds, k.held_cases), (1, 3, 2));
     }
 
     #[test]

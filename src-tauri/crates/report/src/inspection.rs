@@ -215,7 +215,7 @@ mod tests {
             }],
         };
         let scope = Scope { halls: "T1 测试营业厅", from: d, to: d, targets: &Targets::default() };
-        let bytes = xlsx_with(&scope, &[], Some(&report)).unwrap();
+        let bytes = xlsx_with(&scope, &[], Some(&report), None).unwrap();
         let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
         assert_eq!(book.sheet_names(), ["汇总 Summary", SHEET]);
         let sheet = book.worksheet_range(SHEET).unwrap();

@@ -10,7 +10,8 @@
 //! (minutes with one decimal, shares as percentages), and a figure below
 //! the bureau's target is marked (red, and named in the last column). Halls
 //! compared side by side are ranked ([`rank_halls`]). An export may add the
-//! inspection-day comparison as a sheet of its own (`inspection`).
+//! inspection-day comparison as a sheet of its own (`inspection`), and the
+//! commitments report as another (`cases`).
 //!
 //! The monthly team scorecard (班组考核) has its own one-sheet workbook for
 //! the month's pay review ([`team_scorecard_xlsx`]): the weights, then each
@@ -21,7 +22,9 @@ use hallq_core::{Kpis, Targets};
 use hallq_store::{GroupBy, KpiReport, TeamScorecard};
 use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
+mod cases;
 mod inspection;
+pub use cases::SHEET as CASES_SHEET;
 pub use inspection::SHEET as INSPECTION_SHEET;
 
 /// How a column's figure reads.
@@ -295,15 +298,17 @@ pub struct Scope<'a> {
 /// A workbook: a summary sheet (scope, targets, the total KPIs) and one
 /// sheet per report, in the order given.
 pub fn xlsx(scope: &Scope<'_>, reports: &[KpiReport]) -> Result<Vec<u8>, XlsxError> {
-    xlsx_with(scope, reports, None)
+    xlsx_with(scope, reports, None, None)
 }
 
-/// [`xlsx`], then, when given, the sheet [`INSPECTION_SHEET`]: inspection
-/// days against the other days, and consistency, per hall and staff member.
+/// [`xlsx`], then, when given, the sheet [`INSPECTION_SHEET`] (inspection
+/// days against the other days, and consistency, per hall and staff member)
+/// and the sheet [`CASES_SHEET`] (the commitments report).
 pub fn xlsx_with(
     scope: &Scope<'_>,
     reports: &[KpiReport],
     inspection: Option<&hallq_store::Inspection>,
+    cases: Option<&hallq_store::CaseReport>,
 ) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let f = Formats::new();
@@ -320,6 +325,11 @@ pub fn xlsx_with(
         let sheet = wb.add_worksheet();
         sheet.set_name(INSPECTION_SHEET)?;
         inspection::sheet(sheet, i, &f)?;
+    }
+    if let Some(c) = cases {
+        let sheet = wb.add_worksheet();
+        sheet.set_name(CASES_SHEET)?;
+        cases::sheet(sheet, c, &f)?;
     }
     wb.save_to_buffer()
 }

@@ -2,8 +2,10 @@
 //! catalogue, every case (工单) as the domain left it after its last event,
 //! and each case's steps with who took them.
 
+use std::collections::{BTreeMap, HashMap};
+
 use chrono::NaiveDate;
-use hallq_core::commitment::{Case, CaseType};
+use hallq_core::commitment::{Case, CaseAccumulator, CaseKpis, CaseType};
 use hallq_core::{Actor, EventData, HallState};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -196,5 +198,93 @@ impl Reader {
         )?;
         let rows = st.query_map(params![key, f.staff, f.open_only, from, to, f.limit], |r| r.get::<_, String>(0))?;
         rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+    }
+}
+
+/// The commitments report of a range: cases opened on those business days,
+/// judged at `now` (what is overdue is overdue now).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseReport {
+    /// First business day.
+    pub from: NaiveDate,
+    /// Last business day, inclusive.
+    pub to: NaiveDate,
+    /// Every case of the range.
+    pub total: CaseKpis,
+    /// By hall.
+    pub by_hall: Vec<CaseGroup>,
+    /// By case type.
+    pub by_type: Vec<CaseGroup>,
+    /// By the staff member who has the case (with several halls, keyed `T1/1001`).
+    pub by_staff: Vec<CaseGroup>,
+    /// By that staff member's team.
+    pub by_team: Vec<CaseGroup>,
+}
+
+/// One group of a commitments report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseGroup {
+    /// Its key: a hall's code, a type's code, a staff number, a team.
+    pub key: String,
+    /// Its label in Chinese.
+    pub label: String,
+    /// Its label in English.
+    pub label_en: String,
+    /// Its figures.
+    pub kpis: CaseKpis,
+}
+
+impl Reader {
+    /// The commitments report of the cases opened from `from` to `to` in
+    /// one hall (or every hall), judged at `now`.
+    pub fn case_report(&self, hall: Option<Uuid>, from: NaiveDate, to: NaiveDate, now: i64) -> Result<CaseReport> {
+        crate::report::check_range(from, to)?;
+        let rows = self.report_halls(hall)?;
+        let several = rows.len() > 1;
+        let mut total = CaseAccumulator::new();
+        let mut groups: [BTreeMap<String, (String, String, CaseAccumulator)>; 4] = Default::default();
+        for row in &rows {
+            let types = types(&self.conn, row.key)?;
+            let staff: HashMap<String, String> =
+                crate::staff::all(&self.conn, row.key)?.into_iter().map(|s| (s.number, s.name)).collect();
+            let mut st = self.conn.prepare_cached(
+                "SELECT data, team FROM cases WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3 ORDER BY accepted_at",
+            )?;
+            let mut rs = st.query(params![row.key, from.to_string(), to.to_string()])?;
+            while let Some(r) = rs.next()? {
+                let case: Case = serde_json::from_str(r.get_ref(0)?.as_str()?)?;
+                let team: Option<String> = r.get(1)?;
+                total.push(&row.hall, &case, now);
+                let scoped = |key: &str| if several { format!("{}/{key}", row.hall.code) } else { key.to_string() };
+                let kind = types.iter().find(|t| t.code == case.case_type);
+                let name = staff.get(&case.staff).cloned().unwrap_or_else(|| case.staff.clone());
+                let team_label = team.clone().unwrap_or_else(|| "未分班组".into());
+                let keys = [
+                    (row.hall.code.clone(), row.hall.name.clone(), row.hall.name.clone()),
+                    (
+                        case.case_type.clone(),
+                        kind.map_or_else(|| case.case_type.clone(), |k| k.name_zh.clone()),
+                        kind.map_or_else(|| case.case_type.clone(), |k| k.name_en.clone()),
+                    ),
+                    (scoped(&case.staff), name.clone(), name),
+                    (
+                        scoped(team.as_deref().unwrap_or(crate::report::NO_TEAM)),
+                        team_label,
+                        team.unwrap_or_else(|| "no team".into()),
+                    ),
+                ];
+                for (g, (key, zh, en)) in groups.iter_mut().zip(keys) {
+                    g.entry(key).or_insert_with(|| (zh, en, CaseAccumulator::new())).2.push(&row.hall, &case, now);
+                }
+            }
+        }
+        let [by_hall, by_type, by_staff, by_team] = groups.map(|g| {
+            g.into_iter()
+                .map(|(key, (label, label_en, acc))| CaseGroup { key, label, label_en, kpis: acc.finish() })
+                .collect()
+        });
+        Ok(CaseReport { from, to, total: total.finish(), by_hall, by_type, by_staff, by_team })
     }
 }

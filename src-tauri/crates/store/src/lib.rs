@@ -55,7 +55,7 @@ pub use backup::{
     record_good_backup, rotation_keeps,
 };
 pub use bulk::BulkWriter;
-pub use cases::{CaseFilter, CaseStep};
+pub use cases::{CaseFilter, CaseGroup, CaseReport, CaseStep};
 pub use clock::{Clock, ManualClock, Reading, STEP_TOLERANCE_MS, SystemClock};
 pub use credentials::{LOCK_MS, MAX_FAILED_PINS, PinCheck, PinOrigin, valid_pin};
 pub use engine::HallEngine;

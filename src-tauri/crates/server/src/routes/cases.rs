@@ -14,7 +14,7 @@ use hallq_store::hallq_core::commitment::{
     self, Case, CaseOutcome, CaseState, CaseType, Limit, StageProgress, default_catalogue,
 };
 use hallq_store::hallq_core::{Actor, Command, Hall, Millis};
-use hallq_store::{CaseFilter, CaseStep, Reader, StoreError};
+use hallq_store::{CaseFilter, CaseReport, CaseStep, Reader, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -41,6 +41,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(close))
         .routes(routes!(import_calendar))
         .routes(routes!(live_case))
+        .routes(routes!(report))
 }
 
 /// The commitment catalogue, in order.
@@ -371,6 +372,35 @@ async fn live_case(State(state): State<AppState>, Path(id): Path<String>) -> Api
         })
         .await?;
     live.map(Json).ok_or_else(|| unknown(id))
+}
+
+/// The range and halls of a commitments report.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct CaseReportParams {
+    /// First business day the cases were opened, `YYYY-MM-DD` (default today).
+    from: Option<NaiveDate>,
+    /// Last business day, inclusive (default `from`).
+    to: Option<NaiveDate>,
+    /// Omitted = this hall; `all` = every hall in the database; or a hall's code or id.
+    hall: Option<String>,
+}
+
+/// On-time closure of the cases opened in a range, by hall, type, staff and
+/// team: opened, closed on time and late, open and overdue now (the most
+/// overdue's working days), median and p90 working days to close, the
+/// received → accepted gap, holds.
+#[utoipa::path(
+    get, path = "/api/v1/reports/cases", operation_id = "case_report", tag = "kpis",
+    security(("token" = ["read_kpis"])),
+    params(CaseReportParams),
+    responses((status = 200, body = CaseReport), (status = "4XX", body = ErrorBody))
+)]
+async fn report(State(state): State<AppState>, Query(p): Query<CaseReportParams>) -> ApiResult<Json<CaseReport>> {
+    let (from, to) = super::reports::range(&state, p.from, p.to).await?;
+    let hall = super::reports::resolve_hall(&state, p.hall).await?;
+    let now = state.now();
+    Ok(Json(state.read(move |r, _| r.case_report(hall, from, to, now)).await?))
 }
 
 // ------------------------------------------------------------------ helpers

@@ -109,6 +109,7 @@ async fn export(State(state): State<AppState>, Query(p): Query<ExportParams>) ->
     let home = state.hall();
     let by: GroupBy = p.by.unwrap_or(GroupBy::Service);
     let format = p.format;
+    let now = state.now();
     let file = state
         .read(move |r, _| {
             let (halls, targets) = scope_of(r, hall, home)?;
@@ -116,12 +117,14 @@ async fn export(State(state): State<AppState>, Query(p): Query<ExportParams>) ->
                 ExportFormat::Csv => vec![by],
                 ExportFormat::Xlsx => report_file::sheets(by, hall.is_none()),
             };
-            // XLSX also gets the inspection-day sheet, from the same pass.
-            let (mut reports, inspection) = match format {
-                ExportFormat::Csv => (r.kpis_many(hall, from, to, &bys)?, None),
+            // XLSX also gets the inspection-day sheet, from the same pass,
+            // and the commitments sheet when the range has cases.
+            let (mut reports, inspection, cases) = match format {
+                ExportFormat::Csv => (r.kpis_many(hall, from, to, &bys)?, None, None),
                 ExportFormat::Xlsx => {
                     let (reports, inspection) = r.kpis_and_inspection(hall, from, to, &bys)?;
-                    (reports, inspection.has_legs().then_some(inspection))
+                    let cases = r.case_report(hall, from, to, now)?;
+                    (reports, inspection.has_legs().then_some(inspection), (cases.total.opened > 0).then_some(cases))
                 }
             };
             for rep in reports.iter_mut().filter(|rep| rep.by == GroupBy::Hall) {
@@ -134,6 +137,7 @@ async fn export(State(state): State<AppState>, Query(p): Query<ExportParams>) ->
                     &Scope { halls: &halls, from, to, targets: &targets },
                     &reports,
                     inspection.as_ref(),
+                    cases.as_ref(),
                 )
                 .map_err(|e| hallq_store::StoreError::ReportFileFailed(format!("xlsx: {e}")))?,
             };

@@ -207,3 +207,79 @@ async fn the_calendar_and_the_catalogue_change_new_cases_only() {
     assert_eq!(after[0]["limit"], json!({"working_days": 3}));
     assert_eq!(after.as_array().unwrap().len(), 8);
 }
+
+#[tokio::test]
+async fn the_commitments_report_counts_on_time_late_and_overdue_by_hand() {
+    let hall = Hall::start().await;
+    let sup = hall.supervisor().await;
+    hall.agent_pins(&sup).await;
+    let t = hall.terminals(&sup).await;
+    hall.open_counter(&t.c1, 1, "1001").await;
+    hall.open_counter(&t.c2, 2, "1002").await;
+    hall.set_time(at(10, 0, 0));
+    // Friday 27: a connection (received 09:30, due Fri 4 Dec), a complaint
+    // (due Tue 8) by 1001; a meter test (due Fri 4) by 1002.
+    let res = hall
+        .post(&t.c1, "/api/v1/cases", Some(json!({"case_type": "RES_CONN", "received_at": at(9, 30, 0)})))
+        .await
+        .expect(200);
+    hall.post(&t.c1, "/api/v1/cases", Some(json!({"case_type": "COMPLAINT"}))).await.expect(200);
+    let meter = hall.post(&t.c2, "/api/v1/cases", Some(json!({"case_type": "METER_TEST"}))).await.expect(200);
+    // Thursday 3 December: the connection closed on time, 4 working days
+    // after Friday (Mon 30, Tue 1, Wed 2, Thu 3). Monday 7: the meter test
+    // closed late, after 6 (… Fri 4, Mon 7).
+    let login = json!({"staff": "0001", "pin": crate::support::ADMIN_PIN});
+    let session = || hall.send(reqwest::Method::POST, "/api/v1/session", None, Some(login.clone()));
+    hall.set_time(on(12, 3, 10, 0));
+    let sup = session().await.expect(201)["token"].as_str().unwrap().to_string();
+    hall.post(&sup, &format!("/api/v1/cases/{}/close", id(&res)), Some(json!({"outcome": "resolved"})))
+        .await
+        .expect(200);
+    hall.set_time(on(12, 7, 10, 0));
+    let sup = session().await.expect(201)["token"].as_str().unwrap().to_string();
+    hall.post(&sup, &format!("/api/v1/cases/{}/close", id(&meter)), Some(json!({"outcome": "resolved"})))
+        .await
+        .expect(200);
+    // Wednesday 9: the complaint is a working day overdue.
+    hall.set_time(on(12, 9, 10, 0));
+    let sup = session().await.expect(201)["token"].as_str().unwrap().to_string();
+    let board = hall.pair(&sup, "board", None).await;
+    let r = hall.get(&board, "/api/v1/reports/cases?from=2026-11-27&to=2026-11-27").await.expect(200);
+    let k = &r["total"];
+    let n = |k: &Value, f: &str| k[f].as_u64().unwrap();
+    assert_eq!(
+        [n(k, "opened"), n(k, "closed_on_time"), n(k, "closed_late"), n(k, "open"), n(k, "open_overdue")],
+        [3, 1, 1, 1, 1]
+    );
+    assert_eq!(k["on_time_rate"], 0.5);
+    assert_eq!(k["max_overdue_working_days"], 1);
+    // Close days 4 and 6: nearest-rank median 4, p90 6.
+    assert_eq!((k["close_working_days_p50"].as_u64(), k["close_working_days_p90"].as_u64()), (Some(4), Some(6)));
+    // Gaps 30 min, 0, 0: mean 10 min, p90 30 min; none entered late (> 1 h).
+    assert_eq!((k["accept_gap_mean_ms"].as_i64(), k["accept_gap_p90_ms"].as_i64()), (Some(600_000), Some(1_800_000)));
+    assert_eq!(k["entered_late"], 0);
+    let staff: Vec<(String, u64, u64, u64)> = r["by_staff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["label"].as_str().unwrap().to_string(),
+                n(&g["kpis"], "opened"),
+                n(&g["kpis"], "closed_late"),
+                n(&g["kpis"], "open_overdue"),
+            )
+        })
+        .collect();
+    assert_eq!(staff, [("王芳".to_string(), 2, 0, 1), ("李强".to_string(), 1, 1, 0)]);
+    let types: Vec<&str> = r["by_type"].as_array().unwrap().iter().map(|g| g["label_en"].as_str().unwrap()).collect();
+    assert_eq!(types, ["complaint", "meter test result", "residential connection"]);
+    assert_eq!(r["by_hall"][0]["kpis"]["opened"], 3);
+    // Another range has nothing; a counter may not read it; a bad range is refused.
+    let empty = hall.get(&board, "/api/v1/reports/cases?from=2026-12-01&to=2026-12-02").await.expect(200);
+    assert_eq!(empty["total"]["opened"], 0);
+    assert!(empty["total"]["on_time_rate"].is_null());
+    hall.get(&t.c1, "/api/v1/reports/cases").await.expect_error(403, "forbidden");
+    let bad = hall.get(&board, "/api/v1/reports/cases?from=2026-12-02&to=2026-12-01").await;
+    assert!(bad.status == 400 || bad.status == 422, "{}", bad.status);
+}
