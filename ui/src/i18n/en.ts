@@ -164,6 +164,7 @@ export default {
     openCount: 'Open',
     onHold: 'On hold',
     gap: 'received → entered {m} min',
+    scan: 'the customer scans to follow it',
   },
   board: {
     title: 'Supervisor board',
@@ -321,6 +322,19 @@ export default {
     reprintNumber: 'Reprint number',
     publicUrl: 'Ticket QR code address',
     publicUrlHelp: "The hall's address customers' phones open, like http://192.168.1.10:8080; empty: the server's LAN address.",
+  },
+  liveCase: {
+    yourCase: 'Your case',
+    state: { open: 'In progress', on_hold: 'On hold', closed: 'Closed' },
+    holdReason: 'Reason: {reason}',
+    dueBy: 'Promised by {day}',
+    outcome: { resolved: 'Done', withdrawn: 'Withdrawn at your request', referred: 'Passed to another unit' },
+    onTime: 'on time',
+    late: 'past the promised time',
+    stageDone: 'done',
+    stageDue: 'by {day}',
+    ref: 'Customer ref. {ref}',
+    unknown: 'No such case',
   },
   live: {
     title: 'My ticket',

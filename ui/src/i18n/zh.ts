@@ -170,6 +170,7 @@ export default {
     openCount: '未结',
     onHold: '挂起',
     gap: '收件→录入 {m} 分钟',
+    scan: '请客户扫码查看进度',
   },
   board: {
     title: '值班长看板',
@@ -327,6 +328,19 @@ export default {
     reprintNumber: '补打号码',
     publicUrl: '号票二维码地址',
     publicUrlHelp: '顾客手机扫码访问的营业厅地址，如 http://192.168.1.10:8080；留空则自动使用服务器的局域网地址。',
+  },
+  liveCase: {
+    yourCase: '您的工单',
+    state: { open: '正在办理', on_hold: '暂停办理', closed: '已办结' },
+    holdReason: '原因：{reason}',
+    dueBy: '承诺 {day} 前办结',
+    outcome: { resolved: '已办结', withdrawn: '已按您的要求撤回', referred: '已转交其他单位办理' },
+    onTime: '按时',
+    late: '超出承诺时限',
+    stageDone: '已完成',
+    stageDue: '{day} 前',
+    ref: '客户编号 {ref}',
+    unknown: '找不到此工单',
   },
   live: {
     title: '我的号票',

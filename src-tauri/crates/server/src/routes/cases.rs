@@ -206,14 +206,14 @@ async fn one(State(state): State<AppState>, caller: Caller, Path(id): Path<Uuid>
     security(("token" = ["work_cases"])),
     params(crate::extract::IdempotencyHeader),
     request_body = OpenCaseRequest,
-    responses((status = 200, body = CaseDto), (status = "4XX", body = ErrorBody))
+    responses((status = 200, body = OpenedCase), (status = "4XX", body = ErrorBody))
 )]
 async fn open(
     State(state): State<AppState>,
     caller: Caller,
     key: IdempotencyKey,
     Json(req): Json<OpenCaseRequest>,
-) -> ApiResult<Json<CaseDto>> {
+) -> ApiResult<Json<OpenedCase>> {
     let staff = acting_staff(&state, &caller).await?;
     let cmd = Command::OpenCase {
         case_type: req.case_type,
@@ -232,7 +232,10 @@ async fn open(
             _ => None,
         })
         .ok_or_else(|| ApiError::from(StoreError::Corrupt("open_case logged no case".into())))?;
-    Ok(Json(dto(&state, id).await?))
+    let hall = state.read(|r, hall| Ok(r.halls()?.into_iter().find(|h| h.id == hall))).await?;
+    let base = hall.map(|h| crate::printing::public_base(&state, &h)).unwrap_or_default();
+    let live_url = (!base.is_empty()).then(|| format!("{base}/c/{id}"));
+    Ok(Json(OpenedCase { case: dto(&state, id).await?, live_url }))
 }
 
 /// A stage of a case is done.
@@ -565,6 +568,18 @@ impl CaseDto {
             case,
         }
     }
+}
+
+/// A case just opened, with the address of its page for the customer's
+/// phone (the QR code the counter shows).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OpenedCase {
+    /// The case.
+    #[serde(flatten)]
+    pub case: CaseDto,
+    /// `<public base>/c/<id>`; none when the hall has no address phones
+    /// reach (no public URL, and the server on loopback).
+    pub live_url: Option<String>,
 }
 
 /// A case with its steps.

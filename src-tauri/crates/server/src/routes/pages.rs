@@ -1,7 +1,8 @@
 //! The hall's screens: the built UI (`ui/dist`, made by `vite build`)
 //! served at `/kiosk`, `/counter`, `/display`, `/rate`, `/board`,
-//! `/reports` and `/settings`, the live ticket page at `/t/{ticket}`, with
-//! its hashed assets under `/assets/`.
+//! `/reports` and `/settings`, the live ticket page at `/t/{ticket}` and
+//! the customer's case page at `/c/{case}`, with its hashed assets under
+//! `/assets/`.
 //!
 //! The files are embedded by rust-embed in release builds (read from disk in
 //! debug builds). A server built before the UI was (a fresh clone) still
@@ -41,7 +42,9 @@ pub(crate) fn router() -> Router<AppState> {
     let mut router = Router::new()
         .route("/assets/{*file}", get(asset))
         // The live ticket page of a customer's phone; it reads the id from its path.
-        .route("/t/{ticket}", get(|| page("ticket")));
+        .route("/t/{ticket}", get(|| page("ticket")))
+        // The case page of a customer's phone (the QR code on a case receipt).
+        .route("/c/{case}", get(|| page("case")));
     for (path, folder) in PAGES {
         router = router.route(path, get(move || page(folder)));
     }

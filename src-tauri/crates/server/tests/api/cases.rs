@@ -51,6 +51,7 @@ async fn counters_open_and_work_their_own_cases_and_the_board_sees_what_is_due()
     assert_eq!((a["due_day"].as_str(), a["due_at"].as_i64()), (Some("2026-12-04"), Some(on(12, 5, 0, 0))));
     assert_eq!((a["due_status"].as_str(), a["working_days_left"].as_i64()), (Some("later"), Some(5)));
     assert_eq!(a["accept_gap_ms"], 30 * 60_000);
+    assert!(a["live_url"].is_null(), "a server on loopback has no address phones reach: {a}");
     assert_eq!((a["type_name"].as_str(), a["customer_ref"].as_str()), (Some("居民用户接电"), Some("3301234567")));
     // A complaint: contact within 1 working day (Mon 30), answer within 7
     // (Mon 30 … Fri 4, Mon 7, Tue 8).
@@ -282,4 +283,14 @@ async fn the_commitments_report_counts_on_time_late_and_overdue_by_hand() {
     hall.get(&t.c1, "/api/v1/reports/cases").await.expect_error(403, "forbidden");
     let bad = hall.get(&board, "/api/v1/reports/cases?from=2026-12-02&to=2026-12-01").await;
     assert!(bad.status == 400 || bad.status == 422, "{}", bad.status);
+}
+
+#[tokio::test]
+async fn a_case_opened_answers_the_address_of_its_page_for_the_customers_phone() {
+    let config = hallq_server::Config { public_url: Some("http://192.168.1.10:7070".into()), ..Default::default() };
+    let hall = Hall::start_with(config).await;
+    let sup = hall.supervisor().await;
+    let c = hall.post(&sup, "/api/v1/cases", Some(json!({"case_type": "METER_TEST"}))).await.expect(200);
+    assert_eq!(c["live_url"], format!("http://192.168.1.10:7070/c/{}", id(&c)));
+    assert_eq!(c["opened_by"], "0001", "the supervisor opens a case as themselves");
 }

@@ -1,0 +1,4 @@
+import { mount } from '../../lib/page'
+import CasePage from './CasePage.vue'
+
+mount(CasePage)
