@@ -135,3 +135,51 @@ test("a counter's English name is set beside its Chinese one and read by English
   await until(async () => (await api(h.server.base, 'GET', '/api/v1/counters', h.sup)).find((c) => c.number === 2).name_en === 'Counter 2', 5000, 'the default English name')
   await p.context().close()
 })
+
+test('the working-day calendar: days added, a weekend "holiday" refused, a file imported whole; the catalogue edited row by row', async () => {
+  const p = await openSettings({ width: 1280, height: 900 })
+  await p.waitForSelector('[data-test=calendar]')
+  // 2026-12-04 is a Friday: a holiday; 2026-12-05 a Saturday: not a holiday, but a make-up day.
+  await p.fill('[data-test=calendar-day]', '2026-12-05')
+  await p.click('[data-test=calendar-add]')
+  assert.match(await p.textContent('[data-test=calendar-error]'), /2026-12-05 是周末/)
+  await p.selectOption('[data-test=calendar-kind]', 'workday')
+  await p.fill('[data-test=calendar-day]', '2026-12-05')
+  await p.click('[data-test=calendar-add]')
+  await p.selectOption('[data-test=calendar-kind]', 'holiday')
+  await p.fill('[data-test=calendar-day]', '2026-12-04')
+  await p.click('[data-test=calendar-add]')
+  await p.click('[data-test=hall-save]')
+  await until(async () => {
+    const hall = (await api(h.server.base, 'GET', '/api/v1/settings', h.sup)).hall
+    return hall.holidays.includes('2026-12-04') && hall.workdays.includes('2026-12-05')
+  }, 5000, 'the days saved with the hall')
+
+  // A file: a bad line refuses it all, naming the line; a good one is taken whole.
+  const file = (text) => ({ name: 'calendar.txt', mimeType: 'text/plain', buffer: Buffer.from(text) })
+  await p.setInputFiles('[data-test=calendar-file]', file('2027-01-01 休\n2027-01-02 休\n'))
+  await p.waitForSelector('[data-test=calendar-error]')
+  assert.match(await p.textContent('[data-test=calendar-error]'), /2027-01-02 是周末/)
+  assert.ok(!(await api(h.server.base, 'GET', '/api/v1/settings', h.sup)).hall.holidays.includes('2027-01-01'), 'nothing of a bad file')
+  await p.setInputFiles('[data-test=calendar-file]', file('# 元旦\n2027-01-01 休\n2026-12-27 班\n'))
+  await p.waitForSelector('[data-test=calendar-note]')
+  const hall = (await api(h.server.base, 'GET', '/api/v1/settings', h.sup)).hall
+  assert.deepEqual([hall.holidays, hall.workdays], [['2026-12-04', '2027-01-01'], ['2026-12-05', '2026-12-27']])
+  assert.ok(await p.isVisible('[data-test=calendar] [data-holiday="2027-01-01"]'), 'the imported day is shown')
+  await p.locator('[data-test=calendar]').screenshot({ path: join(output, 'settings-calendar.png') })
+
+  // The catalogue: residential connections in 3 working days from now on; 0 hours refused.
+  const row = p.locator('[data-test=catalogue] tr[data-type=RES_CONN]')
+  await row.locator('[data-test=limit]').fill('3')
+  await row.locator('[data-test=save-type]').click()
+  await until(async () => /已保存/.test(await row.locator('[data-test=type-note]').textContent()), 5000, 'saved')
+  const types = await api(h.server.base, 'GET', '/api/v1/case-types', h.sup)
+  assert.deepEqual(types.find((x) => x.code === 'RES_CONN').limit, { working_days: 3 })
+  const meter = p.locator('[data-test=catalogue] tr[data-type=METER_TEST]')
+  await meter.locator('[data-test=unit]').selectOption('hours')
+  await meter.locator('[data-test=limit]').fill('0')
+  await meter.locator('[data-test=save-type]').click()
+  await until(async () => /1–744 小时/.test(await meter.locator('[data-test=type-note]').textContent()), 5000, 'refused in words')
+  await p.locator('[data-test=catalogue]').screenshot({ path: join(output, 'settings-catalogue.png') })
+  await p.context().close()
+})
