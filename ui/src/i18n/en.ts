@@ -165,6 +165,7 @@ export default {
     onHold: 'On hold',
     gap: 'received → entered {m} min',
     scan: 'the customer scans to follow it',
+    more: '{n} more',
   },
   board: {
     title: 'Supervisor board',
@@ -223,6 +224,7 @@ export default {
   calendar: {
     holidays: 'Public holidays',
     workdays: 'Make-up working days',
+    kind: 'Kind of day',
     day: 'Day',
     holiday: 'public holiday',
     workday: 'make-up working day',
@@ -237,6 +239,9 @@ export default {
     help: 'The promised limit of each kind of case, from receipt. A change applies to cases opened from then on; open cases keep their due times.',
     name: 'Name (Chinese / English)',
     limit: 'Limit',
+    nameZh: 'Chinese name',
+    nameEn: 'English name',
+    unit: 'Limit unit',
     workingDays: 'working days',
     hoursUnit: 'hours',
     holdStops: 'Hold stops the clock',

@@ -171,6 +171,7 @@ export default {
     onHold: '挂起',
     gap: '收件→录入 {m} 分钟',
     scan: '请客户扫码查看进度',
+    more: '另有 {n} 个',
   },
   board: {
     title: '值班长看板',
@@ -229,6 +230,7 @@ export default {
   calendar: {
     holidays: '节假日（休）',
     workdays: '调休上班日（班）',
+    kind: '日子类型',
     day: '日期',
     holiday: '节假日（休）',
     workday: '调休上班（班）',
@@ -243,6 +245,9 @@ export default {
     help: '每类工单自收件起的承诺时限。改动只影响此后新开的工单，已开的工单到期时间不变。',
     name: '名称（中文 / 英文）',
     limit: '时限',
+    nameZh: '中文名称',
+    nameEn: '英文名称',
+    unit: '时限单位',
     workingDays: '个工作日',
     hoursUnit: '小时',
     holdStops: '挂起停表',
