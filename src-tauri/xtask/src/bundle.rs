@@ -15,7 +15,7 @@
 //! voice), fonts-noto-cjk (Chinese on every screen) and passwd (useradd).
 //! The Windows (NSIS, MSI with WebView2) and macOS bundles are configured in
 //! `src-tauri/tauri.conf.json` but not built here; `bundle --windows`
-//! ([`crate::windows`]) builds the hall server's zip for Windows.
+//! ([`crate::windows`]) builds zips of `hallq.exe` and the desktop app.
 //!
 //! Why the package is checked here and not in `cargo xtask test`: a .deb
 //! needs both release builds (8+ minutes on the 2-core CI machine) and would

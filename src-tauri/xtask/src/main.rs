@@ -7,7 +7,7 @@
 //!
 //! Read in this order: `workspace` (where things are), `shell` (how commands
 //! are run), `setup`, then the subcommands `test`, `run`, `bundle`, `bench` and `openapi`;
-//! `windows` is the Windows build (the target, its check, its zip).
+//! `windows` is the Windows build (the target, its check, its zips).
 
 mod bench;
 mod bundle;
@@ -37,8 +37,8 @@ const USAGE: &str = "\
   bundle         setup, 构建桌面应用的 .deb 安装包
                  setup, build the desktop app's .deb
   bundle --windows
-                 setup, 交叉编译 Windows 版 hallq.exe 并打包为 zip
-                 setup, cross-build hallq.exe for Windows and zip it
+                 setup, 交叉编译 Windows 版 hallq.exe 与桌面应用, 各打包为 zip
+                 setup, cross-build hallq.exe and the desktop app for Windows, zip each
   bench [args]   setup, 构建 release 版 hallq, 运行 `hallq bench [args]`
                  setup, build hallq in release, run `hallq bench [args]`
   bench desktop  测量 release 版桌面应用 (启动时间, 内存)

@@ -1,18 +1,21 @@
 //! The Windows build, cross-compiled on Debian: the target and its
 //! toolchain ([`ensure_target`]: rustup's `x86_64-pc-windows-gnu`, Debian's
 //! mingw-w64 from [`crate::setup`]), the check `cargo xtask test` runs
-//! ([`CHECK`]), and `cargo xtask bundle --windows` ([`bundle`]): the hall
-//! server's zip for a Windows hall PC.
+//! ([`CHECK`]), and `cargo xtask bundle --windows` ([`bundle`]): two zips
+//! in `<target dir>/bundle-windows/`.
 //!
-//! The zip ([`ZIP_FILES`]) holds `hallq.exe` (release, stripped), the
-//! scripts that register `hallq serve --lan` as a scheduled task at start-up
-//! (`src-tauri/packaging/windows`) and the README, whose Windows section says
-//! how to install it. It is checked after it is made: its file list, and
-//! that `hallq.exe` imports no MinGW runtime DLL a Windows PC lacks.
+//! The hall server's zip ([`SERVER`]) holds `hallq.exe` (release,
+//! stripped), the scripts that register `hallq serve --lan` as a scheduled
+//! task at start-up (`src-tauri/packaging/windows`) and the README, whose
+//! Windows section says how to install it. The desktop app's zip
+//! ([`DESKTOP`]) holds `hallq-desktop.exe` (built by `tauri build
+//! --no-bundle`, stripped) and the `WebView2Loader.dll` it loads. Each is
+//! checked once made: its file list, and that no exe imports a MinGW
+//! runtime DLL a Windows PC lacks.
 //!
-//! The desktop app (`hallq-desktop`) and its NSIS installer are not built
-//! here: see [`DESKTOP_NOT_BUILT`]. Nothing is run on Windows (Debian's
-//! Wine 8 cannot load binaries of current Rust: they import
+//! The desktop's NSIS and MSI installers are not built: see
+//! [`INSTALLERS_NOT_BUILT`]. Nothing is run on Windows (Debian's Wine 8
+//! cannot load binaries of current Rust: they import
 //! `bcryptprimitives.dll`'s `ProcessPrng`); what that leaves untested is
 //! listed in the README's Windows section.
 
@@ -23,7 +26,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 
 use crate::workspace::Workspace;
-use crate::{setup, shell};
+use crate::{run, setup, shell};
 
 /// The Rust target of a Windows hall PC (64-bit Windows 10 and later),
 /// linked with Debian's mingw-w64.
@@ -35,26 +38,44 @@ pub const TARGET: &str = "x86_64-pc-windows-gnu";
 /// CI, not a hall. Tests are left out: they run on Linux only.
 pub const CHECK: &[&str] = &["clippy", "--workspace", "--target", TARGET, "--", "-D", "warnings"];
 
-/// Why `bundle --windows` ships the hall server's zip and no desktop app.
-pub const DESKTOP_NOT_BUILT: &str = "\
-桌面应用与其 NSIS 安装包不在此构建: Tauri 的打包器在构建安装包时从 GitHub 下载 NSIS 插件 \
-(nsis_tauri_utils.dll) 与 WebView2 引导程序, 本机无法访问 / the desktop app and its NSIS installer \
-are not built here: Tauri's bundler downloads its NSIS plugin (nsis_tauri_utils.dll) and the \
-WebView2 bootstrapper from GitHub and Microsoft while it makes the installer, which this machine \
-cannot reach";
+/// Why `bundle --windows` makes zips and no installer (tauri-cli 2.12.5).
+pub const INSTALLERS_NOT_BUILT: &str = "\
+未构建 NSIS/MSI 安装包: Tauri 的 NSIS 打包要从 github.com 下载 nsis_tauri_utils.dll v0.5.3 \
+(及 webviewInstallMode offlineInstaller 所需的 WebView2 离线安装包, 来自 Microsoft), 本机无法访问; \
+MSI 需要 WiX, Tauri 只在 Windows 上运行它 / no NSIS or MSI installer: Tauri's NSIS bundling \
+downloads nsis_tauri_utils.dll v0.5.3 from github.com (and, for webviewInstallMode \
+offlineInstaller, WebView2's offline installer from Microsoft), which this machine cannot \
+reach; the MSI needs WiX, which Tauri runs only on Windows";
 
-/// The zip's folder: everything is inside it, so unpacking makes one folder.
-pub const ZIP_DIR: &str = "HallQ";
+/// One zip of the bundle: its name's stem, the folder everything is in
+/// (unpacking makes that one folder) and the files that folder must hold.
+#[derive(Debug)]
+pub struct Zip {
+    /// `HallQ` in `HallQ-0.1.0-windows-x64.zip`.
+    pub stem: &'static str,
+    /// The one folder inside.
+    pub dir: &'static str,
+    /// Its files.
+    pub files: &'static [&'static str],
+}
 
-/// What the zip must hold, under [`ZIP_DIR`]: the command, the task's
-/// scripts, the README (its Windows section is the install guide).
-pub const ZIP_FILES: [&str; 4] = ["hallq.exe", "install-task.ps1", "remove-task.ps1", "README.md"];
+/// The hall server's zip: the command, the task's scripts, the README (its
+/// Windows section is the install guide).
+pub const SERVER: Zip =
+    Zip { stem: "HallQ", dir: "HallQ", files: &["hallq.exe", "install-task.ps1", "remove-task.ps1", "README.md"] };
+
+/// The desktop app's zip: the app and the WebView2 loader it imports.
+pub const DESKTOP: Zip = Zip {
+    stem: "HallQ-desktop",
+    dir: "HallQ-desktop",
+    files: &["hallq-desktop.exe", "WebView2Loader.dll", "README.md"],
+};
 
 /// Where the scheduled task's scripts are, relative to the workspace root.
 const SCRIPTS: &str = "src-tauri/packaging/windows";
 
 /// MinGW's runtime DLLs: present on the build machine, absent on a hall PC.
-/// `hallq.exe` must link them statically, or not need them.
+/// Our exes must link them statically, or not need them.
 const MINGW_DLLS: [&str; 3] = ["libwinpthread-1.dll", "libgcc_s_seh-1.dll", "libstdc++-6.dll"];
 
 /// Adds the Rust standard library for [`TARGET`] with rustup, unless it is
@@ -80,60 +101,93 @@ pub fn ensure_target() -> anyhow::Result<()> {
     }
 }
 
-/// `cargo xtask bundle --windows`: builds `hallq.exe` in release for
-/// [`TARGET`], strips it, zips it with the scripts and the README into
-/// `<target>/bundle-windows/`, checks the zip and prints the sizes.
+/// `cargo xtask bundle --windows`: builds `hallq.exe` and the desktop app
+/// in release for [`TARGET`], strips them, zips [`SERVER`] and [`DESKTOP`]
+/// into `<target dir>/bundle-windows/`, checks the zips and prints the sizes.
 pub fn bundle(ws: &Workspace) -> anyhow::Result<()> {
     setup::run(ws)?;
+    let out = ws.target.join("bundle-windows");
+    let readme = ws.root.join("README.md");
+
     let started = Instant::now();
     shell::run(&mut ws.cargo(&["build", "--release", "-p", "hallq-cli", "--target", TARGET]))?;
-    let built = ws.target.join(TARGET).join("release").join("hallq.exe");
-    anyhow::ensure!(built.is_file(), "构建成功但找不到 / built, but not found: {}", built.display());
+    let hallq = ws.target.join(TARGET).join("release").join("hallq.exe");
+    anyhow::ensure!(hallq.is_file(), "构建成功但找不到 / built, but not found: {}", hallq.display());
     println!("xtask bundle: hallq.exe 构建用时 / built in {:.0}s", started.elapsed().as_secs_f64());
-
-    let out = ws.target.join("bundle-windows");
-    let folder = out.join(ZIP_DIR);
-    if folder.exists() {
-        std::fs::remove_dir_all(&folder)
-            .with_context(|| format!("无法删除 / could not remove {}", folder.display()))?;
-    }
-    std::fs::create_dir_all(&folder).with_context(|| format!("无法创建 / could not create {}", folder.display()))?;
-    let exe = folder.join("hallq.exe");
-    shell::run(Command::new("x86_64-w64-mingw32-strip").arg("-o").arg(&exe).arg(&built))?;
+    let folder = fresh_folder(&out.join(SERVER.dir))?;
+    strip(&hallq, &folder.join("hallq.exe"))?;
     for script in ["install-task.ps1", "remove-task.ps1"] {
         copy(&ws.root.join(SCRIPTS).join(script), &folder.join(script))?;
     }
-    copy(&ws.root.join("README.md"), &folder.join("README.md"))?;
-    check_imports(&exe)?;
+    copy(&readme, &folder.join("README.md"))?;
+    let server = zip(&out, &SERVER)?;
 
-    let zip = out.join(zip_name());
+    let started = Instant::now();
+    let desktop = run::build_release_desktop_for(ws, Some(TARGET))?;
+    println!("xtask bundle: hallq-desktop.exe 构建用时 / built in {:.0}s", started.elapsed().as_secs_f64());
+    let folder = fresh_folder(&out.join(DESKTOP.dir))?;
+    strip(&desktop, &folder.join("hallq-desktop.exe"))?;
+    copy(&desktop.with_file_name("WebView2Loader.dll"), &folder.join("WebView2Loader.dll"))?;
+    copy(&readme, &folder.join("README.md"))?;
+    let desktop_zip = zip(&out, &DESKTOP)?;
+
+    for built in [&hallq, &desktop] {
+        println!("xtask bundle: {} ({}, not stripped)", built.display(), size(built));
+    }
+    for exe in [out.join(SERVER.dir).join("hallq.exe"), out.join(DESKTOP.dir).join("hallq-desktop.exe")] {
+        println!("xtask bundle: {} ({}, stripped)", exe.display(), size(&exe));
+    }
+    for (zip, spec) in [(&server, &SERVER), (&desktop_zip, &DESKTOP)] {
+        println!("xtask bundle: {} ({}) 含 / holds {}", zip.display(), size(zip), spec.files.join(" "));
+    }
+    println!("xtask bundle: {INSTALLERS_NOT_BUILT}");
+    Ok(())
+}
+
+/// `dir`, emptied (made if missing).
+fn fresh_folder(dir: &Path) -> anyhow::Result<PathBuf> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("无法删除 / could not remove {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("无法创建 / could not create {}", dir.display()))?;
+    Ok(dir.to_path_buf())
+}
+
+/// Copies `exe` to `to` without its symbols and line tables.
+fn strip(exe: &Path, to: &Path) -> anyhow::Result<()> {
+    shell::run(Command::new("x86_64-w64-mingw32-strip").arg("-o").arg(to).arg(exe))
+}
+
+/// Zips `spec`'s folder of `out` into `out/<stem>-<version>-windows-x64.zip`
+/// and checks it: the exes' imports, the zip's file list.
+fn zip(out: &Path, spec: &Zip) -> anyhow::Result<PathBuf> {
+    for exe in spec.files.iter().filter(|f| f.ends_with(".exe")) {
+        check_imports(&out.join(spec.dir).join(exe))?;
+    }
+    let zip = out.join(zip_name(spec.stem));
     if zip.exists() {
         std::fs::remove_file(&zip).with_context(|| format!("无法删除 / could not remove {}", zip.display()))?;
     }
     // -X: no Unix owners and modes in the archive; Windows has no use for them.
-    shell::run(Command::new("zip").args(["-q", "-r", "-X"]).arg(&zip).arg(ZIP_DIR).current_dir(&out))?;
+    shell::run(Command::new("zip").args(["-q", "-r", "-X"]).arg(&zip).arg(spec.dir).current_dir(out))?;
     let (ok, list) = shell::capture(Command::new("zip").arg("-sf").arg(&zip))?;
     anyhow::ensure!(ok, "zip -sf {} 失败 / failed", zip.display());
-    let problems = zip_problems(&list);
+    let problems = zip_problems(&list, spec);
     if !problems.is_empty() {
         bail!("{} 有误 / is wrong:\n  {}\n{list}", zip.display(), problems.join("\n  "));
     }
-    println!("xtask bundle: {} ({})", built.display(), size(&built));
-    println!("xtask bundle: {} ({}, stripped)", exe.display(), size(&exe));
-    println!("xtask bundle: {} ({}) 含 / holds {}", zip.display(), size(&zip), ZIP_FILES.join(" "));
-    println!("xtask bundle: {DESKTOP_NOT_BUILT}");
-    Ok(())
+    Ok(zip)
 }
 
-/// `HallQ-0.1.0-windows-x64.zip`: the workspace's version.
-pub fn zip_name() -> String {
-    format!("HallQ-{}-windows-x64.zip", env!("CARGO_PKG_VERSION"))
+/// `HallQ-0.1.0-windows-x64.zip`: the stem and the workspace's version.
+pub fn zip_name(stem: &str) -> String {
+    format!("{stem}-{}-windows-x64.zip", env!("CARGO_PKG_VERSION"))
 }
 
-/// What is wrong with the zip's file list (`zip -sf` output: one entry a
+/// What is wrong with a zip's file list (`zip -sf` output: one entry a
 /// line, indented, between a header and a total): a missing file of
-/// [`ZIP_FILES`], or a file outside [`ZIP_DIR`].
-fn zip_problems(list: &str) -> Vec<String> {
+/// `spec`, or a file outside its folder.
+fn zip_problems(list: &str, spec: &Zip) -> Vec<String> {
     let entries: Vec<&str> = list
         .lines()
         .skip_while(|line| !line.starts_with("Archive contains:"))
@@ -141,19 +195,21 @@ fn zip_problems(list: &str) -> Vec<String> {
         .take_while(|line| line.starts_with(' '))
         .map(str::trim)
         .collect();
-    let mut problems: Vec<String> = ZIP_FILES
+    let dir = spec.dir;
+    let mut problems: Vec<String> = spec
+        .files
         .iter()
-        .map(|file| format!("{ZIP_DIR}/{file}"))
+        .map(|file| format!("{dir}/{file}"))
         .filter(|wanted| !entries.contains(&wanted.as_str()))
         .map(|wanted| format!("缺少 / missing {wanted}"))
         .collect();
-    for entry in entries.iter().filter(|e| !e.starts_with(&format!("{ZIP_DIR}/"))) {
-        problems.push(format!("不在 {ZIP_DIR}/ 中 / outside {ZIP_DIR}/: {entry}"));
+    for entry in entries.iter().filter(|e| !e.starts_with(&format!("{dir}/"))) {
+        problems.push(format!("不在 {dir}/ 中 / outside {dir}/: {entry}"));
     }
     problems
 }
 
-/// Refuses an `hallq.exe` that imports a MinGW runtime DLL ([`MINGW_DLLS`]).
+/// Refuses an exe that imports a MinGW runtime DLL ([`MINGW_DLLS`]).
 fn check_imports(exe: &Path) -> anyhow::Result<()> {
     let (ok, dump) = shell::capture(Command::new("x86_64-w64-mingw32-objdump").arg("-p").arg(exe))?;
     anyhow::ensure!(ok, "x86_64-w64-mingw32-objdump -p {} 失败 / failed", exe.display());
@@ -163,7 +219,7 @@ fn check_imports(exe: &Path) -> anyhow::Result<()> {
     if !missing.is_empty() {
         bail!("{} 依赖 Windows 没有的 DLL / needs DLLs Windows lacks: {}", exe.display(), missing.join(" "));
     }
-    println!("xtask bundle: hallq.exe 导入 / imports {}", dlls.join(" "));
+    println!("xtask bundle: {} 导入 / imports {}", exe.display(), dlls.join(" "));
     Ok(())
 }
 
@@ -209,11 +265,13 @@ mod tests {
             format!("Archive contains:\n{lines}Total {} entries (123 bytes)\n", entries.len())
         };
         let good = ["HallQ/", "HallQ/hallq.exe", "HallQ/install-task.ps1", "HallQ/remove-task.ps1", "HallQ/README.md"];
-        assert!(zip_problems(&list(&good)).is_empty(), "{:?}", zip_problems(&list(&good)));
-        assert_eq!(zip_problems(&list(&good[2..])), ["缺少 / missing HallQ/hallq.exe"]);
+        assert!(zip_problems(&list(&good), &SERVER).is_empty(), "{:?}", zip_problems(&list(&good), &SERVER));
+        assert_eq!(zip_problems(&list(&good[2..]), &SERVER), ["缺少 / missing HallQ/hallq.exe"]);
         let stray = [&good[..], &["hallq.exe"]].concat();
-        assert_eq!(zip_problems(&list(&stray)), ["不在 HallQ/ 中 / outside HallQ/: hallq.exe"]);
-        assert_eq!(zip_problems("zip error: Nothing to do!").len(), ZIP_FILES.len());
+        assert_eq!(zip_problems(&list(&stray), &SERVER), ["不在 HallQ/ 中 / outside HallQ/: hallq.exe"]);
+        assert_eq!(zip_problems("zip error: Nothing to do!", &SERVER).len(), SERVER.files.len());
+        // The server's folder is not the desktop's.
+        assert_eq!(zip_problems(&list(&good), &DESKTOP).len(), DESKTOP.files.len() + good.len());
     }
 
     /// Architecture Invariant (ARCHITECTURE.md): what differs by system
