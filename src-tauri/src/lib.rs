@@ -159,7 +159,7 @@ pub fn run() {
     // quit as Quit does — the hall server drains its engine — and exit 0.
     let handle = app.handle().clone();
     tauri::async_runtime::spawn(async move {
-        hallq_server::server::shutdown_signal().await;
+        hallq_server::platform::shutdown_signal().await;
         tracing::info!("asked to stop: quitting");
         handle.exit(0);
     });

@@ -216,7 +216,7 @@ pub fn sample_ticket(hall_name: &str, issued_at: &str, paper: Paper) -> Vec<u8> 
 /// Device files a kiosk PC offers in the wizard.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Devices {
-    /// USB printers (`/dev/usb/lp*` on Linux).
+    /// USB printers (`/dev/usb/lp*` on Linux, `USB001` on Windows).
     pub usb: Vec<String>,
     /// Serial ports (`/dev/ttyUSB*`, `/dev/ttyACM*`, `/dev/ttyS0..3` on Linux;
     /// `COM1..COM9` on Windows).
@@ -224,32 +224,10 @@ pub struct Devices {
 }
 
 /// The printer devices present on this PC, as suggestions (the wizard still
-/// accepts any path).
+/// accepts any path): the printer crate's [`hallq_printer::device::ports`].
 pub fn devices() -> Devices {
-    if cfg!(windows) {
-        return Devices { usb: Vec::new(), serial: (1..=9).map(|n| format!("COM{n}")).collect() };
-    }
-    let list = |dir: &str, prefixes: &[&str]| -> Vec<String> {
-        let mut found: Vec<String> = std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|entry| entry.file_name().into_string().ok())
-            .filter(|name| prefixes.iter().any(|p| name.starts_with(p)))
-            .map(|name| format!("{dir}/{name}"))
-            .collect();
-        found.sort_by(|a, b| natural(a).cmp(&natural(b)));
-        found
-    };
-    let mut serial = list("/dev", &["ttyUSB", "ttyACM"]);
-    serial.extend(list("/dev", &["ttyS"]).into_iter().filter(|p| natural(p).1 < 4));
-    Devices { usb: list("/dev/usb", &["lp"]), serial }
-}
-
-/// `/dev/ttyUSB10` → (`/dev/ttyUSB`, 10): sorts lp2 before lp10.
-fn natural(path: &str) -> (&str, u32) {
-    let digits = path.len() - path.bytes().rev().take_while(u8::is_ascii_digit).count();
-    (&path[..digits], path[digits..].parse().unwrap_or(0))
+    let ports = hallq_printer::device::ports();
+    Devices { usb: ports.usb, serial: ports.serial }
 }
 
 #[cfg(test)]
@@ -374,10 +352,7 @@ mod tests {
     }
 
     #[test]
-    fn device_suggestions_sort_naturally() {
-        let mut paths = vec!["/dev/usb/lp10", "/dev/usb/lp2", "/dev/usb/lp0"];
-        paths.sort_by(|a, b| natural(a).cmp(&natural(b)));
-        assert_eq!(paths, ["/dev/usb/lp0", "/dev/usb/lp2", "/dev/usb/lp10"]);
+    fn device_suggestions_are_usb_printer_files() {
         let found = devices();
         assert!(found.usb.iter().all(|p| p.starts_with("/dev/usb/lp")), "{found:?}");
     }

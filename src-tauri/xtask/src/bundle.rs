@@ -14,7 +14,8 @@
 //! 4.1, GTK 3, the tray's appindicator) plus espeak-ng (the display's
 //! voice), fonts-noto-cjk (Chinese on every screen) and passwd (useradd).
 //! The Windows (NSIS, MSI with WebView2) and macOS bundles are configured in
-//! `src-tauri/tauri.conf.json` but can only be built on those systems.
+//! `src-tauri/tauri.conf.json` but not built here; `bundle --windows`
+//! ([`crate::windows`]) builds zips of `hallq.exe` and the desktop app.
 //!
 //! Why the package is checked here and not in `cargo xtask test`: a .deb
 //! needs both release builds (8+ minutes on the 2-core CI machine) and would

@@ -6,7 +6,8 @@
 //! on a fresh machine, before anything else of the workspace is compiled.
 //!
 //! Read in this order: `workspace` (where things are), `shell` (how commands
-//! are run), `setup`, then the subcommands `test`, `run`, `bundle`, `bench` and `openapi`.
+//! are run), `setup`, then the subcommands `test`, `run`, `bundle`, `bench` and `openapi`;
+//! `windows` is the Windows build (the target, its check, its zips).
 
 mod bench;
 mod bundle;
@@ -16,6 +17,7 @@ mod run;
 mod setup;
 mod shell;
 mod test;
+mod windows;
 mod workspace;
 
 use std::process::ExitCode;
@@ -34,6 +36,9 @@ const USAGE: &str = "\
                  setup, build the desktop app in release, open it on a demo hall
   bundle         setup, 构建桌面应用的 .deb 安装包
                  setup, build the desktop app's .deb
+  bundle --windows
+                 setup, 交叉编译 Windows 版 hallq.exe 与桌面应用, 各打包为 zip
+                 setup, cross-build hallq.exe and the desktop app for Windows, zip each
   bench [args]   setup, 构建 release 版 hallq, 运行 `hallq bench [args]`
                  setup, build hallq in release, run `hallq bench [args]`
   bench desktop  测量 release 版桌面应用 (启动时间, 内存)
@@ -52,7 +57,10 @@ fn main() -> ExitCode {
         "setup" => no_extra_args(command, rest).and_then(|()| setup::run(&ws)),
         "test" => no_extra_args(command, rest).and_then(|()| test::run(&ws)),
         "run" => no_extra_args(command, rest).and_then(|()| run::run(&ws)),
-        "bundle" => no_extra_args(command, rest).and_then(|()| bundle::run(&ws)),
+        "bundle" => match rest {
+            [flag] if flag == "--windows" => windows::bundle(&ws),
+            _ => no_extra_args(command, rest).and_then(|()| bundle::run(&ws)),
+        },
         "bench" => bench::run(&ws, rest),
         "openapi" => no_extra_args(command, rest).and_then(|()| openapi::run(&ws)),
         "help" | "-h" | "--help" => {

@@ -58,15 +58,25 @@ pub fn build_release_hallq(ws: &Workspace) -> anyhow::Result<PathBuf> {
 /// build` and `tauri build` would each rebuild what the other built): `run`,
 /// `bundle` and `bench desktop` share one cache. Returns the binary's path.
 pub fn build_release_desktop(ws: &Workspace) -> anyhow::Result<PathBuf> {
+    build_release_desktop_for(ws, None)
+}
+
+/// [`build_release_desktop`] for `target` (`None`: this machine's), into
+/// `<target dir>/<target>/release/`.
+pub fn build_release_desktop_for(ws: &Workspace, target: Option<&str>) -> anyhow::Result<PathBuf> {
     let cli = ws.root.join("ui").join("node_modules").join(".bin").join("tauri");
     anyhow::ensure!(cli.is_file(), "找不到 Tauri CLI / the Tauri CLI is missing: {}", cli.display());
-    shell::run(
-        Command::new(&cli)
-            .args(["build", "--no-bundle"])
-            .current_dir(ws.root.join("src-tauri"))
-            .env("CARGO_TARGET_DIR", &ws.target),
-    )?;
-    let desktop = ws.binary("release", "hallq-desktop");
+    let mut build = Command::new(&cli);
+    build.args(["build", "--no-bundle"]).current_dir(ws.root.join("src-tauri")).env("CARGO_TARGET_DIR", &ws.target);
+    let desktop = match target {
+        None => ws.binary("release", "hallq-desktop"),
+        Some(target) => {
+            build.args(["--target", target]);
+            let exe = if target.contains("windows") { "hallq-desktop.exe" } else { "hallq-desktop" };
+            ws.target.join(target).join("release").join(exe)
+        }
+    };
+    shell::run(&mut build)?;
     anyhow::ensure!(desktop.is_file(), "构建成功但找不到 / built, but not found: {}", desktop.display());
     Ok(desktop)
 }

@@ -1,7 +1,7 @@
 //! `cargo xtask setup`: installs what a fresh Debian 12 machine with only the
 //! Rust toolchain, Node.js 20 and apt is missing, and nothing it already has:
-//! apt packages, tauri-driver, the UI's npm packages and the schema suite's
-//! Python packages (a venv of its own).
+//! apt packages, the Rust target for Windows, tauri-driver, the UI's npm
+//! packages and the schema suite's Python packages (a venv of its own).
 //!
 //! The apt package list is [`APT_PACKAGES`], the one place to add a system
 //! dependency. Setup must stay idempotent and quiet when nothing is missing:
@@ -41,15 +41,20 @@ const APT_PACKAGES: &[&str] = &[
     "cups",                         // the desktop suite's stand-in system printer: its own cupsd, a file queue
     "printer-driver-cups-pdf",      // that queue's PPD (PostScript out, through cups-filters)
     "python3-venv",                 // the schema suite's venv (tests/schema: schemathesis from PyPI)
+    // The Windows build (crate::windows): SQLite's C and the link of hallq.exe
+    // for x86_64-pc-windows-gnu, checked by `test`; `bundle --windows` zips it.
+    "gcc-mingw-w64-x86-64",
+    "zip",
 ];
 
 /// The WebDriver bridge for the desktop window tests, from crates.io.
 const TAURI_DRIVER: &[&str] = &["install", "tauri-driver", "--version", "^2", "--locked"];
 
-/// Installs the missing apt packages, then the UI's npm dependencies and
-/// the schema suite's Python ones.
+/// Installs the missing apt packages and the Rust target for Windows, then
+/// the UI's npm dependencies and the schema suite's Python ones.
 pub fn run(ws: &Workspace) -> anyhow::Result<()> {
     apt()?;
+    crate::windows::ensure_target()?;
     tauri_driver(ws)?;
     npm(ws)?;
     schema_venv(ws)?;

@@ -5,7 +5,8 @@
 //! `hallq` from the target directory. Cargo's output streams through, so its
 //! `test result:` lines appear in the log; the exit status is non-zero if any
 //! step failed. Before the tests, the core's dependency tree is checked for
-//! purity ([`crate::purity`]). After the cargo steps come the UI's vitest tests, the
+//! purity ([`crate::purity`]); after clippy, clippy again for Windows
+//! ([`crate::windows::CHECK`]). After the cargo steps come the UI's vitest tests, the
 //! browser suite (`tests/browser`, against the `hallq` just built), the
 //! schema suite (`tests/schema`, schemathesis against that `hallq serve`)
 //! and the desktop suite (`tests/desktop`, the real app window under Xvfb).
@@ -35,11 +36,14 @@ pub fn run(ws: &Workspace) -> anyhow::Result<()> {
     // The remaining steps are independent: run them all, so one push to CI
     // shows every failing test and every lint at once (`--no-fail-fast`: a
     // failing test binary does not stop the ones after it).
-    let steps: [(&str, &[&str]); 3] = [
+    let steps: [(&str, &[&str]); 4] = [
         ("tests", &["test", "--workspace", "--all-targets", "--no-fail-fast"]),
         // `--all-targets` leaves out doc tests; they are examples that must compile and pass.
         ("doc tests", &["test", "--workspace", "--doc"]),
         ("clippy", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+        // Unix-only code fails here, not in a Windows hall (its own target dir
+        // under the same CARGO_TARGET_DIR: nothing of the host build is redone).
+        ("windows", crate::windows::CHECK),
     ];
     let mut failed = Vec::new();
     // The core's purity is a fact of its dependency tree: checked first, in a second.

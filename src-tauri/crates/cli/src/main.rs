@@ -12,11 +12,13 @@
 //! [`init`], [`counter_cmd`], [`status`], [`report`], [`staffing`],
 //! [`simulate`], [`demo`], [`backup`], [`restore`];
 //! [`format`] holds the shared table and duration formatting, [`output`]
-//! the writes to standard output (a closed pipe ends a command quietly).
+//! the writes to standard output (a closed pipe ends a command quietly),
+//! [`data_dir`] where the database is when `--db` is not given.
 
 mod backup;
 mod bench;
 mod counter_cmd;
+mod data_dir;
 mod demo;
 mod error;
 mod exchange;
@@ -44,7 +46,7 @@ use crate::error::CliError;
 #[command(name = "hallq", version, about, long_about = None)]
 struct Cli {
     /// 数据库文件 / the hall database file
-    /// [default: <OS data dir>/hallq/hall.db]
+    /// [default: Windows %ProgramData%\HallQ\hall.db; elsewhere <user data dir>/hallq/hall.db]
     #[arg(long, global = true, env = "HALLQ_DB", value_name = "FILE")]
     db: Option<PathBuf>,
 
@@ -181,17 +183,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// `<OS data dir>/hallq/hall.db`, e.g. `~/.local/share/hallq/hall.db`.
+/// The system's default hall database ([`data_dir`]).
 fn default_db() -> anyhow::Result<PathBuf> {
-    directories::ProjectDirs::from("cn", "HallQ", "hallq").map(|dirs| dirs.data_dir().join("hall.db")).ok_or_else(
-        || {
-            CliError::input(
-                "找不到本机的数据目录，请用 --db 指定数据库文件",
-                "no data directory found on this machine; give the database with --db",
-            )
-            .into()
-        },
-    )
+    data_dir::default_db().ok_or_else(|| {
+        CliError::input(
+            "找不到本机的数据目录，请用 --db 指定数据库文件",
+            "no data directory found on this machine; give the database with --db",
+        )
+        .into()
+    })
 }
 
 /// Logs go to stderr so that stdout stays parseable (JSON, CSV); the filter

@@ -1,12 +1,13 @@
-//! `hallq serve`: run the hall server on a hall database until Ctrl-C or
-//! SIGTERM.
+//! `hallq serve`: run the hall server on a hall database until it is asked
+//! to stop (Ctrl-C, SIGTERM; on Windows also Ctrl-Break or the console
+//! closing: `hallq_server::platform`).
 //!
 //! It binds 127.0.0.1 unless told otherwise: serving the hall's LAN is the
 //! explicit `--lan` (all interfaces) or `--bind ADDR`. Once listening it
 //! prints one line with the URL on stdout (with the real port, so `--port 0`
 //! works for tests) and flushes it; everything else goes to the log on
-//! stderr. Nothing here needs care for a SIGKILL: every answered command is
-//! already on disk.
+//! stderr. Nothing here needs care for a SIGKILL (or a Windows task's
+//! end): every answered command is already on disk.
 
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -116,7 +117,7 @@ pub fn run(db: &Path, hall: Option<&str>, args: &ServeArgs) -> Result<()> {
                 addr.port()
             );
         }
-        server.run(hallq_server::server::shutdown_signal()).await.map_err(plain)?;
+        server.run(hallq_server::platform::shutdown_signal()).await.map_err(plain)?;
         // Not `eprintln!`: it panics when stderr is a file on a full disk.
         let _ = writeln!(std::io::stderr(), "HallQ 营业厅服务已停止 / hall server stopped");
         Ok(())

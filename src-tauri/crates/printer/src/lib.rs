@@ -2,7 +2,8 @@
 //!
 //! Read in this order: [`ticket`] (what goes on the paper and how it becomes
 //! bytes), [`command`] (the few ESC/POS commands used), [`printer`] (where the
-//! bytes go and how the printer's status is read back), [`error`], and
+//! bytes go and how the printer's status is read back), [`device`] (what a
+//! device printer's address names on each system), [`error`], and
 //! [`read`] (a job read back, for checking what a printer received).
 //!
 //! This crate knows nothing about the hall server, the database or the clock:
@@ -10,6 +11,7 @@
 //! formatted.
 
 pub mod command;
+pub mod device;
 pub mod error;
 pub mod printer;
 pub mod read;

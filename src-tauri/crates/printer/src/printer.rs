@@ -1,13 +1,12 @@
 //! Where the bytes go: a network printer (raw TCP, usually port 9100), a
-//! serial port, or a device file such as `/dev/usb/lp0` (on Windows a shared
-//! printer's UNC path such as `\\localhost\POS58`); and the printer's status
-//! read back with `DLE EOT` (or `GS r` where `DLE EOT` is not answered) on the
-//! transports that can answer.
+//! serial port, or a device ([`crate::device`]: `/dev/usb/lp0`; on Windows a
+//! shared printer's UNC path such as `\\localhost\POS58`, or the USB port
+//! `USB001`); and the printer's status read back with `DLE EOT` (or `GS r`
+//! where `DLE EOT` is not answered) on the transports that can answer.
 //!
 //! Every operation has a timeout so a dead printer never hangs a kiosk; this
 //! module never retries, the caller decides that.
 
-use std::fs::OpenOptions;
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
@@ -39,7 +38,9 @@ pub enum Printer {
         /// Timeout for writing and each status answer.
         timeout: Duration,
     },
-    /// A printer device file opened for writing, e.g. `/dev/usb/lp0`.
+    /// A printer device opened for writing: `/dev/usb/lp0`, `LPT1`, a
+    /// shared printer `\\localhost\POS58`, a USB port `USB001`
+    /// ([`crate::device::Device::parse`]).
     Device(PathBuf),
 }
 
@@ -124,9 +125,7 @@ impl Printer {
         match self {
             Printer::Device(path) => {
                 let target = self.target();
-                let mut file = OpenOptions::new()
-                    .write(true)
-                    .open(path)
+                let mut file = crate::device::open(path)
                     .map_err(|source| PrintError::Connect { target: target.clone(), source })?;
                 file.write_all(bytes).map_err(|source| PrintError::Write { target: target.clone(), source })?;
                 file.flush().map_err(|source| PrintError::Write { target, source })

@@ -97,10 +97,7 @@ const MAX_TERMINAL_SOURCES: usize = 4096;
 /// connections fit: `limits.max_connections`, or fewer if the file limit
 /// leaves no room for them beside [`FDS_FOR_THE_REST`].
 pub fn connection_cap(limits: &Limits) -> usize {
-    #[cfg(unix)]
-    let files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
-    #[cfg(not(unix))]
-    let files = u64::MAX;
+    let files = crate::platform::open_file_limit();
     let room = usize::try_from(files.saturating_sub(FDS_FOR_THE_REST)).unwrap_or(usize::MAX).max(16);
     limits.max_connections.min(room)
 }

@@ -14,8 +14,9 @@
 //! owning its paths and its own request and response types),
 //! [`queue`] (what screens derive from tickets), `printing` (print jobs
 //! and the print worker), [`server`] (binding, the accept loop, graceful
-//! shutdown) and [`connections`] (what it lets in: connection and stream
-//! caps, timeouts).
+//! shutdown), [`connections`] (what it lets in: connection and stream
+//! caps, timeouts) and [`platform`] (what differs by system: the signals
+//! that stop the server, its open-files limit).
 
 pub mod auth;
 pub mod backup;
@@ -23,6 +24,7 @@ pub mod connections;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+pub mod platform;
 mod printers;
 mod printing;
 pub mod queue;

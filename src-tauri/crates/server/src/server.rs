@@ -201,31 +201,10 @@ impl Connection {
     }
 }
 
-/// Opens, binds and serves until Ctrl-C or SIGTERM.
+/// Opens, binds and serves until the system asks it to stop (Ctrl-C,
+/// SIGTERM: [`crate::platform::shutdown_signal`]).
 pub async fn serve(config: ServeConfig) -> Result<(), ServerError> {
     let server = Server::bind(config).await?;
     tracing::info!(addr = %server.local_addr(), "serving");
-    server.run(shutdown_signal()).await
-}
-
-/// Resolves on Ctrl-C, or SIGTERM on Unix (a service manager stopping us).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
+    server.run(crate::platform::shutdown_signal()).await
 }
