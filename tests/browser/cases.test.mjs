@@ -58,6 +58,13 @@ test('a clerk opens a case with the keyboard alone, sees it due, and closes it',
   const closed = (await api(h.server.base, 'GET', '/api/v1/cases?open=false', h.sup)).find((x) => x.id === c.id)
   assert.equal(closed.outcome, 'withdrawn')
   assert.equal(closed.due_status, 'closed_on_time')
+  // A case given to this staff member elsewhere (the supervisor's own, here)
+  // appears at the counter by the stream, with no reload of the page.
+  const other = await api(h.server.base, 'POST', '/api/v1/cases', h.sup, { case_type: 'METER_TEST' })
+  await until(async () => (await row.count()) === 1, 5000, 'a case opened elsewhere shows at the counter')
+  assert.match(await row.textContent(), new RegExp(other.number))
+  await api(h.server.base, 'POST', `/api/v1/cases/${other.id}/close`, h.sup, { outcome: 'resolved' })
+  await until(async () => (await row.count()) === 0, 5000, 'and leaves it when closed elsewhere')
   await counter.context().close()
 })
 
