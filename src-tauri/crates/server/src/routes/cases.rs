@@ -232,8 +232,8 @@ async fn open(
             _ => None,
         })
         .ok_or_else(|| ApiError::from(StoreError::Corrupt("open_case logged no case".into())))?;
-    let hall = state.read(|r, hall| Ok(r.halls()?.into_iter().find(|h| h.id == hall))).await?;
-    let base = hall.map(|h| crate::printing::public_base(&state, &h)).unwrap_or_default();
+    let hall = state.read(this_hall).await?;
+    let base = crate::printing::public_base(&state, &hall);
     let live_url = (!base.is_empty()).then(|| format!("{base}/c/{id}"));
     Ok(Json(OpenedCase { case: dto(&state, id).await?, live_url }))
 }
@@ -349,8 +349,7 @@ async fn import_calendar(
     if days.is_empty() {
         return Err(ApiError::invalid("日历文件里没有日期", "the calendar file holds no days"));
     }
-    let hall = state.read(|r, hall| Ok(r.halls()?.into_iter().find(|h| h.id == hall))).await?;
-    let hall = hall.ok_or_else(|| ApiError::from(StoreError::NoHall))?;
+    let hall = state.read(this_hall).await?;
     let merged = commitment::merge_calendar(&hall, &days).map_err(StoreError::from)?;
     let out = CalendarDto { holidays: merged.holidays.clone(), workdays: merged.workdays.clone() };
     state.execute(caller.actor(), Command::ConfigureHall { hall: merged }, key.scoped(&caller)).await?;
@@ -458,9 +457,13 @@ async fn dto(state: &AppState, id: Uuid) -> ApiResult<CaseDto> {
         .ok_or_else(|| unknown(id))
 }
 
+/// This server's hall (its calendar, name and address).
+fn this_hall(r: &Reader, hall: Uuid) -> hallq_store::Result<Hall> {
+    r.halls()?.into_iter().find(|h| h.id == hall).ok_or(StoreError::NoHall)
+}
+
 fn hall_and_types(r: &Reader, hall: Uuid) -> hallq_store::Result<(Hall, Vec<CaseType>)> {
-    let h = r.halls()?.into_iter().find(|h| h.id == hall).ok_or(StoreError::NoHall)?;
-    Ok((h, r.case_types(hall)?))
+    Ok((this_hall(r, hall)?, r.case_types(hall)?))
 }
 
 fn unknown(id: Uuid) -> ApiError {
