@@ -308,8 +308,9 @@ fn a_hand_computed_day_gives_exactly_its_kpis_in_json_csv_and_xlsx() {
     assert_eq!(header[..3], ["键\nKey", "分组\nGroup", "取号人次\nissued (visits)"]);
     let pay = services.rows().find(|r| r[0] == Data::String("PAY".into())).unwrap();
     assert_eq!((pay[1].clone(), pay[2].clone()), (Data::String("交费".into()), Data::Float(3.0)));
-    // Last, the inspection days (none marked): the hall's one business day, nothing to compare.
-    assert_eq!(book.sheet_names().last().map(String::as_str), Some("稽查日 Inspection"));
+    // Then the inspection days (none marked): the hall's one business day,
+    // nothing to compare; last the day's one case, the low rating's follow-up.
+    assert_eq!(book.sheet_names()[7..], ["稽查日 Inspection", "工单时限 Cases"]);
     let inspection = book.worksheet_range("稽查日 Inspection").unwrap();
     let rows: Vec<Vec<Data>> = inspection.rows().map(<[Data]>::to_vec).collect();
     assert_eq!(rows[0][5], Data::String("营业日数\nDays".into()));

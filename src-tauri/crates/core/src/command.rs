@@ -138,6 +138,10 @@ pub enum Command {
         ticket: Uuid,
         /// What was done (1–500 characters).
         note: String,
+        /// The staff member who closed it, when the caller is one; its
+        /// follow-up case (if any) is closed in their name.
+        #[serde(default)]
+        staff: Option<String>,
     },
     /// Open a closed counter.
     OpenCounter {

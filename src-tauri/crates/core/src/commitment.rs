@@ -313,6 +313,15 @@ impl CaseOutcome {
         }
     }
 
+    /// Its Chinese name.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Resolved => "办结",
+            Self::Withdrawn => "客户撤回",
+            Self::Referred => "转办",
+        }
+    }
+
     /// The outcome named `s`.
     pub fn parse(s: &str) -> Option<Self> {
         [Self::Resolved, Self::Withdrawn, Self::Referred].into_iter().find(|x| x.as_str() == s)

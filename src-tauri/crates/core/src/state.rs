@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 use crate::command::{Command, TicketRef, TransferTarget};
-use crate::commitment::{Case, CaseType};
+use crate::commitment::{Case, CaseOutcome, CaseType};
 use crate::counter::{Counter, CounterStatus};
 use crate::event::EventData;
 use crate::follow_up::{FOLLOW_UP_WORKING_DAYS, FollowUp};
@@ -517,9 +517,13 @@ impl HallState {
                 if reason.is_some() && !rating.is_low() {
                     return Err(CoreError::InvalidRating("reason only for 不满意/非常不满意 / low scores".into()));
                 }
-                vec![E::TicketRated { ticket: t.id, rating, reason: *reason }]
+                let mut events = vec![E::TicketRated { ticket: t.id, rating, reason: *reason }];
+                if rating.is_low() {
+                    events.extend(self.follow_up_case(t, rating.level(), *reason, now, new_id));
+                }
+                events
             }
-            Command::CloseFollowUp { ticket, note } => {
+            Command::CloseFollowUp { ticket, note, staff } => {
                 if !self.follow_ups.contains_key(ticket) {
                     // Named by its number when the ticket is today's; an id
                     // means nothing to a supervisor.
@@ -527,7 +531,20 @@ impl HallState {
                     return Err(CoreError::UnknownFollowUp(number));
                 }
                 let note = text::check(&text::FOLLOW_UP_NOTE, note)?;
-                vec![E::FollowUpClosed { ticket: *ticket, note: note.to_string() }]
+                let mut events = vec![E::FollowUpClosed { ticket: *ticket, note: note.to_string() }];
+                // Its case closes with it, by whoever closed the follow-up
+                // (the case's own staff member when no one is named).
+                if let Some(c) = self.follow_up_case_of(*ticket) {
+                    let staff = staff.clone().filter(|s| self.staff.get(s).is_some_and(|s| s.active));
+                    events.push(E::CaseClosed {
+                        case: c.id,
+                        outcome: CaseOutcome::Resolved,
+                        note: Some(note.to_string()),
+                        staff: staff.unwrap_or_else(|| c.staff.clone()),
+                        due_at: c.due_at,
+                    });
+                }
+                events
             }
             Command::OpenCounter { counter } => {
                 let c = self.counter_ref(*counter)?;

@@ -12,6 +12,7 @@ use chrono::{NaiveDate, NaiveTime};
 use uuid::Uuid;
 
 use crate::command::{Command, TicketRef, TransferTarget};
+use crate::commitment::CaseOutcome;
 use crate::counter::{CounterConfig, CounterStatus, RoutingOrder, RoutingPolicy};
 use crate::event::EventData;
 use crate::hall::{Hall, HallConfig, OpeningHours};
@@ -397,7 +398,7 @@ fn every_rejected_command_returns_its_error_and_changes_nothing() {
         (Command::Rate { ticket: num("B001"), level: 5, reason: None }, E::NotRateable("B001".into())),
         (Command::Rate { ticket: num("A004"), level: 1, reason: None }, E::NotRateable("A004".into())),
         (
-            Command::CloseFollowUp { ticket: Uuid::from_u128(4242), note: "已回访".into() },
+            Command::CloseFollowUp { ticket: Uuid::from_u128(4242), note: "已回访".into(), staff: None },
             E::UnknownFollowUp(String::new()),
         ),
         (Command::Rate { ticket: TicketRef::Id(c002_leg1), level: 4, reason: None }, E::NotRateable("C002".into())),
@@ -1742,19 +1743,86 @@ fn a_low_rating_opens_a_follow_up_due_in_15_working_days_until_closed() {
     fx.tick(24 * 60 * MIN);
     fx.rollover();
     assert_eq!(fx.st.follow_ups().count(), 1);
-    let err = fx.rejects(Command::CloseFollowUp { ticket: f.ticket, note: "  ".into() });
+    let err = fx.rejects(Command::CloseFollowUp { ticket: f.ticket, note: "  ".into(), staff: None });
     assert_eq!(err, invalid_text(&text::FOLLOW_UP_NOTE, Blank));
-    let closed = fx
-        .ok(Command::CloseFollowUp {
-            ticket: f.ticket, note: "已电话回访，致歉并整改 / called back".into()
-        });
+    let closed = fx.ok(Command::CloseFollowUp {
+        ticket: f.ticket,
+        note: "已电话回访，致歉并整改 / called back".into(),
+        staff: None,
+    });
     assert_eq!(closed.changes.follow_ups[0].closed_at, Some(fx.now));
     assert_eq!(fx.st.follow_ups().count(), 0);
     assert_eq!(
-        fx.rejects(Command::CloseFollowUp { ticket: f.ticket, note: "again".into() }),
+        fx.rejects(Command::CloseFollowUp { ticket: f.ticket, note: "again".into(), staff: None }),
         CoreError::UnknownFollowUp(String::new()),
         "yesterday's ticket: no id in the message, a plain sentence"
     );
+}
+
+#[test]
+fn a_low_rating_opens_a_follow_up_case_for_the_supervisor_and_both_close_together() {
+    let mut fx = Fx::busy();
+    // Without the catalogue's FOLLOW_UP type a low rating opens only the
+    // follow-up (a hall created before cases existed).
+    fx.ok(Command::Rate { ticket: num("A001"), level: 1, reason: None });
+    assert_eq!((fx.st.follow_ups().count(), fx.st.cases().count()), (1, 0));
+
+    for case_type in crate::commitment::default_catalogue() {
+        fx.ok(Command::DefineCaseType { case_type });
+    }
+    // No supervisor yet: the case goes to the clerk who served.
+    fx.ok(Command::Start { counter: 1 });
+    fx.tick(2 * MIN);
+    fx.ok(Command::Finish { counter: 1, resolution: Resolution::Completed });
+    let out = fx.ok(Command::Rate { ticket: num("A003"), level: 2, reason: Some(LowScoreReason::Attitude) });
+    assert_eq!(out.ticket.as_ref().map(|t| t.number.as_str()), Some("A003"), "the answer is still the rated ticket");
+    let [EventData::TicketRated { .. }, EventData::CaseOpened { case }] = out.events.as_slice() else {
+        panic!("{:?}", out.events)
+    };
+    let a003 = fx.st.tickets().find(|t| t.number == "A003").unwrap().clone();
+    let follow_up = fx.st.follow_ups().find(|f| f.ticket == a003.id).unwrap().clone();
+    assert_eq!((case.case_type.as_str(), case.ticket, case.staff.as_str()), ("FOLLOW_UP", Some(a003.id), "1001"));
+    assert_eq!(case.note.as_deref(), Some("A003 号评价 2 分，原因 态度 / reason attitude / ticket A003 rated 2"));
+    // Due at the end of the follow-up's last working day: the two agree.
+    let due_day = fx.st.hall().local(case.due_at).date_naive();
+    assert_eq!(due_day.pred_opt(), Some(follow_up.deadline));
+
+    // A supervisor now: the next low rating's case is theirs. Closing the
+    // follow-up closes the case in the closer's name.
+    let mut sup = staff("1000", true);
+    sup.role = StaffRole::Supervisor;
+    fx.ok(Command::DefineStaff { staff: sup });
+    fx.ok(Command::CallNext { counter: 1 });
+    fx.ok(Command::Start { counter: 1 });
+    fx.tick(MIN);
+    let t = fx.ok(Command::Finish { counter: 1, resolution: Resolution::Completed }).ticket.unwrap();
+    fx.ok(Command::Rate { ticket: TicketRef::Id(t.id), level: 1, reason: None });
+    let second = fx.st.cases().find(|c| c.ticket == Some(t.id)).unwrap().clone();
+    assert_eq!(second.staff, "1000");
+    let closed =
+        fx.ok(Command::CloseFollowUp { ticket: t.id, note: "已回访致歉".into(), staff: Some("1000".into()) });
+    assert!(matches!(
+        &closed.events[..],
+        [EventData::FollowUpClosed { .. }, EventData::CaseClosed { case, outcome: CaseOutcome::Resolved, staff, note, .. }]
+            if *case == second.id && staff == "1000" && note.as_deref() == Some("已回访致歉")
+    ));
+    assert!(fx.st.case(second.id).is_none());
+
+    // Closing the case closes the follow-up, with a note saying so.
+    let closed =
+        fx.ok(Command::CloseCase { case: case.id, outcome: CaseOutcome::Resolved, note: None, staff: "1001".into() });
+    assert!(matches!(
+        &closed.events[..],
+        [EventData::CaseClosed { .. }, EventData::FollowUpClosed { ticket, note }]
+            if *ticket == a003.id && note.starts_with("随工单 W")
+    ));
+    assert!(fx.st.follow_ups().all(|f| f.ticket != a003.id));
+    // A high rating opens neither.
+    fx.ok(Command::CallNext { counter: 1 });
+    fx.ok(Command::Start { counter: 1 });
+    let t = fx.ok(Command::Finish { counter: 1, resolution: Resolution::Completed }).ticket.unwrap();
+    let out = fx.ok(Command::Rate { ticket: TicketRef::Id(t.id), level: 4, reason: None });
+    assert_eq!(out.events.len(), 1);
 }
 
 #[test]

@@ -233,6 +233,17 @@ impl LowScoreReason {
         }
     }
 
+    /// Its Chinese name, as the rating pad shows it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Efficiency => "效率",
+            Self::Skill => "水平",
+            Self::Attitude => "态度",
+            Self::Environment => "环境",
+            Self::Procedure => "流程",
+        }
+    }
+
     /// Parses [`LowScoreReason::as_str`]'s names.
     pub fn parse(s: &str) -> Option<Self> {
         [Self::Efficiency, Self::Skill, Self::Attitude, Self::Environment, Self::Procedure]

@@ -140,7 +140,8 @@ fn month() -> Month {
     assert_eq!(due, ["2026-11-23", "2026-11-23"], "15 working days after Monday 2 November");
 
     w.tick(at(11, 3, 9, 0)).unwrap();
-    w.execute(Actor::Cli, Command::CloseFollowUp { ticket: a2, note: "已回访".into() }, at(11, 3, 10, 0)).unwrap();
+    w.execute(Actor::Cli, Command::CloseFollowUp { ticket: a2, note: "已回访".into(), staff: None }, at(11, 3, 10, 0))
+        .unwrap();
 
     w.tick(at(11, 16, 8, 0)).unwrap();
     w.execute(Actor::Cli, Command::DefineStaff { staff: clerk("1003", "张伟", Some("乙班")) }, at(11, 16, 8, 0))
@@ -155,7 +156,8 @@ fn month() -> Month {
     assert_eq!(f3_due.to_string(), "2026-12-07");
 
     w.tick(at(11, 24, 9, 0)).unwrap();
-    w.execute(Actor::Cli, Command::CloseFollowUp { ticket: c2, note: "已整改".into() }, at(11, 24, 10, 0)).unwrap();
+    w.execute(Actor::Cli, Command::CloseFollowUp { ticket: c2, note: "已整改".into(), staff: None }, at(11, 24, 10, 0))
+        .unwrap();
 
     open_day(&mut w, at(12, 1, 8, 30), &[(1, "1001")]);
     leg(&mut w, at(12, 1, 9, 0), 1, "PAY", 1, Done(Some(5)));

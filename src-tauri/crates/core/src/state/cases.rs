@@ -7,9 +7,11 @@ use uuid::Uuid;
 use super::{Changes, HallState};
 use crate::command::Command;
 use crate::commitment::{
-    self, Case, CaseState, CaseType, MAX_AHEAD_MS, MAX_BACKDATE_MS, MAX_CASE_TYPES, StageProgress,
+    self, Case, CaseState, CaseType, FOLLOW_UP_CASE, MAX_AHEAD_MS, MAX_BACKDATE_MS, MAX_CASE_TYPES, StageProgress,
 };
 use crate::event::EventData;
+use crate::staff::{Staff, StaffRole};
+use crate::ticket::{LowScoreReason, Ticket};
 use crate::{CoreError, Millis, text};
 
 /// The most cases a hall opens in one business day (the number's three
@@ -82,51 +84,18 @@ impl HallState {
                 }
                 let customer_ref = text::check_opt(&text::CUSTOMER_REF, given(customer_ref))?;
                 let note = text::check_opt(&text::CASE_NOTE, given(note))?;
-                let day = self.hall.business_day(now);
-                let seq = match self.case_seq {
-                    Some((d, n)) if d == day => n + 1,
-                    _ => 1,
-                };
-                if seq > MAX_DAILY_CASES {
-                    return Err(CoreError::case(
-                        format!("今日已开 {MAX_DAILY_CASES} 个工单，已达上限"),
-                        format!("{MAX_DAILY_CASES} cases were opened today, the most a day holds"),
-                    ));
-                }
-                let due = |limit| commitment::due_at(&self.hall, received, limit);
-                Ok(vec![E::CaseOpened {
-                    case: Case {
-                        id: new_id(),
-                        number: commitment::case_number(day, seq),
-                        case_type: kind.code.clone(),
+                let case = self.new_case(
+                    kind,
+                    received,
+                    now,
+                    NewCase {
                         ticket: *ticket,
                         customer_ref: customer_ref.map(str::to_string),
                         note: note.map(str::to_string),
                         staff: staff.clone(),
-                        opened_by: staff.clone(),
-                        received_at: received,
-                        accepted_at: now.max(received),
-                        due_at: due(kind.limit),
-                        limit: kind.limit,
-                        hold_stops_clock: kind.hold_stops_clock,
-                        stages: kind
-                            .stages
-                            .iter()
-                            .map(|s| StageProgress {
-                                code: s.code.clone(),
-                                limit: s.limit,
-                                due_at: due(s.limit),
-                                done_at: None,
-                            })
-                            .collect(),
-                        state: CaseState::Open,
-                        held_at: None,
-                        hold_reason: None,
-                        holds: 0,
-                        closed_at: None,
-                        outcome: None,
                     },
-                }])
+                )?;
+                Ok(vec![E::CaseOpened { case: case(new_id()) }])
             })(),
             Command::CompleteCaseStage { case, stage, staff } => (|| {
                 let c = self.open_case(*case)?;
@@ -172,13 +141,22 @@ impl HallState {
                     Some(held_at) => self.dues_after_hold(c, held_at, now).0,
                     None => c.due_at,
                 };
-                Ok(vec![E::CaseClosed {
+                let mut events = vec![E::CaseClosed {
                     case: c.id,
                     outcome: *outcome,
                     note: note.map(str::to_string),
                     staff: staff.clone(),
                     due_at,
-                }])
+                }];
+                // A follow-up case closes its follow-up with it.
+                if let Some(t) = c.ticket.filter(|t| c.case_type == FOLLOW_UP_CASE && self.follow_ups.contains_key(t)) {
+                    let note = note.map_or_else(
+                        || format!("随工单 {} 办结（{}）/ closed with case {}", c.number, outcome.label_zh(), c.number),
+                        str::to_string,
+                    );
+                    events.push(E::FollowUpClosed { ticket: t, note });
+                }
+                Ok(events)
             })(),
             _ => Ok(Vec::new()),
         }
@@ -237,6 +215,98 @@ impl HallState {
         }
     }
 
+    /// A case of `kind` received at `received`, numbered as today's next,
+    /// with its due times worked out now; the id is given last.
+    fn new_case(
+        &self,
+        kind: &CaseType,
+        received: Millis,
+        now: Millis,
+        new: NewCase,
+    ) -> Result<impl FnOnce(Uuid) -> Case, CoreError> {
+        let day = self.hall.business_day(now);
+        let seq = match self.case_seq {
+            Some((d, n)) if d == day => n + 1,
+            _ => 1,
+        };
+        if seq > MAX_DAILY_CASES {
+            return Err(CoreError::case(
+                format!("今日已开 {MAX_DAILY_CASES} 个工单，已达上限"),
+                format!("{MAX_DAILY_CASES} cases were opened today, the most a day holds"),
+            ));
+        }
+        let due = |limit| commitment::due_at(&self.hall, received, limit);
+        let stages: Vec<StageProgress> = kind
+            .stages
+            .iter()
+            .map(|s| StageProgress { code: s.code.clone(), limit: s.limit, due_at: due(s.limit), done_at: None })
+            .collect();
+        let (number, code, limit, due_at, hold_stops_clock) =
+            (commitment::case_number(day, seq), kind.code.clone(), kind.limit, due(kind.limit), kind.hold_stops_clock);
+        Ok(move |id| Case {
+            id,
+            number,
+            case_type: code,
+            ticket: new.ticket,
+            customer_ref: new.customer_ref,
+            note: new.note,
+            opened_by: new.staff.clone(),
+            staff: new.staff,
+            received_at: received,
+            accepted_at: now.max(received),
+            due_at,
+            limit,
+            hold_stops_clock,
+            stages,
+            state: CaseState::Open,
+            held_at: None,
+            hold_reason: None,
+            holds: 0,
+            closed_at: None,
+            outcome: None,
+        })
+    }
+
+    /// The follow-up case (回访工单) a low rating of `ticket` opens, when the
+    /// hall's catalogue has an active [`FOLLOW_UP_CASE`] type: received at
+    /// the rating, given to the hall's supervisor (the first active one by
+    /// staff number; else the staff member who served). None when the hall
+    /// has no such type, no one to give it to, or today's case numbers are
+    /// used up — the follow-up itself is kept either way.
+    pub(super) fn follow_up_case(
+        &self,
+        ticket: &Ticket,
+        level: u8,
+        reason: Option<LowScoreReason>,
+        now: Millis,
+        new_id: &mut dyn FnMut() -> Uuid,
+    ) -> Option<EventData> {
+        let kind = self.case_type(FOLLOW_UP_CASE).filter(|k| k.active)?;
+        let active = |s: &&Staff| s.active;
+        let staff = self
+            .staff
+            .values()
+            .filter(active)
+            .find(|s| s.role == StaffRole::Supervisor)
+            .or_else(|| ticket.staff.as_ref().and_then(|n| self.staff.get(n)).filter(active))?;
+        let why = reason.map(|r| format!("，原因 {} / reason {}", r.label_zh(), r.as_str())).unwrap_or_default();
+        let note = format!("{} 号评价 {level} 分{why} / ticket {} rated {level}", ticket.number, ticket.number);
+        let case = self
+            .new_case(
+                kind,
+                now,
+                now,
+                NewCase { ticket: Some(ticket.id), customer_ref: None, note: Some(note), staff: staff.number.clone() },
+            )
+            .ok()?;
+        Some(EventData::CaseOpened { case: case(new_id()) })
+    }
+
+    /// The open follow-up case of a rated ticket leg.
+    pub(super) fn follow_up_case_of(&self, ticket: Uuid) -> Option<&Case> {
+        self.cases.values().find(|c| c.case_type == FOLLOW_UP_CASE && c.ticket == Some(ticket))
+    }
+
     fn update_case(&mut self, id: Uuid, ch: &mut Changes, f: impl FnOnce(&mut Case)) {
         if let Some(c) = self.cases.get_mut(&id) {
             f(c);
@@ -272,6 +342,14 @@ impl HallState {
             c.stages.iter().map(|s| if s.done_at.is_none() { move_on(s.due_at, s.limit) } else { s.due_at }).collect();
         (move_on(c.due_at, c.limit), stages)
     }
+}
+
+/// What a new case is given besides its type and times.
+struct NewCase {
+    ticket: Option<Uuid>,
+    customer_ref: Option<String>,
+    note: Option<String>,
+    staff: String,
 }
 
 /// An optional text field as given: blank is none.

@@ -79,7 +79,7 @@ async fn close(
     Path(ticket): Path<Uuid>,
     Json(req): Json<CloseFollowUpRequest>,
 ) -> ApiResult<Json<CommandAnswer>> {
-    let cmd = Command::CloseFollowUp { ticket, note: req.note };
+    let cmd = Command::CloseFollowUp { ticket, note: req.note, staff: Some(caller.name.clone()) };
     Ok(Json(state.execute(caller.actor(), cmd, key.scoped(&caller)).await?.into()))
 }
 

@@ -299,7 +299,9 @@ async fn exports_and_the_hall_parameter_give_the_same_figures() {
             "按时段 By hour",
             "按星期 By weekday",
             "按日 By day",
-            "稽查日 Inspection"
+            "稽查日 Inspection",
+            // The day's low rating opened a follow-up case.
+            "工单时限 Cases"
         ]
     );
     let sheet = book.worksheet_range("按员工 By staff").unwrap();
