@@ -1,7 +1,8 @@
 // Commitments at the counter and on the board: a clerk opens a case (工单)
 // with the keyboard alone (F6, an arrow key for the type, Tab, the
 // customer's reference, Enter) and sees it in 我的工单 with the due day the
-// server computed; closes it with an outcome; the board lists an overdue
+// server computed; closes it with an outcome; hands one over to a colleague
+// chosen from the list; the board lists an overdue
 // case (documents received 20 days ago) and one due later, by staff.
 // Screenshots: tests/output/counter-cases.png, board-cases.png.
 
@@ -15,6 +16,8 @@ const h = hallForTests()
 const DAY = 24 * 3600 * 1000
 
 test('a clerk opens a case with the keyboard alone, sees it due, and closes it', async () => {
+  // A colleague to hand a case to.
+  await api(h.server.base, 'PUT', '/api/v1/settings/staff/1101', h.sup, { name: '赵敏', role: 'agent', active: true, team: null })
   const counter = await openPage(h.browser, h.server.base, '/counter', await pair(h.server.base, h.sup, 'counter', 1), { width: 1366, height: 768 })
   await counter.fill('[data-test=login-staff]', '0001')
   await counter.fill('[data-test=login-pin]', PIN)
@@ -46,6 +49,28 @@ test('a clerk opens a case with the keyboard alone, sees it due, and closes it',
   assert.match(await row.textContent(), new RegExp(`${c.number}.*低压非居民用户接电`))
   assert.match(await row.locator('[data-test=case-due]').textContent(), new RegExp(`${c.due_day.slice(5)} 到期`))
   assert.match(await row.textContent(), /答复供电方案/, 'the next stage is named')
+  // The customer's receipt: printed by the button (the browser's print
+  // here), the page's print media show the slip alone, with the number, the
+  // promised day, the reference masked; on loopback there is no address a
+  // phone reaches, so no QR and the slip says to ask with the number.
+  await counter.evaluate(() => { window.__prints = 0; window.print = () => { window.__prints += 1 } })
+  await counter.click('[data-test=case-receipt-print]')
+  await until(async () => (await counter.evaluate(() => window.__prints)) === 1, 5000, 'the receipt printed once')
+  assert.equal(await counter.isVisible('[data-test=case-receipt]'), false, 'not shown on screen')
+  await counter.emulateMedia({ media: 'print' })
+  assert.ok(await counter.isVisible('[data-test=case-receipt]'), 'the slip is what prints')
+  assert.equal(await counter.isVisible('[data-test=cases]'), false, 'and nothing else')
+  assert.equal(await counter.textContent('[data-test=receipt-number]'), c.number)
+  assert.match(await counter.textContent('[data-test=receipt-due]'), new RegExp(c.due_day))
+  assert.equal(await counter.textContent('[data-test=receipt-ref]'), '******4567')
+  // The time the documents were taken, on the hall's clock (UTC+8), not the PC's.
+  const received = new Date(c.received_at + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ')
+  assert.match(await counter.textContent('[data-test=case-receipt]'), new RegExp(`收件时间Received${received}`))
+  assert.match(await counter.textContent('[data-test=case-receipt]'), /低压非居民用户接电[\s\S]*答复供电方案[\s\S]*凭工单号到营业厅查询进度/)
+  assert.equal(await counter.locator('[data-test=receipt-qr]').count(), 0)
+  await counter.screenshot({ path: join(output, 'case-receipt.png') })
+  await counter.emulateMedia({ media: 'screen' })
+
   // Every panel still on the 1366×768 screen.
   assert.ok(await counter.evaluate(() => document.documentElement.scrollHeight <= innerHeight), 'the page itself scrolls')
   await counter.screenshot({ path: join(output, 'counter-cases.png') })
@@ -63,6 +88,20 @@ test('a clerk opens a case with the keyboard alone, sees it due, and closes it',
   const other = await api(h.server.base, 'POST', '/api/v1/cases', h.sup, { case_type: 'METER_TEST' })
   await until(async () => (await row.count()) === 1, 5000, 'a case opened elsewhere shows at the counter')
   assert.match(await row.textContent(), new RegExp(other.number))
+  // Handed over to a colleague from the list (not to oneself): it leaves
+  // 我的工单 and is the colleague's.
+  await row.locator('[data-test=case-transfer]').click()
+  const options = await counter.locator('[data-test=case-transfer-to] option').evaluateAll((os) => os.map((o) => o.value))
+  assert.deepEqual(options, ['1101'], 'every active colleague but oneself')
+  await counter.selectOption('[data-test=case-transfer-to]', '1101')
+  await counter.click('[data-test=case-transfer-confirm]')
+  await until(async () => (await row.count()) === 0, 5000, 'the handed-over case leaves 我的工单')
+  const handed = await api(h.server.base, 'GET', `/api/v1/cases/${other.id}`, h.sup)
+  assert.equal(handed.case.staff, '1101')
+  assert.equal(handed.steps.at(-1).kind, 'case_transferred')
+  // Given back by the supervisor, it shows again; closed elsewhere, it leaves.
+  await api(h.server.base, 'POST', `/api/v1/cases/${other.id}/transfer`, h.sup, { to: '0001' })
+  await until(async () => (await row.count()) === 1, 5000, 'a case handed back shows again')
   await api(h.server.base, 'POST', `/api/v1/cases/${other.id}/close`, h.sup, { outcome: 'resolved' })
   await until(async () => (await row.count()) === 0, 5000, 'and leaves it when closed elsewhere')
   await counter.context().close()

@@ -85,3 +85,5 @@ export type LiveCase = Schemas['LiveCaseDto']
 export type CaseReport = Schemas['CaseReport']
 export type CaseKpis = Schemas['CaseKpis']
 export type OpenedCase = Schemas['OpenedCase']
+/** A staff member a case can be handed to. */
+export type Colleague = Schemas['Colleague']

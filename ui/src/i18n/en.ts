@@ -164,6 +164,7 @@ export default {
     openCount: 'Open',
     onHold: 'On hold',
     gap: 'received → entered {m} min',
+    receipt: 'Print receipt',
     scan: 'the customer scans to follow it',
     more: '{n} more',
   },

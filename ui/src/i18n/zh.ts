@@ -170,6 +170,7 @@ export default {
     openCount: '未结',
     onHold: '挂起',
     gap: '收件→录入 {m} 分钟',
+    receipt: '打印回执',
     scan: '请客户扫码查看进度',
     more: '另有 {n} 个',
   },

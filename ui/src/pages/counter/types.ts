@@ -1,2 +1,2 @@
 // Re-exports for the counter page.
-export type { CaseItem, CaseType, CommandAnswer, CounterNow, Kpis, Me, Queues, Service, ServiceNow, Ticket } from '../../api/types'
+export type { CaseItem, CaseType, Colleague, CommandAnswer, CounterNow, Kpis, Me, Queues, Service, ServiceNow, Ticket } from '../../api/types'

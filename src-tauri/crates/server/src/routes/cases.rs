@@ -29,6 +29,7 @@ use crate::state::AppState;
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_types))
+        .routes(routes!(colleagues))
         .routes(routes!(define_type))
         .routes(routes!(load_defaults))
         .routes(routes!(list, open))
@@ -52,6 +53,21 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 )]
 async fn list_types(State(state): State<AppState>) -> ApiResult<Json<Vec<CaseType>>> {
     Ok(Json(state.read(|r, hall| r.case_types(hall)).await?))
+}
+
+/// The staff a case can be handed to: every active staff member, by number
+/// (their number and name only).
+#[utoipa::path(
+    get, path = "/api/v1/case-staff", operation_id = "list_case_staff", tag = "cases",
+    security(("token" = ["read_cases"])),
+    responses((status = 200, body = Vec<Colleague>), (status = "4XX", body = ErrorBody))
+)]
+async fn colleagues(State(state): State<AppState>) -> ApiResult<Json<Vec<Colleague>>> {
+    let staff = state.read(|r, hall| r.staff(hall)).await?;
+    let mut list: Vec<Colleague> =
+        staff.into_iter().filter(|s| s.active).map(|s| Colleague { number: s.number, name: s.name }).collect();
+    list.sort_by(|a, b| a.number.cmp(&b.number));
+    Ok(Json(list))
 }
 
 /// Add or change a case type (its limits apply to cases opened from now on:
@@ -700,6 +716,15 @@ pub struct StageDoneRequest {
 pub struct HoldRequest {
     /// Why (1–64 characters), e.g. 等客户补充材料.
     pub reason: String,
+}
+
+/// A staff member a case can be handed to.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+pub struct Colleague {
+    /// Staff number.
+    pub number: String,
+    /// Their name.
+    pub name: String,
 }
 
 /// Hand over.

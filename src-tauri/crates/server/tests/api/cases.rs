@@ -81,6 +81,12 @@ async fn counters_open_and_work_their_own_cases_and_the_board_sees_what_is_due()
         .expect_error(403, "not_your_case");
     hall.get(&display, "/api/v1/cases").await.expect_error(403, "forbidden");
     hall.get(&display, "/api/v1/cases/due").await.expect_error(403, "forbidden");
+    // Whom a case can go to: the active staff, number and name only.
+    let colleagues = hall.get(&t.c1, "/api/v1/case-staff").await.expect(200);
+    let numbers: Vec<&str> = colleagues.as_array().unwrap().iter().map(|c| c["number"].as_str().unwrap()).collect();
+    assert_eq!(numbers, ["0001", "1001", "1002"]);
+    assert_eq!(colleagues[1], json!({"number": "1001", "name": "王芳"}));
+    hall.get(&display, "/api/v1/case-staff").await.expect_error(403, "forbidden");
     hall.post(&t.kiosk, "/api/v1/cases", Some(json!({"case_type": "RES_CONN"}))).await.expect_error(403, "forbidden");
     hall.post(&t.board, "/api/v1/cases", Some(json!({"case_type": "RES_CONN"}))).await.expect_error(403, "forbidden");
     assert_eq!(hall.get(&t.board, "/api/v1/cases").await.expect(200).as_array().unwrap().len(), 3);
@@ -145,6 +151,13 @@ async fn counters_open_and_work_their_own_cases_and_the_board_sees_what_is_due()
         .to_string();
     hall.post(&sup, &path(&c, "transfer"), Some(json!({"to": "1001"}))).await.expect(200);
     hall.open_counter(&t.c2, 2, "1002").await;
+    // 1001 at counter 1 hands B to 1002, and cannot take it back: it is
+    // 1002's now; 1002 hands it back (not to someone unknown).
+    hall.open_counter(&t.c1, 1, "1001").await;
+    hall.post(&t.c1, &path(&b, "transfer"), Some(json!({"to": "1002"}))).await.expect(200);
+    hall.post(&t.c1, &path(&b, "transfer"), Some(json!({"to": "1001"}))).await.expect_error(403, "not_your_case");
+    hall.post(&t.c2, &path(&b, "transfer"), Some(json!({"to": "9999"}))).await.expect_error(404, "unknown_staff");
+    hall.post(&t.c2, &path(&b, "transfer"), Some(json!({"to": "1001"}))).await.expect(200);
     assert_eq!(hall.get(&t.c2, "/api/v1/cases").await.expect(200), json!([]));
     let closed = hall
         .post(&sup, &path(&a, "close"), Some(json!({"outcome": "resolved", "note": "已装表接电"})))
