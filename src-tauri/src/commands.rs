@@ -1,8 +1,9 @@
 //! The commands a page may ask of the shell, each a thin adapter; which page
 //! may call which is decided by `capabilities/` (the hall's pages on
 //! loopback: fullscreen, autostart, leave the kiosk lock; kiosk windows
-//! also print to this PC's printer, from the paired hall server's origin
-//! too in terminal mode (a capability added at launch, [`crate::launch`]);
+//! also print to this PC's printer and counter windows print case receipts
+//! (HTML), from the paired hall server's origin too in terminal mode
+//! (capabilities added at launch, [`crate::launch`]);
 //! the local wizard: set-up and a test print; the local unreachable page:
 //! retry).
 //!
@@ -114,10 +115,11 @@ pub async fn print_escpos<R: Runtime>(app: AppHandle<R>, bytes_base64: String) -
     Ok(())
 }
 
-/// Prints the calling kiosk window's page as laid out for print (the HTML
-/// ticket, on `paper` mm) on the system printer this PC chose, else the
+/// Prints the calling kiosk or counter window's page as laid out for print
+/// (the HTML ticket, a case receipt; on `paper` mm) on the system printer
+/// this PC chose, else the
 /// system's default printer — without a dialog, while every other window
-/// runs on ([`html_print`]). The kiosk page reports the outcome itself.
+/// runs on ([`html_print`]). The page reports the outcome itself.
 #[tauri::command]
 pub async fn print_html<R: Runtime>(window: WebviewWindow<R>, paper: u16) -> Answer<()> {
     if paper != 58 && paper != 80 {

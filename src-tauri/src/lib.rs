@@ -296,14 +296,19 @@ pub async fn launch<R: Runtime>(app: &AppHandle<R>, mut config: AppConfig) -> Re
 /// The identifier of the capability [`allow_kiosk_printing_from`] adds.
 pub const REMOTE_PRINT_CAPABILITY: &str = "kiosk-print-remote";
 
+/// The identifier of the capability [`allow_kiosk_printing_from`] adds for
+/// counter windows: the case receipt's HTML print, nothing else.
+pub const REMOTE_RECEIPT_CAPABILITY: &str = "counter-receipt-remote";
+
 /// The commands a kiosk window may call from the paired hall server's
 /// origin (terminal mode): printing on this PC's printer, nothing else.
 pub const REMOTE_PRINT_PERMISSIONS: [&str; 3] = ["allow-print-escpos", "allow-print-html", "allow-printer-status"];
 
 /// Terminal mode: the kiosk's pages come from the hall server, whose origin
 /// no capability file can name in advance. Grants the print commands —
-/// only them, only to `kiosk-*` windows, only on that exact origin (scheme,
-/// host and port) — for as long as the app runs.
+/// only them, only to `kiosk-*` windows (and the HTML print alone to
+/// `counter-*` windows, for case receipts), only on that exact origin
+/// (scheme, host and port) — for as long as the app runs.
 pub fn allow_kiosk_printing_from<R: Runtime>(app: &AppHandle<R>, server: &str) -> Result<(), BoxError> {
     let origin = remote_origin(server)?;
     let mut capability = tauri::ipc::CapabilityBuilder::new(REMOTE_PRINT_CAPABILITY)
@@ -314,7 +319,14 @@ pub fn allow_kiosk_printing_from<R: Runtime>(app: &AppHandle<R>, server: &str) -
         capability = capability.permission(permission);
     }
     app.add_capability(capability)?;
-    tracing::info!(%origin, "kiosk windows may print from the hall server's origin");
+    // A counter prints one thing: the customer's case receipt, as HTML.
+    let counter = tauri::ipc::CapabilityBuilder::new(REMOTE_RECEIPT_CAPABILITY)
+        .remote(origin.clone())
+        .local(false)
+        .window("counter-*")
+        .permission("allow-print-html");
+    app.add_capability(counter)?;
+    tracing::info!(%origin, "kiosk windows may print, and counter windows print receipts, from the hall server's origin");
     Ok(())
 }
 

@@ -124,7 +124,7 @@ fn refused_by_acl(answer: Result<serde_json::Value, serde_json::Value>) -> bool 
 }
 
 #[test]
-fn terminal_kiosk_windows_print_from_the_hall_servers_exact_origin_and_may_call_nothing_else() {
+fn terminal_kiosk_windows_print_from_the_hall_servers_exact_origin_and_counters_only_their_receipts() {
     let dir = tempfile::tempdir().unwrap();
     let lp0 = dir.path().join("lp0");
     std::fs::write(&lp0, b"").unwrap();
@@ -174,8 +174,13 @@ fn terminal_kiosk_windows_print_from_the_hall_servers_exact_origin_and_may_call_
     assert!(refused_by_acl(invoke(&app, "kiosk-0", "http://127.0.0.2:10/kiosk", "print_escpos", job.clone())));
     assert!(refused_by_acl(invoke(&app, "kiosk-0", "http://127.0.0.3:9/kiosk", "print_escpos", job.clone())));
     assert!(refused_by_acl(invoke(&app, "counter-1", "http://127.0.0.2:9/counter", "print_escpos", job.clone())));
+    // A counter window prints its case receipts (HTML) from the server's origin, nothing else.
+    let error =
+        invoke(&app, "counter-1", "http://127.0.0.2:9/counter", "print_html", serde_json::json!({ "paper": 70 }))
+            .unwrap_err();
+    assert_eq!(error["code"], "bad_printer_paper", "a counter may print its receipt: {error}");
     let paper = serde_json::json!({ "paper": 80 });
-    assert!(refused_by_acl(invoke(&app, "counter-1", "http://127.0.0.2:9/counter", "print_html", paper.clone())));
+    assert!(refused_by_acl(invoke(&app, "counter-1", "http://127.0.0.3:9/counter", "print_html", paper.clone())));
     assert!(refused_by_acl(invoke(&app, "kiosk-0", "http://127.0.0.3:9/kiosk", "print_html", paper)));
     assert!(refused_by_acl(invoke(&app, "kiosk-0", page, "set_fullscreen", serde_json::json!({ "on": false }))));
     assert!(refused_by_acl(invoke(&app, "kiosk-0", page, "wizard_defaults", serde_json::json!({}))));
@@ -183,7 +188,7 @@ fn terminal_kiosk_windows_print_from_the_hall_servers_exact_origin_and_may_call_
 }
 
 #[test]
-fn on_loopback_only_kiosk_windows_may_print_and_without_a_printer_they_are_told_so() {
+fn on_loopback_only_kiosk_windows_may_print_and_counters_their_receipts_and_without_a_printer_they_are_told_so() {
     let dir = tempfile::tempdir().unwrap();
     let path = one_pc(dir.path());
     let app = start_real(path);
@@ -194,13 +199,15 @@ fn on_loopback_only_kiosk_windows_may_print_and_without_a_printer_they_are_told_
     let status = invoke(&app, "kiosk-0", &format!("{base}/kiosk"), "printer_status", serde_json::json!({})).unwrap();
     assert_eq!(status["state"], "not_checked");
     assert!(refused_by_acl(invoke(&app, "counter-1", &format!("{base}/counter"), "print_escpos", job.clone())));
-    // The HTML ticket: a kiosk window may ask (a paper width no ticket has
-    // is the command's own, bilingual refusal); no other window may.
+    // The HTML print: a kiosk window (its ticket) and a counter window (a
+    // case receipt) may ask (a paper width no printer has is the command's
+    // own, bilingual refusal); no other window may.
     let paper = serde_json::json!({ "paper": 70 });
-    let error = invoke(&app, "kiosk-0", &format!("{base}/kiosk"), "print_html", paper.clone()).unwrap_err();
-    assert_eq!(error["code"], "bad_printer_paper", "{error}");
-    assert!(error["message_zh"].as_str().unwrap().contains("纸宽"), "{error}");
-    assert!(refused_by_acl(invoke(&app, "counter-1", &format!("{base}/counter"), "print_html", paper.clone())));
+    for (window, page) in [("kiosk-0", "kiosk"), ("counter-1", "counter")] {
+        let error = invoke(&app, window, &format!("{base}/{page}"), "print_html", paper.clone()).unwrap_err();
+        assert_eq!(error["code"], "bad_printer_paper", "{window}: {error}");
+        assert!(error["message_zh"].as_str().unwrap().contains("纸宽"), "{error}");
+    }
     assert!(refused_by_acl(invoke(&app, "display-0", &format!("{base}/display"), "print_html", paper)));
     assert!(refused_by_acl(invoke(
         &app,
