@@ -63,7 +63,7 @@ fn csv_has_a_bilingual_header_and_a_row_per_group_plus_total() {
 }
 
 #[test]
-fn the_commitments_report_adds_up_and_is_a_table_json_or_an_xlsx_sheet() {
+fn the_commitments_report_adds_up_and_is_a_table_json_csv_or_an_xlsx_sheet() {
     let hall = Hall::new();
     hall.ok(&["demo", "--days", "20", "--seed", "3", "--start", "2026-03-02"]);
     let range = ["--from", "2026-03-02", "--to", "2026-03-21"];
@@ -82,7 +82,23 @@ fn the_commitments_report_adds_up_and_is_a_table_json_or_an_xlsx_sheet() {
     let table = hall.ok(&[&["report", "--cases"][..], &range].concat());
     assert!(table.contains("工单时限") && table.contains("居民用户接电 residential connection"), "{table}");
     assert!(table.contains(&format!("{}", n(total, "opened"))), "{table}");
-    let (code, stderr) = hall.fail(&[&["report", "--cases", "--format", "csv"][..], &range].concat());
+    // CSV: the sheet's rows (a bilingual header, each grouping, the total),
+    // the total's figures those of the JSON, the rate as a percentage.
+    let csv = hall.ok(&[&["report", "--cases", "--format", "csv"][..], &range].concat());
+    let lines: Vec<Vec<String>> =
+        csv.trim_start_matches('\u{feff}').lines().map(|l| l.split(',').map(str::to_string).collect()).collect();
+    assert_eq!(lines[0][..4], ["分组/Grouping", "键/Key", "名称/Name", "开单/opened"]);
+    let groups: usize =
+        ["by_type", "by_staff", "by_team", "by_hall"].iter().map(|g| r[g].as_array().unwrap().len()).sum();
+    assert_eq!(lines.len(), 1 + groups + 1, "{csv}");
+    let last = lines.last().unwrap();
+    assert_eq!(last[0], "合计 total");
+    assert_eq!(
+        last[3..6],
+        [n(total, "opened"), n(total, "closed_on_time"), n(total, "closed_late")].map(|v| v.to_string())
+    );
+    assert_eq!(last[6], format!("{:.1}", total["on_time_rate"].as_f64().unwrap() * 100.0));
+    let (code, stderr) = hall.fail(&[&["report", "--cases", "--format", "xlsx"][..], &range].concat());
     assert_eq!(code, 2, "{stderr}");
     assert_bilingual(&stderr);
     // The XLSX report has the sheet, its total row the same figures.

@@ -92,7 +92,7 @@ pub fn run(db: &Path, hall: Option<&str>, a: &ReportArgs) -> Result<()> {
         .into());
     }
     if a.cases {
-        return cases(&store, hall_id, from, to, a.format);
+        return cases(&store, hall_id, from, to, a.format, a.out.as_deref());
     }
     let targets = reference.targets;
     let scope = match hall_id {
@@ -147,8 +147,13 @@ pub fn run(db: &Path, hall: Option<&str>, a: &ReportArgs) -> Result<()> {
             text.into_bytes()
         }
     };
-    match &a.out {
-        Some(path) => std::fs::write(path, &bytes).map_err(|e| {
+    write_out(a.out.as_deref(), &bytes)
+}
+
+/// A report's bytes into `--out`, or to stdout.
+fn write_out(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    match path {
+        Some(path) => std::fs::write(path, bytes).map_err(|e| {
             CliError::failure(
                 format!("无法写入 {}：{e}", path.display()),
                 format!("cannot write {}: {e}", path.display()),
@@ -156,7 +161,7 @@ pub fn run(db: &Path, hall: Option<&str>, a: &ReportArgs) -> Result<()> {
         })?,
         None => {
             let mut out = Stdout::lock();
-            out.write_all(&bytes)?;
+            out.write_all(bytes)?;
             out.flush()?;
         }
     }
@@ -201,22 +206,24 @@ fn render_table(report: &KpiReport, targets: &Targets) -> String {
 }
 
 /// `hallq report --cases`: the commitments report, as a table (by type, then
-/// by staff, then the total) or JSON.
+/// by staff, then the total), CSV (the XLSX sheet's rows) or JSON.
 fn cases(
     store: &hallq_store::Store,
     hall: Option<uuid::Uuid>,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
     format: ReportFormat,
+    out: Option<&Path>,
 ) -> Result<()> {
     let r = store.reader()?.case_report(hall, from, to, chrono::Utc::now().timestamp_millis())?;
     match format {
         ReportFormat::Json => return print_json(&r),
         ReportFormat::Table => {}
-        ReportFormat::Csv | ReportFormat::Xlsx => {
+        ReportFormat::Csv => return write_out(out, &hallq_report::cases_csv(&r)?),
+        ReportFormat::Xlsx => {
             return Err(CliError::input(
-                "工单时限报表可输出为表格或 JSON；XLSX 报表（不带 --cases）里总有“工单时限”一表",
-                "the commitments report is a table or JSON; an XLSX report (without --cases) always has its sheet",
+                "工单时限报表可输出为表格、CSV 或 JSON；XLSX 报表（不带 --cases）里总有“工单时限”一表",
+                "the commitments report is a table, CSV or JSON; an XLSX report (without --cases) has its sheet",
             )
             .into());
         }

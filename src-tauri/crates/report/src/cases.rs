@@ -41,13 +41,7 @@ pub(crate) fn sheet(sheet: &mut Worksheet, r: &CaseReport, f: &Formats) -> Resul
     sheet.set_row_height(0, 48)?;
     sheet.set_freeze_panes(1, 3)?;
     let mut row = 1u32;
-    let sections: [(&str, &[CaseGroup]); 4] = [
-        ("工单类型 type", &r.by_type),
-        ("员工 staff", &r.by_staff),
-        ("班组 team", &r.by_team),
-        ("营业厅 hall", &r.by_hall),
-    ];
-    for (name, groups) in sections {
+    for (name, groups) in sections(r) {
         for g in groups {
             write_row(sheet, row, name, &g.key, &format!("{} {}", g.label, g.label_en), &g.kpis, f)?;
             row += 1;
@@ -68,31 +62,77 @@ fn write_row(
     sheet.write_string(row, 0, grouping)?;
     sheet.write_string(row, 1, key)?;
     sheet.write_string(row, 2, name.trim())?;
-    let counts = [k.opened, k.closed_on_time, k.closed_late];
-    for (i, n) in counts.into_iter().enumerate() {
-        sheet.write_number_with_format(row, 3 + i as u16, n as f64, &f.count)?;
-    }
-    if let Some(rate) = k.on_time_rate {
-        sheet.write_number_with_format(row, 6, rate, &f.percent)?;
-    }
-    sheet.write_number_with_format(row, 7, k.open as f64, &f.count)?;
-    sheet.write_number_with_format(row, 8, k.open_overdue as f64, &f.count)?;
-    let optional = [
-        (9, k.max_overdue_working_days.map(f64::from)),
-        (10, k.close_working_days_p50.map(f64::from)),
-        (11, k.close_working_days_p90.map(f64::from)),
-    ];
-    for (col, v) in optional {
+    for (i, (kind, v)) in figures(k).into_iter().enumerate() {
+        let format = match kind {
+            Kind::Count => &f.count,
+            Kind::Rate => &f.percent,
+            Kind::Minutes => &f.decimal,
+        };
         if let Some(v) = v {
-            sheet.write_number_with_format(row, col, v, &f.count)?;
+            sheet.write_number_with_format(row, 3 + i as u16, v, format)?;
         }
     }
-    if let Some(gap) = k.accept_gap_mean_ms {
-        sheet.write_number_with_format(row, 12, gap as f64 / 60_000.0, &f.decimal)?;
-    }
-    sheet.write_number_with_format(row, 13, k.entered_late as f64, &f.count)?;
-    sheet.write_number_with_format(row, 14, k.holds as f64, &f.count)?;
     Ok(())
+}
+
+/// How a figure is shown.
+#[derive(Clone, Copy)]
+enum Kind {
+    Count,
+    /// 0..1, shown as a percentage.
+    Rate,
+    Minutes,
+}
+
+/// A row's figures, the columns after the name, in [`HEADERS`] order; none
+/// where undefined (no case closed: no rate, no days to close).
+fn figures(k: &CaseKpis) -> [(Kind, Option<f64>); 12] {
+    let n = |v: u64| (Kind::Count, Some(v as f64));
+    let days = |v: Option<u32>| (Kind::Count, v.map(f64::from));
+    [
+        n(k.opened),
+        n(k.closed_on_time),
+        n(k.closed_late),
+        (Kind::Rate, k.on_time_rate),
+        n(k.open),
+        n(k.open_overdue),
+        days(k.max_overdue_working_days),
+        days(k.close_working_days_p50),
+        days(k.close_working_days_p90),
+        (Kind::Minutes, k.accept_gap_mean_ms.map(|ms| ms as f64 / 60_000.0)),
+        n(k.entered_late),
+        n(k.holds),
+    ]
+}
+
+/// The same report as CSV (`hallq report --cases --format csv`): a
+/// byte-order mark, a `中文/English` header row, the rows of the sheet;
+/// rates as percentages and minutes with one decimal, empty when undefined.
+pub fn csv(r: &CaseReport) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    w.write_record(HEADERS.iter().map(|(text, _)| text.replace('\n', "/")))?;
+    for (name, g) in sections(r).into_iter().flat_map(|(name, gs)| gs.iter().map(move |g| (name, g))) {
+        w.write_record(record(name, &g.key, &format!("{} {}", g.label, g.label_en), &g.kpis))?;
+    }
+    w.write_record(record("合计 total", "", "", &r.total))?;
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+fn record(grouping: &str, key: &str, name: &str, k: &CaseKpis) -> Vec<String> {
+    [grouping.to_string(), key.to_string(), name.trim().to_string()]
+        .into_iter()
+        .chain(figures(k).into_iter().map(|(kind, v)| match (kind, v) {
+            (_, None) => String::new(),
+            (Kind::Count, Some(v)) => format!("{v}"),
+            (Kind::Rate, Some(v)) => format!("{:.1}", v * 100.0),
+            (Kind::Minutes, Some(v)) => format!("{v:.1}"),
+        }))
+        .collect()
+}
+
+/// The report's groupings in the sheet's order.
+fn sections(r: &CaseReport) -> [(&'static str, &[CaseGroup]); 4] {
+    [("工单类型 type", &r.by_type), ("员工 staff", &r.by_staff), ("班组 team", &r.by_team), ("营业厅 hall", &r.by_hall)]
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook, Worksheet, XlsxError
 
 mod cases;
 mod inspection;
-pub use cases::SHEET as CASES_SHEET;
+pub use cases::{SHEET as CASES_SHEET, csv as cases_csv};
 pub use inspection::SHEET as INSPECTION_SHEET;
 
 /// How a column's figure reads.
