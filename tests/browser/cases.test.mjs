@@ -3,7 +3,8 @@
 // customer's reference, Enter) and sees it in 我的工单 with the due day the
 // server computed; closes it with an outcome; hands one over to a colleague
 // chosen from the list; the board lists an overdue
-// case (documents received 20 days ago) and one due later, by staff.
+// case (documents received 20 days ago) and one due later, by staff, and
+// the supervisor hands it over from its row.
 // Screenshots: tests/output/counter-cases.png, board-cases.png.
 
 import { test } from 'node:test'
@@ -128,6 +129,21 @@ test('the board lists overdue cases first, with their staff and how late', async
   await board.click('[data-test=lang]')
   await until(async () => /Overdue/.test(await board.textContent('[data-test=due-cases]')), 5000, 'the English panel')
   assert.match(await board.textContent('[data-test=due-overdue]'), /residential connection.*working days overdue/)
+
+  // The supervisor hands the overdue case to 赵敏 (1101): its number opens
+  // the list; the row then names her, the log has the hand-over.
+  await board.click('[data-test=due-overdue] [data-test=due-pick]')
+  const pickFor = board.locator('[data-test=due-overdue] [data-test=due-reassign]')
+  const choices = await pickFor.locator('option').evaluateAll((os) => os.map((o) => o.value))
+  assert.deepEqual(choices, ['', '1101'], 'every active staff member but the one who has it')
+  await board.locator('[data-test=due-cases]').screenshot({ path: join(output, 'board-case-handover.png') })
+  await pickFor.selectOption('1101')
+  const overdueRow = board.locator('[data-test=due-overdue] [data-test=due-row]')
+  await until(async () => /赵敏 \(1101\)/.test(await overdueRow.textContent()), 5000, 'the row names the new staff member')
+  assert.equal(await pickFor.count(), 0, 'the list closes')
+  const moved = await api(h.server.base, 'GET', `/api/v1/cases/${late.id}`, h.sup)
+  assert.equal(moved.case.staff, '1101')
+  assert.equal(moved.steps.at(-1).kind, 'case_transferred')
   await board.context().close()
 })
 
