@@ -105,6 +105,18 @@ test('a clerk opens a case with the keyboard alone, sees it due, and closes it',
   await until(async () => (await row.count()) === 1, 5000, 'a case handed back shows again')
   await api(h.server.base, 'POST', `/api/v1/cases/${other.id}/close`, h.sup, { outcome: 'resolved' })
   await until(async () => (await row.count()) === 0, 5000, 'and leaves it when closed elsewhere')
+
+  // Seven open cases: the five soonest due are listed, the rest counted and
+  // shown on demand.
+  const seven = []
+  for (let i = 0; i < 7; i++) seven.push(await api(h.server.base, 'POST', '/api/v1/cases', h.sup, { case_type: i < 2 ? 'COMPLAINT' : 'HV_DUAL' }))
+  await until(async () => (await row.count()) === 5, 5000, 'five of seven listed')
+  assert.match(await counter.textContent('.case-more'), /另有 2 个/)
+  assert.match(await row.first().textContent(), new RegExp(seven[0].number), 'the complaints (7 days) before the dual supplies (32)')
+  await counter.click('[data-test=case-all]')
+  await until(async () => (await row.count()) === 7, 5000, 'all seven on demand')
+  for (const c of seven) await api(h.server.base, 'POST', `/api/v1/cases/${c.id}/close`, h.sup, { outcome: 'withdrawn' })
+  await until(async () => (await row.count()) === 0, 5000, 'closed elsewhere, they leave')
   await counter.context().close()
 })
 

@@ -165,6 +165,8 @@ export default {
     onHold: 'On hold',
     gap: 'received → entered {m} min',
     receipt: 'Print receipt',
+    showAll: 'show all',
+    showFewer: 'show fewer',
     scan: 'the customer scans to follow it',
     more: '{n} more',
   },

@@ -171,6 +171,8 @@ export default {
     onHold: '挂起',
     gap: '收件→录入 {m} 分钟',
     receipt: '打印回执',
+    showAll: '全部显示',
+    showFewer: '收起',
     scan: '请客户扫码查看进度',
     more: '另有 {n} 个',
   },

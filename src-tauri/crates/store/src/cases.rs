@@ -182,8 +182,8 @@ impl Reader {
         data.map(|d| Ok(serde_json::from_str(&d)?)).transpose()
     }
 
-    /// Cases as the filter says: open ones soonest due first, others newest
-    /// first.
+    /// Cases as the filter says: open ones soonest due first (of those due
+    /// together, the one taken first), others newest first.
     pub fn cases(&self, hall: Uuid, f: &CaseFilter) -> Result<Vec<Case>> {
         let key = crate::halls::key_of(&self.conn, hall)?;
         let (from, to) =
@@ -193,7 +193,7 @@ impl Reader {
              WHERE hall = ?1 AND (?2 IS NULL OR staff = ?2) AND (?3 = 0 OR closed_at IS NULL)
                AND business_day BETWEEN ?4 AND ?5
              ORDER BY CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END, CASE WHEN closed_at IS NULL THEN due_at END,
-                      accepted_at DESC
+                      CASE WHEN closed_at IS NULL THEN accepted_at END, accepted_at DESC, number
              LIMIT ?6",
         )?;
         let rows = st.query_map(params![key, f.staff, f.open_only, from, to, f.limit], |r| r.get::<_, String>(0))?;
