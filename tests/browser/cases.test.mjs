@@ -115,7 +115,20 @@ test('a clerk opens a case with the keyboard alone, sees it due, and closes it',
   assert.match(await row.first().textContent(), new RegExp(seven[0].number), 'the complaints (7 days) before the dual supplies (32)')
   await counter.click('[data-test=case-all]')
   await until(async () => (await row.count()) === 7, 5000, 'all seven on demand')
-  for (const c of seven) await api(h.server.base, 'POST', `/api/v1/cases/${c.id}/close`, h.sup, { outcome: 'withdrawn' })
+  // The calendar changes: the complaints' due day becomes a holiday. Their
+  // promise stands; the day today's calendar would give shows beside it
+  // (after the next case event reloads the list).
+  assert.equal(new Date(`${seven[0].due_day}T12:00:00Z`).getUTCDay() % 6 !== 0, true, 'due on a weekday')
+  await api(h.server.base, 'POST', '/api/v1/calendar', h.sup, { text: `${seven[0].due_day} 休` })
+  await api(h.server.base, 'POST', `/api/v1/cases/${seven[6].id}/close`, h.sup, { outcome: 'withdrawn' })
+  await until(async () => (await row.count()) === 6, 5000, 'the list reloaded')
+  const first = row.first()
+  assert.match(await first.locator('[data-test=case-due]').textContent(), new RegExp(`${seven[0].due_day.slice(5)} 到期`))
+  const now = (await api(h.server.base, 'GET', `/api/v1/cases/${seven[0].id}`, h.sup)).case.due_day_now
+  assert.ok(now > seven[0].due_day, `moved on by the holiday: ${now}`)
+  assert.equal(await first.locator('[data-test=case-due-now]').textContent(), `按现行日历应为 ${now.slice(5)}`)
+  assert.equal(await counter.locator('[data-test=case-due-now]').count(), 6, 'the dual supplies span the holiday too')
+  for (const c of seven.slice(0, 6)) await api(h.server.base, 'POST', `/api/v1/cases/${c.id}/close`, h.sup, { outcome: 'withdrawn' })
   await until(async () => (await row.count()) === 0, 5000, 'closed elsewhere, they leave')
   await counter.context().close()
 })

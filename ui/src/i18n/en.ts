@@ -167,6 +167,8 @@ export default {
     receipt: 'Print receipt',
     showAll: 'show all',
     showFewer: 'show fewer',
+    dueNow: '{day} on today\'s calendar',
+    dueNowHint: 'The calendar changed after the case was opened: the promised day stands; this is the day today\'s calendar would give',
     scan: 'the customer scans to follow it',
     more: '{n} more',
   },

@@ -173,6 +173,8 @@ export default {
     receipt: '打印回执',
     showAll: '全部显示',
     showFewer: '收起',
+    dueNow: '按现行日历应为 {day}',
+    dueNowHint: '开单后日历有变：承诺的到期日不变，此为按现行日历计算的日期',
     scan: '请客户扫码查看进度',
     more: '另有 {n} 个',
   },

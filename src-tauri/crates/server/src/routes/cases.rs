@@ -543,6 +543,12 @@ pub struct CaseDto {
     pub working_days_left: i64,
     /// Received → accepted: how long the documents waited to be entered, ms.
     pub accept_gap_ms: i64,
+    /// The day it would be due if it were promised now, on today's
+    /// calendar with its own limit — only when that differs from the day
+    /// promised (the calendar changed since), and only for an open case
+    /// never held (a hold moves the due time by the calendar of its days).
+    /// The promise stands; this only shows the difference.
+    pub due_day_now: Option<NaiveDate>,
 }
 
 impl CaseDto {
@@ -576,7 +582,11 @@ impl CaseDto {
                 }
             })
             .collect();
+        let due_day_now = (case.state == CaseState::Open && case.holds == 0)
+            .then(|| hall.local(commitment::due_at(hall, case.received_at, case.limit) - 1).date_naive())
+            .filter(|d| *d != due_day);
         Self {
+            due_day_now,
             type_name: kind.map_or_else(|| case.case_type.clone(), |k| k.name_zh.clone()),
             type_name_en: kind.map_or_else(|| case.case_type.clone(), |k| k.name_en.clone()),
             accept_gap_ms: (case.accepted_at - case.received_at).max(0),

@@ -195,8 +195,14 @@ async fn the_calendar_and_the_catalogue_change_new_cases_only() {
     import(&hall, &sup, "# nothing\n").await.expect_error(422, "invalid_request");
     let cal = import(&hall, &sup, "# 2026 test\n2026-12-04 休\n2026-12-05 班\n").await.expect(200);
     assert_eq!(cal, json!({"holidays": ["2026-12-04"], "workdays": ["2026-12-05"]}));
-    // Promised before the change: A stays due on the 4th.
-    assert_eq!(hall.get(&sup, &format!("/api/v1/cases/{}", id(&a))).await.expect(200)["case"]["due_day"], "2026-12-04");
+    // Promised before the change: A stays due on the 4th; the day it would
+    // get now (Saturday 5, the make-up day) is shown beside it.
+    let kept = hall.get(&sup, &format!("/api/v1/cases/{}", id(&a))).await.expect(200);
+    assert_eq!(
+        (kept["case"]["due_day"].as_str(), kept["case"]["due_day_now"].as_str()),
+        (Some("2026-12-04"), Some("2026-12-05"))
+    );
+    assert_eq!(a["due_day_now"], Value::Null, "none while the calendar is the one it was promised on");
     // A new one from Friday 27: Mon 30, Tue 1, Wed 2, Thu 3, (Fri 4 off) Sat 5.
     let b = hall.post(&t.c1, "/api/v1/cases", Some(json!({"case_type": "RES_CONN"}))).await.expect(200);
     assert_eq!(b["due_day"], "2026-12-05");
@@ -215,7 +221,9 @@ async fn the_calendar_and_the_catalogue_change_new_cases_only() {
     hall.put(&sup, "/api/v1/case-types/RES_CONN", res).await.expect(200);
     let c = hall.post(&t.c1, "/api/v1/cases", Some(json!({"case_type": "RES_CONN"}))).await.expect(200);
     assert_eq!(c["due_day"], "2026-12-02");
-    assert_eq!(hall.get(&sup, &format!("/api/v1/cases/{}", id(&b))).await.expect(200)["case"]["due_day"], "2026-12-05");
+    let b = hall.get(&sup, &format!("/api/v1/cases/{}", id(&b))).await.expect(200);
+    assert_eq!(b["case"]["due_day"], "2026-12-05");
+    assert_eq!(b["case"]["due_day_now"], Value::Null, "a new limit is not the case's: its own limit, today's calendar");
     // Loading the defaults adds what is missing and changes nothing else.
     let after = hall.post(&sup, "/api/v1/case-types/defaults", None).await.expect(200);
     assert_eq!(after[0]["limit"], json!({"working_days": 3}));
