@@ -110,7 +110,8 @@ pub async fn create_code(pool: &Pool, hall_code: &str, county: Option<&str>, now
     }
     let random = random_bytes::<CODE_LEN>()?;
     let symbols: String = random.iter().map(|b| char::from(CODE_ALPHABET[usize::from(b % 32)])).collect();
-    let code = symbols.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-");
+    let code =
+        symbols.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-");
     let expires_at = now + CODE_DAYS * DAY_MS;
     let client = pool.get().await?;
     client

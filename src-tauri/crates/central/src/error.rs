@@ -177,32 +177,28 @@ impl CentralError {
             Self::BadBatch { .. } | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::UnknownHall(_) | Self::NoRoute => StatusCode::NOT_FOUND,
             Self::Exchange(e) if e.code().starts_with("exchange_") => StatusCode::CONFLICT,
-            Self::Exchange(_)
-            | Self::Database(_)
-            | Self::Pool(_)
-            | Self::Migration(_)
-            | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Exchange(_) | Self::Database(_) | Self::Pool(_) | Self::Migration(_) | Self::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
     /// The message, Chinese then English.
     pub fn messages(&self) -> (String, String) {
         match self {
-            Self::Unauthorized => (
-                "缺少营业厅密钥，或中心不认识该密钥".into(),
-                "no hall key, or a key this centre does not know".into(),
-            ),
+            Self::Unauthorized => {
+                ("缺少营业厅密钥，或中心不认识该密钥".into(), "no hall key, or a key this centre does not know".into())
+            }
             Self::KeyRevoked => (
                 "该营业厅的密钥已被中心吊销；请向县公司申请新的注册码重新注册".into(),
                 "this hall's key was revoked by the centre; ask the bureau for a new enrolment code and enrol again"
                     .into(),
             ),
-            Self::EnrolCode(CodeRefusal::Unknown) => {
-                ("注册码无效".into(), "unknown enrolment code".into())
-            }
-            Self::EnrolCode(CodeRefusal::Used) => {
-                ("注册码已被使用（每个注册码只能用一次）".into(), "the enrolment code was used already (each code works once)".into())
-            }
+            Self::EnrolCode(CodeRefusal::Unknown) => ("注册码无效".into(), "unknown enrolment code".into()),
+            Self::EnrolCode(CodeRefusal::Used) => (
+                "注册码已被使用（每个注册码只能用一次）".into(),
+                "the enrolment code was used already (each code works once)".into(),
+            ),
             Self::EnrolCode(CodeRefusal::Expired) => {
                 ("注册码已过期（7 天有效）".into(), "the enrolment code has expired (codes last 7 days)".into())
             }
@@ -222,7 +218,9 @@ impl CentralError {
                 "批次过大：每批最多 5000 条事件、解压后 8 MiB".into(),
                 "the batch is too large: at most 5,000 events and 8 MiB uncompressed per batch".into(),
             ),
-            Self::BadBatch { zh, en } => (format!("批次无效，未保存任何事件：{zh}"), format!("invalid batch, nothing stored: {en}")),
+            Self::BadBatch { zh, en } => {
+                (format!("批次无效，未保存任何事件：{zh}"), format!("invalid batch, nothing stored: {en}"))
+            }
             Self::BadRequest { zh, en } => (format!("请求无效：{zh}"), format!("invalid request: {en}")),
             Self::SequenceGap { expected, found } => (
                 format!("事件不连续：中心需要序号 {expected}，批次从 {found} 开始"),

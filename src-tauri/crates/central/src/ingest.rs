@@ -127,7 +127,8 @@ pub async fn append(tx: &Transaction<'_>, hall: Uuid, events: &[StoredEvent]) ->
     check_order(events)?;
     // One batch of a hall at a time: the row lock is held to the commit.
     tx.query_one("SELECT 1 FROM halls WHERE hall_id = $1 FOR UPDATE", &[&hall]).await?;
-    let last = tx.query_opt("SELECT seq, at FROM events WHERE hall_id = $1 ORDER BY seq DESC LIMIT 1", &[&hall]).await?;
+    let last =
+        tx.query_opt("SELECT seq, at FROM events WHERE hall_id = $1 ORDER BY seq DESC LIMIT 1", &[&hall]).await?;
     let (held, mut last_at) = last.map_or((0, Millis::MIN), |r| (r.get::<_, i64>(0) as u64, r.get::<_, Millis>(1)));
     let Some(first) = events.first() else {
         return Ok(Appended { new_events: 0, already_present: 0, acknowledged_seq: held });

@@ -78,8 +78,11 @@ fn cli_error(e: CentralError) -> anyhow::Error {
             detail.push_str(&format!(": {cause}"));
             source = cause.source();
         }
-        return CliError::failure(format!("中心数据库出错：{detail}"), format!("the centre's database failed: {detail}"))
-            .into();
+        return CliError::failure(
+            format!("中心数据库出错：{detail}"),
+            format!("the centre's database failed: {detail}"),
+        )
+        .into();
     }
     let (zh, en) = e.messages();
     CliError::input(zh, en).into()
@@ -126,8 +129,7 @@ pub fn run(a: &CentralArgs) -> Result<()> {
                 Ok(())
             }
             Some(CentralCmd::Import(i)) => {
-                let done =
-                    hallq_central::import::import_file(&pool, &i.file, now_ms()).await.map_err(cli_error)?;
+                let done = hallq_central::import::import_file(&pool, &i.file, now_ms()).await.map_err(cli_error)?;
                 outln!(
                     "已导入 / imported {}{}：新事件 {} 条 / new events, 已有 {} 条 / already present, \
                      中心已到序号 / the centre holds up to seq {}",
@@ -145,9 +147,9 @@ pub fn run(a: &CentralArgs) -> Result<()> {
 
 /// Serves until Ctrl-C; prints the address once it is listening.
 async fn serve(pool: deadpool_postgres::Pool, listen: SocketAddr) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| {
-        CliError::failure(format!("无法监听 {listen}"), format!("cannot listen on {listen}"))
-    })?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| CliError::failure(format!("无法监听 {listen}"), format!("cannot listen on {listen}")))?;
     let local = listener.local_addr()?;
     outln!("中心已启动 / the centre is listening on http://{local}")?;
     let shutdown = async {
