@@ -5,16 +5,13 @@ use hallq_central::enrol::{self, create_code};
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 
-use crate::support::{Centre, DemoHall, acknowledged, assert_log, assert_refused, now};
+use crate::support::{Centre, DemoHall, Enrolled, acknowledged, assert_log, assert_refused, enrolled, now};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 #[tokio::test]
 async fn an_enrolled_hall_pushes_its_log_and_reads_its_cursor() {
-    let hall = DemoHall::new("TS01", 2, 4);
-    let (header, events) = hall.log();
-    let centre = Centre::start().await;
-    let key = centre.enrol(&header).await;
+    let Enrolled { centre, header, events, key } = enrolled("TS01", 2, 4).await;
     let (status, body) = centre.cursor(&key).await;
     assert_eq!((status, acknowledged(&body)), (StatusCode::OK, 0));
 
@@ -73,10 +70,7 @@ async fn a_code_enrols_once_within_seven_days_and_only_its_own_hall() {
 
 #[tokio::test]
 async fn a_revoked_key_is_refused_and_a_new_enrolment_pushes_on() {
-    let hall = DemoHall::new("TS01", 2, 4);
-    let (header, events) = hall.log();
-    let centre = Centre::start().await;
-    let key = centre.enrol(&header).await;
+    let Enrolled { centre, header, events, key } = enrolled("TS01", 2, 4).await;
     let half = events.len() / 2;
     centre.push_all(&key, &events[..half], 500).await;
 

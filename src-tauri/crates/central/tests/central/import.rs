@@ -41,10 +41,7 @@ async fn an_imported_export_then_an_overlapping_push_stores_each_event_once() {
 
 #[tokio::test]
 async fn a_damaged_or_divergent_file_stores_nothing() {
-    let hall = DemoHall::new("TS01", 1, 4);
-    let restored = hall.backup();
-    hall.demo(1, 5, "2026-03-03");
-    restored.demo(1, 6, "2026-03-03");
+    let (hall, restored) = DemoHall::diverged("TS01");
     let file = hall.export("hall.hqx");
     let other = restored.export("restored.hqx");
     let (header, events) = read_export(&file);

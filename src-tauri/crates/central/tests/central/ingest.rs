@@ -9,7 +9,7 @@ use flate2::write::GzEncoder;
 use hallq_central::ingest::{MAX_BATCH_BYTES, MAX_BATCH_EVENTS, encode_batch};
 use reqwest::StatusCode;
 
-use crate::support::{Centre, DemoHall, acknowledged, assert_log, assert_refused};
+use crate::support::{Centre, DemoHall, Enrolled, acknowledged, assert_log, assert_refused, enrolled};
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
@@ -19,10 +19,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 
 #[tokio::test]
 async fn the_same_batch_twice_changes_nothing() {
-    let hall = DemoHall::new("TS01", 2, 4);
-    let (header, events) = hall.log();
-    let centre = Centre::start().await;
-    let key = centre.enrol(&header).await;
+    let Enrolled { centre, header, events, key } = enrolled("TS01", 2, 4).await;
     for _ in 0..2 {
         let (status, body) = centre.push(&key, &events[..1000]).await;
         assert_eq!((status, acknowledged(&body)), (StatusCode::OK, 1000), "{body}");
@@ -41,10 +38,7 @@ async fn the_same_batch_twice_changes_nothing() {
 
 #[tokio::test]
 async fn a_gap_is_refused_naming_the_seq_expected() {
-    let hall = DemoHall::new("TS01", 1, 4);
-    let (header, events) = hall.log();
-    let centre = Centre::start().await;
-    let key = centre.enrol(&header).await;
+    let Enrolled { centre, header, events, key } = enrolled("TS01", 1, 4).await;
     centre.push_all(&key, &events[..100], 100).await;
     let answer = centre.push(&key, &events[200..300]).await;
     assert_refused(&answer, StatusCode::CONFLICT, "sequence_gap");
@@ -55,13 +49,9 @@ async fn a_gap_is_refused_naming_the_seq_expected() {
 
 #[tokio::test]
 async fn a_divergent_log_is_refused_and_the_centre_keeps_its_events() {
-    // A hall backed up after its first day works a second day and pushes
-    // it; then it is restored from the backup, works another second day,
-    // and pushes that: the same seqs, other events.
-    let hall = DemoHall::new("TS01", 1, 4);
-    let restored = hall.backup();
-    hall.demo(1, 5, "2026-03-03");
-    restored.demo(1, 6, "2026-03-03");
+    // The hall pushes its second day; then, restored from the backup of
+    // its first day, it pushes another: the same seqs, other events.
+    let (hall, restored) = DemoHall::diverged("TS01");
     let (header, events) = hall.log();
     let (_, other) = restored.log();
     let first_day = events.iter().zip(&other).take_while(|(a, b)| a == b).count();
@@ -92,11 +82,8 @@ async fn a_divergent_log_is_refused_and_the_centre_keeps_its_events() {
 
 #[tokio::test]
 async fn garbage_batches_store_nothing() {
-    let hall = DemoHall::new("TS01", 5, 4);
-    let (header, events) = hall.log();
+    let Enrolled { centre, header, events, key } = enrolled("TS01", 5, 4).await;
     assert!(events.len() > MAX_BATCH_EVENTS, "enough events for an oversized batch");
-    let centre = Centre::start().await;
-    let key = centre.enrol(&header).await;
     let good: Vec<u8> = String::from_utf8(flate2_decode(&encode_batch(&events[..20]))).unwrap().into_bytes();
 
     // Not gzip at all.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use deadpool_postgres::Pool;
-use hallq_central::enrol::{self, EnrolHall, EnrolRequest, Enrolled};
+use hallq_central::enrol::{self, EnrolHall, EnrolRequest};
 use hallq_central::{Acknowledged, db};
 use hallq_store::{ExchangeHeader, ExchangeReader, StoredEvent};
 use reqwest::StatusCode;
@@ -76,6 +76,17 @@ impl DemoHall {
             "--hall",
             &self.code,
         ]);
+    }
+
+    /// A hall backed up after its first day, which then works a second
+    /// day; and its backup restored, which works another second day: two
+    /// logs of one hall that share their first day and differ after it.
+    pub fn diverged(code: &str) -> (DemoHall, DemoHall) {
+        let hall = DemoHall::new(code, 1, 4);
+        let restored = hall.backup();
+        hall.demo(1, 5, "2026-03-03");
+        restored.demo(1, 6, "2026-03-03");
+        (hall, restored)
     }
 
     /// A copy of this hall's database as another hall directory (a backup).
@@ -154,7 +165,7 @@ impl Centre {
         let code = self.code(&header.settings.hall.code, now()).await;
         let (status, body) = self.enrol_raw(&code, header).await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        let enrolled: Enrolled = serde_json::from_value(body).expect("an enrolment");
+        let enrolled: enrol::Enrolled = serde_json::from_value(body).expect("an enrolment");
         assert_eq!(enrolled.hall_id, header.settings.hall.id);
         enrolled.key
     }
@@ -185,6 +196,26 @@ impl Centre {
             self.http.get(format!("{}/central/v1/cursor", self.base)).bearer_auth(key).send().await.expect("cursor");
         (response.status(), response.json().await.expect("a JSON answer"))
     }
+}
+
+/// A centre with one demo hall enrolled.
+pub struct Enrolled {
+    /// The centre.
+    pub centre: Centre,
+    /// The hall's header (its settings) and its whole log.
+    pub header: ExchangeHeader,
+    /// The hall's log.
+    pub events: Vec<StoredEvent>,
+    /// The hall's key.
+    pub key: String,
+}
+
+/// A demo hall `code` of `days` days, enrolled at a new centre.
+pub async fn enrolled(code: &str, days: u32, seed: u64) -> Enrolled {
+    let (header, events) = DemoHall::new(code, days, seed).log();
+    let centre = Centre::start().await;
+    let key = centre.enrol(&header).await;
+    Enrolled { centre, header, events, key }
 }
 
 /// `POST {base}/central/v1/events` with `key` and a raw body.
