@@ -23,4 +23,4 @@ pub mod import;
 pub mod ingest;
 
 pub use error::{CentralError, CodeRefusal, Result};
-pub use http::{Acknowledged, Central, app, check_listen, serve};
+pub use http::{Acknowledged, Central, app, check_listen, serve, tls_config};

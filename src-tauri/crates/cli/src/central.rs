@@ -23,6 +23,12 @@ pub struct CentralArgs {
     /// 监听地址（明文 HTTP 只允许本机回环地址）/ where to listen (plain HTTP only on loopback)
     #[arg(long, default_value = "127.0.0.1:8791", value_name = "ADDR")]
     listen: SocketAddr,
+    /// TLS 证书链（PEM）；有证书时提供 HTTPS / the TLS certificate chain (PEM): serve HTTPS
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS 私钥（PEM）/ the TLS certificate's private key (PEM)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<CentralCmd>,
 }
@@ -96,8 +102,12 @@ pub fn run(a: &CentralArgs) -> Result<()> {
             "name the centre's PostgreSQL with --postgres URL (or HALLQ_POSTGRES)",
         )
     })?;
+    let tls = match (&a.tls_cert, &a.tls_key) {
+        (Some(cert), Some(key)) => Some(hallq_central::tls_config(cert, key).map_err(cli_error)?),
+        _ => None,
+    };
     if a.command.is_none() {
-        hallq_central::check_listen(a.listen).map_err(cli_error)?;
+        hallq_central::check_listen(a.listen, tls.is_some()).map_err(cli_error)?;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -106,7 +116,7 @@ pub fn run(a: &CentralArgs) -> Result<()> {
     runtime.block_on(async {
         let pool = hallq_central::db::connect(&url).await.map_err(cli_error)?;
         match &a.command {
-            None => serve(pool, a.listen).await,
+            None => serve(pool, a.listen, tls).await,
             Some(CentralCmd::Code(c)) => {
                 let code = hallq_central::enrol::create_code(&pool, &c.hall_code, c.county.as_deref(), now_ms())
                     .await
@@ -146,18 +156,23 @@ pub fn run(a: &CentralArgs) -> Result<()> {
 }
 
 /// Serves until Ctrl-C; prints the address once it is listening.
-async fn serve(pool: deadpool_postgres::Pool, listen: SocketAddr) -> Result<()> {
+async fn serve(
+    pool: deadpool_postgres::Pool,
+    listen: SocketAddr,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| CliError::failure(format!("无法监听 {listen}"), format!("cannot listen on {listen}")))?;
     let local = listener.local_addr()?;
-    outln!("中心已启动 / the centre is listening on http://{local}")?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    outln!("中心已启动 / the centre is listening on {scheme}://{local}")?;
     let shutdown = async {
         // Without a signal handler the process just runs until killed.
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
     };
-    hallq_central::serve(pool, listener, shutdown).await.context("serving the centre")?;
+    hallq_central::serve(pool, listener, tls, shutdown).await.context("serving the centre")?;
     Ok(())
 }

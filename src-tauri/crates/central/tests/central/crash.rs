@@ -4,8 +4,6 @@
 //! stored is a gapless prefix of each hall's log, and after a restart on the
 //! same PostgreSQL the halls complete their logs with nothing duplicated.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -14,23 +12,7 @@ use hallq_central::ingest::encode_batch;
 use hallq_store::StoredEvent;
 use reqwest::StatusCode;
 
-use crate::support::{Centre, DemoHall, acknowledged, assert_log, hallq_bin, push_to, stored};
-
-/// `hallq central` on `url`, on a free loopback port; returns the child
-/// and its base URL once it listens.
-fn start_centre(url: &str) -> (Child, String) {
-    let mut child = Command::new(hallq_bin())
-        .args(["central", "--postgres", url, "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start hallq central");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("its stdout")).read_line(&mut line).expect("its first line");
-    let base = line.trim().rsplit(' ').next().expect("the address").to_string();
-    assert!(base.starts_with("http://127.0.0.1:"), "{line}");
-    (child, base)
-}
+use crate::support::{Centre, DemoHall, acknowledged, assert_log, push_to, start_centre, stored};
 
 /// Pushes `events` in batches of `size` until done or refused; records the
 /// highest acknowledged seq.
@@ -67,7 +49,7 @@ async fn the_centre_killed_mid_ingest_loses_nothing_it_acknowledged() {
         keys.push(centre.enrol(header).await);
     }
 
-    let (mut child, base) = start_centre(&centre.url);
+    let (mut child, base) = start_centre(&centre.url, &[]);
     let acked: Vec<Arc<AtomicU64>> = logs.iter().map(|_| Arc::new(AtomicU64::new(0))).collect();
     let mut tasks = Vec::new();
     for ((_, events), (key, acked)) in logs.iter().zip(keys.iter().zip(&acked)) {
@@ -101,7 +83,7 @@ async fn the_centre_killed_mid_ingest_loses_nothing_it_acknowledged() {
 
     // Restarted on the same PostgreSQL: each hall reads its cursor and
     // pushes on (repeating the batch before it: nothing is stored twice).
-    let (mut child, base) = start_centre(&centre.url);
+    let (mut child, base) = start_centre(&centre.url, &[]);
     let http = reqwest::Client::new();
     for (((header, events), key), &acked) in logs.iter().zip(&keys).zip(&acked) {
         let response = http.get(format!("{base}/central/v1/cursor")).bearer_auth(key).send().await.unwrap();

@@ -3,8 +3,9 @@
 //! ingests what halls write), a centre on a fresh database, and the checks
 //! of the log it stored.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 use deadpool_postgres::Pool;
 use hallq_central::enrol::{self, EnrolHall, EnrolRequest};
@@ -35,6 +36,23 @@ pub fn hallq_bin() -> PathBuf {
         bin.display()
     );
     bin
+}
+
+/// The real `hallq central` on `url`, on a free loopback port, with
+/// `extra` flags; returns the child and its base URL once it listens.
+pub fn start_centre(url: &str, extra: &[&str]) -> (Child, String) {
+    let mut child = Command::new(hallq_bin())
+        .args(["central", "--postgres", url, "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start hallq central");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("its stdout")).read_line(&mut line).expect("its first line");
+    let base = line.trim().rsplit(' ').next().expect("the address").to_string();
+    assert!(base.contains("://127.0.0.1:"), "{line}");
+    (child, base)
 }
 
 /// A hall database made by `hallq demo`, and its exports.
@@ -134,7 +152,7 @@ impl Centre {
         let pool = db::connect(&url).await.expect("connect and migrate");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
-        tokio::spawn(hallq_central::serve(pool.clone(), listener, std::future::pending()));
+        tokio::spawn(hallq_central::serve(pool.clone(), listener, None, std::future::pending()));
         Centre { url, pool, base, http: reqwest::Client::new() }
     }
 
