@@ -15,7 +15,12 @@ use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 use crate::support::{Centre, DemoHall, assert_log, assert_refused, hallq_bin, start_centre};
 
 fn central(args: &[&str]) -> Output {
-    Command::new(hallq_bin()).arg("central").args(args).output().expect("run hallq central")
+    Command::new(hallq_bin())
+        .arg("central")
+        .args(args)
+        .env_remove("HALLQ_POSTGRES")
+        .output()
+        .expect("run hallq central")
 }
 
 fn stdout_ok(out: &Output) -> String {
@@ -58,7 +63,7 @@ fn plain_http_off_loopback_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("明文") && stderr.contains("plain HTTP") && stderr.contains("loopback"), "{stderr}");
-    let out = Command::new(hallq_bin()).arg("central").output().expect("run hallq central");
+    let out = central(&[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--postgres"));
 }
