@@ -41,6 +41,7 @@ const APT_PACKAGES: &[&str] = &[
     "cups",                         // the desktop suite's stand-in system printer: its own cupsd, a file queue
     "printer-driver-cups-pdf",      // that queue's PPD (PostScript out, through cups-filters)
     "python3-venv",                 // the schema suite's venv (tests/schema: schemathesis from PyPI)
+    "postgresql-15", // the bureau's centre (hallq central); its tests initdb a cluster from /usr/lib/postgresql/15/bin
     // The Windows build (crate::windows): SQLite's C and the link of hallq.exe
     // for x86_64-pc-windows-gnu, checked by `test`; `bundle --windows` zips it.
     "gcc-mingw-w64-x86-64",

@@ -10,6 +10,10 @@
 //! browser suite (`tests/browser`, against the `hallq` just built), the
 //! schema suite (`tests/schema`, schemathesis against that `hallq serve`)
 //! and the desktop suite (`tests/desktop`, the real app window under Xvfb).
+//!
+//! The centre's tests (`src-tauri/crates/central/tests`) are part of the
+//! cargo test step: each test binary starts its own PostgreSQL 15 from the
+//! `postgresql-15` package setup installs, and fails (never skips) without it.
 
 use std::path::Path;
 use std::process::Command;

@@ -17,6 +17,7 @@
 
 mod backup;
 mod bench;
+mod central;
 mod counter_cmd;
 mod data_dir;
 mod demo;
@@ -119,6 +120,9 @@ enum Cmd {
     Unlock(unlock::UnlockArgs),
     /// 接口文档 / print the hall server's API document (OpenAPI 3.1, JSON)
     Openapi,
+    /// 县公司中心（PostgreSQL）：服务、注册码、吊销、导入 / the bureau's centre on PostgreSQL:
+    /// serve, enrolment codes, revoke, import
+    Central(central::CentralArgs),
 }
 
 fn main() -> ExitCode {
@@ -141,6 +145,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         // No database: the document is the server's, not a hall's.
         let mut out = output::Stdout::lock();
         return Ok(std::io::Write::write_all(&mut out, hallq_server::openapi_text().as_bytes())?);
+    }
+    if let Cmd::Central(a) = &cli.command {
+        // The centre's store is PostgreSQL, never a hall database.
+        return central::run(a);
     }
     if let Cmd::Simulate(a) = &cli.command {
         // Only a database that was named is read (its observed day).
@@ -180,6 +188,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Import(a) => exchange::import(&db, &a),
         Cmd::Unlock(a) => unlock::run(&db, hall, &a),
         Cmd::Openapi => unreachable!("answered above, without a database"),
+        Cmd::Central(_) => unreachable!("answered above, without a hall database"),
     }
 }
 

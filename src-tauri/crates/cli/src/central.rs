@@ -1,0 +1,178 @@
+//! `hallq central`: the bureau's centre on PostgreSQL (`hallq_central`).
+//! Without a subcommand it serves the centre's API; `code` makes a hall's
+//! one-time enrolment code, `revoke` ends a hall's key, `import` stores an
+//! exchange file. Every form migrates the schema first.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use hallq_central::CentralError;
+
+use crate::error::CliError;
+use crate::init::now_ms;
+use crate::output::outln;
+
+/// `hallq central` flags.
+#[derive(Debug, clap::Args)]
+pub struct CentralArgs {
+    /// PostgreSQL 连接地址 / the PostgreSQL URL, e.g. postgres://hallq@127.0.0.1/hallq
+    #[arg(long, global = true, env = "HALLQ_POSTGRES", value_name = "URL")]
+    postgres: Option<String>,
+    /// 监听地址（明文 HTTP 只允许本机回环地址）/ where to listen (plain HTTP only on loopback)
+    #[arg(long, default_value = "127.0.0.1:8791", value_name = "ADDR")]
+    listen: SocketAddr,
+    /// TLS 证书链（PEM）；有证书时提供 HTTPS / the TLS certificate chain (PEM): serve HTTPS
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS 私钥（PEM）/ the TLS certificate's private key (PEM)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<CentralCmd>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum CentralCmd {
+    /// 生成营业厅的一次性注册码（7 天有效）/ make a hall's one-time enrolment code (valid 7 days)
+    Code(CodeArgs),
+    /// 吊销营业厅的密钥 / revoke a hall's key
+    Revoke(RevokeArgs),
+    /// 导入交换文件（hallq export 写出）/ store an exchange file written by `hallq export`
+    Import(ImportArgs),
+}
+
+/// `hallq central code` flags.
+#[derive(Debug, clap::Args)]
+struct CodeArgs {
+    /// 营业厅编码 / the hall's code
+    #[arg(long, value_name = "CODE")]
+    hall_code: String,
+    /// 所属县（区）/ the hall's county
+    #[arg(long, value_name = "NAME")]
+    county: Option<String>,
+}
+
+/// `hallq central revoke` flags.
+#[derive(Debug, clap::Args)]
+struct RevokeArgs {
+    /// 营业厅编码 / the hall's code
+    #[arg(long, value_name = "CODE")]
+    hall_code: String,
+}
+
+/// `hallq central import` flags.
+#[derive(Debug, clap::Args)]
+struct ImportArgs {
+    /// 交换文件 / the exchange file
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+}
+
+/// The centre's error as the CLI reports it: a refusal is bad input (exit
+/// 2), a database or machine failure is not (exit 1) and keeps its detail,
+/// which is for the operator who runs the command.
+fn cli_error(e: CentralError) -> anyhow::Error {
+    if let CentralError::Exchange(store) = e {
+        return CliError::from(store).into();
+    }
+    if e.status().is_server_error() {
+        let mut detail = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            detail.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        return CliError::failure(
+            format!("中心数据库出错：{detail}"),
+            format!("the centre's database failed: {detail}"),
+        )
+        .into();
+    }
+    let (zh, en) = e.messages();
+    CliError::input(zh, en).into()
+}
+
+/// Runs `hallq central`.
+pub fn run(a: &CentralArgs) -> Result<()> {
+    let url = a.postgres.clone().ok_or_else(|| {
+        CliError::input(
+            "请用 --postgres URL（或环境变量 HALLQ_POSTGRES）指定中心的 PostgreSQL",
+            "name the centre's PostgreSQL with --postgres URL (or HALLQ_POSTGRES)",
+        )
+    })?;
+    let tls = match (&a.tls_cert, &a.tls_key) {
+        (Some(cert), Some(key)) => Some(hallq_central::tls_config(cert, key).map_err(cli_error)?),
+        _ => None,
+    };
+    if a.command.is_none() {
+        hallq_central::check_listen(a.listen, tls.is_some()).map_err(cli_error)?;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .with_context(|| CliError::failure("无法启动异步运行时", "cannot start the async runtime"))?;
+    runtime.block_on(async {
+        let pool = hallq_central::db::connect(&url).await.map_err(cli_error)?;
+        match &a.command {
+            None => serve(pool, a.listen, tls).await,
+            Some(CentralCmd::Code(c)) => {
+                let code = hallq_central::enrol::create_code(&pool, &c.hall_code, c.county.as_deref(), now_ms())
+                    .await
+                    .map_err(cli_error)?;
+                let until = DateTime::<Utc>::from_timestamp_millis(code.expires_at).unwrap_or_default();
+                outln!(
+                    "营业厅 {} 的注册码（只显示这一次，{} UTC 前有效，只能用一次）/ hall {}'s enrolment code \
+                     (shown only this once, valid once until {} UTC):\n    {}",
+                    code.hall_code,
+                    until.format("%Y-%m-%d %H:%M"),
+                    code.hall_code,
+                    until.format("%Y-%m-%d %H:%M"),
+                    code.code
+                )?;
+                Ok(())
+            }
+            Some(CentralCmd::Revoke(r)) => {
+                let hall = hallq_central::enrol::revoke(&pool, &r.hall_code, now_ms()).await.map_err(cli_error)?;
+                outln!("已吊销营业厅 {} 的密钥 / revoked the key of hall {} ({hall})", r.hall_code, r.hall_code)?;
+                Ok(())
+            }
+            Some(CentralCmd::Import(i)) => {
+                let done = hallq_central::import::import_file(&pool, &i.file, now_ms()).await.map_err(cli_error)?;
+                outln!(
+                    "已导入 / imported {}{}：新事件 {} 条 / new events, 已有 {} 条 / already present, \
+                     中心已到序号 / the centre holds up to seq {}",
+                    done.hall_code,
+                    if done.registered { "（新登记 / newly registered）" } else { "" },
+                    done.new_events,
+                    done.already_present,
+                    done.acknowledged_seq
+                )?;
+                Ok(())
+            }
+        }
+    })
+}
+
+/// Serves until Ctrl-C; prints the address once it is listening.
+async fn serve(
+    pool: deadpool_postgres::Pool,
+    listen: SocketAddr,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| CliError::failure(format!("无法监听 {listen}"), format!("cannot listen on {listen}")))?;
+    let local = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    outln!("中心已启动 / the centre is listening on {scheme}://{local}")?;
+    let shutdown = async {
+        // Without a signal handler the process just runs until killed.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    hallq_central::serve(pool, listener, tls, shutdown).await.context("serving the centre")?;
+    Ok(())
+}
