@@ -18,8 +18,9 @@
 //! jitter; `hallq serve --central-retry-max-s` changes the 60) and asks the cursor again; any other refusal (`divergent_log`,
 //! `key_revoked`, an unknown key, a 403 …) stops forwarding with the error
 //! recorded for the board: retrying would only hammer the centre. A
-//! restart of the server, or a new enrolment (`hallq enrol`, noticed within
-//! [`RELINK_CHECK`]), tries again.
+//! restart of the server, or a new enrolment (`hallq enrol`, looked for
+//! every [`RELINK_CHECK`] once stopped), tries again. A hall with no link
+//! when the server starts forwards nothing until the server restarts.
 
 use std::io::Write;
 use std::sync::Mutex;
