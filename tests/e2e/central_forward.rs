@@ -487,3 +487,52 @@ async fn a_revoked_key_stops_forwarding() {
     assert!(state["backlog"].as_u64().unwrap() > 0, "{state}");
     assert_log(&bureau.pool, id, &before).await;
 }
+
+/// The catch-up figure (ignored: run in release, `cargo build --release -p
+/// hallq-cli && cargo test --release -p hallq-e2e --test e2e
+/// central_forward::bench -- --ignored --nocapture`): a hall 30 days
+/// offline (`hallq demo --days 30`) syncing its whole log, timed from the
+/// moment the centre is reachable to the last acknowledgement — once when
+/// the server starts with the centre up, once when the centre comes back
+/// under a running server (whose backoff is capped at 1 s here: with the
+/// default minute, add up to 75 s of waiting before the first attempt).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: see the doc comment"]
+async fn bench_catch_up_of_a_hall_30_days_offline() {
+    for server_first in [false, true] {
+        let mut bureau = Bureau::start().await;
+        let hall = Hall::new();
+        hall.ok(&["demo", "--days", "30", "--seed", "3", "--hall", "KL30"]);
+        bureau.enrol(&hall).await;
+        let (id, log) = hall_log(&hall);
+        let server;
+        let started;
+        if server_first {
+            let upstream = bureau.proxy.upstream();
+            bureau.proxy.set(Route::default());
+            server = hall.serve_with(0, 0, &["--central-retry-max-s", "1"]).expect("serve");
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            started = Instant::now();
+            bureau.proxy.set(Route { upstream, ..Route::default() });
+        } else {
+            started = Instant::now();
+            server = hall.serve(0, 0).expect("serve");
+        }
+        bureau.wait_for(id, log.len()).await;
+        let took = started.elapsed();
+        println!(
+            "30 days offline, {} events, {}: last acknowledgement after {:.2} s ({:.0} events/s)",
+            log.len(),
+            if server_first {
+                "the centre back under a running server"
+            } else {
+                "the server started with the centre up"
+            },
+            took.as_secs_f64(),
+            log.len() as f64 / took.as_secs_f64()
+        );
+        assert_log(&bureau.pool, id, &log).await;
+        drop(server);
+        bureau.kill();
+    }
+}
