@@ -7,6 +7,12 @@
 //! the module of the behaviour it protects, a new area gets a new module here.
 //! One binary rather than one per file, so cargo links it once.
 
+// The centre's PostgreSQL fixture and helpers, shared with its own tests
+// (`hallq-central`'s `tests/central`): one cluster for this binary too.
+mod central_forward;
+#[path = "../../src-tauri/crates/central/tests/central/support.rs"]
+#[allow(dead_code, reason = "the centre's own tests use the rest")]
+mod central_support;
 mod cli_backup;
 mod cli_counter;
 mod cli_demo;
@@ -18,6 +24,8 @@ mod cli_report;
 mod cli_simulate;
 mod cli_status;
 mod cli_support;
+#[path = "../../src-tauri/crates/central/tests/central/postgres.rs"]
+mod postgres;
 mod server_backup;
 mod server_crash;
 mod server_disk;

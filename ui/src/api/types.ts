@@ -38,6 +38,8 @@ export type FollowUp = Schemas['FollowUpDto']
 export type Health = Schemas['HealthDto']
 /** `GET /api/v1/backup`: the hall's automatic backups. */
 export type Backup = Schemas['BackupDto']
+/** `GET /api/v1/central`: the hall's sync state with the bureau's centre. */
+export type CentralSync = Schemas['CentralDto']
 export type ApiErrorBody = Schemas['ErrorBody']
 
 // ---- Reports. Rates are 0..1, null when undefined.

@@ -224,6 +224,15 @@ export default {
       hours: '{n} h',
       days: '{n} days',
     },
+    central: {
+      title: 'Central sync',
+      centre: 'Centre',
+      acknowledged: 'Acknowledged up to event {seq} of {last}',
+      backlog: 'Backlog: {n} events',
+      lastSuccess: 'Last success: {time}',
+      never: 'never',
+      stopped: 'Forwarding stopped: enrol again (hallq enrol) or restart the server after fixing the cause',
+    },
     queueLimit: 'Queue alert at',
   },
   calendar: {

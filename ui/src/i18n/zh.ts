@@ -231,6 +231,15 @@ export default {
       hours: '{n} 小时',
       days: '{n} 天',
     },
+    central: {
+      title: '中心同步',
+      centre: '中心',
+      acknowledged: '中心已确认到第 {seq} 个事件（共 {last} 个）',
+      backlog: '待上传：{n} 个事件',
+      lastSuccess: '最近成功：{time}',
+      never: '尚无',
+      stopped: '已停止上传：排除原因后重新注册（hallq enrol）或重启服务',
+    },
   },
   calendar: {
     holidays: '节假日（休）',

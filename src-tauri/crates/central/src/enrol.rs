@@ -59,6 +59,24 @@ pub struct EnrolRequest {
     pub hall: EnrolHall,
 }
 
+impl EnrolRequest {
+    /// The enrolment of the hall whose settings are `settings` (as its
+    /// exchange file's header holds them) with the one-time `code`.
+    pub fn of(code: &str, settings: &hallq_store::HallSettings) -> Self {
+        let hall = &settings.hall;
+        Self {
+            code: code.to_string(),
+            hall: EnrolHall {
+                id: hall.id,
+                code: hall.code.clone(),
+                name: hall.name.clone(),
+                // Plain data: serialising it cannot fail.
+                settings: serde_json::to_value(settings).unwrap_or_default(),
+            },
+        }
+    }
+}
+
 /// The hall as it describes itself when enrolling.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EnrolHall {

@@ -28,7 +28,6 @@ use axum::{Json, Router};
 use axum_server::tls_rustls::RustlsConfig;
 use deadpool_postgres::Pool;
 use hallq_core::Millis;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::enrol::{self, EnrolRequest, Enrolled};
@@ -48,12 +47,8 @@ impl Central {
     }
 }
 
-/// The answer of a push and of the cursor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Acknowledged {
-    /// The hall's last seq the centre holds (0 when none).
-    pub acknowledged_seq: u64,
-}
+/// The answer of a push and of the cursor (the forwarder's type).
+pub use hallq_server::forward::Acknowledged;
 
 /// The router with every route.
 pub fn app(state: Central) -> Router {

@@ -22,9 +22,7 @@
 use std::io::Read;
 use std::pin::pin;
 
-use flate2::Compression;
 use flate2::read::GzDecoder;
-use flate2::write::GzEncoder;
 use hallq_core::{Actor, EventData, Millis};
 use hallq_store::StoredEvent;
 use tokio_postgres::Transaction;
@@ -36,7 +34,9 @@ use uuid::Uuid;
 use crate::error::{CentralError, Result};
 
 /// Events one batch may hold at most.
-pub const MAX_BATCH_EVENTS: usize = 5_000;
+pub use hallq_server::forward::MAX_BATCH_EVENTS;
+/// Encodes events as a batch: the hall's forwarder's own encoder.
+pub use hallq_server::forward::encode_batch;
 
 /// Bytes one batch may hold at most, uncompressed.
 pub const MAX_BATCH_BYTES: usize = 8 << 20;
@@ -50,17 +50,6 @@ pub struct Appended {
     pub already_present: u64,
     /// The hall's last seq at the centre afterwards.
     pub acknowledged_seq: u64,
-}
-
-/// Encodes events as a batch (what a hall pushes).
-pub fn encode_batch(events: &[StoredEvent]) -> Vec<u8> {
-    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
-    for e in events {
-        // Writing JSON into a Vec cannot fail: the events are plain data.
-        serde_json::to_writer(&mut gz, e).expect("an event serialises");
-        std::io::Write::write_all(&mut gz, b"\n").expect("a Vec takes every byte");
-    }
-    gz.finish().expect("a Vec takes every byte")
 }
 
 /// Decodes a batch pushed with `hall`'s key: gzip, the size limits, one

@@ -21,6 +21,7 @@ mod central;
 mod counter_cmd;
 mod data_dir;
 mod demo;
+mod enrol;
 mod error;
 mod exchange;
 mod format;
@@ -116,6 +117,8 @@ enum Cmd {
     Export(exchange::ExportArgs),
     /// 导入交换文件（如县公司库）/ merge an exchange file into this database (e.g. the bureau's)
     Import(exchange::ImportArgs),
+    /// 向县公司中心注册（之后服务自动上传事件）/ enrol this hall at the bureau's centre (the server then forwards its events)
+    Enrol(enrol::EnrolArgs),
     /// 解除工号锁定 / lift a staff number's PIN lock (on the hall PC)
     Unlock(unlock::UnlockArgs),
     /// 接口文档 / print the hall server's API document (OpenAPI 3.1, JSON)
@@ -187,6 +190,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Export(a) => exchange::export(&db, hall, &a),
         Cmd::Import(a) => exchange::import(&db, &a),
         Cmd::Unlock(a) => unlock::run(&db, hall, &a),
+        Cmd::Enrol(a) => enrol::run(&db, hall, &a),
         Cmd::Openapi => unreachable!("answered above, without a database"),
         Cmd::Central(_) => unreachable!("answered above, without a hall database"),
     }

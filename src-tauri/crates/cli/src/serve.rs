@@ -47,6 +47,9 @@ pub struct ServeArgs {
     /// 两次自动备份的间隔，秒 / how often the automatic backup is made, seconds
     #[arg(long, default_value_t = 86_400, value_name = "S")]
     backup_interval_s: u64,
+    /// 连接县公司中心失败后最长的重试间隔，秒（从 1 秒起逐次加倍）/ the longest wait between attempts to reach the bureau's centre, seconds (from 1 s, doubling)
+    #[arg(long, default_value_t = 60, value_name = "S", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    central_retry_max_s: u64,
 }
 
 /// Runs `hallq serve` on its own tokio runtime.
@@ -95,6 +98,7 @@ pub fn run(db: &Path, hall: Option<&str>, args: &ServeArgs) -> Result<()> {
             public_url,
             backup_dir: args.backup_dir.clone(),
             backup_interval: Duration::from_secs(args.backup_interval_s),
+            central_retry_max: Duration::from_secs(args.central_retry_max_s),
             ..Config::default()
         },
     };

@@ -14,7 +14,8 @@
 //! owning its paths and its own request and response types),
 //! [`queue`] (what screens derive from tickets), `printing` (print jobs
 //! and the print worker), [`server`] (binding, the accept loop, graceful
-//! shutdown), [`connections`] (what it lets in: connection and stream
+//! shutdown), [`forward`] (pushing the log to the bureau's centre),
+//! [`connections`] (what it lets in: connection and stream
 //! caps, timeouts) and [`platform`] (what differs by system: the signals
 //! that stop the server, its open-files limit).
 
@@ -23,6 +24,7 @@ pub mod backup;
 pub mod connections;
 pub mod error;
 pub mod extract;
+pub mod forward;
 pub mod openapi;
 pub mod platform;
 mod printers;

@@ -110,6 +110,7 @@ impl Server {
         let state = self.state.clone();
         let worker = crate::printing::spawn_worker(state.clone());
         let backups = crate::backup::spawn(state.clone());
+        let forwarder = crate::forward::spawn(state.clone());
         let app = crate::app(state.clone());
         let limits = state.config().limits.clone();
         // Each connection holds a receiver; all gone = all connections closed.
@@ -152,6 +153,7 @@ impl Server {
         // The worker sees the shutdown signal; a print in flight finishes.
         let _ = worker.await;
         let _ = backups.await;
+        let _ = forwarder.await;
         let engine = state.engine().clone();
         // Joining the engine thread blocks: not on the executor.
         let _ = tokio::task::spawn_blocking(move || engine.shutdown()).await;

@@ -60,6 +60,9 @@ pub struct Config {
     pub backup_dir: Option<std::path::PathBuf>,
     /// How old the last good backup may grow before the next is made.
     pub backup_interval: Duration,
+    /// The longest wait between attempts to reach the bureau's centre
+    /// (the forwarder's backoff doubles from a second up to it).
+    pub central_retry_max: Duration,
     /// Connection and stream bounds, timeouts.
     pub limits: Limits,
 }
@@ -82,6 +85,7 @@ impl Default for Config {
             public_url: None,
             backup_dir: None,
             backup_interval: Duration::from_secs(24 * 3600),
+            central_retry_max: Duration::from_secs(60),
             limits: Limits::default(),
         }
     }
@@ -108,6 +112,8 @@ struct Shared {
     printing: Printing,
     /// The backup folder and the last backup's failure.
     backups: crate::backup::Backups,
+    /// Whether forwarding to the centre stopped.
+    forwarding: crate::forward::Forwarding,
     /// Serialises the first-run setup, so two racing calls cannot both set the admin PIN.
     setup: tokio::sync::Mutex<()>,
     /// Open connections and live streams, counted against the limits.
@@ -137,6 +143,7 @@ impl AppState {
                 revoked,
                 printing: Printing::default(),
                 backups,
+                forwarding: crate::forward::Forwarding::default(),
                 setup: tokio::sync::Mutex::new(()),
                 simulation: Arc::new(tokio::sync::Semaphore::new(1)),
                 bounds: Arc::new(Bounds::new(config.limits.clone())),
@@ -178,6 +185,11 @@ impl AppState {
     /// Now, by the server's clock.
     pub fn now(&self) -> Millis {
         self.inner.clock.now_ms()
+    }
+
+    /// Forwarding to the bureau's centre: whether it stopped.
+    pub fn forwarding(&self) -> &crate::forward::Forwarding {
+        &self.inner.forwarding
     }
 
     /// Tells long-lived connections (the streams) to close: the server stops.

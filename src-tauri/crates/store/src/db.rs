@@ -24,6 +24,7 @@ const MIGRATION_FILES: &[&str] = &[
     include_str!("migrations/0007_ticket_targets.sql"),
     include_str!("migrations/0008_teams.sql"),
     include_str!("migrations/0009_cases.sql"),
+    include_str!("migrations/0010_central.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

@@ -413,6 +413,13 @@ fn settings(conn: &Connection, row: &HallRow) -> Result<HallSettings> {
 }
 
 impl Store {
+    /// A hall's settings as an exchange file's header holds them (what a
+    /// hall sends the centre when it enrols).
+    pub fn hall_settings(&self, hall: Uuid) -> Result<HallSettings> {
+        let conn = self.pool.read()?;
+        settings(&conn, &halls::by_id(&conn, hall)?)
+    }
+
     /// Writes a hall's events from `since` on, with its settings, as an
     /// exchange file to `out`. Settings and events are read in one read
     /// transaction, so they agree even while the hall keeps working.

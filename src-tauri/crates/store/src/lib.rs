@@ -20,6 +20,7 @@ mod attempts;
 mod backup;
 mod bulk;
 mod cases;
+mod central;
 mod clock;
 mod counters;
 mod credentials;
@@ -56,6 +57,7 @@ pub use backup::{
 };
 pub use bulk::BulkWriter;
 pub use cases::{CaseFilter, CaseGroup, CaseReport, CaseStep};
+pub use central::{CentralFailure, CentralLink};
 pub use clock::{Clock, ManualClock, Reading, STEP_TOLERANCE_MS, SystemClock};
 pub use credentials::{LOCK_MS, MAX_FAILED_PINS, PinCheck, PinOrigin, valid_pin};
 pub use engine::HallEngine;

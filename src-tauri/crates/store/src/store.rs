@@ -1,6 +1,7 @@
 //! `Store`: a handle to one HallQ database file, and the doors into it —
 //! creating halls, the hall engine, the bulk writer, readers, PINs, kiosk
-//! printers and print jobs, backup, and rebuilding projections from the log.
+//! printers and print jobs, the link to the centre, backup, and rebuilding
+//! projections from the log.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use rusqlite::ErrorCode;
 use uuid::Uuid;
 
 use crate::bulk::BulkWriter;
+use crate::central::{self, CentralFailure, CentralLink};
 use crate::clock::{Clock, Reading};
 use crate::credentials::{self, PinCheck};
 use crate::db;
@@ -315,6 +317,43 @@ impl Store {
         let conn = self.pool.read()?;
         let key = halls::by_id(&conn, hall)?.key;
         printing::pending_per_kiosk(&conn, key, day)
+    }
+
+    /// The hall's link to the bureau's centre, if it enrolled.
+    pub fn central_link(&self, hall: Uuid) -> Result<Option<CentralLink>> {
+        let conn = self.pool.read()?;
+        let key = halls::by_id(&conn, hall)?.key;
+        central::get(&conn, key)
+    }
+
+    /// Records the hall's link to the centre (`hallq enrol`): a new
+    /// enrolment replaces the old link, its cursor and its errors.
+    pub fn set_central_link(&self, hall: Uuid, url: &str, key: &str, now: Millis) -> Result<()> {
+        let conn = self.pool.write()?;
+        let hall_key = halls::by_id(&conn, hall)?.key;
+        central::set(&conn, hall_key, url, key, now)
+    }
+
+    /// Removes the hall's link to the centre; whether there was one.
+    pub fn forget_central_link(&self, hall: Uuid) -> Result<bool> {
+        let conn = self.pool.write()?;
+        let key = halls::by_id(&conn, hall)?.key;
+        central::forget(&conn, key)
+    }
+
+    /// Records the centre's answer for the link enrolled at `enrolled_at`:
+    /// it holds the hall's log up to `seq` (clears the last error).
+    pub fn central_acknowledged(&self, hall: Uuid, enrolled_at: Millis, seq: u64, now: Millis) -> Result<()> {
+        let conn = self.pool.write()?;
+        let key = halls::by_id(&conn, hall)?.key;
+        central::acknowledged(&conn, key, enrolled_at, seq, now)
+    }
+
+    /// Records a failed attempt for the link enrolled at `enrolled_at`.
+    pub fn central_failed(&self, hall: Uuid, enrolled_at: Millis, failure: &CentralFailure) -> Result<()> {
+        let conn = self.pool.write()?;
+        let key = halls::by_id(&conn, hall)?.key;
+        central::failed(&conn, key, enrolled_at, failure)
     }
 
     /// Copies the database to `dest` with SQLite's online backup, while the

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use deadpool_postgres::Pool;
-use hallq_central::enrol::{self, EnrolHall, EnrolRequest};
+use hallq_central::enrol::{self, EnrolRequest};
 use hallq_central::{Acknowledged, db};
 use hallq_store::{ExchangeHeader, ExchangeReader, StoredEvent};
 use reqwest::StatusCode;
@@ -163,16 +163,7 @@ impl Centre {
 
     /// `POST /central/v1/enrol`: status and JSON body.
     pub async fn enrol_raw(&self, code: &str, header: &ExchangeHeader) -> (StatusCode, Value) {
-        let hall = &header.settings.hall;
-        let request = EnrolRequest {
-            code: code.to_string(),
-            hall: EnrolHall {
-                id: hall.id,
-                code: hall.code.clone(),
-                name: hall.name.clone(),
-                settings: serde_json::to_value(&header.settings).expect("settings"),
-            },
-        };
+        let request = EnrolRequest::of(code, &header.settings);
         let response =
             self.http.post(format!("{}/central/v1/enrol", self.base)).json(&request).send().await.expect("enrol");
         (response.status(), response.json().await.expect("a JSON answer"))

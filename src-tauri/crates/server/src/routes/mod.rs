@@ -12,12 +12,14 @@
 //! counter), `rating` (the pad), `hall` (display and board), `kpis`,
 //! `settings`, `terminals` and `session` (the supervisor), `stream`, `meta`,
 //! `voice` (the display's spoken calls), `reports`, `staffing` and
-//! `inspection` (the reports page), `printing` (printers, print jobs,
+//! `inspection` (the reports page), `central` (the sync state with the
+//! bureau's centre), `printing` (printers, print jobs,
 //! reprint), `live` (the customer's live ticket), `cases` (commitments: the
 //! cases opened at counters, the board's due list, the catalogue and the
 //! calendar); `pages` serves the UI itself.
 
 mod cases;
+mod central;
 pub(crate) mod counters;
 pub(crate) mod follow_ups;
 pub(crate) mod hall;
@@ -73,6 +75,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(session::router())
         .merge(stream::router())
         .merge(meta::router())
+        .merge(central::router())
         .merge(voice::router())
         .merge(printing::router())
         .merge(live::router())
