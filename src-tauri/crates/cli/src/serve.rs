@@ -48,7 +48,7 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 86_400, value_name = "S")]
     backup_interval_s: u64,
     /// 连接县公司中心失败后最长的重试间隔，秒（从 1 秒起逐次加倍）/ the longest wait between attempts to reach the bureau's centre, seconds (from 1 s, doubling)
-    #[arg(long, default_value_t = 60, value_name = "S", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, default_value_t = 20, value_name = "S", value_parser = clap::value_parser!(u64).range(1..=3600))]
     central_retry_max_s: u64,
 }
 

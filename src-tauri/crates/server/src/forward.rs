@@ -14,8 +14,10 @@
 //! it writes new events (409 `divergent_log`). The acknowledged seq is
 //! recorded only from the centre's answer, which comes after its commit.
 //!
-//! A network failure, a 5xx or a 429 backs off (1 s doubling to 60 s, with
-//! jitter; `hallq serve --central-retry-max-s` changes the 60) and asks the cursor again; any other refusal (`divergent_log`,
+//! A network failure, a 5xx or a 429 backs off (1 s doubling to 20 s, with
+//! up to a quarter of jitter, so a hall is caught up within half a minute
+//! of the WAN's return; `hallq serve --central-retry-max-s` changes the 20)
+//! and asks the cursor again; any other refusal (`divergent_log`,
 //! `key_revoked`, an unknown key, a 403 …) stops forwarding with the error
 //! recorded for the board: retrying would only hammer the centre. A
 //! restart of the server, or a new enrolment (`hallq enrol`, looked for
@@ -47,7 +49,7 @@ const DEBOUNCE: Duration = Duration::from_millis(200);
 const TICK: Duration = Duration::from_secs(15);
 
 /// The first wait after a failure; it doubles up to the server's
-/// `Config::central_retry_max` (a minute by default).
+/// `Config::central_retry_max` (20 s by default).
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 
 /// How often a stopped (or absent) forwarder looks for a new enrolment.

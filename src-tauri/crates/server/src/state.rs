@@ -85,7 +85,7 @@ impl Default for Config {
             public_url: None,
             backup_dir: None,
             backup_interval: Duration::from_secs(24 * 3600),
-            central_retry_max: Duration::from_secs(60),
+            central_retry_max: Duration::from_secs(20),
             limits: Limits::default(),
         }
     }
