@@ -12,7 +12,7 @@ import { execFile } from 'node:child_process'
 import { createServer } from 'node:http'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { api, hallForTests, newHall, openPage, serve, stop, supervisor, supervisorLogin, root, until } from './harness.mjs'
+import { api, hallForTests, newHall, openPage, output, serve, stop, supervisor, supervisorLogin, root, until } from './harness.mjs'
 
 const REFUSAL = {
   code: 'divergent_log',
@@ -75,6 +75,7 @@ test('the board shows the backlog and the centre’s refusal in both languages, 
   assert.match(await p.textContent('[data-test=central-stopped]'), /已停止上传/)
   assert.ok((await panel.getAttribute('class')).includes('bg-red'), 'the panel is red')
 
+  await panel.screenshot({ path: join(output, 'board-central-sync.png') })
   await p.click('[data-test=lang]')
   await until(async () => /Central sync/.test(await panel.textContent()), 5000, 'the panel in English')
   assert.equal((await p.textContent('[data-test=central-backlog]')).trim(), `Backlog: ${stopped.backlog} events`)
