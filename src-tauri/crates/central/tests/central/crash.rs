@@ -69,6 +69,21 @@ async fn the_centre_killed_mid_ingest_loses_nothing_it_acknowledged() {
     }
     let acked: Vec<u64> = acked.iter().map(|a| a.load(Ordering::SeqCst)).collect();
     assert!(acked.iter().sum::<u64>() < total as u64, "killed before the end: {acked:?} of {total}");
+    // A COMMIT the killed centre had sent still lands: PostgreSQL finishes
+    // it after its client is gone (stored, never acknowledged — the hall
+    // resends it and it is skipped). Read the logs once that has settled.
+    let mut counts = Vec::new();
+    for _ in 0..100 {
+        let mut now = Vec::new();
+        for (header, _) in &logs {
+            now.push(stored(&centre.pool, header.settings.hall.id).await.len());
+        }
+        if now == counts {
+            break;
+        }
+        counts = now;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     for ((header, events), &acked) in logs.iter().zip(&acked) {
         let log = stored(&centre.pool, header.settings.hall.id).await;
