@@ -40,6 +40,9 @@ pub async fn connect(url: &str) -> Result<Pool> {
         .build()
         .map_err(|e| CentralError::Internal(format!("building the pool: {e}")))?;
     migrate(&pool).await?;
+    // A centre upgraded from V1 holds events its projections have not
+    // seen: they are projected before anything reads them.
+    crate::projection::catch_up(&pool).await?;
     Ok(pool)
 }
 

@@ -21,6 +21,7 @@ pub mod error;
 pub mod http;
 pub mod import;
 pub mod ingest;
+pub mod projection;
 
 pub use error::{CentralError, CodeRefusal, Result};
 pub use http::{Acknowledged, Central, app, check_listen, serve, tls_config};
