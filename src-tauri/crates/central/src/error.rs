@@ -87,6 +87,10 @@ pub enum CentralError {
         /// The new event's seq.
         seq: u64,
     },
+    /// 403 `loopback_only`: reports are served only on a loopback listener
+    /// until central users exist.
+    #[error("reports only on loopback")]
+    LoopbackOnly,
     /// 404 `unknown_hall`: no hall with this code at the centre.
     #[error("unknown hall {0}")]
     UnknownHall(String),
@@ -157,6 +161,7 @@ impl CentralError {
             Self::SequenceGap { .. } => "sequence_gap",
             Self::DivergentLog { .. } => "divergent_log",
             Self::DuplicateEventId { .. } => "duplicate_event_id",
+            Self::LoopbackOnly => "loopback_only",
             Self::UnknownHall(_) => "unknown_hall",
             Self::NoRoute => "no_route",
             Self::Exchange(e) => e.code(),
@@ -168,7 +173,9 @@ impl CentralError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthorized | Self::KeyRevoked => StatusCode::UNAUTHORIZED,
-            Self::EnrolCode(_) | Self::EnrolCodeOtherHall { .. } | Self::ForeignHall { .. } => StatusCode::FORBIDDEN,
+            Self::EnrolCode(_) | Self::EnrolCodeOtherHall { .. } | Self::ForeignHall { .. } | Self::LoopbackOnly => {
+                StatusCode::FORBIDDEN
+            }
             Self::HallCodeTaken(_)
             | Self::SequenceGap { .. }
             | Self::DivergentLog { .. }
@@ -241,6 +248,10 @@ impl CentralError {
             Self::UnknownHall(code) => {
                 (format!("中心没有编码为“{code}”的营业厅"), format!("the centre has no hall with code '{code}'"))
             }
+            Self::LoopbackOnly => (
+                "报表暂时只在本机回环地址上提供（中心用户尚未启用）".into(),
+                "reports are served only on a loopback listener until central users exist".into(),
+            ),
             Self::NoRoute => ("没有这个地址".into(), "no such route".into()),
             Self::Exchange(e) => match e {
                 StoreError::Exchange { zh, en, .. } => (zh.clone(), en.clone()),

@@ -7,7 +7,11 @@
 //!   `{hall_id, key}`;
 //! - `POST /central/v1/events` (Bearer key, a gzip batch) → `{acknowledged_seq}`,
 //!   answered only after the batch's transaction committed;
-//! - `GET /central/v1/cursor` (Bearer key) → `{acknowledged_seq}`.
+//! - `GET /central/v1/cursor` (Bearer key) → `{acknowledged_seq}`;
+//! - `GET /central/v1/reports/kpis?from=&to=&by=&county=&hall=` → the
+//!   report across halls (`hallq report`'s JSON, [`crate::report`]),
+//!   served only on a loopback listener (403 elsewhere) until central
+//!   users exist.
 //!
 //! Plain HTTP is served only on a loopback address ([`check_listen`]):
 //! keys would travel in the clear otherwise. With a certificate and its key
@@ -21,7 +25,8 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -33,17 +38,21 @@ use uuid::Uuid;
 use crate::enrol::{self, EnrolRequest, Enrolled};
 use crate::error::{CentralError, Result};
 use crate::ingest::{self, MAX_BATCH_BYTES};
+use crate::report::{self, CentralQuery};
 
-/// The centre's shared state: the database pool.
+/// The centre's shared state: the database pool, and whether it listens
+/// on a loopback address (reports are served only there for now).
 #[derive(Clone)]
 pub struct Central {
     pool: Pool,
+    loopback: bool,
 }
 
 impl Central {
-    /// The centre on `pool` (already migrated: [`crate::db::connect`]).
-    pub fn new(pool: Pool) -> Self {
-        Self { pool }
+    /// The centre on `pool` (already migrated: [`crate::db::connect`]),
+    /// listening on a loopback address when `loopback`.
+    pub fn new(pool: Pool, loopback: bool) -> Self {
+        Self { pool, loopback }
     }
 }
 
@@ -56,6 +65,7 @@ pub fn app(state: Central) -> Router {
         .route("/central/v1/enrol", post(enrol_hall))
         .route("/central/v1/events", post(push_events))
         .route("/central/v1/cursor", get(cursor))
+        .route("/central/v1/reports/kpis", get(report_kpis))
         .fallback(|| async { CentralError::NoRoute })
         // A compressed batch is smaller than its uncompressed limit.
         .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
@@ -119,6 +129,45 @@ async fn cursor(State(state): State<Central>, headers: HeaderMap) -> Result<Json
     Ok(Json(Acknowledged { acknowledged_seq: ingest::cursor(&client, hall).await? }))
 }
 
+/// The report's query string: the `hallq central report` flags.
+#[derive(Debug, serde::Deserialize)]
+struct ReportParams {
+    from: Option<String>,
+    to: Option<String>,
+    by: Option<String>,
+    county: Option<String>,
+    hall: Option<String>,
+}
+
+async fn report_kpis(
+    State(state): State<Central>,
+    params: std::result::Result<Query<ReportParams>, QueryRejection>,
+) -> Result<Json<serde_json::Value>> {
+    if !state.loopback {
+        return Err(CentralError::LoopbackOnly);
+    }
+    let Query(p) = params.map_err(|e| CentralError::BadRequest {
+        zh: format!("查询参数无效（{e}）"),
+        en: format!("invalid query parameters ({e})"),
+    })?;
+    let date = |name: &str, v: Option<&str>| {
+        let v = v.unwrap_or_default();
+        chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| CentralError::BadRequest {
+            zh: format!("{name} 应为 YYYY-MM-DD 日期（不是“{v}”）"),
+            en: format!("{name} must be a YYYY-MM-DD date (got '{v}')"),
+        })
+    };
+    let q = CentralQuery {
+        from: date("from", p.from.as_deref())?,
+        to: date("to", p.to.as_deref())?,
+        by: p.by.as_deref().unwrap_or("hall").parse()?,
+        county: p.county,
+        hall: p.hall,
+    };
+    let report = report::kpis(&state.pool, &q).await?;
+    Ok(Json(report::to_json(&report, q.by)))
+}
+
 /// Refuses to serve plain HTTP (`tls` false) on an address other than loopback.
 pub fn check_listen(addr: SocketAddr, tls: bool) -> Result<()> {
     if tls || addr.ip().is_loopback() {
@@ -171,7 +220,7 @@ pub async fn serve(
     tls: Option<RustlsConfig>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = app(Central::new(pool));
+    let app = app(Central::new(pool, listener.local_addr()?.ip().is_loopback()));
     let Some(tls) = tls else {
         return axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     };

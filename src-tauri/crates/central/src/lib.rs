@@ -22,6 +22,7 @@ pub mod http;
 pub mod import;
 pub mod ingest;
 pub mod projection;
+pub mod report;
 
 pub use error::{CentralError, CodeRefusal, Result};
 pub use http::{Acknowledged, Central, app, check_listen, serve, tls_config};

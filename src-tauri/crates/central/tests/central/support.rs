@@ -69,6 +69,16 @@ impl DemoHall {
         hall
     }
 
+    /// An empty hall directory (its database made by the caller at [`DemoHall::db`]).
+    pub fn empty(code: &str) -> DemoHall {
+        DemoHall { dir: tempfile::tempdir().expect("a temp directory"), code: code.to_string() }
+    }
+
+    /// The hall's database file.
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("hall.db")
+    }
+
     /// Runs `hallq <args>` on this hall's database.
     pub fn run(&self, args: &[&str]) -> String {
         let out = Command::new(hallq_bin())
