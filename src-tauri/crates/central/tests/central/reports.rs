@@ -67,6 +67,11 @@ fn centre_reports(url: &str) -> Vec<Value> {
     queries().map(|((from, to), by)| centre_report(url, from, to, by, &[])).collect()
 }
 
+/// The keys of a report's groups.
+fn groups_of(report: &Value) -> Vec<String> {
+    report["groups"].as_array().expect("groups").iter().map(|g| g["key"].as_str().unwrap().to_string()).collect()
+}
+
 /// Asserts two reports equal leaf by leaf (every key, every KPI, in
 /// order); answers how many values were compared.
 fn assert_same(centre: &Value, bureau: &Value, at: &str) -> usize {
@@ -210,6 +215,19 @@ async fn the_centre_reports_every_kpi_as_the_sqlite_bureau_does_on_the_same_file
     assert_same(&groups[1]["kpis"], &rb["total"], "罗阳县");
     let served = |v: &Value| v["kpis"]["served"].as_u64().unwrap();
     assert_eq!(served(&groups[0]) + served(&groups[1]), counties["total"]["served"].as_u64().unwrap());
+
+    // The same report as a table and as CSV.
+    let range = ["--from", "2026-03-01", "--to", "2026-11-30", "--by", "hall"];
+    let mut args = vec!["central", "--postgres", &centre.url, "report"];
+    args.extend_from_slice(&range);
+    let text = hallq(&args);
+    for hall in &groups_of(&first[1]) {
+        assert!(text.contains(hall.as_str()), "{hall} in the table:\n{text}");
+    }
+    assert!(text.contains("1. ") && text.contains("▼ 低于目标 / below target"), "{text}");
+    args.extend_from_slice(&["--format", "csv"]);
+    let csv = hallq(&args);
+    assert!(csv.starts_with('\u{feff}') && csv.lines().count() == 5 + 1, "a header, four halls and the total:\n{csv}");
 
     // The same hall pushed twice, another imported then pushed: no figure moves.
     centre.push_all(&key, &events, 1000).await;
