@@ -25,7 +25,7 @@ const POOL_SIZE: usize = 16;
 
 /// The tables that hold no hall's data (Citus reference or local tables);
 /// every other table is distributed by `hall_id`.
-pub const REFERENCE_TABLES: &[&str] = &["enrol_codes", "refinery_schema_history"];
+pub const REFERENCE_TABLES: &[&str] = &["enrol_codes", "central_users", "central_sessions", "refinery_schema_history"];
 
 /// Opens a pool on `url` and migrates the schema; fails if PostgreSQL
 /// cannot be reached.

@@ -8,10 +8,12 @@
 //! - `POST /central/v1/events` (Bearer key, a gzip batch) → `{acknowledged_seq}`,
 //!   answered only after the batch's transaction committed;
 //! - `GET /central/v1/cursor` (Bearer key) → `{acknowledged_seq}`;
+//! - `POST /central/v1/login` `{name, password}` → `{token, expires_at,
+//!   role, county}` (a central user's bearer session, [`crate::users`]);
 //! - `GET /central/v1/reports/kpis?from=&to=&by=&county=&hall=` → the
-//!   report across halls (`hallq report`'s JSON, [`crate::report`]),
-//!   served only on a loopback listener (403 elsewhere) until central
-//!   users exist.
+//!   report across halls (`hallq report`'s JSON, [`crate::report`]): with
+//!   a user's token, a county manager's limited to their county; without
+//!   one, only on a loopback listener (403 elsewhere).
 //!
 //! Plain HTTP is served only on a loopback address ([`check_listen`]):
 //! keys would travel in the clear otherwise. With a certificate and its key
@@ -39,6 +41,7 @@ use crate::enrol::{self, EnrolRequest, Enrolled};
 use crate::error::{CentralError, Result};
 use crate::ingest::{self, MAX_BATCH_BYTES};
 use crate::report::{self, CentralQuery};
+use crate::users::{self, Login, Role, Session};
 
 /// The centre's shared state: the database pool, and whether it listens
 /// on a loopback address (reports are served only there for now).
@@ -65,6 +68,7 @@ pub fn app(state: Central) -> Router {
         .route("/central/v1/enrol", post(enrol_hall))
         .route("/central/v1/events", post(push_events))
         .route("/central/v1/cursor", get(cursor))
+        .route("/central/v1/login", post(login))
         .route("/central/v1/reports/kpis", get(report_kpis))
         .fallback(|| async { CentralError::NoRoute })
         // A compressed batch is smaller than its uncompressed limit.
@@ -139,13 +143,36 @@ struct ReportParams {
     hall: Option<String>,
 }
 
+async fn login(State(state): State<Central>, raw: std::result::Result<Bytes, BytesRejection>) -> Result<Json<Session>> {
+    let login: Login = serde_json::from_slice(&body(raw)?).map_err(|e| CentralError::BadRequest {
+        zh: format!("登录请求应为 {{name, password}}（{e}）"),
+        en: format!("a login is {{name, password}} ({e})"),
+    })?;
+    Ok(Json(users::login(&state.pool, &login, now()).await?))
+}
+
+/// Who may see which halls: a user's token limits a county manager to
+/// their county; without a token, only a loopback listener answers.
+async fn viewer_county(state: &Central, headers: &HeaderMap, asked: Option<String>) -> Result<Option<String>> {
+    let token =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let Some(token) = token else {
+        return if state.loopback { Ok(asked) } else { Err(CentralError::LoopbackOnly) };
+    };
+    match users::authenticate(&state.pool, token, now()).await? {
+        Role::Province => Ok(asked),
+        Role::County(own) => match asked {
+            Some(other) if other != own => Err(CentralError::OtherCounty(other)),
+            _ => Ok(Some(own)),
+        },
+    }
+}
+
 async fn report_kpis(
     State(state): State<Central>,
+    headers: HeaderMap,
     params: std::result::Result<Query<ReportParams>, QueryRejection>,
 ) -> Result<Json<serde_json::Value>> {
-    if !state.loopback {
-        return Err(CentralError::LoopbackOnly);
-    }
     let Query(p) = params.map_err(|e| CentralError::BadRequest {
         zh: format!("查询参数无效（{e}）"),
         en: format!("invalid query parameters ({e})"),
@@ -161,7 +188,7 @@ async fn report_kpis(
         from: date("from", p.from.as_deref())?,
         to: date("to", p.to.as_deref())?,
         by: p.by.as_deref().unwrap_or("hall").parse()?,
-        county: p.county,
+        county: viewer_county(&state, &headers, p.county).await?,
         hall: p.hall,
     };
     let report = report::kpis(&state.pool, &q).await?;

@@ -1,7 +1,8 @@
 //! `hallq central`: the bureau's centre on PostgreSQL (`hallq_central`).
 //! Without a subcommand it serves the centre's API; `code` makes a hall's
 //! one-time enrolment code, `revoke` ends a hall's key, `import` stores an
-//! exchange file. Every form migrates the schema first.
+//! exchange file, `report` reports across halls, `user add` adds a county
+//! or province manager. Every form migrates the schema first.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -45,6 +46,30 @@ enum CentralCmd {
     Import(ImportArgs),
     /// 跨营业厅指标报表（与 hallq report 同一口径）/ the KPIs across halls (the same definitions as `hallq report`)
     Report(CentralReportArgs),
+    /// 中心用户（县、省级管理人员）/ central users (county and province managers)
+    #[command(subcommand)]
+    User(UserCmd),
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum UserCmd {
+    /// 新增用户；密码取自环境变量 HALLQ_CENTRAL_PASSWORD，否则在终端输入 /
+    /// add a user; the password comes from HALLQ_CENTRAL_PASSWORD, else is typed at the terminal
+    Add(UserAddArgs),
+}
+
+/// `hallq central user add` flags.
+#[derive(Debug, clap::Args)]
+struct UserAddArgs {
+    /// 用户名 / the user's name
+    #[arg(long, value_name = "NAME")]
+    name: String,
+    /// 角色：county（本县营业厅）或 province（所有营业厅）/ role: county (their county's halls) or province (every hall)
+    #[arg(long, value_parser = ["county", "province"], value_name = "ROLE")]
+    role: String,
+    /// 所属县（county 角色必填）/ the county (required for the county role)
+    #[arg(long, value_name = "NAME")]
+    county: Option<String>,
 }
 
 /// `hallq central report` flags (`--hall CODE` is the global flag: one hall).
@@ -178,6 +203,23 @@ pub fn run(a: &CentralArgs, hall: Option<&str>) -> Result<()> {
                 outln!("已吊销营业厅 {} 的密钥 / revoked the key of hall {} ({hall})", r.hall_code, r.hall_code)?;
                 Ok(())
             }
+            Some(CentralCmd::User(UserCmd::Add(u))) => {
+                let role = match (u.role.as_str(), &u.county) {
+                    ("county", Some(c)) => hallq_central::users::Role::County(c.clone()),
+                    ("county", None) => {
+                        return Err(CliError::input(
+                            "县级用户须用 --county 指定所属县",
+                            "a county user needs --county",
+                        )
+                        .into());
+                    }
+                    _ => hallq_central::users::Role::Province,
+                };
+                let password = password()?;
+                hallq_central::users::add(&pool, &u.name, &role, &password, now_ms()).await.map_err(cli_error)?;
+                outln!("已添加用户 / added user {}（{}）", u.name.trim(), u.role)?;
+                Ok(())
+            }
             Some(CentralCmd::Report(r)) => {
                 let Some(q) = &query else { return Ok(()) };
                 let report = hallq_central::report::kpis(&pool, q).await.map_err(cli_error)?;
@@ -270,4 +312,28 @@ fn print_report(
             Ok(())
         }
     }
+}
+
+/// A new user's password: `HALLQ_CENTRAL_PASSWORD`, or typed twice at the
+/// terminal without echo.
+fn password() -> Result<String> {
+    if let Ok(p) = std::env::var("HALLQ_CENTRAL_PASSWORD") {
+        return Ok(p);
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err(CliError::input(
+            "没有终端可输入密码：请用环境变量 HALLQ_CENTRAL_PASSWORD 提供",
+            "no terminal to type the password at: give it in HALLQ_CENTRAL_PASSWORD",
+        )
+        .into());
+    }
+    let read = |prompt: &str| {
+        rpassword::prompt_password(prompt)
+            .with_context(|| CliError::failure("无法从终端读取密码", "cannot read the password from the terminal"))
+    };
+    let first = read("密码 / password: ")?;
+    if read("再输入一次 / once more: ")? != first {
+        return Err(CliError::input("两次输入的密码不一致", "the two passwords do not match").into());
+    }
+    Ok(first)
 }

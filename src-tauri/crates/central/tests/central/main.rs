@@ -8,7 +8,7 @@
 //! mid-ingest in `crash`, the schema's distribution rules in `schema`, the
 //! `hallq central` command line in `cli`; reports across halls (the
 //! centre's projection against the SQLite bureau's, value for value) in
-//! `reports`; the ingest figures in `bench`
+//! `reports`; central users, their logins and what each sees in `users`; the ingest figures in `bench`
 //! (ignored: `cargo test --release -p hallq-central --test central bench
 //! -- --ignored --nocapture`).
 
@@ -22,3 +22,4 @@ mod postgres;
 mod reports;
 mod schema;
 mod support;
+mod users;

@@ -8,7 +8,6 @@
 //! projections are missing (upgraded from V1) projects its log at start.
 
 use std::path::Path;
-use std::process::Command as Process;
 use std::sync::Arc;
 
 use hallq_core::{Actor, Command, HallConfig, PriorityClass, Resolution, Staff, StaffRole};
@@ -17,24 +16,10 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::support::{Centre, DemoHall, assert_refused, hallq_bin, read_export};
+use crate::support::{Centre, DemoHall, assert_refused, hallq, hallq_fails, read_export};
 
 /// Every grouping both reports know.
 const GROUPINGS: [&str; 9] = ["total", "hall", "service", "counter", "staff", "team", "hour", "day", "weekday"];
-
-/// `hallq <args>`; its standard output, the command having succeeded.
-fn hallq(args: &[&str]) -> String {
-    let out = Process::new(hallq_bin()).args(args).output().expect("run hallq");
-    assert!(out.status.success(), "hallq {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).expect("UTF-8 output")
-}
-
-/// `hallq <args>` that must fail: its exit code and standard error.
-fn hallq_fails(args: &[&str]) -> (i32, String) {
-    let out = Process::new(hallq_bin()).args(args).output().expect("run hallq");
-    assert!(!out.status.success(), "hallq {args:?} should fail");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
-}
 
 fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
