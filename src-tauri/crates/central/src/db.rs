@@ -42,7 +42,10 @@ pub async fn connect(url: &str) -> Result<Pool> {
     migrate(&pool).await?;
     // A centre upgraded from V1 holds events its projections have not
     // seen: they are projected before anything reads them.
-    crate::projection::catch_up(&pool).await?;
+    let projected = crate::projection::catch_up(&pool).await?;
+    if projected > 0 {
+        tracing::info!(events = projected, "projected the events the centre's projections had not seen");
+    }
     Ok(pool)
 }
 

@@ -45,6 +45,10 @@ pub async fn project(tx: &Transaction<'_>, hall: Uuid, events: &[StoredEvent]) -
     p.write(tx).await
 }
 
+/// Events projected between two writes when catching up: a batch's worth,
+/// as if the log came again in batches.
+const CATCH_UP_SLICE: u64 = MAX_BATCH_EVENTS as u64;
+
 /// Projects every hall whose projection lags its log (a centre upgraded
 /// from V1, whose events came before its projections); answers how many
 /// events it projected.
@@ -71,11 +75,18 @@ pub async fn catch_up(pool: &Pool) -> Result<u64> {
         tx.query_one("SELECT 1 FROM halls WHERE hall_id = $1 FOR UPDATE", &[&hall]).await?;
         let last: i64 =
             tx.query_one("SELECT coalesce(max(seq), 0) FROM events WHERE hall_id = $1", &[&hall]).await?.get(0);
-        let mut p = Projection::load(&tx, hall).await?;
-        let before = p.last_seq;
-        p.replay(&tx, last as u64).await?;
-        projected += p.last_seq - before;
-        p.write(&tx).await?;
+        // A year of a hall's log is written a slice at a time, so the
+        // rows kept in memory stay those of one slice.
+        loop {
+            let mut p = Projection::load(&tx, hall).await?;
+            let before = p.last_seq;
+            if before >= last as u64 {
+                break;
+            }
+            p.replay(&tx, (last as u64).min(before + CATCH_UP_SLICE)).await?;
+            projected += p.last_seq - before;
+            p.write(&tx).await?;
+        }
         tx.commit().await?;
     }
     Ok(projected)
