@@ -128,6 +128,9 @@ struct ImportArgs {
     /// 交换文件 / the exchange file
     #[arg(value_name = "FILE")]
     file: PathBuf,
+    /// 营业厅所属县（区），营业厅尚无所属县时记录 / the hall's county, recorded if it has none yet
+    #[arg(long, value_name = "NAME")]
+    county: Option<String>,
 }
 
 /// The centre's error as the CLI reports it: a refusal is bad input (exit
@@ -226,7 +229,9 @@ pub fn run(a: &CentralArgs, hall: Option<&str>) -> Result<()> {
                 print_report(&report, q, r.format)
             }
             Some(CentralCmd::Import(i)) => {
-                let done = hallq_central::import::import_file(&pool, &i.file, now_ms()).await.map_err(cli_error)?;
+                let done = hallq_central::import::import_file(&pool, &i.file, i.county.as_deref(), now_ms())
+                    .await
+                    .map_err(cli_error)?;
                 outln!(
                     "已导入 / imported {}{}：新事件 {} 条 / new events, 已有 {} 条 / already present, \
                      中心已到序号 / the centre holds up to seq {}",

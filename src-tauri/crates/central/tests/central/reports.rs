@@ -164,9 +164,10 @@ async fn the_centre_reports_every_kpi_as_the_sqlite_bureau_does_on_the_same_file
     // The centre imports three with `hallq central import`; the middle hall
     // enrols (in county 罗阳县) and pushes its log instead.
     let centre = Centre::start().await;
-    for f in [&files[0], &files[2], &files[3]] {
+    for f in [&files[0], &files[3]] {
         hallq(&["central", "--postgres", &centre.url, "import", f.to_str().unwrap()]);
     }
+    hallq(&["central", "--postgres", &centre.url, "import", files[2].to_str().unwrap(), "--county", "城关区"]);
     let (header, events) = read_export(&files[1]);
     let key = centre.enrol(&header).await;
     centre.push_all(&key, &events, 700).await;
@@ -189,17 +190,20 @@ async fn the_centre_reports_every_kpi_as_the_sqlite_bureau_does_on_the_same_file
         assert_same(&by_hall, &theirs, &format!("RB by {by}"));
         assert_same(&by_county, &theirs, &format!("罗阳县 by {by}"));
     }
-    // By county: 罗阳县 is the pushed hall's total; the others have none.
+    // By county: 罗阳县 (its enrolment code's) is the pushed hall's total,
+    // 城关区 (named at import) the large hall's; the others have none.
     let counties = centre_report(&centre.url, "2026-03-01", "2026-11-30", "county", &[]);
     assert_eq!(counties["by"], "county");
     let groups = counties["groups"].as_array().unwrap();
     let keys: Vec<&str> = groups.iter().map(|g| g["key"].as_str().unwrap()).collect();
-    assert_eq!(keys, ["~", "罗阳县"]);
+    assert_eq!(keys, ["~", "城关区", "罗阳县"]);
     assert_eq!((groups[0]["label"].as_str(), groups[0]["label_en"].as_str()), (Some("未填县"), Some("no county")));
-    let rb = bureau_report(&bureau_db, "RB", "2026-03-01", "2026-11-30", "total");
-    assert_same(&groups[1]["kpis"], &rb["total"], "罗阳县");
+    for (group, hall) in [(&groups[1], "RC"), (&groups[2], "RB")] {
+        let alone = bureau_report(&bureau_db, hall, "2026-03-01", "2026-11-30", "total");
+        assert_same(&group["kpis"], &alone["total"], &format!("the county of {hall}"));
+    }
     let served = |v: &Value| v["kpis"]["served"].as_u64().unwrap();
-    assert_eq!(served(&groups[0]) + served(&groups[1]), counties["total"]["served"].as_u64().unwrap());
+    assert_eq!(groups.iter().map(served).sum::<u64>(), counties["total"]["served"].as_u64().unwrap());
 
     // The same report as a table and as CSV.
     let range = ["--from", "2026-03-01", "--to", "2026-11-30", "--by", "hall"];

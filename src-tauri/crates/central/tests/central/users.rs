@@ -33,7 +33,7 @@ async fn a_county_manager_sees_their_county_and_a_province_manager_every_hall() 
     let (header, events) = county_hall.log();
     let key = centre.enrol(&header).await;
     centre.push_all(&key, &events, 5_000).await;
-    hallq_central::import::import_file(&centre.pool, &other.export("ub.hqx"), now()).await.expect("import UB");
+    hallq_central::import::import_file(&centre.pool, &other.export("ub.hqx"), None, now()).await.expect("import UB");
 
     let url = centre.url.as_str();
     let env = [("HALLQ_CENTRAL_PASSWORD", PASSWORD)];
