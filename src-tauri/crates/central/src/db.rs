@@ -25,7 +25,7 @@ const POOL_SIZE: usize = 16;
 
 /// The tables that hold no hall's data (Citus reference or local tables);
 /// every other table is distributed by `hall_id`.
-pub const REFERENCE_TABLES: &[&str] = &["enrol_codes", "refinery_schema_history"];
+pub const REFERENCE_TABLES: &[&str] = &["enrol_codes", "central_users", "central_sessions", "refinery_schema_history"];
 
 /// Opens a pool on `url` and migrates the schema; fails if PostgreSQL
 /// cannot be reached.
@@ -40,6 +40,12 @@ pub async fn connect(url: &str) -> Result<Pool> {
         .build()
         .map_err(|e| CentralError::Internal(format!("building the pool: {e}")))?;
     migrate(&pool).await?;
+    // A centre upgraded from V1 holds events its projections have not
+    // seen: they are projected before anything reads them.
+    let projected = crate::projection::catch_up(&pool).await?;
+    if projected > 0 {
+        tracing::info!(events = projected, "projected the events the centre's projections had not seen");
+    }
     Ok(pool)
 }
 

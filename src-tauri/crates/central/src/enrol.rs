@@ -100,11 +100,11 @@ pub struct Enrolled {
     pub key: String,
 }
 
-fn sha256(text: &str) -> Vec<u8> {
+pub(crate) fn sha256(text: &str) -> Vec<u8> {
     Sha256::digest(text.as_bytes()).to_vec()
 }
 
-fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     let mut bytes = [0u8; N];
     OsRng.try_fill_bytes(&mut bytes).map_err(|e| CentralError::Internal(format!("no OS randomness: {e}")))?;
     Ok(bytes)

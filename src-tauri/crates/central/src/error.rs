@@ -87,6 +87,22 @@ pub enum CentralError {
         /// The new event's seq.
         seq: u64,
     },
+    /// 403 `loopback_only`: a report asked without a user's login on a
+    /// listener that is not loopback.
+    #[error("reports only on loopback")]
+    LoopbackOnly,
+    /// 401 `bad_login`: no such user, or a wrong password (not told apart).
+    #[error("bad login")]
+    BadLogin,
+    /// 401 `session_unknown`: a user's token that is unknown or expired.
+    #[error("session unknown")]
+    SessionUnknown,
+    /// 403 `other_county`: a county manager asked for another county's halls.
+    #[error("other county {0}")]
+    OtherCounty(String),
+    /// 409 `user_exists`: a central user with this name exists.
+    #[error("user {0} exists")]
+    UserExists(String),
     /// 404 `unknown_hall`: no hall with this code at the centre.
     #[error("unknown hall {0}")]
     UnknownHall(String),
@@ -157,6 +173,11 @@ impl CentralError {
             Self::SequenceGap { .. } => "sequence_gap",
             Self::DivergentLog { .. } => "divergent_log",
             Self::DuplicateEventId { .. } => "duplicate_event_id",
+            Self::LoopbackOnly => "loopback_only",
+            Self::BadLogin => "bad_login",
+            Self::SessionUnknown => "session_unknown",
+            Self::OtherCounty(_) => "other_county",
+            Self::UserExists(_) => "user_exists",
             Self::UnknownHall(_) => "unknown_hall",
             Self::NoRoute => "no_route",
             Self::Exchange(e) => e.code(),
@@ -167,9 +188,14 @@ impl CentralError {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Unauthorized | Self::KeyRevoked => StatusCode::UNAUTHORIZED,
-            Self::EnrolCode(_) | Self::EnrolCodeOtherHall { .. } | Self::ForeignHall { .. } => StatusCode::FORBIDDEN,
+            Self::Unauthorized | Self::KeyRevoked | Self::BadLogin | Self::SessionUnknown => StatusCode::UNAUTHORIZED,
+            Self::EnrolCode(_)
+            | Self::EnrolCodeOtherHall { .. }
+            | Self::ForeignHall { .. }
+            | Self::LoopbackOnly
+            | Self::OtherCounty(_) => StatusCode::FORBIDDEN,
             Self::HallCodeTaken(_)
+            | Self::UserExists(_)
             | Self::SequenceGap { .. }
             | Self::DivergentLog { .. }
             | Self::DuplicateEventId { .. } => StatusCode::CONFLICT,
@@ -240,6 +266,22 @@ impl CentralError {
             ),
             Self::UnknownHall(code) => {
                 (format!("中心没有编码为“{code}”的营业厅"), format!("the centre has no hall with code '{code}'"))
+            }
+            Self::LoopbackOnly => (
+                "请先登录（POST /central/v1/login）；未登录时报表只在本机回环地址上提供".into(),
+                "log in first (POST /central/v1/login): without a login, reports are served only on a loopback listener"
+                    .into(),
+            ),
+            Self::BadLogin => ("用户名或密码错误".into(), "wrong user name or password".into()),
+            Self::SessionUnknown => {
+                ("登录无效或已过期，请重新登录".into(), "the login is unknown or has expired; log in again".into())
+            }
+            Self::OtherCounty(county) => (
+                format!("县级用户只能查看本县的营业厅，不能查看“{county}”"),
+                format!("a county manager sees only their own county's halls, not '{county}'"),
+            ),
+            Self::UserExists(name) => {
+                (format!("中心已有名为“{name}”的用户"), format!("the centre already has a user named '{name}'"))
             }
             Self::NoRoute => ("没有这个地址".into(), "no such route".into()),
             Self::Exchange(e) => match e {

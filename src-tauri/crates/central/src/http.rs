@@ -7,7 +7,13 @@
 //!   `{hall_id, key}`;
 //! - `POST /central/v1/events` (Bearer key, a gzip batch) → `{acknowledged_seq}`,
 //!   answered only after the batch's transaction committed;
-//! - `GET /central/v1/cursor` (Bearer key) → `{acknowledged_seq}`.
+//! - `GET /central/v1/cursor` (Bearer key) → `{acknowledged_seq}`;
+//! - `POST /central/v1/login` `{name, password}` → `{token, expires_at,
+//!   role, county}` (a central user's bearer session, [`crate::users`]);
+//! - `GET /central/v1/reports/kpis?from=&to=&by=&county=&hall=` → the
+//!   report across halls (`hallq report`'s JSON, [`crate::report`]): with
+//!   a user's token, a county manager's limited to their county; without
+//!   one, only on a loopback listener (403 elsewhere).
 //!
 //! Plain HTTP is served only on a loopback address ([`check_listen`]):
 //! keys would travel in the clear otherwise. With a certificate and its key
@@ -21,7 +27,8 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -33,17 +40,22 @@ use uuid::Uuid;
 use crate::enrol::{self, EnrolRequest, Enrolled};
 use crate::error::{CentralError, Result};
 use crate::ingest::{self, MAX_BATCH_BYTES};
+use crate::report::{self, CentralQuery};
+use crate::users::{self, Login, Role, Session};
 
-/// The centre's shared state: the database pool.
+/// The centre's shared state: the database pool, and whether it listens
+/// on a loopback address (reports are served only there for now).
 #[derive(Clone)]
 pub struct Central {
     pool: Pool,
+    loopback: bool,
 }
 
 impl Central {
-    /// The centre on `pool` (already migrated: [`crate::db::connect`]).
-    pub fn new(pool: Pool) -> Self {
-        Self { pool }
+    /// The centre on `pool` (already migrated: [`crate::db::connect`]),
+    /// listening on a loopback address when `loopback`.
+    pub fn new(pool: Pool, loopback: bool) -> Self {
+        Self { pool, loopback }
     }
 }
 
@@ -56,6 +68,8 @@ pub fn app(state: Central) -> Router {
         .route("/central/v1/enrol", post(enrol_hall))
         .route("/central/v1/events", post(push_events))
         .route("/central/v1/cursor", get(cursor))
+        .route("/central/v1/login", post(login))
+        .route("/central/v1/reports/kpis", get(report_kpis))
         .fallback(|| async { CentralError::NoRoute })
         // A compressed batch is smaller than its uncompressed limit.
         .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
@@ -119,6 +133,68 @@ async fn cursor(State(state): State<Central>, headers: HeaderMap) -> Result<Json
     Ok(Json(Acknowledged { acknowledged_seq: ingest::cursor(&client, hall).await? }))
 }
 
+/// The report's query string: the `hallq central report` flags.
+#[derive(Debug, serde::Deserialize)]
+struct ReportParams {
+    from: Option<String>,
+    to: Option<String>,
+    by: Option<String>,
+    county: Option<String>,
+    hall: Option<String>,
+}
+
+async fn login(State(state): State<Central>, raw: std::result::Result<Bytes, BytesRejection>) -> Result<Json<Session>> {
+    let login: Login = serde_json::from_slice(&body(raw)?).map_err(|e| CentralError::BadRequest {
+        zh: format!("登录请求应为 {{name, password}}（{e}）"),
+        en: format!("a login is {{name, password}} ({e})"),
+    })?;
+    Ok(Json(users::login(&state.pool, &login, now()).await?))
+}
+
+/// Who may see which halls: a user's token limits a county manager to
+/// their county; without a token, only a loopback listener answers.
+async fn viewer_county(state: &Central, headers: &HeaderMap, asked: Option<String>) -> Result<Option<String>> {
+    let token =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let Some(token) = token else {
+        return if state.loopback { Ok(asked) } else { Err(CentralError::LoopbackOnly) };
+    };
+    match users::authenticate(&state.pool, token, now()).await? {
+        Role::Province => Ok(asked),
+        Role::County(own) => match asked {
+            Some(other) if other != own => Err(CentralError::OtherCounty(other)),
+            _ => Ok(Some(own)),
+        },
+    }
+}
+
+async fn report_kpis(
+    State(state): State<Central>,
+    headers: HeaderMap,
+    params: std::result::Result<Query<ReportParams>, QueryRejection>,
+) -> Result<Json<serde_json::Value>> {
+    let Query(p) = params.map_err(|e| CentralError::BadRequest {
+        zh: format!("查询参数无效（{e}）"),
+        en: format!("invalid query parameters ({e})"),
+    })?;
+    let date = |name: &str, v: Option<&str>| {
+        let v = v.unwrap_or_default();
+        chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| CentralError::BadRequest {
+            zh: format!("{name} 应为 YYYY-MM-DD 日期（不是“{v}”）"),
+            en: format!("{name} must be a YYYY-MM-DD date (got '{v}')"),
+        })
+    };
+    let q = CentralQuery {
+        from: date("from", p.from.as_deref())?,
+        to: date("to", p.to.as_deref())?,
+        by: p.by.as_deref().unwrap_or("hall").parse()?,
+        county: viewer_county(&state, &headers, p.county).await?,
+        hall: p.hall,
+    };
+    let report = report::kpis(&state.pool, &q).await?;
+    Ok(Json(report::to_json(&report, q.by)))
+}
+
 /// Refuses to serve plain HTTP (`tls` false) on an address other than loopback.
 pub fn check_listen(addr: SocketAddr, tls: bool) -> Result<()> {
     if tls || addr.ip().is_loopback() {
@@ -171,7 +247,7 @@ pub async fn serve(
     tls: Option<RustlsConfig>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = app(Central::new(pool));
+    let app = app(Central::new(pool, listener.local_addr()?.ip().is_loopback()));
     let Some(tls) = tls else {
         return axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     };

@@ -5,7 +5,8 @@
 //! The whole file is checked first (format, count, SHA-256: the store's
 //! `verify_exchange`), then stored in one transaction: all or nothing. A
 //! hall the centre does not know is registered from the file's header,
-//! without a key; it can enrol later and push on from where the file ended.
+//! without a key (and in the county the import names, if any); it can
+//! enrol later and push on from where the file ended.
 
 use std::path::{Path, PathBuf};
 
@@ -50,8 +51,9 @@ async fn next_chunk(mut reader: ExchangeReader) -> Result<(ExchangeReader, Vec<S
     .map_err(|e| CentralError::Internal(format!("reading the exchange file: {e}")))?
 }
 
-/// Imports the exchange file at `path`.
-pub async fn import_file(pool: &Pool, path: &Path, now: Millis) -> Result<Imported> {
+/// Imports the exchange file at `path`; a hall without a county (one
+/// registered by a file) is put in `county` when given.
+pub async fn import_file(pool: &Pool, path: &Path, county: Option<&str>, now: Millis) -> Result<Imported> {
     let owned: PathBuf = path.to_path_buf();
     let reader = tokio::task::spawn_blocking(move || {
         verify_exchange(&owned)?;
@@ -76,6 +78,10 @@ pub async fn import_file(pool: &Pool, path: &Path, now: Millis) -> Result<Import
         )
         .await?
         == 1;
+    if let Some(county) = county.map(str::trim).filter(|c| !c.is_empty()) {
+        // An enrolment code's county stands: a file only fills a gap.
+        tx.execute("UPDATE halls SET county = $2 WHERE hall_id = $1 AND county IS NULL", &[&hall.id, &county]).await?;
+    }
     let (mut new_events, mut already_present) = (0, 0);
     let mut acknowledged_seq = ingest::cursor(&tx, hall.id).await?;
     let mut reader = reader;

@@ -142,6 +142,9 @@ pub async fn append(tx: &Transaction<'_>, hall: Uuid, events: &[StoredEvent]) ->
     }
     if !new.is_empty() {
         copy_in(tx, hall, new).await?;
+        // What reports read, in the same transaction: a stored event is a
+        // projected event.
+        crate::projection::project(tx, hall, new).await?;
     }
     Ok(Appended {
         new_events: new.len() as u64,

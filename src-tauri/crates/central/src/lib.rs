@@ -7,7 +7,10 @@
 //! Read in this order: [`db`] (the pool and the embedded migrations, whose
 //! schema is ready for Citus: every table keyed by hall), [`enrol`] (codes
 //! and keys), [`ingest`] (the batch and the exactly-once append), [`import`]
-//! (exchange files through the same append), [`http`] (the routes), and
+//! (exchange files through the same append), [`projection`] (what reports
+//! read, written with each batch), [`report`] (the KPIs across halls),
+//! [`users`] (county and province managers and their logins), [`http`]
+//! (the routes), and
 //! [`error`] (every refusal, bilingual, in the hall server's error shape).
 //!
 //! What it must not do: decide anything about a hall's queue (the events
@@ -21,6 +24,9 @@ pub mod error;
 pub mod http;
 pub mod import;
 pub mod ingest;
+pub mod projection;
+pub mod report;
+pub mod users;
 
 pub use error::{CentralError, CodeRefusal, Result};
 pub use http::{Acknowledged, Central, app, check_listen, serve, tls_config};

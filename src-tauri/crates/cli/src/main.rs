@@ -151,7 +151,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     if let Cmd::Central(a) = &cli.command {
         // The centre's store is PostgreSQL, never a hall database.
-        return central::run(a);
+        return central::run(a, hall);
     }
     if let Cmd::Simulate(a) = &cli.command {
         // Only a database that was named is read (its observed day).

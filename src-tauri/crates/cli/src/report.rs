@@ -151,7 +151,7 @@ pub fn run(db: &Path, hall: Option<&str>, a: &ReportArgs) -> Result<()> {
 }
 
 /// A report's bytes into `--out`, or to stdout.
-fn write_out(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_out(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
     match path {
         Some(path) => std::fs::write(path, bytes).map_err(|e| {
             CliError::failure(
@@ -169,7 +169,7 @@ fn write_out(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
 }
 
 /// The targets under a table, so a ▼ can be read.
-fn targets_line(t: &Targets) -> String {
+pub(crate) fn targets_line(t: &Targets) -> String {
     format!(
         "▼ 低于目标 / below target — 等候达标 within target wait ≥ {:.0}%, 满意率 satisfaction ≥ {:.0}%, 评价率 rating coverage ≥ {:.0}%",
         t.within_target_wait * 100.0,
@@ -180,7 +180,7 @@ fn targets_line(t: &Targets) -> String {
 
 /// The table: one row per group (ranked by hall), then the total; a
 /// figure below its target carries ▼.
-fn render_table(report: &KpiReport, targets: &Targets) -> String {
+pub(crate) fn render_table(report: &KpiReport, targets: &Targets) -> String {
     let ranked = report.by == GroupBy::Hall;
     let headers: Vec<String> = std::iter::once("分组\nGroup".to_string())
         .chain(COLUMNS.iter().map(|c| format!("{}\n{}", c.zh, c.en)))

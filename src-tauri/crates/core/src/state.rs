@@ -56,8 +56,9 @@ mod cases;
 pub use cases::MAX_DAILY_CASES;
 
 /// Everything needed to restore a [`HallState`] without replaying the log:
-/// what the store's projections hold.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// what the store's projections hold. Serde too: the centre keeps one per
+/// hall between batches (as JSON) rather than replaying the hall's log.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HallSnapshot {
     /// The hall.
     pub hall: Option<Hall>,

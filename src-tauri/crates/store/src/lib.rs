@@ -83,7 +83,7 @@ pub use printing::{
     PrintJob, PrintJobFilter, PrintJobState, PrintJobUpdate, PrintOrder, PrintReason, PrinterConfig, PrinterKind,
 };
 pub use reader::{CounterNow, HallStatus, Reader, ServiceStatus};
-pub use report::{GroupBy, KpiGroup, KpiQuery, KpiReport, day_start};
+pub use report::{GroupBy, HallFeed, KpiGroup, KpiQuery, KpiReport, KpiTally, LegRow, OpenRow, check_range, day_start};
 pub use staffing::{MAX_ADVISED_COUNTERS, ObservedProfile, StaffingQuery, StaffingReport, StaffingRow};
 pub use store::Store;
 pub use teams::{Month, TeamQuery, TeamScore, TeamScorecard};

@@ -11,7 +11,9 @@ use std::fmt::Write as _;
 use std::str::FromStr;
 
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Timelike};
-use hallq_core::{Hall, KpiAccumulator, Kpis, LowScoreReason, Millis, TicketFacts, TicketState};
+use hallq_core::{
+    Counter, Hall, KpiAccumulator, Kpis, LowScoreReason, Millis, Service, Staff, TicketFacts, TicketState,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -377,18 +379,15 @@ struct HallNames {
 }
 
 impl HallNames {
-    fn read(reader: &Reader, row: &HallRow) -> Result<Self> {
-        Ok(Self {
-            services: crate::services::all(&reader.conn, row.key)?
+    fn new(services: Vec<Service>, staff: Vec<Staff>, counters: Vec<Counter>) -> Self {
+        Self {
+            services: services
                 .into_iter()
                 .map(|s| (s.code.clone(), (s.target_wait_ms(), s.target_handling_ms(), s.name_zh, s.name_en)))
                 .collect(),
-            staff: crate::staff::all(&reader.conn, row.key)?.into_iter().map(|s| (s.number, s.name)).collect(),
-            counters: crate::counters::all(&reader.conn, row.key)?
-                .into_iter()
-                .map(|c| (c.number, Label { en: c.english_name(), zh: c.name }))
-                .collect(),
-        })
+            staff: staff.into_iter().map(|s| (s.number, s.name)).collect(),
+            counters: counters.into_iter().map(|c| (c.number, Label { en: c.english_name(), zh: c.name })).collect(),
+        }
     }
 
     fn service(&self, code: &str) -> Label {
@@ -407,6 +406,378 @@ impl HallNames {
     fn staff(&self, number: &str) -> Label {
         Label::same(self.staff.get(number).cloned().unwrap_or_else(|| number.to_string()))
     }
+}
+
+/// A ticket leg as a store reads it for a report: the columns the KPIs and
+/// the groupings take, borrowed from the row (no copy, no allocation).
+/// Both stores (the hall's SQLite, the centre's PostgreSQL) hand their rows
+/// to [`HallFeed::leg`], the one function that turns a leg into KPIs.
+#[derive(Debug, Clone, Copy)]
+pub struct LegRow<'a> {
+    /// Service code.
+    pub service: &'a str,
+    /// The counter that called it (`None`: never called, or not read).
+    pub counter: Option<u32>,
+    /// The staff member who called it (`None`: never called, or not read).
+    pub staff: Option<&'a str>,
+    /// Their team when they called it.
+    pub team: Option<&'a str>,
+    /// Business day, `YYYY-MM-DD` (may be empty when no grouping by day,
+    /// weekday or the clock asked for it).
+    pub business_day: &'a str,
+    /// 1 for a visit's first leg.
+    pub leg: u16,
+    /// Final or current state.
+    pub state: TicketState,
+    /// When the leg joined its queue.
+    pub issued_at: Millis,
+    /// First call.
+    pub called_at: Option<Millis>,
+    /// Service start.
+    pub started_at: Option<Millis>,
+    /// End.
+    pub ended_at: Option<Millis>,
+    /// Rating level 1..=5.
+    pub rating: Option<u8>,
+    /// The low-score reason as stored (`LowScoreReason::as_str`); read only
+    /// with a rating.
+    pub rating_reason: Option<&'a str>,
+    /// The target wait recorded at issue (`None`: the service's own).
+    pub target_wait_ms: Option<Millis>,
+    /// The target handling recorded at issue (`None`: the service's own).
+    pub target_handling_ms: Option<Millis>,
+}
+
+/// A counter session as a store reads it for a report (open time, for
+/// utilisation), handed to [`HallFeed::open_time`].
+#[derive(Debug, Clone, Copy)]
+pub struct OpenRow<'a> {
+    /// The counter.
+    pub counter: u32,
+    /// Who opened it.
+    pub staff: Option<&'a str>,
+    /// Their team then.
+    pub team: Option<&'a str>,
+    /// When it opened.
+    pub opened_at: Millis,
+    /// When it closed; the hall's last event time while it is still open.
+    pub closed_at: Millis,
+}
+
+/// A report pass's accumulators: the total and, per grouping, its groups.
+/// One per thread (or per hall), merged, then finished into reports.
+pub struct KpiTally {
+    bys: Vec<GroupBy>,
+    total: KpiAccumulator,
+    groups: Vec<Groups>,
+}
+
+impl KpiTally {
+    /// Empty accumulators for these groupings.
+    pub fn new(bys: &[GroupBy]) -> Self {
+        Self {
+            bys: bys.to_vec(),
+            total: KpiAccumulator::new(),
+            groups: bys.iter().map(|_| Groups::default()).collect(),
+        }
+    }
+
+    /// Adds what another tally (of the same groupings) collected.
+    pub fn merge(&mut self, other: KpiTally) {
+        self.total.merge(other.total);
+        for (a, b) in self.groups.iter_mut().zip(other.groups) {
+            a.merge(b);
+        }
+    }
+
+    /// The reports, one per grouping in the order given, groups in key order.
+    pub fn finish(self, from: NaiveDate, to: NaiveDate) -> Vec<KpiReport> {
+        // Finishing (percentiles, the sorts behind the peak queue) is the
+        // serial tail of a report: spread it over the cores too.
+        let mut accs = vec![self.total];
+        let names: Vec<Vec<(String, Label)>> = self
+            .groups
+            .into_iter()
+            .map(|g| {
+                g.rows
+                    .into_iter()
+                    .map(|(key, label, acc)| {
+                        accs.push(acc);
+                        (key, label)
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut kpis = finish_all(accs).into_iter();
+        let total = kpis.next().unwrap_or_default();
+        self.bys
+            .iter()
+            .zip(names)
+            .map(|(by, names)| {
+                let mut out: Vec<KpiGroup> = names
+                    .into_iter()
+                    .map(|(key, label)| KpiGroup {
+                        key,
+                        label: label.zh,
+                        label_en: label.en,
+                        kpis: kpis.next().unwrap_or_default(),
+                    })
+                    .collect();
+                out.sort_by(|a, b| a.key.cmp(&b.key));
+                KpiReport { from, to, by: *by, total: total.clone(), groups: out }
+            })
+            .collect()
+    }
+}
+
+/// One hall's legs and open time fed into a [`KpiTally`]: the KPI
+/// definitions' only entry from stored rows, so the hall's report and the
+/// centre's cannot drift. Keeps what nearly every row repeats (its hall's
+/// names, the hour and day last looked up) between rows.
+pub struct HallFeed<'a> {
+    hall: &'a Hall,
+    names: HallNames,
+    /// With several halls, counters, staff and teams are per hall: `T1/003`.
+    scope: Option<&'a str>,
+    /// The range's first and last business days.
+    days: (NaiveDate, NaiveDate),
+    /// The range's start and end, UTC ms.
+    span: (Millis, Millis),
+    key: String,
+    piece_key: String,
+    /// The last business day's text and weekday.
+    weekday: Option<(String, u32)>,
+    issue_hours: HourOf,
+    start_hours: HourOf,
+    /// The business day of the last row and its span, for handling by day.
+    day_span: Option<(String, NaiveDate, Millis, Millis)>,
+}
+
+impl<'a> HallFeed<'a> {
+    /// A feed for `hall`'s rows of the range `from..=to`, with its
+    /// services, staff and counters (for targets and labels); `scope` is
+    /// the hall's code when a report covers several halls.
+    pub fn new(
+        hall: &'a Hall,
+        scope: Option<&'a str>,
+        from: NaiveDate,
+        to: NaiveDate,
+        services: Vec<Service>,
+        staff: Vec<Staff>,
+        counters: Vec<Counter>,
+    ) -> Self {
+        Self {
+            hall,
+            names: HallNames::new(services, staff, counters),
+            scope,
+            days: (from, to),
+            span: (day_start(hall, from), day_start(hall, to + Duration::days(1))),
+            key: String::new(),
+            piece_key: String::new(),
+            weekday: None,
+            issue_hours: HourOf::new(),
+            start_hours: HourOf::new(),
+            day_span: None,
+        }
+    }
+
+    /// The range's first and last business days (the legs to read).
+    pub fn days(&self) -> (NaiveDate, NaiveDate) {
+        self.days
+    }
+
+    /// The range's start and end, UTC ms (the open time to read).
+    pub fn span(&self) -> (Millis, Millis) {
+        self.span
+    }
+
+    /// Feeds one leg into the total and every grouping; answers what the
+    /// KPIs took of it.
+    pub fn leg(&mut self, tally: &mut KpiTally, row: &LegRow<'_>) -> Result<TicketFacts> {
+        let Self { hall, names, scope, span, key, piece_key, weekday, issue_hours, start_hours, day_span, .. } = self;
+        let (hall, scope, span) = (*hall, *scope, *span);
+        let service = row.service;
+        // The targets in force at issue; the service's own for legs
+        // issued before they were recorded.
+        let (tw, th) = match (row.target_wait_ms, row.target_handling_ms) {
+            (Some(tw), Some(th)) => (tw, th),
+            (tw, th) => {
+                let (a, b) = names.services.get(service).map_or((Millis::MAX, Millis::MAX), |(a, b, _, _)| (*a, *b));
+                (tw.unwrap_or(a), th.unwrap_or(b))
+            }
+        };
+        let facts = TicketFacts {
+            leg: row.leg,
+            state: row.state,
+            issued_at: row.issued_at,
+            called_at: row.called_at,
+            started_at: row.started_at,
+            ended_at: row.ended_at,
+            target_wait_ms: tw,
+            target_handling_ms: th,
+            rating: row.rating,
+            // A reason comes only with a rating: unrated legs skip it.
+            reason: match row.rating {
+                Some(_) => row.rating_reason.and_then(LowScoreReason::parse),
+                None => None,
+            },
+        };
+        tally.total.push(&facts);
+        let mut issue_hour = 0;
+        for (by, groups) in tally.bys.iter().zip(tally.groups.iter_mut()) {
+            key.clear();
+            if let (Some(code), GroupBy::Counter | GroupBy::Staff | GroupBy::Team) = (scope, by) {
+                key.push_str(code);
+                key.push('/');
+            }
+            let own = key.len();
+            match by {
+                GroupBy::Total => continue,
+                GroupBy::Hall => key.push_str(&hall.code),
+                GroupBy::Service => key.push_str(service),
+                GroupBy::Counter => match row.counter {
+                    Some(c) => push_number(key, c, 3),
+                    None => key.push(NOT_CALLED),
+                },
+                GroupBy::Staff => key.push_str(row.staff.unwrap_or("~")),
+                GroupBy::Team => team_key(row.staff, row.team, key),
+                GroupBy::Hour => {
+                    issue_hour = issue_hours.of(hall, facts.issued_at).1;
+                    push_number(key, issue_hour, 2);
+                }
+                GroupBy::Day => key.push_str(row.business_day),
+                GroupBy::Weekday => {
+                    // Rows come day by day: the last day's weekday.
+                    let text = row.business_day;
+                    if weekday.as_ref().is_none_or(|(t, _)| !same_key(t, text)) {
+                        let d = parse_day(text)?;
+                        *weekday = Some((text.to_string(), d.weekday().number_from_monday()));
+                    }
+                    push_number(key, weekday.as_ref().map_or(1, |(_, n)| *n), 1);
+                }
+            }
+            // The label is made once per group, not once per ticket.
+            let label = || match by {
+                GroupBy::Hall => Label::same(hall.name.clone()),
+                GroupBy::Service => names.service(service),
+                GroupBy::Counter | GroupBy::Staff if key[own..].starts_with(NOT_CALLED) => {
+                    scoped(scope, hall, Label { zh: "未叫号".into(), en: "not called".into() })
+                }
+                GroupBy::Counter => scoped(scope, hall, names.counter(key[own..].parse().unwrap_or_default())),
+                GroupBy::Staff => scoped(scope, hall, names.staff(&key[own..])),
+                GroupBy::Team => scoped(scope, hall, team_label(&key[own..])),
+                GroupBy::Hour => hour_label(key.parse().unwrap_or_default()),
+                GroupBy::Weekday => weekday_label(key.parse().unwrap_or(1)),
+                GroupBy::Day | GroupBy::Total => Label::same(key.clone()),
+            };
+            if !matches!(by, GroupBy::Hour | GroupBy::Day | GroupBy::Weekday) {
+                groups.get(key, label).push(&facts);
+                continue;
+            }
+            // By the clock: the handling is credited to the hours it
+            // was done in, like the counters' open time (and cut, like
+            // it, at the range's ends).
+            groups.get(key, label).push_busy_apart(&facts);
+            let Some((s, e)) = facts.started_at.zip(facts.ended_at) else { continue };
+            let (s, e) = (s.max(span.0), e.min(span.1));
+            if e <= s {
+                continue;
+            }
+            // Nearly every leg is handled within one piece: its business
+            // day (known from the row) or one clock hour. Only the rare
+            // leg across a boundary is cut piece by piece.
+            let one = match by {
+                GroupBy::Hour => {
+                    let (start, hour) = start_hours.of(hall, s);
+                    (e <= start + HOUR_MS).then_some((hour, NaiveDate::MIN))
+                }
+                _ => {
+                    let text = row.business_day;
+                    if day_span.as_ref().is_none_or(|(t, ..)| t != text) {
+                        let d = parse_day(text)?;
+                        let (a, b) = (day_start(hall, d), day_start(hall, d + Duration::days(1)));
+                        *day_span = Some((text.to_string(), d, a, b));
+                    }
+                    day_span.as_ref().and_then(|(_, d, a, b)| (*a <= s && e <= *b).then_some((0, *d)))
+                }
+            };
+            // Mostly that piece is the leg's own group (its day, or the
+            // hour it was issued in): credited under the key at hand.
+            let own = match (by, one) {
+                (GroupBy::Hour, Some((hour, _))) => hour == issue_hour,
+                (_, Some(_)) => true,
+                (_, None) => false,
+            };
+            if own {
+                groups.get(key, || Label::same(String::new())).add_busy_ms(e - s);
+                continue;
+            }
+            let mut credit = |hour: u32, day: NaiveDate, ms: Millis| {
+                piece_key.clear();
+                clock_key(*by, hour, day, piece_key);
+                groups.get(piece_key, || clock_label(*by, hour, day)).add_busy_ms(ms);
+            };
+            match one {
+                Some((hour, day)) => credit(hour, day, e - s),
+                None => {
+                    for (t, piece_end, hour, day) in hour_pieces(hall, s, e) {
+                        credit(hour, day, piece_end - t);
+                    }
+                }
+            }
+        }
+        Ok(facts)
+    }
+
+    /// Feeds one counter session's open time, cut to the range, into the
+    /// total and every grouping but service.
+    pub fn open_time(&mut self, tally: &mut KpiTally, row: &OpenRow<'_>) {
+        let (hall, scope, names) = (self.hall, self.scope, &self.names);
+        let (a, b) = (row.opened_at.max(self.span.0), row.closed_at.min(self.span.1));
+        if b <= a {
+            return;
+        }
+        let counter = row.counter;
+        tally.total.add_open_ms(b - a);
+        for (by, groups) in tally.bys.iter().zip(tally.groups.iter_mut()) {
+            match by {
+                GroupBy::Total | GroupBy::Service => {}
+                GroupBy::Hall => groups.get(&hall.code, || Label::same(hall.name.clone())).add_open_ms(b - a),
+                GroupBy::Counter => {
+                    let key = scope.map_or_else(|| format!("{counter:03}"), |c| format!("{c}/{counter:03}"));
+                    let label = || scoped(scope, hall, names.counter(counter));
+                    groups.get(&key, label).add_open_ms(b - a)
+                }
+                GroupBy::Staff => {
+                    if let Some(s) = row.staff {
+                        let key = scope.map_or_else(|| s.to_string(), |c| format!("{c}/{s}"));
+                        groups.get(&key, || scoped(scope, hall, names.staff(s))).add_open_ms(b - a);
+                    }
+                }
+                GroupBy::Team => {
+                    if row.staff.is_some() {
+                        let mut key = scope.map_or_else(String::new, |c| format!("{c}/"));
+                        let own = key.len();
+                        team_key(row.staff, row.team, &mut key);
+                        groups.get(&key, || scoped(scope, hall, team_label(&key[own..]))).add_open_ms(b - a);
+                    }
+                }
+                GroupBy::Hour | GroupBy::Day | GroupBy::Weekday => {
+                    let mut key = String::new();
+                    for (t, piece_end, hour, day) in hour_pieces(hall, a, b) {
+                        key.clear();
+                        clock_key(*by, hour, day, &mut key);
+                        groups.get(&key, || clock_label(*by, hour, day)).add_open_ms(piece_end - t);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A business day's `YYYY-MM-DD`.
+fn parse_day(text: &str) -> Result<NaiveDate> {
+    text.parse().map_err(|e: chrono::ParseError| StoreError::Corrupt(format!("business day '{text}': {e}")))
 }
 
 impl Reader {
@@ -447,61 +818,31 @@ impl Reader {
         let several = rows.len() > 1;
         let parts = self.per_hall(
             rows,
-            || (KpiAccumulator::new(), bys.iter().map(|_| Groups::default()).collect::<Vec<_>>(), new_sink()),
-            |reader, row, (total, groups, sink)| {
+            || (KpiTally::new(bys), new_sink()),
+            |reader, row, (tally, sink)| {
                 let scope = several.then_some(row.hall.code.as_str());
                 sink.hall(reader, row)?;
-                let names = HallNames::read(reader, row)?;
-                reader.tickets_into(row, &names, scope, from, to, bys, total, groups, sink)?;
-                reader.open_time_into(row, &names, scope, from, to, bys, total, groups)
+                let mut feed = HallFeed::new(
+                    &row.hall,
+                    scope,
+                    from,
+                    to,
+                    crate::services::all(&reader.conn, row.key)?,
+                    crate::staff::all(&reader.conn, row.key)?,
+                    crate::counters::all(&reader.conn, row.key)?,
+                );
+                reader.tickets_into(row, &mut feed, tally, sink)?;
+                reader.open_time_into(row, &mut feed, tally)
             },
         );
-        let mut total = KpiAccumulator::new();
-        let mut groups: Vec<Groups> = bys.iter().map(|_| Groups::default()).collect();
+        let mut tally = KpiTally::new(bys);
         let mut sink = new_sink();
         for part in parts {
-            let (t, g, s) = part?;
-            total.merge(t);
-            for (a, b) in groups.iter_mut().zip(g) {
-                a.merge(b);
-            }
+            let (t, s) = part?;
+            tally.merge(t);
             sink.merge(s);
         }
-        // Finishing (percentiles, the sorts behind the peak queue) is the
-        // serial tail of a report: spread it over the cores too.
-        let mut accs = vec![total];
-        let names: Vec<Vec<(String, Label)>> = groups
-            .into_iter()
-            .map(|g| {
-                g.rows
-                    .into_iter()
-                    .map(|(key, label, acc)| {
-                        accs.push(acc);
-                        (key, label)
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut kpis = finish_all(accs).into_iter();
-        let total = kpis.next().unwrap_or_default();
-        let reports = bys
-            .iter()
-            .zip(names)
-            .map(|(by, names)| {
-                let mut out: Vec<KpiGroup> = names
-                    .into_iter()
-                    .map(|(key, label)| KpiGroup {
-                        key,
-                        label: label.zh,
-                        label_en: label.en,
-                        kpis: kpis.next().unwrap_or_default(),
-                    })
-                    .collect();
-                out.sort_by(|a, b| a.key.cmp(&b.key));
-                KpiReport { from, to, by: *by, total: total.clone(), groups: out }
-            })
-            .collect();
-        Ok((reports, sink))
+        Ok((tally.finish(from, to), sink))
     }
 
     /// The halls a report covers: one, or every hall in the database.
@@ -552,21 +893,16 @@ impl Reader {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Streams the hall's legs of the feed's range from the
+    /// `tickets_by_day` index into the feed (and the sink).
     fn tickets_into<S: LegSink>(
         &self,
         row: &HallRow,
-        names: &HallNames,
-        scope: Option<&str>,
-        from: NaiveDate,
-        to: NaiveDate,
-        bys: &[GroupBy],
-        total: &mut KpiAccumulator,
-        groups: &mut [Groups],
+        feed: &mut HallFeed<'_>,
+        tally: &mut KpiTally,
         sink: &mut S,
     ) -> Result<()> {
-        let services = &names.services;
-        let span = (day_start(&row.hall, from), day_start(&row.hall, to + Duration::days(1)));
+        let bys = &tally.bys;
         // Columns no grouping or sink reads are selected as NULL: SQLite
         // then does not decode them (a quarter of a row's columns, by hall).
         let wants = |yes: bool, column: &'static str| if yes { column } else { "NULL" };
@@ -583,230 +919,64 @@ impl Reader {
             wants(by_team || S::WANTS_LEGS, "team"),
             wants(S::WANTS_LEGS, "recalls"),
         );
+        let (from, to) = feed.days();
         let mut st = self.conn.prepare_cached(&sql)?;
         let mut rs = st.query(rusqlite::params![row.key, from.to_string(), to.to_string()])?;
-        let (mut key, mut piece_key) = (String::new(), String::new());
-        let mut issue_hour = 0;
-        let mut weekday: Option<(String, u32)> = None;
-        let (mut issue_hours, mut start_hours) = (HourOf::new(), HourOf::new());
-        // The business day of the last row and its span, for handling by day.
-        let mut day_span: Option<(String, NaiveDate, Millis, Millis)> = None;
         while let Some(r) = rs.next()? {
-            let service = r.get_ref(0)?.as_str()?;
-            // The targets in force at issue; the service's own for legs
-            // issued before they were recorded.
-            let (tw, th) = match (r.get::<_, Option<Millis>>(13)?, r.get::<_, Option<Millis>>(14)?) {
-                (Some(tw), Some(th)) => (tw, th),
-                (tw, th) => {
-                    let (a, b) = services.get(service).map_or((Millis::MAX, Millis::MAX), |(a, b, _, _)| (*a, *b));
-                    (tw.unwrap_or(a), th.unwrap_or(b))
-                }
-            };
-            let rating = r.get(10)?;
-            let facts = TicketFacts {
+            let leg = LegRow {
+                service: r.get_ref(0)?.as_str()?,
+                counter: r.get(1)?,
+                staff: r.get_ref(2)?.as_str_or_null()?,
+                team: r.get_ref(15)?.as_str_or_null()?,
+                business_day: r.get_ref(3)?.as_str_or_null()?.unwrap_or_default(),
                 leg: r.get(4)?,
                 state: TicketState::parse(r.get_ref(5)?.as_str()?).ok_or_else(|| rows::damaged(5, "ticket state"))?,
                 issued_at: r.get(6)?,
                 called_at: r.get(7)?,
                 started_at: r.get(8)?,
                 ended_at: r.get(9)?,
-                target_wait_ms: tw,
-                target_handling_ms: th,
-                rating,
-                // A reason comes only with a rating: unrated legs skip it.
-                reason: match rating {
-                    Some(_) => r.get_ref(11)?.as_str_or_null()?.and_then(LowScoreReason::parse),
-                    None => None,
-                },
+                rating: r.get(10)?,
+                rating_reason: r.get_ref(11)?.as_str_or_null()?,
+                target_wait_ms: r.get(13)?,
+                target_handling_ms: r.get(14)?,
             };
-            total.push(&facts);
+            let facts = feed.leg(tally, &leg)?;
             if S::WANTS_LEGS {
                 let leg = Leg {
                     rowid: r.get(12)?,
-                    day: r.get_ref(3)?.as_str()?,
+                    day: leg.business_day,
                     leg: facts.leg,
                     issued_at: facts.issued_at,
                     called_at: facts.called_at,
                     ended_at: facts.ended_at,
                     facts: &facts,
                     recalls: r.get(16)?,
-                    staff: r.get_ref(2)?.as_str_or_null()?,
-                    team: r.get_ref(15)?.as_str_or_null()?,
+                    staff: leg.staff,
+                    team: leg.team,
                 };
                 sink.leg(self, row, &leg)?;
-            }
-            for (by, groups) in bys.iter().zip(groups.iter_mut()) {
-                key.clear();
-                if let (Some(code), GroupBy::Counter | GroupBy::Staff | GroupBy::Team) = (scope, by) {
-                    key.push_str(code);
-                    key.push('/');
-                }
-                let own = key.len();
-                match by {
-                    GroupBy::Total => continue,
-                    GroupBy::Hall => key.push_str(&row.hall.code),
-                    GroupBy::Service => key.push_str(service),
-                    GroupBy::Counter => match r.get::<_, Option<u32>>(1)? {
-                        Some(c) => push_number(&mut key, c, 3),
-                        None => key.push(NOT_CALLED),
-                    },
-                    GroupBy::Staff => key.push_str(r.get_ref(2)?.as_str_or_null()?.unwrap_or("~")),
-                    GroupBy::Team => {
-                        team_key(r.get_ref(2)?.as_str_or_null()?, r.get_ref(15)?.as_str_or_null()?, &mut key)
-                    }
-                    GroupBy::Hour => {
-                        issue_hour = issue_hours.of(&row.hall, facts.issued_at).1;
-                        push_number(&mut key, issue_hour, 2);
-                    }
-                    GroupBy::Day => key.push_str(r.get_ref(3)?.as_str()?),
-                    GroupBy::Weekday => {
-                        // Rows come day by day: the last day's weekday.
-                        let text = r.get_ref(3)?.as_str()?;
-                        if weekday.as_ref().is_none_or(|(t, _)| !same_key(t, text)) {
-                            let d: NaiveDate =
-                                text.parse().map_err(|e: chrono::ParseError| StoreError::Corrupt(e.to_string()))?;
-                            weekday = Some((text.to_string(), d.weekday().number_from_monday()));
-                        }
-                        push_number(&mut key, weekday.as_ref().map_or(1, |(_, n)| *n), 1);
-                    }
-                }
-                // The label is made once per group, not once per ticket.
-                let label = || match by {
-                    GroupBy::Hall => Label::same(row.hall.name.clone()),
-                    GroupBy::Service => names.service(service),
-                    GroupBy::Counter | GroupBy::Staff if key[own..].starts_with(NOT_CALLED) => {
-                        scoped(scope, &row.hall, Label { zh: "未叫号".into(), en: "not called".into() })
-                    }
-                    GroupBy::Counter => scoped(scope, &row.hall, names.counter(key[own..].parse().unwrap_or_default())),
-                    GroupBy::Staff => scoped(scope, &row.hall, names.staff(&key[own..])),
-                    GroupBy::Team => scoped(scope, &row.hall, team_label(&key[own..])),
-                    GroupBy::Hour => hour_label(key.parse().unwrap_or_default()),
-                    GroupBy::Weekday => weekday_label(key.parse().unwrap_or(1)),
-                    GroupBy::Day | GroupBy::Total => Label::same(key.clone()),
-                };
-                if !matches!(by, GroupBy::Hour | GroupBy::Day | GroupBy::Weekday) {
-                    groups.get(&key, label).push(&facts);
-                    continue;
-                }
-                // By the clock: the handling is credited to the hours it
-                // was done in, like the counters' open time (and cut, like
-                // it, at the range's ends).
-                groups.get(&key, label).push_busy_apart(&facts);
-                let Some((s, e)) = facts.started_at.zip(facts.ended_at) else { continue };
-                let (s, e) = (s.max(span.0), e.min(span.1));
-                if e <= s {
-                    continue;
-                }
-                // Nearly every leg is handled within one piece: its business
-                // day (known from the row) or one clock hour. Only the rare
-                // leg across a boundary is cut piece by piece.
-                let one = match by {
-                    GroupBy::Hour => {
-                        let (start, hour) = start_hours.of(&row.hall, s);
-                        (e <= start + HOUR_MS).then_some((hour, NaiveDate::MIN))
-                    }
-                    _ => {
-                        let text = r.get_ref(3)?.as_str()?;
-                        if day_span.as_ref().is_none_or(|(t, ..)| t != text) {
-                            let d: NaiveDate =
-                                text.parse().map_err(|e: chrono::ParseError| StoreError::Corrupt(e.to_string()))?;
-                            let (a, b) = (day_start(&row.hall, d), day_start(&row.hall, d + Duration::days(1)));
-                            day_span = Some((text.to_string(), d, a, b));
-                        }
-                        day_span.as_ref().and_then(|(_, d, a, b)| (*a <= s && e <= *b).then_some((0, *d)))
-                    }
-                };
-                // Mostly that piece is the leg's own group (its day, or the
-                // hour it was issued in): credited under the key at hand.
-                let own = match (by, one) {
-                    (GroupBy::Hour, Some((hour, _))) => hour == issue_hour,
-                    (_, Some(_)) => true,
-                    (_, None) => false,
-                };
-                if own {
-                    groups.get(&key, || Label::same(String::new())).add_busy_ms(e - s);
-                    continue;
-                }
-                let mut credit = |hour: u32, day: NaiveDate, ms: Millis| {
-                    piece_key.clear();
-                    clock_key(*by, hour, day, &mut piece_key);
-                    groups.get(&piece_key, || clock_label(*by, hour, day)).add_busy_ms(ms);
-                };
-                match one {
-                    Some((hour, day)) => credit(hour, day, e - s),
-                    None => {
-                        for (t, piece_end, hour, day) in hour_pieces(&row.hall, s, e) {
-                            credit(hour, day, piece_end - t);
-                        }
-                    }
-                }
             }
         }
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn open_time_into(
-        &self,
-        row: &HallRow,
-        names: &HallNames,
-        scope: Option<&str>,
-        from: NaiveDate,
-        to: NaiveDate,
-        bys: &[GroupBy],
-        total: &mut KpiAccumulator,
-        groups: &mut [Groups],
-    ) -> Result<()> {
-        let start = day_start(&row.hall, from);
-        let end = day_start(&row.hall, to + Duration::days(1));
+    /// Feeds the hall's counter sessions overlapping the feed's range.
+    fn open_time_into(&self, row: &HallRow, feed: &mut HallFeed<'_>, tally: &mut KpiTally) -> Result<()> {
+        let (start, end) = feed.span();
         let mut st = self.conn.prepare_cached(
             "SELECT counter, staff, opened_at, coalesce(closed_at, ?4), team FROM counter_sessions
              WHERE hall = ?1 AND opened_at < ?3 AND coalesce(closed_at, ?4) > ?2",
         )?;
         let mut rs = st.query(rusqlite::params![row.key, start, end, row.last_at])?;
         while let Some(r) = rs.next()? {
-            let counter: u32 = r.get(0)?;
-            let staff: Option<String> = r.get(1)?;
-            let (a, b): (Millis, Millis) = (r.get::<_, Millis>(2)?.max(start), r.get::<_, Millis>(3)?.min(end));
-            if b <= a {
-                continue;
-            }
-            total.add_open_ms(b - a);
-            for (by, groups) in bys.iter().zip(groups.iter_mut()) {
-                match by {
-                    GroupBy::Total | GroupBy::Service => {}
-                    GroupBy::Hall => {
-                        groups.get(&row.hall.code, || Label::same(row.hall.name.clone())).add_open_ms(b - a)
-                    }
-                    GroupBy::Counter => {
-                        let key = scope.map_or_else(|| format!("{counter:03}"), |c| format!("{c}/{counter:03}"));
-                        let label = || scoped(scope, &row.hall, names.counter(counter));
-                        groups.get(&key, label).add_open_ms(b - a)
-                    }
-                    GroupBy::Staff => {
-                        if let Some(s) = &staff {
-                            let key = scope.map_or_else(|| s.clone(), |c| format!("{c}/{s}"));
-                            groups.get(&key, || scoped(scope, &row.hall, names.staff(s))).add_open_ms(b - a);
-                        }
-                    }
-                    GroupBy::Team => {
-                        if staff.is_some() {
-                            let mut key = scope.map_or_else(String::new, |c| format!("{c}/"));
-                            let own = key.len();
-                            team_key(staff.as_deref(), r.get_ref(4)?.as_str_or_null()?, &mut key);
-                            groups.get(&key, || scoped(scope, &row.hall, team_label(&key[own..]))).add_open_ms(b - a);
-                        }
-                    }
-                    GroupBy::Hour | GroupBy::Day | GroupBy::Weekday => {
-                        let mut key = String::new();
-                        for (t, piece_end, hour, day) in hour_pieces(&row.hall, a, b) {
-                            key.clear();
-                            clock_key(*by, hour, day, &mut key);
-                            groups.get(&key, || clock_label(*by, hour, day)).add_open_ms(piece_end - t);
-                        }
-                    }
-                }
-            }
+            let open = OpenRow {
+                counter: r.get(0)?,
+                staff: r.get_ref(1)?.as_str_or_null()?,
+                team: r.get_ref(4)?.as_str_or_null()?,
+                opened_at: r.get(2)?,
+                closed_at: r.get(3)?,
+            };
+            feed.open_time(tally, &open);
         }
         Ok(())
     }
@@ -882,7 +1052,7 @@ fn scoped(scope: Option<&str>, hall: &Hall, label: Label) -> Label {
 }
 
 /// `from` ≤ `to`, or a bilingual refusal.
-pub(crate) fn check_range(from: NaiveDate, to: NaiveDate) -> Result<()> {
+pub fn check_range(from: NaiveDate, to: NaiveDate) -> Result<()> {
     if from > to {
         return Err(StoreError::Core(hallq_core::CoreError::InvalidConfig {
             zh: format!("起始日期 {from} 晚于结束日期 {to}"),

@@ -1,14 +1,17 @@
 //! The ingest figures (ignored: run in release with `--ignored
 //! --nocapture`): events/s into PostgreSQL for one hall catching up on 30
 //! days, and for 100 halls pushing at once, through the real HTTP route
-//! (the batches are encoded beforehand: what is timed is the centre); and
+//! (the batches are encoded beforehand: what is timed is the centre; the
+//! projection for reports included), then the report across those halls; and
 //! the append's binary COPY against a multi-row INSERT of the same events
 //! (`unnest` of arrays, the fastest INSERT form), which is why it copies.
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use chrono::NaiveDate;
 use hallq_central::ingest::{self, encode_batch};
+use hallq_central::report::{self, CentralQuery};
 use hallq_store::{ExchangeHeader, StoredEvent};
 use reqwest::StatusCode;
 use uuid::Uuid;
@@ -101,6 +104,25 @@ async fn bench_ingest_one_hall_and_a_hundred_at_once() {
     let client = centre.pool.get().await.unwrap();
     let stored: i64 = client.query_one("SELECT count(*) FROM events", &[]).await.unwrap().get(0);
     assert_eq!(stored, total as i64);
+
+    // The report across those 100 halls, from the projection.
+    let legs: i64 = client.query_one("SELECT count(*) FROM tickets", &[]).await.unwrap().get(0);
+    for by in ["hall", "service"] {
+        let q = CentralQuery {
+            from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(),
+            by: by.parse().unwrap(),
+            county: None,
+            hall: None,
+        };
+        let started = Instant::now();
+        let report = report::kpis(&centre.pool, &q).await.expect("a report");
+        println!(
+            "report across the 100 halls by {by}: {legs} legs in {:.2} s ({} groups)",
+            started.elapsed().as_secs_f64(),
+            report.groups.len()
+        );
+    }
 }
 
 /// The same events stored by a multi-row INSERT, batch by batch.

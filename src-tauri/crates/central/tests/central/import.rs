@@ -13,12 +13,12 @@ async fn an_imported_export_then_an_overlapping_push_stores_each_event_once() {
     let (header, exported) = read_export(&file);
     let centre = Centre::start().await;
 
-    let imported = hallq_central::import::import_file(&centre.pool, &file, 1).await.expect("import");
+    let imported = hallq_central::import::import_file(&centre.pool, &file, None, 1).await.expect("import");
     assert!(imported.registered);
     assert_eq!((imported.new_events, imported.acknowledged_seq), (exported.len() as u64, exported.len() as u64));
     assert_log(&centre.pool, header.settings.hall.id, &exported).await;
     // Again: nothing new.
-    let again = hallq_central::import::import_file(&centre.pool, &file, 2).await.expect("import again");
+    let again = hallq_central::import::import_file(&centre.pool, &file, None, 2).await.expect("import again");
     assert!(!again.registered);
     assert_eq!((again.new_events, again.already_present), (0, exported.len() as u64));
 
@@ -34,7 +34,7 @@ async fn an_imported_export_then_an_overlapping_push_stores_each_event_once() {
     assert_eq!(client.query_one("SELECT count(*) FROM halls", &[]).await.unwrap().get::<_, i64>(0), 1);
 
     // An older export after the push: nothing new either.
-    let old = hallq_central::import::import_file(&centre.pool, &file, 3).await.expect("an older file");
+    let old = hallq_central::import::import_file(&centre.pool, &file, None, 3).await.expect("an older file");
     assert_eq!((old.new_events, old.acknowledged_seq), (0, events.len() as u64));
     assert_log(&centre.pool, header.settings.hall.id, &events).await;
 }
@@ -52,12 +52,12 @@ async fn a_damaged_or_divergent_file_stores_nothing() {
     bytes[middle] ^= 0x55;
     let damaged = file.with_file_name("damaged.hqx");
     std::fs::write(&damaged, &bytes).unwrap();
-    let refused = hallq_central::import::import_file(&centre.pool, &damaged, 1).await.expect_err("damaged");
+    let refused = hallq_central::import::import_file(&centre.pool, &damaged, None, 1).await.expect_err("damaged");
     assert_eq!(refused.code(), "exchange_damaged", "{refused}");
     assert_log(&centre.pool, header.settings.hall.id, &[]).await;
 
-    hallq_central::import::import_file(&centre.pool, &file, 1).await.expect("import");
-    let refused = hallq_central::import::import_file(&centre.pool, &other, 2).await.expect_err("divergent");
+    hallq_central::import::import_file(&centre.pool, &file, None, 1).await.expect("import");
+    let refused = hallq_central::import::import_file(&centre.pool, &other, None, 2).await.expect_err("divergent");
     assert_eq!(refused.code(), "divergent_log", "{refused}");
     assert_log(&centre.pool, header.settings.hall.id, &events).await;
 }

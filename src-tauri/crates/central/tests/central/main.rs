@@ -6,7 +6,9 @@
 //! Where a new test goes: enrolment and keys in `enrolment`, pushing
 //! batches in `ingest`, exchange files in `import`, the centre killed
 //! mid-ingest in `crash`, the schema's distribution rules in `schema`, the
-//! `hallq central` command line in `cli`; the ingest figures in `bench`
+//! `hallq central` command line in `cli`; reports across halls (the
+//! centre's projection against the SQLite bureau's, value for value) in
+//! `reports`; central users, their logins and what each sees in `users`; the ingest figures in `bench`
 //! (ignored: `cargo test --release -p hallq-central --test central bench
 //! -- --ignored --nocapture`).
 
@@ -17,5 +19,7 @@ mod enrolment;
 mod import;
 mod ingest;
 mod postgres;
+mod reports;
 mod schema;
 mod support;
+mod users;

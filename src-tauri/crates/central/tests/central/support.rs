@@ -38,6 +38,31 @@ pub fn hallq_bin() -> PathBuf {
     bin
 }
 
+/// `hallq <args>` with `env`; its standard output, the command having
+/// succeeded.
+pub fn hallq_with(env: &[(&str, &str)], args: &[&str]) -> String {
+    let out = Command::new(hallq_bin()).envs(env.iter().copied()).args(args).output().expect("run hallq");
+    assert!(out.status.success(), "hallq {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// `hallq <args>`; its standard output, the command having succeeded.
+pub fn hallq(args: &[&str]) -> String {
+    hallq_with(&[], args)
+}
+
+/// `hallq <args>` with `env`, which must fail: its exit code and standard error.
+pub fn hallq_fails_with(env: &[(&str, &str)], args: &[&str]) -> (i32, String) {
+    let out = Command::new(hallq_bin()).envs(env.iter().copied()).args(args).output().expect("run hallq");
+    assert!(!out.status.success(), "hallq {args:?} should fail");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// `hallq <args>` that must fail: its exit code and standard error.
+pub fn hallq_fails(args: &[&str]) -> (i32, String) {
+    hallq_fails_with(&[], args)
+}
+
 /// The real `hallq central` on `url`, on a free loopback port, with
 /// `extra` flags; returns the child and its base URL once it listens.
 pub fn start_centre(url: &str, extra: &[&str]) -> (Child, String) {
@@ -67,6 +92,16 @@ impl DemoHall {
         let hall = DemoHall { dir: tempfile::tempdir().expect("a temp directory"), code: code.to_string() };
         hall.demo(days, seed, "2026-03-02");
         hall
+    }
+
+    /// An empty hall directory (its database made by the caller at [`DemoHall::db`]).
+    pub fn empty(code: &str) -> DemoHall {
+        DemoHall { dir: tempfile::tempdir().expect("a temp directory"), code: code.to_string() }
+    }
+
+    /// The hall's database file.
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("hall.db")
     }
 
     /// Runs `hallq <args>` on this hall's database.

@@ -1,0 +1,265 @@
+//! Reports across halls: the hall's KPI report (`hallq_store::KpiReport`,
+//! the same JSON as `hallq report`) over every hall at the centre, or one
+//! county's, or one hall, grouped by hall, county, service, counter,
+//! staff, team, hour, day or weekday.
+//!
+//! The rows come from the centre's projections ([`crate::projection`]) and
+//! go through the hall's own feeding code (`hallq_store::HallFeed`): one
+//! leg, one feeding function, so the centre's figures are the SQLite
+//! bureau's value for value. With several halls, counters, staff and teams
+//! are scoped by hall (`T1/003`), as in the bureau. By hall, halls are
+//! ranked against the targets as `hallq report` ranks them.
+//!
+//! What it must not do: compute a KPI itself, or read a hall's log (only
+//! the projections).
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use deadpool_postgres::Pool;
+use futures_util::{StreamExt, TryStreamExt};
+use hallq_core::{Counter, Hall, Millis, Service, Staff, TicketState};
+use hallq_store::{GroupBy, HallFeed, KpiReport, KpiTally, LegRow, OpenRow};
+use tokio_postgres::types::Json;
+use uuid::Uuid;
+
+use crate::error::{CentralError, Result};
+
+/// How a report across halls groups its legs: the hall's groupings, and
+/// the county (centre only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CentralBy {
+    /// One of the hall's groupings.
+    Hall(GroupBy),
+    /// Per county (halls without one under [`NO_COUNTY`]).
+    County,
+}
+
+impl CentralBy {
+    /// The name on the command line and in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hall(by) => by.as_str(),
+            Self::County => "county",
+        }
+    }
+}
+
+impl FromStr for CentralBy {
+    type Err = CentralError;
+    fn from_str(s: &str) -> Result<Self> {
+        if s == "county" {
+            return Ok(Self::County);
+        }
+        s.parse::<GroupBy>().map(Self::Hall).map_err(|_| CentralError::BadRequest {
+            zh: format!("分组方式须为 total/hall/county/service/counter/staff/team/hour/day/weekday 之一（不是“{s}”）"),
+            en: format!(
+                "grouping must be one of total, hall, county, service, counter, staff, team, hour, day, weekday (got '{s}')"
+            ),
+        })
+    }
+}
+
+/// The group key of halls with no county; sorts after the counties' names
+/// written in ASCII.
+pub const NO_COUNTY: &str = "~";
+
+/// What to report on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CentralQuery {
+    /// First business day, inclusive.
+    pub from: NaiveDate,
+    /// Last business day, inclusive.
+    pub to: NaiveDate,
+    /// Grouping.
+    pub by: CentralBy,
+    /// Only this county's halls.
+    pub county: Option<String>,
+    /// Only this hall (by code).
+    pub hall: Option<String>,
+}
+
+/// A hall a report covers, as the centre projected it.
+struct ReportHall {
+    id: Uuid,
+    hall: Hall,
+    county: Option<String>,
+    last_at: Millis,
+}
+
+/// The report: a `KpiReport` as `hallq report` writes it (by county its
+/// `by` reads `hall` in the type: [`to_json`] writes `county`).
+pub async fn kpis(pool: &Pool, q: &CentralQuery) -> Result<KpiReport> {
+    hallq_store::check_range(q.from, q.to).map_err(|e| {
+        let (zh, en) = match &e {
+            hallq_store::StoreError::Core(hallq_core::CoreError::InvalidConfig { zh, en }) => (zh.clone(), en.clone()),
+            other => (other.to_string(), other.to_string()),
+        };
+        CentralError::BadRequest { zh, en }
+    })?;
+    let halls = report_halls(pool, q).await?;
+    let by = match q.by {
+        CentralBy::Hall(by) => by,
+        // A county's KPIs are its halls' legs under one key: fed by hall,
+        // each hall named by its county.
+        CentralBy::County => GroupBy::Hall,
+    };
+    let several = halls.len() > 1;
+    let (from, to, county) = (q.from, q.to, q.by == CentralBy::County);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).max(1);
+    let mut tallies = futures_util::stream::iter(halls)
+        .map(|h| {
+            let pool = pool.clone();
+            tokio::spawn(async move { hall_tally(&pool, h, from, to, by, several, county).await })
+        })
+        .buffer_unordered(threads);
+    let mut tally = KpiTally::new(&[by]);
+    while let Some(done) = tallies.next().await {
+        tally.merge(done.map_err(|e| CentralError::Internal(format!("a hall's report: {e}")))??);
+    }
+    let mut report = tally.finish(from, to).pop().ok_or_else(|| CentralError::Internal("no report".into()))?;
+    if county {
+        for g in report.groups.iter_mut().filter(|g| g.key == NO_COUNTY) {
+            "未填县".clone_into(&mut g.label);
+            "no county".clone_into(&mut g.label_en);
+        }
+    }
+    if by == GroupBy::Hall && !county {
+        hallq_report::rank_halls(&mut report);
+    }
+    Ok(report)
+}
+
+/// The report as JSON: `hallq report --format json`'s, with `by` the
+/// grouping asked for (`county` included).
+pub fn to_json(report: &KpiReport, by: CentralBy) -> serde_json::Value {
+    let mut json = serde_json::to_value(report).unwrap_or_default();
+    json["by"] = serde_json::Value::String(by.as_str().to_string());
+    json
+}
+
+/// The halls of the query, by code; refuses a hall code or county the
+/// centre does not know.
+async fn report_halls(pool: &Pool, q: &CentralQuery) -> Result<Vec<ReportHall>> {
+    let client = pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT h.hall_id, s.snapshot -> 'hall', h.county, s.last_at FROM halls h
+             JOIN hall_states s ON s.hall_id = h.hall_id
+             WHERE ($1::text IS NULL OR h.code = $1) AND ($2::text IS NULL OR h.county = $2)
+             ORDER BY h.code",
+            &[&q.hall, &q.county],
+        )
+        .await?;
+    let mut halls = Vec::with_capacity(rows.len());
+    for r in rows {
+        let Json(hall): Json<Hall> = r.try_get(1)?;
+        halls.push(ReportHall { id: r.get(0), hall, county: r.get(2), last_at: r.get(3) });
+    }
+    if halls.is_empty() {
+        if let Some(code) = &q.hall {
+            return Err(CentralError::UnknownHall(code.clone()));
+        }
+        if let Some(county) = &q.county {
+            return Err(CentralError::BadRequest {
+                zh: format!("中心没有属于“{county}”的营业厅"),
+                en: format!("the centre has no hall in county '{county}'"),
+            });
+        }
+    }
+    Ok(halls)
+}
+
+/// One hall's legs and open time fed into a tally.
+async fn hall_tally(
+    pool: &Pool,
+    h: ReportHall,
+    from: NaiveDate,
+    to: NaiveDate,
+    by: GroupBy,
+    several: bool,
+    county: bool,
+) -> Result<KpiTally> {
+    let client = pool.get().await?;
+    let (services, staff, counters) = names(&client, h.id).await?;
+    let scope = several.then_some(h.hall.code.as_str());
+    // By county, the hall grouping's key and label are the county's.
+    let named = match (county, &h.county) {
+        (false, _) => h.hall.clone(),
+        (true, c) => {
+            let name = c.clone().unwrap_or_else(|| NO_COUNTY.to_string());
+            Hall { code: name.clone(), name, ..h.hall.clone() }
+        }
+    };
+    let mut feed = HallFeed::new(&named, scope, from, to, services, staff, counters);
+    let mut tally = KpiTally::new(&[by]);
+    let legs = client
+        .query_raw(
+            "SELECT service, counter, staff, team, to_char(business_day, 'YYYY-MM-DD'), leg, state, issued_at,
+                    called_at, started_at, ended_at, rating, rating_reason, target_wait_ms, target_handling_ms
+             FROM tickets WHERE hall_id = $1 AND business_day BETWEEN $2 AND $3",
+            [&h.id as &(dyn tokio_postgres::types::ToSql + Sync), &from, &to],
+        )
+        .await?;
+    let mut legs = std::pin::pin!(legs);
+    while let Some(r) = legs.try_next().await? {
+        let state: &str = r.try_get(6)?;
+        let leg = LegRow {
+            service: r.try_get(0)?,
+            counter: r.try_get::<_, Option<i32>>(1)?.map(|c| c as u32),
+            staff: r.try_get(2)?,
+            team: r.try_get(3)?,
+            business_day: r.try_get(4)?,
+            leg: r.try_get::<_, i16>(5)? as u16,
+            state: TicketState::parse(state)
+                .ok_or_else(|| CentralError::Internal(format!("a leg's state '{state}' is not a ticket state")))?,
+            issued_at: r.try_get(7)?,
+            called_at: r.try_get(8)?,
+            started_at: r.try_get(9)?,
+            ended_at: r.try_get(10)?,
+            rating: r.try_get::<_, Option<i16>>(11)?.map(|v| v as u8),
+            rating_reason: r.try_get(12)?,
+            target_wait_ms: r.try_get(13)?,
+            target_handling_ms: r.try_get(14)?,
+        };
+        feed.leg(&mut tally, &leg)?;
+    }
+    let (start, end) = feed.span();
+    let sessions = client
+        .query(
+            "SELECT counter, staff, team, opened_at, coalesce(closed_at, $4) FROM counter_sessions
+             WHERE hall_id = $1 AND opened_at < $3 AND coalesce(closed_at, $4) > $2",
+            &[&h.id, &start, &end, &h.last_at],
+        )
+        .await?;
+    for r in &sessions {
+        let open = OpenRow {
+            counter: r.try_get::<_, i32>(0)? as u32,
+            staff: r.try_get(1)?,
+            team: r.try_get(2)?,
+            opened_at: r.try_get(3)?,
+            closed_at: r.try_get(4)?,
+        };
+        feed.open_time(&mut tally, &open);
+    }
+    Ok(tally)
+}
+
+/// A hall's services (in kiosk order), staff and counters, as projected.
+async fn names(client: &deadpool_postgres::Client, hall: Uuid) -> Result<(Vec<Service>, Vec<Staff>, Vec<Counter>)> {
+    Ok((
+        json_rows(client, "SELECT service FROM services WHERE hall_id = $1 ORDER BY position", hall).await?,
+        json_rows(client, "SELECT staff FROM staff WHERE hall_id = $1 ORDER BY number", hall).await?,
+        json_rows(client, "SELECT counter FROM counters WHERE hall_id = $1 ORDER BY number", hall).await?,
+    ))
+}
+
+/// The one JSON column of `sql`'s rows for `hall`, each as a `T`.
+async fn json_rows<T: serde::de::DeserializeOwned>(
+    client: &deadpool_postgres::Client,
+    sql: &str,
+    hall: Uuid,
+) -> Result<Vec<T>> {
+    let rows = client.query(sql, &[&hall]).await?;
+    Ok(rows.iter().map(|r| r.try_get::<_, Json<T>>(0).map(|j| j.0)).collect::<std::result::Result<_, _>>()?)
+}
