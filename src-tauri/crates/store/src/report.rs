@@ -19,7 +19,6 @@ use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
 use crate::halls::{self, HallRow};
-use crate::pool::Pooled;
 use crate::reader::Reader;
 use crate::rows;
 
@@ -942,7 +941,6 @@ impl Reader {
         each: impl Fn(&Reader, &I, &mut T) -> Result<()> + Sync,
     ) -> Vec<Result<T>> {
         let threads = self.cores.min(items.len()).max(1);
-        let path = self.conn.path().filter(|p| !p.is_empty()).map(std::path::PathBuf::from);
         let next = std::sync::atomic::AtomicUsize::new(0);
         let run = |reader: &Reader| -> Result<T> {
             let mut state = init();
@@ -951,20 +949,25 @@ impl Reader {
             }
             Ok(state)
         };
-        match (threads, path) {
-            (2.., Some(path)) => std::thread::scope(|scope| {
-                let run = &run;
-                let handles: Vec<_> = (0..threads)
-                    .map(|_| {
-                        let path = path.clone();
-                        scope
-                            .spawn(move || run(&Reader { conn: Pooled::own(crate::db::open_report(&path)?), cores: 1 }))
-                    })
-                    .collect();
-                handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(StoreError::ReportThreadFailed))).collect()
-            }),
-            _ => vec![run(self)],
+        if threads < 2 {
+            return vec![run(self)];
         }
+        // The threads' connections come from the pool and go back to it
+        // (their memory maps kept for the next report a little while).
+        let mut conns = Vec::with_capacity(threads);
+        for _ in 0..threads {
+            match self.conn.report_sibling() {
+                Ok(Some(conn)) => conns.push(conn),
+                Ok(None) => return vec![run(self)],
+                Err(e) => return vec![Err(e)],
+            }
+        }
+        std::thread::scope(|scope| {
+            let run = &run;
+            let handles: Vec<_> =
+                conns.into_iter().map(|conn| scope.spawn(move || run(&Reader { conn, cores: 1 }))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(StoreError::ReportThreadFailed))).collect()
+        })
     }
 
     /// Streams the hall's legs of the feed's range from the
