@@ -100,6 +100,9 @@ struct ReportBench {
     by_staff_seconds: f64,
     by_hour_seconds: f64,
     overview_seconds: f64,
+    /// The overview as the first report of a freshly opened store: its
+    /// report threads map the file anew (later reports reuse the maps).
+    overview_first_seconds: f64,
     xlsx_all_groupings_seconds: f64,
     /// The same measures' CPU time (user + system, every thread), best of 3.
     cpu_seconds: std::collections::BTreeMap<&'static str, f64>,
@@ -384,6 +387,13 @@ fn report_bench(path: &std::path::Path, halls: usize) -> Result<ReportBench, Cli
         reader.overview(&OverviewQuery { hall: None, home: None, from, to, now })?;
         Ok(())
     })?;
+    let overview_first = {
+        let fresh = Store::open(path)?;
+        let reader = fresh.reader()?;
+        let t = Instant::now();
+        reader.overview(&OverviewQuery { hall: None, home: None, from, to, now })?;
+        t.elapsed().as_secs_f64()
+    };
     let xlsx = best_of_three("xlsx", &|| {
         let bys = hallq_report::sheets(GroupBy::Hall, true);
         let reports = reader.kpis_many(None, from, to, &bys)?;
@@ -405,6 +415,7 @@ fn report_bench(path: &std::path::Path, halls: usize) -> Result<ReportBench, Cli
         by_staff_seconds: by_staff,
         by_hour_seconds: by_hour,
         overview_seconds: overview,
+        overview_first_seconds: overview_first,
         xlsx_all_groupings_seconds: xlsx,
         cpu_seconds: cpu,
     })
@@ -477,6 +488,10 @@ fn print(args: &BenchArgs, loads: &[Load], http: &[Load], report: Option<&Report
             r.by_hour_seconds,
             r.overview_seconds,
             r.xlsx_all_groupings_seconds
+        )?;
+        outln!(
+            "  overview as a freshly opened store's first report (the file mapped anew): {:.3} s",
+            r.overview_first_seconds
         )?;
         let cpu: Vec<String> = r.cpu_seconds.iter().map(|(k, v)| format!("{} {v:.2} s", k.replace('_', " "))).collect();
         outln!("  CPU time, all threads: {}", cpu.join(" · "))?;

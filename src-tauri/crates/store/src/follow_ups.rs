@@ -65,6 +65,40 @@ pub(crate) fn open(conn: &Connection, hall_key: i64) -> Result<Vec<FollowUp>> {
 }
 
 /// A hall's follow-ups of low ratings given from `from` to `to` (business
+/// days, inclusive), as the overview shows them: how many are closed,
+/// overdue (open after their deadline, as of the hall's business day
+/// `today`) and open, and the first `limit` of them — overdue, then open,
+/// then closed; each by deadline, then number, then newest rating first.
+/// Counted and ordered by SQLite, so a year's follow-ups are not read.
+pub(crate) fn summary_of_range(
+    conn: &Connection,
+    hall_key: i64,
+    from: &str,
+    to: &str,
+    today: &str,
+    limit: usize,
+) -> Result<((u64, u64, u64), Vec<FollowUp>)> {
+    let counts = conn
+        .prepare_cached(
+            "SELECT count(*), coalesce(sum(closed_at IS NOT NULL), 0), coalesce(sum(closed_at IS NULL AND deadline < ?4), 0)
+             FROM follow_ups WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3",
+        )?
+        .query_row(params![hall_key, from, to, today], |r| {
+            let (all, done, overdue): (u64, u64, u64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            Ok((done, overdue, all - done - overdue))
+        })?;
+    let sql = format!(
+        "SELECT {COLUMNS} FROM follow_ups WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3
+         ORDER BY CASE WHEN closed_at IS NOT NULL THEN 2 WHEN deadline < ?4 THEN 0 ELSE 1 END,
+                  deadline, number, rated_at DESC
+         LIMIT ?5"
+    );
+    let mut st = conn.prepare_cached(&sql)?;
+    let rows = st.query_map(params![hall_key, from, to, today, limit as i64], from_row)?;
+    Ok((counts, rows.collect::<rusqlite::Result<_>>()?))
+}
+
+/// A hall's follow-ups of low ratings given from `from` to `to` (business
 /// days, inclusive), open or closed, newest first.
 pub(crate) fn of_range(conn: &Connection, hall_key: i64, from: &str, to: &str) -> Result<Vec<FollowUp>> {
     let sql = format!(

@@ -295,17 +295,26 @@ impl Reader {
             .collect();
 
         let mut follow_ups = FollowUpSummary::default();
+        let (from, to) = (q.from.to_string(), q.to.to_string());
         for row in &rows {
             let today = row.hall.business_day(q.now);
-            for f in crate::follow_ups::of_range(&self.conn, row.key, &q.from.to_string(), &q.to.to_string())? {
+            let ((done, overdue, open), first) = crate::follow_ups::summary_of_range(
+                &self.conn,
+                row.key,
+                &from,
+                &to,
+                &today.to_string(),
+                FOLLOW_UP_ITEMS,
+            )?;
+            follow_ups.done += done;
+            follow_ups.overdue += overdue;
+            follow_ups.open += open;
+            for f in first {
                 let state = if f.closed_at.is_some() {
-                    follow_ups.done += 1;
                     FollowUpState::Done
                 } else if f.is_overdue(today) {
-                    follow_ups.overdue += 1;
                     FollowUpState::Overdue
                 } else {
-                    follow_ups.open += 1;
                     FollowUpState::Open
                 };
                 follow_ups.items.push(FollowUpItem {
@@ -323,7 +332,8 @@ impl Reader {
             FollowUpState::Open => 1,
             FollowUpState::Done => 2,
         };
-        follow_ups.items.sort_by_key(|i| (rank(i.state), i.due, i.number.clone()));
+        // Each hall's first items come in this order; across halls, stable.
+        follow_ups.items.sort_by(|a, b| (rank(a.state), a.due, &a.number).cmp(&(rank(b.state), b.due, &b.number)));
         follow_ups.items.truncate(FOLLOW_UP_ITEMS);
 
         let weekdays_in_range = weekday_counts(q.from, q.to);
@@ -365,6 +375,9 @@ impl ShapeSink {
 }
 
 impl LegSink for ShapeSink {
+    // Every shape adds up (counts, slots by day, the longest waits).
+    const SPLITS: bool = true;
+
     fn hall(&mut self, reader: &Reader, row: &HallRow) -> Result<()> {
         self.names = crate::services::all(&reader.conn, row.key)?
             .into_iter()
@@ -688,11 +701,38 @@ mod tests {
             .collect();
         let mut shapes = Shapes::new(q.from, q.to);
         for part in
-            r.per_hall(&rows, || Shapes::new(q.from, q.to), |reader, row, s| old_shapes_into(reader, row, q.to, s))
+            r.in_parallel(&rows, || Shapes::new(q.from, q.to), |reader, row, s| old_shapes_into(reader, row, q.to, s))
         {
             shapes.merge(part.unwrap());
         }
+        // Follow-ups the plain way: every one read, classified, sorted.
+        let (mut counts, mut items) = ([0u64; 3], Vec::new());
+        for row in &rows {
+            let today = row.hall.business_day(q.now);
+            for f in crate::follow_ups::of_range(&r.conn, row.key, &q.from.to_string(), &q.to.to_string()).unwrap() {
+                let state = if f.closed_at.is_some() {
+                    FollowUpState::Done
+                } else if f.is_overdue(today) {
+                    FollowUpState::Overdue
+                } else {
+                    FollowUpState::Open
+                };
+                let rank = match state {
+                    FollowUpState::Overdue => 0,
+                    FollowUpState::Open => 1,
+                    FollowUpState::Done => 2,
+                };
+                counts[rank] += 1;
+                items.push((rank, f.deadline, f.number.clone(), f.ticket, state));
+            }
+        }
+        items.sort_by_key(|(rank, due, number, ..)| (*rank, *due, number.clone()));
+        items.truncate(FOLLOW_UP_ITEMS);
         serde_json::json!({
+            "follow_ups": {
+                "overdue": counts[0], "open": counts[1], "done": counts[2],
+                "items": items.iter().map(|(_, due, number, ticket, state)| (ticket, number, due, state)).collect::<Vec<_>>(),
+            },
             "total": counters.total,
             "previous_total": previous_total,
             "daily": daily,
@@ -812,13 +852,53 @@ mod tests {
             }
             ids.push(id);
         }
+        // Some follow-ups closed; later, the open ones are overdue.
+        for id in &ids {
+            let mut w = store.bulk(*id).unwrap();
+            let open: Vec<Uuid> = w.state().follow_ups().map(|f| f.ticket).collect();
+            assert!(open.len() > 4, "{}", open.len());
+            for ticket in open.into_iter().step_by(3) {
+                let cmd = hallq_core::Command::CloseFollowUp { ticket, note: "已回访".into(), staff: None };
+                w.execute(hallq_core::Actor::Cli, cmd, common::morning(3) + 9 * 60 * common::MIN).unwrap();
+            }
+            w.commit().unwrap();
+        }
         let r = store.reader().unwrap();
-        for hall in [None, Some(ids[1])] {
-            let q = OverviewQuery { hall, home: None, from: day(4), to: day(5), now: common::morning(5) };
+        for (hall, now) in [(None, common::morning(5)), (Some(ids[1]), common::morning(5)), (None, common::morning(40))]
+        {
+            let q = OverviewQuery { hall, home: None, from: day(4), to: day(5), now };
             let o = r.overview(&q).unwrap();
             assert!(o.total.legs > 300 && o.previous_total.legs > 300, "{} {}", o.total.legs, o.previous_total.legs);
             assert!(o.longest_waits.len() == LONGEST_WAITS && o.heatmap.len() > 10);
+            // Each hall's first items as SQLite orders them, at any limit,
+            // are the plain way's.
+            for row in r.report_halls(hall).unwrap() {
+                let today = row.hall.business_day(now);
+                let (from, to) = (q.from.to_string(), q.to.to_string());
+                let mut plain: Vec<_> = crate::follow_ups::of_range(&r.conn, row.key, &from, &to).unwrap();
+                let rank = |f: &hallq_core::FollowUp| (f.closed_at.is_some(), !f.is_overdue(today));
+                plain.sort_by(|a, b| (rank(a), a.deadline, &a.number).cmp(&(rank(b), b.deadline, &b.number)));
+                for limit in [1, 7, 1000] {
+                    let (counts, first) =
+                        crate::follow_ups::summary_of_range(&r.conn, row.key, &from, &to, &today.to_string(), limit)
+                            .unwrap();
+                    let ids = |v: &[hallq_core::FollowUp]| v.iter().map(|f| f.ticket).collect::<Vec<_>>();
+                    assert_eq!(ids(&first), ids(&plain[..limit.min(plain.len())]), "limit {limit}");
+                    assert_eq!(counts.0 + counts.1 + counts.2, plain.len() as u64);
+                }
+            }
+            let fu = &o.follow_ups;
+            let all = fu.done + fu.open + fu.overdue;
+            assert!(fu.done > 0 && fu.open + fu.overdue > 0, "{fu:?}");
+            assert_eq!(fu.items.len() as u64, all.min(FOLLOW_UP_ITEMS as u64));
+            if now == common::morning(40) {
+                assert!(fu.open == 0 && fu.overdue > 0, "{fu:?}");
+            }
             let new = serde_json::json!({
+                "follow_ups": {
+                    "overdue": fu.overdue, "open": fu.open, "done": fu.done,
+                    "items": fu.items.iter().map(|i| (i.ticket, &i.number, i.due, i.state)).collect::<Vec<_>>(),
+                },
                 "total": o.total,
                 "previous_total": o.previous_total,
                 "daily": o.daily,

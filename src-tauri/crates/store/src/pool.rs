@@ -26,11 +26,22 @@ const IDLE_WRITERS: usize = 2;
 /// ([`Pool::keep_readers`]).
 const IDLE_READERS: usize = 8;
 
+/// How long an idle report connection is kept. Its memory map of the file
+/// stays in place meanwhile, so the next report (a supervisor clicking
+/// through the groupings) neither faults the pages in again nor waits for
+/// the map to be torn down; the pages are the file's, shared and
+/// reclaimable, but they count in the process's RSS, so not for long.
+const IDLE_REPORT_SECS: u64 = 120;
+
 /// The connections of one database file.
 pub(crate) struct Pool {
     path: PathBuf,
     readers: Mutex<Vec<Connection>>,
     writers: Mutex<Vec<Connection>>,
+    /// Report connections ([`db::open_report`]) and when each was given back.
+    reports: Mutex<Vec<(Connection, std::time::Instant)>>,
+    /// Whether a thread is closing report connections left idle.
+    reaping: std::sync::atomic::AtomicBool,
     keep_readers: AtomicUsize,
 }
 
@@ -44,6 +55,7 @@ impl std::fmt::Debug for Pool {
 enum Kind {
     Read,
     Write,
+    Report,
 }
 
 impl Pool {
@@ -52,6 +64,8 @@ impl Pool {
             path: path.to_path_buf(),
             readers: Mutex::new(Vec::new()),
             writers: Mutex::new(Vec::new()),
+            reports: Mutex::new(Vec::new()),
+            reaping: std::sync::atomic::AtomicBool::new(false),
             keep_readers: AtomicUsize::new(IDLE_READERS),
         }
     }
@@ -79,9 +93,21 @@ impl Pool {
         self.take(Kind::Write)
     }
 
+    /// A read-only connection for one thread of a report's scan
+    /// ([`db::open_report`]: the file memory-mapped), kept for the next
+    /// report a little while ([`IDLE_REPORT_SECS`]).
+    pub(crate) fn report(self: &Arc<Self>) -> Result<Pooled> {
+        let reused = self.reports.lock().unwrap_or_else(|p| p.into_inner()).pop().map(|(c, _)| c);
+        let conn = match reused {
+            Some(c) => c,
+            None => db::open_report(&self.path)?,
+        };
+        Ok(Pooled { conn: Some(conn), home: Some((self.clone(), Kind::Report)) })
+    }
+
     fn idle(&self, kind: Kind) -> &Mutex<Vec<Connection>> {
         match kind {
-            Kind::Read => &self.readers,
+            Kind::Read | Kind::Report => &self.readers,
             Kind::Write => &self.writers,
         }
     }
@@ -90,13 +116,49 @@ impl Pool {
         let reused = self.idle(kind).lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match (reused, kind) {
             (Some(c), _) => c,
-            (None, Kind::Read) => db::open_ro(&self.path)?,
+            (None, Kind::Read | Kind::Report) => db::open_ro(&self.path)?,
             (None, Kind::Write) => db::open_rw(&self.path)?,
         };
         Ok(Pooled { conn: Some(conn), home: Some((self.clone(), kind)) })
     }
 
-    fn give_back(&self, kind: Kind, conn: Connection) {
+    /// Keeps a report connection (at most one per core) and makes sure a
+    /// thread closes it once it has been idle [`IDLE_REPORT_SECS`]: the
+    /// thread holds the pool weakly and ends with it, or when none is left.
+    fn keep_report(self: &Arc<Self>, conn: Connection) {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        {
+            let mut idle = self.reports.lock().unwrap_or_else(|p| p.into_inner());
+            if idle.len() >= cores {
+                return;
+            }
+            idle.push((conn, std::time::Instant::now()));
+        }
+        if self.reaping.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let pool = Arc::downgrade(self);
+        let reaper = std::thread::Builder::new().name("hallq-report-reaper".into()).spawn(move || {
+            let keep = std::time::Duration::from_secs(IDLE_REPORT_SECS);
+            loop {
+                std::thread::sleep(keep / 4);
+                let Some(pool) = pool.upgrade() else { return };
+                let mut idle = pool.reports.lock().unwrap_or_else(|p| p.into_inner());
+                idle.retain(|(_, since)| since.elapsed() < keep);
+                if idle.is_empty() {
+                    pool.reaping.store(false, Ordering::Release);
+                    return;
+                }
+            }
+        });
+        if reaper.is_err() {
+            // No thread: keep nothing rather than keep it for ever.
+            self.reports.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            self.reaping.store(false, Ordering::Release);
+        }
+    }
+
+    fn give_back(self: &Arc<Self>, kind: Kind, conn: Connection) {
         // A connection left inside a transaction (a panic, an early return)
         // is rolled back before reuse; one that cannot be is closed.
         if !conn.is_autocommit() && conn.execute_batch("ROLLBACK").is_err() {
@@ -105,6 +167,7 @@ impl Pool {
         let keep = match kind {
             Kind::Read => self.keep_readers.load(Ordering::Relaxed),
             Kind::Write => IDLE_WRITERS,
+            Kind::Report => return self.keep_report(conn),
         };
         let mut idle = self.idle(kind).lock().unwrap_or_else(|p| p.into_inner());
         if idle.len() < keep {
@@ -124,6 +187,19 @@ impl Pooled {
     /// A connection that belongs to no pool: closed when dropped.
     pub(crate) fn own(conn: Connection) -> Self {
         Self { conn: Some(conn), home: None }
+    }
+
+    /// A report connection ([`Pool::report`]) of this connection's pool, or
+    /// one of its own for a connection of no pool (an in-memory database:
+    /// `None`).
+    pub(crate) fn report_sibling(&self) -> Result<Option<Pooled>> {
+        match &self.home {
+            Some((pool, _)) => pool.report().map(Some),
+            None => match self.path().filter(|p| !p.is_empty()) {
+                Some(path) => Ok(Some(Pooled::own(db::open_report(Path::new(path))?))),
+                None => Ok(None),
+            },
+        }
     }
 }
 
@@ -187,6 +263,26 @@ mod tests {
         assert_eq!(size, 1234, "the connection given back is reused");
         drop(again);
         assert_eq!(idle(&pool), (1, 0));
+    }
+
+    #[test]
+    fn report_connections_map_the_file_are_reused_and_bounded_by_the_cores() {
+        let (_dir, pool) = pool();
+        let first = pool.report().unwrap();
+        let mapped: i64 = first.pragma_query_value(None, "mmap_size", |r| r.get(0)).unwrap();
+        assert!(mapped > 1 << 30, "{mapped}");
+        first.pragma_update(None, "cache_size", 4321).unwrap();
+        drop(first);
+        let again = pool.report().unwrap();
+        let size: i64 = again.pragma_query_value(None, "cache_size", |r| r.get(0)).unwrap();
+        assert_eq!(size, 4321, "the report connection given back is reused");
+        assert!(again.execute_batch("CREATE TABLE x (y)").is_err(), "query_only");
+        drop(again);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let many: Vec<_> = (0..cores + 3).map(|_| pool.report().unwrap()).collect();
+        drop(many);
+        assert_eq!(pool.reports.lock().unwrap().len(), cores);
+        assert_eq!(idle(&pool), (0, 0), "report connections are kept apart");
     }
 
     #[test]

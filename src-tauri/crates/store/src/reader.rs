@@ -19,6 +19,8 @@ use crate::tickets;
 /// A read-only view of the database.
 pub struct Reader {
     pub(crate) conn: Pooled,
+    /// The most threads a report may use.
+    pub(crate) cores: usize,
 }
 
 /// A hall now: its queues and its counters.

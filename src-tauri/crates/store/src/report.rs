@@ -19,7 +19,6 @@ use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
 use crate::halls::{self, HallRow};
-use crate::pool::Pooled;
 use crate::reader::Reader;
 use crate::rows;
 
@@ -284,6 +283,11 @@ pub(crate) struct Leg<'a> {
 pub(crate) trait LegSink: Send + Sized {
     /// Whether it wants the legs at all (`()` does not).
     const WANTS_LEGS: bool = true;
+    /// Whether a hall's range may be fed in parts (consecutive days; a
+    /// thread announces the hall with [`LegSink::hall`] when it moves to it)
+    /// on several threads: its `merge` adds up what parts of the same hall
+    /// collected.
+    const SPLITS: bool = false;
     /// Before a hall's legs.
     fn hall(&mut self, _reader: &Reader, _row: &HallRow) -> Result<()> {
         Ok(())
@@ -299,6 +303,7 @@ pub(crate) trait LegSink: Send + Sized {
 /// No sink: the KPIs alone.
 impl LegSink for () {
     const WANTS_LEGS: bool = false;
+    const SPLITS: bool = true;
 }
 
 /// The group key of tickets never called (no counter, no staff); sorts last.
@@ -492,35 +497,48 @@ impl KpiTally {
 
     /// The reports, one per grouping in the order given, groups in key order.
     pub fn finish(self, from: NaiveDate, to: NaiveDate) -> Vec<KpiReport> {
-        // Finishing (percentiles, the sorts behind the peak queue) is the
-        // serial tail of a report: spread it over the cores too.
-        let mut accs = vec![self.total];
-        let names: Vec<Vec<(String, Label)>> = self
-            .groups
-            .into_iter()
-            .map(|g| {
-                g.rows
+        Self::finish_parts(vec![self], from, to)
+    }
+
+    /// The reports of tallies of the same groupings (one per thread), as
+    /// if merged first: each group's parts are merged and finished together
+    /// on the finishing threads, so that neither the merge (a copy of every
+    /// leg's times) nor the percentiles and the peak queue's sorts are a
+    /// serial tail.
+    pub fn finish_parts(parts: Vec<KpiTally>, from: NaiveDate, to: NaiveDate) -> Vec<KpiReport> {
+        let bys = parts.first().map(|p| p.bys.clone()).unwrap_or_default();
+        // Job 0 is the total (the largest: it goes first); then every group
+        // of every grouping, as first met.
+        let mut jobs: Vec<Vec<KpiAccumulator>> = vec![Vec::new()];
+        let mut named: Vec<Vec<(String, Label, usize)>> = bys.iter().map(|_| Vec::new()).collect();
+        let mut index: Vec<FastMap<String, usize>> = bys.iter().map(|_| FastMap::default()).collect();
+        for part in parts {
+            jobs[0].push(part.total);
+            for ((groups, named), index) in part.groups.into_iter().zip(&mut named).zip(&mut index) {
+                for (key, label, acc) in groups.rows {
+                    match index.get(&key) {
+                        Some(&job) => jobs[job].push(acc),
+                        None => {
+                            index.insert(key.clone(), jobs.len());
+                            named.push((key, label, jobs.len()));
+                            jobs.push(vec![acc]);
+                        }
+                    }
+                }
+            }
+        }
+        let mut kpis: Vec<Option<Kpis>> = finish_all(jobs).into_iter().map(Some).collect();
+        let total = kpis.first_mut().and_then(Option::take).unwrap_or_default();
+        bys.iter()
+            .zip(named)
+            .map(|(by, named)| {
+                let mut out: Vec<KpiGroup> = named
                     .into_iter()
-                    .map(|(key, label, acc)| {
-                        accs.push(acc);
-                        (key, label)
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut kpis = finish_all(accs).into_iter();
-        let total = kpis.next().unwrap_or_default();
-        self.bys
-            .iter()
-            .zip(names)
-            .map(|(by, names)| {
-                let mut out: Vec<KpiGroup> = names
-                    .into_iter()
-                    .map(|(key, label)| KpiGroup {
+                    .map(|(key, label, job)| KpiGroup {
                         key,
                         label: label.zh,
                         label_en: label.en,
-                        kpis: kpis.next().unwrap_or_default(),
+                        kpis: kpis.get_mut(job).and_then(Option::take).unwrap_or_default(),
                     })
                     .collect();
                 out.sort_by(|a, b| a.key.cmp(&b.key));
@@ -540,9 +558,16 @@ pub struct HallFeed<'a> {
     /// With several halls, counters, staff and teams are per hall: `T1/003`.
     scope: Option<&'a str>,
     /// The range's first and last business days.
+    range: (NaiveDate, NaiveDate),
+    /// The days being read: the range, or the part of it given to
+    /// [`HallFeed::narrow`].
     days: (NaiveDate, NaiveDate),
-    /// The range's start and end, UTC ms.
-    span: (Millis, Millis),
+    /// The range's start and end, UTC ms: a leg's handling is cut there.
+    range_span: (Millis, Millis),
+    /// The start and end of the days being read (the range, or the part of
+    /// it given to [`HallFeed::narrow`]): open time is cut there, so the
+    /// parts of a range add up to the whole.
+    read_span: (Millis, Millis),
     key: String,
     piece_key: String,
     /// The last business day's text and weekday.
@@ -570,8 +595,10 @@ impl<'a> HallFeed<'a> {
             hall,
             names: HallNames::new(services, staff, counters),
             scope,
+            range: (from, to),
             days: (from, to),
-            span: (day_start(hall, from), day_start(hall, to + Duration::days(1))),
+            range_span: (day_start(hall, from), day_start(hall, to + Duration::days(1))),
+            read_span: (day_start(hall, from), day_start(hall, to + Duration::days(1))),
             key: String::new(),
             piece_key: String::new(),
             weekday: None,
@@ -581,20 +608,44 @@ impl<'a> HallFeed<'a> {
         }
     }
 
-    /// The range's first and last business days (the legs to read).
+    /// Narrows what the feed reads to the days `from..=to` of its range
+    /// (days outside it are ignored; a later call narrows the whole range
+    /// again): the legs of those days and the open time of their span,
+    /// while a leg's handling is still cut at the whole range's ends only —
+    /// so feeding every part of a range, in any order, on any thread, gives
+    /// the figures of the whole.
+    pub fn narrow(&mut self, from: NaiveDate, to: NaiveDate) {
+        let (from, to) = (from.max(self.range.0), to.min(self.range.1));
+        self.days = (from, to);
+        self.read_span = (day_start(self.hall, from), day_start(self.hall, to + Duration::days(1)));
+    }
+
+    /// The first and last business days to read (the legs).
     pub fn days(&self) -> (NaiveDate, NaiveDate) {
         self.days
     }
 
-    /// The range's start and end, UTC ms (the open time to read).
+    /// The start and end, UTC ms, of the open time to read.
     pub fn span(&self) -> (Millis, Millis) {
-        self.span
+        self.read_span
     }
 
     /// Feeds one leg into the total and every grouping; answers what the
     /// KPIs took of it.
     pub fn leg(&mut self, tally: &mut KpiTally, row: &LegRow<'_>) -> Result<TicketFacts> {
-        let Self { hall, names, scope, span, key, piece_key, weekday, issue_hours, start_hours, day_span, .. } = self;
+        let Self {
+            hall,
+            names,
+            scope,
+            range_span: span,
+            key,
+            piece_key,
+            weekday,
+            issue_hours,
+            start_hours,
+            day_span,
+            ..
+        } = self;
         let (hall, scope, span) = (*hall, *scope, *span);
         let service = row.service;
         // The targets in force at issue; the service's own for legs
@@ -733,7 +784,7 @@ impl<'a> HallFeed<'a> {
     /// total and every grouping but service.
     pub fn open_time(&mut self, tally: &mut KpiTally, row: &OpenRow<'_>) {
         let (hall, scope, names) = (self.hall, self.scope, &self.names);
-        let (a, b) = (row.opened_at.max(self.span.0), row.closed_at.min(self.span.1));
+        let (a, b) = (row.opened_at.max(self.read_span.0), row.closed_at.min(self.read_span.1));
         if b <= a {
             return;
         }
@@ -781,6 +832,14 @@ fn parse_day(text: &str) -> Result<NaiveDate> {
 }
 
 impl Reader {
+    /// At most `cores` threads for this reader's reports (at least one):
+    /// a hall server may keep cores for the hall, and a report's figures
+    /// are the same on any number.
+    pub fn with_cores(mut self, cores: usize) -> Self {
+        self.cores = cores.max(1);
+        self
+    }
+
     /// The KPIs of a range of business days, grouped. Halls are read in
     /// parallel, each on its own read-only connection, and merged.
     pub fn kpis(&self, q: &KpiQuery) -> Result<KpiReport> {
@@ -816,33 +875,46 @@ impl Reader {
         check_range(from, to)?;
         // With several halls, counters and staff are per hall: `T1/003`.
         let several = rows.len() > 1;
-        let parts = self.per_hall(
-            rows,
-            || (KpiTally::new(bys), new_sink()),
-            |reader, row, (tally, sink)| {
-                let scope = several.then_some(row.hall.code.as_str());
-                sink.hall(reader, row)?;
-                let mut feed = HallFeed::new(
-                    &row.hall,
-                    scope,
-                    from,
-                    to,
-                    crate::services::all(&reader.conn, row.key)?,
-                    crate::staff::all(&reader.conn, row.key)?,
-                    crate::counters::all(&reader.conn, row.key)?,
-                );
-                reader.tickets_into(row, &mut feed, tally, sink)?;
-                reader.open_time_into(row, &mut feed, tally)
+        let work = parts_of(rows, from, to, if S::SPLITS { self.cores } else { 1 });
+        let parts = self.in_parallel(
+            &work,
+            || (KpiTally::new(bys), new_sink(), None::<(i64, HallFeed<'_>)>),
+            |reader, &(row, (part_from, part_to)), (tally, sink, last)| {
+                // A thread's next part is mostly of the same hall: its feed
+                // (names, targets, caches) serves again.
+                let feed = match last {
+                    Some((key, feed)) if *key == row.key => feed,
+                    _ => {
+                        let scope = several.then_some(row.hall.code.as_str());
+                        sink.hall(reader, row)?;
+                        let feed = HallFeed::new(
+                            &row.hall,
+                            scope,
+                            from,
+                            to,
+                            crate::services::all(&reader.conn, row.key)?,
+                            crate::staff::all(&reader.conn, row.key)?,
+                            crate::counters::all(&reader.conn, row.key)?,
+                        );
+                        &mut last.insert((row.key, feed)).1
+                    }
+                };
+                feed.narrow(part_from, part_to);
+                reader.tickets_into(row, feed, tally, sink)?;
+                reader.open_time_into(row, feed, tally)
             },
         );
-        let mut tally = KpiTally::new(bys);
+        let mut tallies = Vec::with_capacity(parts.len());
         let mut sink = new_sink();
         for part in parts {
-            let (t, s) = part?;
-            tally.merge(t);
+            let (t, s, _) = part?;
+            tallies.push(t);
             sink.merge(s);
         }
-        Ok((tally.finish(from, to), sink))
+        if tallies.is_empty() {
+            tallies.push(KpiTally::new(bys));
+        }
+        Ok((KpiTally::finish_parts(tallies, from, to), sink))
     }
 
     /// The halls a report covers: one, or every hall in the database.
@@ -856,41 +928,46 @@ impl Reader {
         })
     }
 
-    /// Runs `each` over the halls on as many threads as there are cores,
-    /// each thread with its own read-only connection (or on this
-    /// connection, for one thread or an in-memory database) and its own
-    /// state from `init`, and returns each thread's state. Threads take the
-    /// next hall when they finish one, so halls of different sizes still
-    /// keep every core busy.
-    pub(crate) fn per_hall<T: Send>(
+    /// Runs `each` over the items (halls, or parts of halls' ranges) on as
+    /// many threads as there are cores, each thread with its own read-only
+    /// connection (or on this connection, for one thread or an in-memory
+    /// database) and its own state from `init`, and returns each thread's
+    /// state. Threads take the next item when they finish one, so items of
+    /// different sizes still keep every core busy.
+    pub(crate) fn in_parallel<I: Sync, T: Send>(
         &self,
-        rows: &[HallRow],
+        items: &[I],
         init: impl Fn() -> T + Sync,
-        each: impl Fn(&Reader, &HallRow, &mut T) -> Result<()> + Sync,
+        each: impl Fn(&Reader, &I, &mut T) -> Result<()> + Sync,
     ) -> Vec<Result<T>> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(rows.len()).max(1);
-        let path = self.conn.path().filter(|p| !p.is_empty()).map(std::path::PathBuf::from);
+        let threads = self.cores.min(items.len()).max(1);
         let next = std::sync::atomic::AtomicUsize::new(0);
         let run = |reader: &Reader| -> Result<T> {
             let mut state = init();
-            while let Some(row) = rows.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
-                each(reader, row, &mut state)?;
+            while let Some(item) = items.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                each(reader, item, &mut state)?;
             }
             Ok(state)
         };
-        match (threads, path) {
-            (2.., Some(path)) => std::thread::scope(|scope| {
-                let run = &run;
-                let handles: Vec<_> = (0..threads)
-                    .map(|_| {
-                        let path = path.clone();
-                        scope.spawn(move || run(&Reader { conn: Pooled::own(crate::db::open_report(&path)?) }))
-                    })
-                    .collect();
-                handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(StoreError::ReportThreadFailed))).collect()
-            }),
-            _ => vec![run(self)],
+        if threads < 2 {
+            return vec![run(self)];
         }
+        // The threads' connections come from the pool and go back to it
+        // (their memory maps kept for the next report a little while).
+        let mut conns = Vec::with_capacity(threads);
+        for _ in 0..threads {
+            match self.conn.report_sibling() {
+                Ok(Some(conn)) => conns.push(conn),
+                Ok(None) => return vec![run(self)],
+                Err(e) => return vec![Err(e)],
+            }
+        }
+        std::thread::scope(|scope| {
+            let run = &run;
+            let handles: Vec<_> =
+                conns.into_iter().map(|conn| scope.spawn(move || run(&Reader { conn, cores: 1 }))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(StoreError::ReportThreadFailed))).collect()
+        })
     }
 
     /// Streams the hall's legs of the feed's range from the
@@ -903,40 +980,48 @@ impl Reader {
         sink: &mut S,
     ) -> Result<()> {
         let bys = &tally.bys;
-        // Columns no grouping or sink reads are selected as NULL: SQLite
-        // then does not decode them (a quarter of a row's columns, by hall).
+        // Columns no grouping or sink reads are selected as NULL, so SQLite
+        // does not decode them (a quarter of a row's columns, by hall), and
+        // are not even asked for (each costs a few calls into SQLite, a
+        // million rows over).
         let wants = |yes: bool, column: &'static str| if yes { column } else { "NULL" };
         let by_clock = bys.iter().any(|b| matches!(b, GroupBy::Day | GroupBy::Weekday));
         let by_team = bys.contains(&GroupBy::Team);
+        let want_counter = bys.contains(&GroupBy::Counter);
+        let want_staff = bys.contains(&GroupBy::Staff) || by_team || S::WANTS_LEGS;
+        let want_day = by_clock || S::WANTS_LEGS;
+        let want_team = by_team || S::WANTS_LEGS;
         let sql = format!(
             "SELECT service, {}, {}, {}, leg, state, issued_at, called_at, started_at, ended_at,
                     rating, rating_reason, {}, target_wait_ms, target_handling_ms, {}, {}
              FROM tickets WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3",
-            wants(bys.contains(&GroupBy::Counter), "counter"),
-            wants(bys.contains(&GroupBy::Staff) || by_team || S::WANTS_LEGS, "staff"),
-            wants(by_clock || S::WANTS_LEGS, "business_day"),
+            wants(want_counter, "counter"),
+            wants(want_staff, "staff"),
+            wants(want_day, "business_day"),
             wants(S::WANTS_LEGS, "rowid"),
-            wants(by_team || S::WANTS_LEGS, "team"),
+            wants(want_team, "team"),
             wants(S::WANTS_LEGS, "recalls"),
         );
         let (from, to) = feed.days();
         let mut st = self.conn.prepare_cached(&sql)?;
         let mut rs = st.query(rusqlite::params![row.key, from.to_string(), to.to_string()])?;
         while let Some(r) = rs.next()? {
+            let rating = r.get(10)?;
             let leg = LegRow {
                 service: r.get_ref(0)?.as_str()?,
-                counter: r.get(1)?,
-                staff: r.get_ref(2)?.as_str_or_null()?,
-                team: r.get_ref(15)?.as_str_or_null()?,
-                business_day: r.get_ref(3)?.as_str_or_null()?.unwrap_or_default(),
+                counter: if want_counter { r.get(1)? } else { None },
+                staff: if want_staff { r.get_ref(2)?.as_str_or_null()? } else { None },
+                team: if want_team { r.get_ref(15)?.as_str_or_null()? } else { None },
+                business_day: if want_day { r.get_ref(3)?.as_str_or_null()?.unwrap_or_default() } else { "" },
                 leg: r.get(4)?,
                 state: TicketState::parse(r.get_ref(5)?.as_str()?).ok_or_else(|| rows::damaged(5, "ticket state"))?,
                 issued_at: r.get(6)?,
                 called_at: r.get(7)?,
                 started_at: r.get(8)?,
                 ended_at: r.get(9)?,
-                rating: r.get(10)?,
-                rating_reason: r.get_ref(11)?.as_str_or_null()?,
+                rating,
+                // A reason comes only with a rating: unrated legs skip it.
+                rating_reason: if rating.is_some() { r.get_ref(11)?.as_str_or_null()? } else { None },
                 target_wait_ms: r.get(13)?,
                 target_handling_ms: r.get(14)?,
             };
@@ -982,16 +1067,52 @@ impl Reader {
     }
 }
 
-/// Finishes accumulators on every core, each thread taking the next one
-/// (the largest, the total, comes first); answers in the given order.
-fn finish_all(accs: Vec<KpiAccumulator>) -> Vec<Kpis> {
+/// The cores a report may use.
+pub(crate) fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Parts per core a split report pass aims at: enough that the last part
+/// to finish holds a core only briefly (halls differ in size, and parts of
+/// a range differ with the season).
+const PARTS_PER_CORE: i64 = 32;
+
+/// A report pass's work: each hall's whole range or, for `cores` > 1, the
+/// range in parts of consecutive days, about [`PARTS_PER_CORE`] per core
+/// over all halls (a year of 8 halls on 2 cores: parts of 46 days; a day:
+/// one part per hall).
+fn parts_of(rows: &[HallRow], from: NaiveDate, to: NaiveDate, cores: usize) -> Vec<(&HallRow, (NaiveDate, NaiveDate))> {
+    let days = (to - from).num_days() + 1;
+    let per_part = match cores {
+        0 | 1 => days,
+        n => {
+            let (work, parts) = (days * rows.len() as i64, n as i64 * PARTS_PER_CORE);
+            ((work + parts - 1) / parts).clamp(1, days)
+        }
+    };
+    let starts = move || (0..).map(move |k| from + Duration::days(k * per_part)).take_while(move |d| *d <= to);
+    rows.iter().flat_map(|row| starts().map(move |a| (row, (a, (a + Duration::days(per_part - 1)).min(to))))).collect()
+}
+
+/// Merges each job's accumulators and finishes them, on every core, each
+/// thread taking the next job (the largest, the total, comes first);
+/// answers in the given order.
+fn finish_all(jobs: Vec<Vec<KpiAccumulator>>) -> Vec<Kpis> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(accs.len());
+    let finish = |parts: Vec<KpiAccumulator>| {
+        let mut parts = parts.into_iter();
+        let mut acc = parts.next().unwrap_or_default();
+        for part in parts {
+            acc.merge(part);
+        }
+        acc.finish()
+    };
+    let threads = cores().min(jobs.len());
     if threads < 2 {
-        return accs.into_iter().map(KpiAccumulator::finish).collect();
+        return jobs.into_iter().map(finish).collect();
     }
-    let jobs: Vec<Mutex<Option<KpiAccumulator>>> = accs.into_iter().map(|a| Mutex::new(Some(a))).collect();
+    let jobs: Vec<Mutex<Option<Vec<KpiAccumulator>>>> = jobs.into_iter().map(|a| Mutex::new(Some(a))).collect();
     let done: Vec<Mutex<Option<Kpis>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
@@ -1000,9 +1121,9 @@ fn finish_all(accs: Vec<KpiAccumulator>) -> Vec<Kpis> {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
-                    let acc = job.lock().unwrap_or_else(|e| e.into_inner()).take();
-                    if let (Some(acc), Some(out)) = (acc, done.get(i)) {
-                        *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(acc.finish());
+                    let parts = job.lock().unwrap_or_else(|e| e.into_inner()).take();
+                    if let (Some(parts), Some(out)) = (parts, done.get(i)) {
+                        *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(finish(parts));
                     }
                 }
             });

@@ -371,7 +371,7 @@ impl Store {
 
     /// A read-only view.
     pub fn reader(&self) -> Result<Reader> {
-        Ok(Reader { conn: self.pool.read()? })
+        Ok(Reader { conn: self.pool.read()?, cores: crate::report::cores() })
     }
 
     /// Starts the hall's engine: the only writer of that hall while it runs.

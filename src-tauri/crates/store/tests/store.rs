@@ -568,3 +568,59 @@ fn a_status_snapshot_names_the_seq_it_reflects_and_staff_and_counters_are_listed
     assert_eq!(counters, [1, 2, 3, 4]);
     engine.shutdown();
 }
+
+/// A report pass reads a hall's range in parts of days on several threads:
+/// the figures are those of one thread reading it whole — open time of a
+/// session across days, and handling across a business day's end, included.
+#[test]
+fn a_report_is_the_same_on_any_number_of_threads() {
+    let (_dir, store, hall) = new_hall();
+    simulate(&store, hall, 5, 5);
+    // A customer served in the night before the rollover (03:00): issued
+    // 02:40, served 02:55–02:59 — the last minutes of business day 11-07,
+    // with the counter open across the day's end.
+    let night = morning(5) + (18 * 60 + 10) * MIN;
+    let mut w = store.bulk(hall).unwrap();
+    let _ = w.execute(Actor::Cli, Command::Login { counter: 1, staff: "1001".into() }, night - MIN);
+    let _ = w.execute(Actor::Cli, Command::OpenCounter { counter: 1 }, night - MIN);
+    let steps = [
+        (
+            Command::Issue {
+                service: "PAY".into(),
+                priority: PriorityClass::Normal,
+                priority_reason: None,
+                appointment: None,
+            },
+            0,
+        ),
+        (Command::CallNext { counter: 1 }, 10),
+        (Command::Start { counter: 1 }, 15),
+        (Command::Finish { counter: 1, resolution: Resolution::Completed }, 19),
+    ];
+    for (cmd, minute) in steps {
+        w.execute(Actor::Staff("1001".into()), cmd, night + minute * MIN).unwrap();
+    }
+    w.commit().unwrap();
+    let from = chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+    let to = chrono::NaiveDate::from_ymd_opt(2026, 11, 7).unwrap();
+    let report = |cores: usize| {
+        let r = store.reader().unwrap().with_cores(cores);
+        let mut all: Vec<serde_json::Value> = GroupBy::ALL
+            .iter()
+            .map(|&by| serde_json::to_value(r.kpis(&KpiQuery { hall: Some(hall), from, to, by }).unwrap()).unwrap())
+            .collect();
+        let q = hallq_store::OverviewQuery { hall: Some(hall), home: None, from, to, now: morning(7) };
+        all.push(serde_json::to_value(r.overview(&q).unwrap()).unwrap());
+        all
+    };
+    let whole = report(1);
+    let by_hour = &whole[GroupBy::ALL.iter().position(|b| *b == GroupBy::Hour).unwrap()]["groups"];
+    let night_hour = by_hour.as_array().unwrap().iter().find(|g| g["key"] == "02").cloned().unwrap();
+    assert_eq!(night_hour["kpis"]["served"], 1, "{night_hour}");
+    for cores in [2, 3, 8] {
+        let parted = report(cores);
+        for (a, b) in whole.iter().zip(&parted) {
+            assert_eq!(a, b, "{cores} threads");
+        }
+    }
+}
