@@ -46,6 +46,10 @@ pub enum CentralError {
     /// 413 `batch_too_large`: more events or bytes than one batch may hold.
     #[error("batch too large")]
     BatchTooLarge,
+    /// 413 `file_too_large`: an uploaded exchange file over
+    /// [`crate::http::MAX_IMPORT_BYTES`].
+    #[error("file too large")]
+    FileTooLarge,
     /// 400 `bad_batch`: not gzip, not JSON lines, an unknown event kind,
     /// events out of order.
     #[error("bad batch: {en}")]
@@ -168,6 +172,7 @@ impl CentralError {
             Self::HallCodeTaken(_) => "hall_code_taken",
             Self::ForeignHall { .. } => "foreign_hall",
             Self::BatchTooLarge => "batch_too_large",
+            Self::FileTooLarge => "file_too_large",
             Self::BadBatch { .. } => "bad_batch",
             Self::BadRequest { .. } => "bad_request",
             Self::SequenceGap { .. } => "sequence_gap",
@@ -199,9 +204,16 @@ impl CentralError {
             | Self::SequenceGap { .. }
             | Self::DivergentLog { .. }
             | Self::DuplicateEventId { .. } => StatusCode::CONFLICT,
-            Self::BatchTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BatchTooLarge | Self::FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadBatch { .. } | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::UnknownHall(_) | Self::NoRoute => StatusCode::NOT_FOUND,
+            // A file that is not an intact exchange file is a bad request;
+            // one that does not fit the centre's log, a conflict.
+            Self::Exchange(e)
+                if matches!(e.code(), "exchange_foreign_format" | "exchange_damaged" | "exchange_newer_version") =>
+            {
+                StatusCode::BAD_REQUEST
+            }
             Self::Exchange(e) if e.code().starts_with("exchange_") => StatusCode::CONFLICT,
             Self::Exchange(_) | Self::Database(_) | Self::Pool(_) | Self::Migration(_) | Self::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -243,6 +255,10 @@ impl CentralError {
             Self::BatchTooLarge => (
                 "批次过大：每批最多 5000 条事件、解压后 8 MiB".into(),
                 "the batch is too large: at most 5,000 events and 8 MiB uncompressed per batch".into(),
+            ),
+            Self::FileTooLarge => (
+                "文件过大：上传的交换文件最多 160 MiB".into(),
+                "the file is too large: an uploaded exchange file has at most 160 MiB".into(),
             ),
             Self::BadBatch { zh, en } => {
                 (format!("批次无效，未保存任何事件：{zh}"), format!("invalid batch, nothing stored: {en}"))
