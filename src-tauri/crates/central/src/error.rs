@@ -104,6 +104,15 @@ pub enum CentralError {
     /// 403 `other_county`: a county manager asked for another county's halls.
     #[error("other county {0}")]
     OtherCounty(String),
+    /// 403 `other_county`: a county manager uploaded the file of a hall the
+    /// centre holds outside their county.
+    #[error("hall {hall} is not of the uploader's county")]
+    ImportOtherCounty {
+        /// The hall's code.
+        hall: String,
+        /// Its county at the centre (none: not filled in).
+        county: Option<String>,
+    },
     /// 409 `user_exists`: a central user with this name exists.
     #[error("user {0} exists")]
     UserExists(String),
@@ -181,7 +190,7 @@ impl CentralError {
             Self::LoopbackOnly => "loopback_only",
             Self::BadLogin => "bad_login",
             Self::SessionUnknown => "session_unknown",
-            Self::OtherCounty(_) => "other_county",
+            Self::OtherCounty(_) | Self::ImportOtherCounty { .. } => "other_county",
             Self::UserExists(_) => "user_exists",
             Self::UnknownHall(_) => "unknown_hall",
             Self::NoRoute => "no_route",
@@ -198,7 +207,8 @@ impl CentralError {
             | Self::EnrolCodeOtherHall { .. }
             | Self::ForeignHall { .. }
             | Self::LoopbackOnly
-            | Self::OtherCounty(_) => StatusCode::FORBIDDEN,
+            | Self::OtherCounty(_)
+            | Self::ImportOtherCounty { .. } => StatusCode::FORBIDDEN,
             Self::HallCodeTaken(_)
             | Self::UserExists(_)
             | Self::SequenceGap { .. }
@@ -296,6 +306,18 @@ impl CentralError {
                 format!("县级用户只能查看本县的营业厅，不能查看“{county}”"),
                 format!("a county manager sees only their own county's halls, not '{county}'"),
             ),
+            Self::ImportOtherCounty { hall, county } => {
+                let (zh, en) = match county {
+                    Some(c) => (format!("属于“{c}”"), format!("is in county '{c}'")),
+                    None => ("已登记但未填县".to_string(), "is registered without a county".to_string()),
+                };
+                (
+                    format!("县级用户只能导入本县或中心尚未登记的营业厅的文件：营业厅 {hall} {zh}，未导入任何事件"),
+                    format!(
+                        "a county manager imports only files of their county's halls or of halls the centre does not know: hall {hall} {en}; nothing was imported"
+                    ),
+                )
+            }
             Self::UserExists(name) => {
                 (format!("中心已有名为“{name}”的用户"), format!("the centre already has a user named '{name}'"))
             }

@@ -117,15 +117,16 @@ pub async fn import_file(pool: &Pool, path: &Path, county: Option<&str>, now: Mi
 /// `county` or unknown to the centre (it will be registered in `county`).
 pub async fn check_county(pool: &Pool, path: &Path, county: &str) -> Result<()> {
     let owned: PathBuf = path.to_path_buf();
-    let hall = tokio::task::spawn_blocking(move || ExchangeReader::open(&owned).map(|r| r.header().settings.hall.id))
-        .await
-        .map_err(|e| CentralError::Internal(format!("reading the exchange file: {e}")))??;
+    let hall =
+        tokio::task::spawn_blocking(move || ExchangeReader::open(&owned).map(|r| r.header().settings.hall.clone()))
+            .await
+            .map_err(|e| CentralError::Internal(format!("reading the exchange file: {e}")))??;
     let client = pool.get().await?;
-    let row = client.query_opt("SELECT county FROM halls WHERE hall_id = $1", &[&hall]).await?;
+    let row = client.query_opt("SELECT county FROM halls WHERE hall_id = $1", &[&hall.id]).await?;
     match row.map(|r| r.get::<_, Option<String>>(0)) {
         None => Ok(()),
         Some(Some(c)) if c == county => Ok(()),
-        Some(other) => Err(CentralError::OtherCounty(other.unwrap_or_else(|| "未填县 no county".to_string()))),
+        Some(other) => Err(CentralError::ImportOtherCounty { hall: hall.code, county: other }),
     }
 }
 

@@ -95,7 +95,8 @@ async fn a_county_manager_uploads_their_county_s_halls_and_new_ones_only() {
     // it for Chinese in the English one.)
     let (status, refused) = centre.upload(Some(&zhang), std::fs::read(&theirs_file).unwrap()).await;
     assert_eq!((status, refused["code"].as_str()), (StatusCode::FORBIDDEN, Some("other_county")), "{refused}");
-    assert!(refused["message_zh"].as_str().unwrap().contains("县级用户"), "{refused}");
+    assert!(refused["message_zh"].as_str().unwrap().contains("营业厅 CB 属于“东山县”"), "{refused}");
+    assert!(refused["message_en"].as_str().unwrap().contains("hall CB is in county '东山县'"), "{refused}");
     assert_log(&centre.pool, header.settings.hall.id, &events).await;
 
     // A hall the centre did not know joins the uploader's county, and is
