@@ -5,7 +5,6 @@ export default {
   password: 'Password',
   login: 'Log in',
   logout: 'Log out',
-  who: '{name}',
   province: 'Province: every hall',
   county: 'County: {county}',
   range: 'Range',

@@ -5,7 +5,6 @@ export default {
   password: '密码',
   login: '登录',
   logout: '退出',
-  who: '{name}',
   province: '省级：全部营业厅',
   county: '县级：{county}',
   range: '时段',

@@ -120,7 +120,7 @@ fn cell(book: &mut Xlsx<Cursor<Vec<u8>>>, sheet: &str, row: &str, header: &str) 
     let head: Vec<String> = rows.next().unwrap().iter().map(|c| c.to_string()).collect();
     let at = |name: &str| head.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name} in {head:?}"));
     let (key, col) = (at("键\nKey"), at(header));
-    rows.find(|r| r[key].to_string() == row).unwrap_or_else(|| panic!("no row {row} in {sheet}"))[col].clone()
+    rows.find(|r| r[key] == row).unwrap_or_else(|| panic!("no row {row} in {sheet}"))[col].clone()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -9,7 +9,8 @@
 //! compiles and answers every page with a bilingual HTML page saying how to
 //! build it — never a blank page. These routes are outside `/api/v1`: they
 //! are public, carry no token, and are not in the API document; the page
-//! gets its token itself, by pairing.
+//! gets its token itself, by pairing. The centre (`hallq central`) serves
+//! its `/central` page from the same build through [`ui_router`].
 
 use axum::Router;
 use axum::extract::Path;
