@@ -68,6 +68,11 @@ async fn an_uploaded_file_is_imported_once_and_a_damaged_one_stores_nothing() {
     damaged[middle] ^= 0x55;
     assert_refused(&centre.upload(Some(&province), damaged).await, StatusCode::BAD_REQUEST, "exchange_damaged");
     assert_log(&centre.pool, header.settings.hall.id, &[]).await;
+    // Past a push's 8 MiB limit the upload is still read whole, then refused
+    // for what it is.
+    let garbage = vec![b'x'; 9 * 1024 * 1024];
+    let (status, body) = centre.upload(Some(&province), garbage).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("exchange_foreign_format")), "{body}");
 
     let (status, done) = centre.upload(Some(&province), bytes.clone()).await;
     assert_eq!(status, StatusCode::OK, "{done}");
