@@ -67,6 +67,15 @@ pub enum CentralError {
         /// English explanation.
         en: String,
     },
+    /// 422 `invalid_request`: a report's range the hall would refuse too
+    /// (from after to, outside 2000–2199, too long), with the hall's code.
+    #[error("bad range: {en}")]
+    BadRange {
+        /// Chinese explanation.
+        zh: String,
+        /// English explanation.
+        en: String,
+    },
     /// 409 `sequence_gap`: the batch starts after the seq the centre expects.
     #[error("sequence gap: expected {expected}, found {found}")]
     SequenceGap {
@@ -184,6 +193,7 @@ impl CentralError {
             Self::FileTooLarge => "file_too_large",
             Self::BadBatch { .. } => "bad_batch",
             Self::BadRequest { .. } => "bad_request",
+            Self::BadRange { .. } => "invalid_request",
             Self::SequenceGap { .. } => "sequence_gap",
             Self::DivergentLog { .. } => "divergent_log",
             Self::DuplicateEventId { .. } => "duplicate_event_id",
@@ -216,6 +226,7 @@ impl CentralError {
             | Self::DuplicateEventId { .. } => StatusCode::CONFLICT,
             Self::BatchTooLarge | Self::FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadBatch { .. } | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::BadRange { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::UnknownHall(_) | Self::NoRoute => StatusCode::NOT_FOUND,
             // A file that is not an intact exchange file is a bad request;
             // one that does not fit the centre's log, a conflict.
@@ -274,6 +285,7 @@ impl CentralError {
                 (format!("批次无效，未保存任何事件：{zh}"), format!("invalid batch, nothing stored: {en}"))
             }
             Self::BadRequest { zh, en } => (format!("请求无效：{zh}"), format!("invalid request: {en}")),
+            Self::BadRange { zh, en } => (format!("报表时段无效：{zh}"), format!("invalid report range: {en}")),
             Self::SequenceGap { expected, found } => (
                 format!("事件不连续：中心需要序号 {expected}，批次从 {found} 开始"),
                 format!("a gap in the log: the centre expects seq {expected} and the batch starts at {found}"),
