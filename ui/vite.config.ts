@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
 
-const pages = ['kiosk', 'counter', 'display', 'rate', 'board', 'reports', 'settings', 'ticket', 'case']
+const pages = ['kiosk', 'counter', 'display', 'rate', 'board', 'reports', 'settings', 'ticket', 'case', 'central']
 
 export default defineConfig({
   plugins: [vue()],

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest'
+import centralEn from './central.en'
+import centralZh from './central.zh'
 import enBase from './en'
 import reportsEn from './reports.en'
 import reportsZh from './reports.zh'
 import zhBase from './zh'
 
-const zh = { ...zhBase, reports: reportsZh }
-const en = { ...enBase, reports: reportsEn }
+const zh = { ...zhBase, reports: reportsZh, central: centralZh }
+const en = { ...enBase, reports: reportsEn, central: centralEn }
 
 /** Every key path of a message tree. */
 function keys(o: object, prefix = ''): string[] {

@@ -46,6 +46,10 @@ pub enum CentralError {
     /// 413 `batch_too_large`: more events or bytes than one batch may hold.
     #[error("batch too large")]
     BatchTooLarge,
+    /// 413 `file_too_large`: an uploaded exchange file over
+    /// [`crate::http::MAX_IMPORT_BYTES`].
+    #[error("file too large")]
+    FileTooLarge,
     /// 400 `bad_batch`: not gzip, not JSON lines, an unknown event kind,
     /// events out of order.
     #[error("bad batch: {en}")]
@@ -58,6 +62,15 @@ pub enum CentralError {
     /// 400 `bad_request`: a body that is not the JSON asked for.
     #[error("bad request: {en}")]
     BadRequest {
+        /// Chinese explanation.
+        zh: String,
+        /// English explanation.
+        en: String,
+    },
+    /// 422 `invalid_request`: a report's range the hall would refuse too
+    /// (from after to, outside 2000–2199, too long), with the hall's code.
+    #[error("bad range: {en}")]
+    BadRange {
         /// Chinese explanation.
         zh: String,
         /// English explanation.
@@ -100,6 +113,15 @@ pub enum CentralError {
     /// 403 `other_county`: a county manager asked for another county's halls.
     #[error("other county {0}")]
     OtherCounty(String),
+    /// 403 `other_county`: a county manager uploaded the file of a hall the
+    /// centre holds outside their county.
+    #[error("hall {hall} is not of the uploader's county")]
+    ImportOtherCounty {
+        /// The hall's code.
+        hall: String,
+        /// Its county at the centre (none: not filled in).
+        county: Option<String>,
+    },
     /// 409 `user_exists`: a central user with this name exists.
     #[error("user {0} exists")]
     UserExists(String),
@@ -168,15 +190,17 @@ impl CentralError {
             Self::HallCodeTaken(_) => "hall_code_taken",
             Self::ForeignHall { .. } => "foreign_hall",
             Self::BatchTooLarge => "batch_too_large",
+            Self::FileTooLarge => "file_too_large",
             Self::BadBatch { .. } => "bad_batch",
             Self::BadRequest { .. } => "bad_request",
+            Self::BadRange { .. } => "invalid_request",
             Self::SequenceGap { .. } => "sequence_gap",
             Self::DivergentLog { .. } => "divergent_log",
             Self::DuplicateEventId { .. } => "duplicate_event_id",
             Self::LoopbackOnly => "loopback_only",
             Self::BadLogin => "bad_login",
             Self::SessionUnknown => "session_unknown",
-            Self::OtherCounty(_) => "other_county",
+            Self::OtherCounty(_) | Self::ImportOtherCounty { .. } => "other_county",
             Self::UserExists(_) => "user_exists",
             Self::UnknownHall(_) => "unknown_hall",
             Self::NoRoute => "no_route",
@@ -193,15 +217,24 @@ impl CentralError {
             | Self::EnrolCodeOtherHall { .. }
             | Self::ForeignHall { .. }
             | Self::LoopbackOnly
-            | Self::OtherCounty(_) => StatusCode::FORBIDDEN,
+            | Self::OtherCounty(_)
+            | Self::ImportOtherCounty { .. } => StatusCode::FORBIDDEN,
             Self::HallCodeTaken(_)
             | Self::UserExists(_)
             | Self::SequenceGap { .. }
             | Self::DivergentLog { .. }
             | Self::DuplicateEventId { .. } => StatusCode::CONFLICT,
-            Self::BatchTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BatchTooLarge | Self::FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadBatch { .. } | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::BadRange { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::UnknownHall(_) | Self::NoRoute => StatusCode::NOT_FOUND,
+            // A file that is not an intact exchange file is a bad request;
+            // one that does not fit the centre's log, a conflict.
+            Self::Exchange(e)
+                if matches!(e.code(), "exchange_foreign_format" | "exchange_damaged" | "exchange_newer_version") =>
+            {
+                StatusCode::BAD_REQUEST
+            }
             Self::Exchange(e) if e.code().starts_with("exchange_") => StatusCode::CONFLICT,
             Self::Exchange(_) | Self::Database(_) | Self::Pool(_) | Self::Migration(_) | Self::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -244,10 +277,15 @@ impl CentralError {
                 "批次过大：每批最多 5000 条事件、解压后 8 MiB".into(),
                 "the batch is too large: at most 5,000 events and 8 MiB uncompressed per batch".into(),
             ),
+            Self::FileTooLarge => (
+                "文件过大：上传的交换文件最多 160 MiB".into(),
+                "the file is too large: an uploaded exchange file has at most 160 MiB".into(),
+            ),
             Self::BadBatch { zh, en } => {
                 (format!("批次无效，未保存任何事件：{zh}"), format!("invalid batch, nothing stored: {en}"))
             }
             Self::BadRequest { zh, en } => (format!("请求无效：{zh}"), format!("invalid request: {en}")),
+            Self::BadRange { zh, en } => (format!("报表时段无效：{zh}"), format!("invalid report range: {en}")),
             Self::SequenceGap { expected, found } => (
                 format!("事件不连续：中心需要序号 {expected}，批次从 {found} 开始"),
                 format!("a gap in the log: the centre expects seq {expected} and the batch starts at {found}"),
@@ -280,6 +318,18 @@ impl CentralError {
                 format!("县级用户只能查看本县的营业厅，不能查看“{county}”"),
                 format!("a county manager sees only their own county's halls, not '{county}'"),
             ),
+            Self::ImportOtherCounty { hall, county } => {
+                let (zh, en) = match county {
+                    Some(c) => (format!("属于“{c}”"), format!("is in county '{c}'")),
+                    None => ("已登记但未填县".to_string(), "is registered without a county".to_string()),
+                };
+                (
+                    format!("县级用户只能导入本县或中心尚未登记的营业厅的文件：营业厅 {hall} {zh}，未导入任何事件"),
+                    format!(
+                        "a county manager imports only files of their county's halls or of halls the centre does not know: hall {hall} {en}; nothing was imported"
+                    ),
+                )
+            }
             Self::UserExists(name) => {
                 (format!("中心已有名为“{name}”的用户"), format!("the centre already has a user named '{name}'"))
             }

@@ -13,7 +13,20 @@
 //! - `GET /central/v1/reports/kpis?from=&to=&by=&county=&hall=` → the
 //!   report across halls (`hallq report`'s JSON, [`crate::report`]): with
 //!   a user's token, a county manager's limited to their county; without
-//!   one, only on a loopback listener (403 elsewhere).
+//!   one, only on a loopback listener (403 elsewhere);
+//! - `GET /central/v1/targets` → the targets reports mark rows against
+//!   (the hall's defaults: the centre has no targets of its own yet);
+//! - `GET /central/v1/reports/kpis/export?…&format=xlsx|csv` → the same
+//!   report as a file: CSV of the grouping asked for, or the bureau's
+//!   workbook (`hallq_report::xlsx`: a summary, then the grouping asked
+//!   for and every other hall grouping, each a sheet; by county the
+//!   workbook is the by-hall one of those counties' halls);
+//! - `POST /central/v1/import` (a user's token, an exchange file as the
+//!   body) → what [`crate::import`] did: a province manager imports any
+//!   hall's file; a county manager only a hall of their county or one the
+//!   centre does not know yet (registered in their county);
+//! - `GET /central` → the centre's page (login, reports, downloads,
+//!   upload), from the same built UI as the hall's pages.
 //!
 //! Plain HTTP is served only on a loopback address ([`check_listen`]):
 //! keys would travel in the clear otherwise. With a certificate and its key
@@ -25,22 +38,27 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use axum_server::tls_rustls::RustlsConfig;
 use deadpool_postgres::Pool;
-use hallq_core::Millis;
+use futures_util::TryStreamExt;
+use hallq_core::{Millis, Targets};
+use hallq_store::GroupBy;
+use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
 use crate::enrol::{self, EnrolRequest, Enrolled};
 use crate::error::{CentralError, Result};
+use crate::import::{self, Imported};
 use crate::ingest::{self, MAX_BATCH_BYTES};
-use crate::report::{self, CentralQuery};
+use crate::report::{self, CentralBy, CentralQuery};
 use crate::users::{self, Login, Role, Session};
 
 /// The centre's shared state: the database pool, and whether it listens
@@ -70,10 +88,29 @@ pub fn app(state: Central) -> Router {
         .route("/central/v1/cursor", get(cursor))
         .route("/central/v1/login", post(login))
         .route("/central/v1/reports/kpis", get(report_kpis))
+        .route("/central/v1/reports/kpis/export", get(export_kpis))
+        .route("/central/v1/targets", get(|| async { Json(targets()) }))
+        // An upload streams to a temporary file, bounded by its own limit.
+        .route("/central/v1/import", post(import_upload).layer(DefaultBodyLimit::disable()))
+        .merge(hallq_server::ui_router(PAGES))
         .fallback(|| async { CentralError::NoRoute })
         // A compressed batch is smaller than its uncompressed limit.
         .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
         .with_state(state)
+}
+
+/// The centre's page: `/central`, from the built UI's `central` folder.
+const PAGES: &[(&str, &str)] = &[("/central", "central")];
+
+/// The largest exchange file an upload takes. `hallq demo`'s 90 days
+/// export to 2.8 MB (84,688 events), so a hall's year is about 11 MB:
+/// this leaves room for a hall fourteen times as busy.
+pub const MAX_IMPORT_BYTES: u64 = 160 * 1024 * 1024;
+
+/// The bureau's targets the reports mark: not configured at the centre
+/// yet, so the hall's defaults (as `hallq central report`).
+fn targets() -> Targets {
+    Targets::default()
 }
 
 fn now() -> Millis {
@@ -133,7 +170,8 @@ async fn cursor(State(state): State<Central>, headers: HeaderMap) -> Result<Json
     Ok(Json(Acknowledged { acknowledged_seq: ingest::cursor(&client, hall).await? }))
 }
 
-/// The report's query string: the `hallq central report` flags.
+/// The report's query string: the `hallq central report` flags (and, for
+/// an export, the file's format).
 #[derive(Debug, serde::Deserialize)]
 struct ReportParams {
     from: Option<String>,
@@ -141,6 +179,7 @@ struct ReportParams {
     by: Option<String>,
     county: Option<String>,
     hall: Option<String>,
+    format: Option<String>,
 }
 
 async fn login(State(state): State<Central>, raw: std::result::Result<Bytes, BytesRejection>) -> Result<Json<Session>> {
@@ -151,12 +190,14 @@ async fn login(State(state): State<Central>, raw: std::result::Result<Bytes, Byt
     Ok(Json(users::login(&state.pool, &login, now()).await?))
 }
 
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
+}
+
 /// Who may see which halls: a user's token limits a county manager to
 /// their county; without a token, only a loopback listener answers.
 async fn viewer_county(state: &Central, headers: &HeaderMap, asked: Option<String>) -> Result<Option<String>> {
-    let token =
-        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    let Some(token) = token else {
+    let Some(token) = bearer(headers) else {
         return if state.loopback { Ok(asked) } else { Err(CentralError::LoopbackOnly) };
     };
     match users::authenticate(&state.pool, token, now()).await? {
@@ -168,11 +209,12 @@ async fn viewer_county(state: &Central, headers: &HeaderMap, asked: Option<Strin
     }
 }
 
-async fn report_kpis(
-    State(state): State<Central>,
-    headers: HeaderMap,
+/// The query a report route asks, with the viewer's county applied.
+async fn report_query(
+    state: &Central,
+    headers: &HeaderMap,
     params: std::result::Result<Query<ReportParams>, QueryRejection>,
-) -> Result<Json<serde_json::Value>> {
+) -> Result<(CentralQuery, Option<String>)> {
     let Query(p) = params.map_err(|e| CentralError::BadRequest {
         zh: format!("查询参数无效（{e}）"),
         en: format!("invalid query parameters ({e})"),
@@ -188,11 +230,102 @@ async fn report_kpis(
         from: date("from", p.from.as_deref())?,
         to: date("to", p.to.as_deref())?,
         by: p.by.as_deref().unwrap_or("hall").parse()?,
-        county: viewer_county(&state, &headers, p.county).await?,
+        county: viewer_county(state, headers, p.county).await?,
         hall: p.hall,
     };
+    Ok((q, p.format))
+}
+
+async fn report_kpis(
+    State(state): State<Central>,
+    headers: HeaderMap,
+    params: std::result::Result<Query<ReportParams>, QueryRejection>,
+) -> Result<Json<serde_json::Value>> {
+    let (q, _) = report_query(&state, &headers, params).await?;
     let report = report::kpis(&state.pool, &q).await?;
     Ok(Json(report::to_json(&report, q.by)))
+}
+
+/// The report as a CSV of its grouping or as the bureau's workbook.
+async fn export_kpis(
+    State(state): State<Central>,
+    headers: HeaderMap,
+    params: std::result::Result<Query<ReportParams>, QueryRejection>,
+) -> Result<Response> {
+    let (q, format) = report_query(&state, &headers, params).await?;
+    let failed = |e: &dyn std::fmt::Display| CentralError::Internal(format!("writing the report file: {e}"));
+    let (bytes, mime, ext) = match format.as_deref().unwrap_or("xlsx") {
+        "csv" => {
+            let report = report::kpis(&state.pool, &q).await?;
+            (hallq_report::csv(&report, &targets()).map_err(|e| failed(&e))?, "text/csv; charset=utf-8", "csv")
+        }
+        "xlsx" => {
+            let several = q.hall.is_none();
+            let first = match q.by {
+                CentralBy::Hall(by) => by,
+                CentralBy::County => GroupBy::Hall,
+            };
+            let mut reports = Vec::new();
+            for by in hallq_report::sheets(first, several) {
+                reports.push(report::kpis(&state.pool, &CentralQuery { by: CentralBy::Hall(by), ..q.clone() }).await?);
+            }
+            let halls = match (&q.hall, &q.county) {
+                (Some(h), _) => h.clone(),
+                (None, Some(c)) => c.clone(),
+                (None, None) => "所有营业厅 all halls".to_string(),
+            };
+            let targets = targets();
+            let scope = hallq_report::Scope { halls: &halls, from: q.from, to: q.to, targets: &targets };
+            let bytes = hallq_report::xlsx(&scope, &reports).map_err(|e| failed(&e))?;
+            (bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
+        }
+        other => {
+            return Err(CentralError::BadRequest {
+                zh: format!("格式须为 csv 或 xlsx（不是“{other}”）"),
+                en: format!("the format is csv or xlsx (got '{other}')"),
+            });
+        }
+    };
+    let name = format!("hallq-central-{}-{}-{}.{ext}", q.by.as_str(), q.from, q.to);
+    let mut r = bytes.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}
+
+/// An uploaded exchange file imported as `hallq central import` imports
+/// it. The body streams to a temporary file (at most
+/// [`MAX_IMPORT_BYTES`]); a county manager imports only a hall of their
+/// county, or a hall the centre does not know (it joins their county).
+async fn import_upload(State(state): State<Central>, headers: HeaderMap, body: Body) -> Result<Json<Imported>> {
+    let role = users::authenticate(&state.pool, bearer(&headers).ok_or(CentralError::SessionUnknown)?, now()).await?;
+    let io = |e: std::io::Error| CentralError::Internal(format!("storing an upload: {e}"));
+    let temp = tempfile::NamedTempFile::new().map_err(io)?;
+    let mut file = tokio::fs::File::from_std(temp.reopen().map_err(io)?);
+    let mut stream = body.into_data_stream();
+    let mut size = 0u64;
+    while let Some(chunk) = stream.try_next().await.map_err(|e| CentralError::BadRequest {
+        zh: format!("上传中断（{e}）"),
+        en: format!("the upload broke off ({e})"),
+    })? {
+        size += chunk.len() as u64;
+        if size > MAX_IMPORT_BYTES {
+            return Err(CentralError::FileTooLarge);
+        }
+        file.write_all(&chunk).await.map_err(io)?;
+    }
+    file.flush().await.map_err(io)?;
+    drop(file);
+    let county = match role {
+        Role::Province => None,
+        Role::County(own) => {
+            import::check_county(&state.pool, temp.path(), &own).await?;
+            Some(own)
+        }
+    };
+    Ok(Json(import::import_file(&state.pool, temp.path(), county.as_deref(), now()).await?))
 }
 
 /// Refuses to serve plain HTTP (`tls` false) on an address other than loopback.

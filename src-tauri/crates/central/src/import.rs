@@ -19,7 +19,7 @@ use crate::error::{CentralError, Result};
 use crate::ingest::{self, MAX_BATCH_EVENTS};
 
 /// What an import did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Imported {
     /// The hall's id.
     pub hall_id: Uuid,
@@ -111,6 +111,23 @@ pub async fn import_file(pool: &Pool, path: &Path, county: Option<&str>, now: Mi
         already_present,
         acknowledged_seq,
     })
+}
+
+/// Refuses a county manager's import of `path` unless its hall is of
+/// `county` or unknown to the centre (it will be registered in `county`).
+pub async fn check_county(pool: &Pool, path: &Path, county: &str) -> Result<()> {
+    let owned: PathBuf = path.to_path_buf();
+    let hall =
+        tokio::task::spawn_blocking(move || ExchangeReader::open(&owned).map(|r| r.header().settings.hall.clone()))
+            .await
+            .map_err(|e| CentralError::Internal(format!("reading the exchange file: {e}")))??;
+    let client = pool.get().await?;
+    let row = client.query_opt("SELECT county FROM halls WHERE hall_id = $1", &[&hall.id]).await?;
+    match row.map(|r| r.get::<_, Option<String>>(0)) {
+        None => Ok(()),
+        Some(Some(c)) if c == county => Ok(()),
+        Some(other) => Err(CentralError::ImportOtherCounty { hall: hall.code, county: other }),
+    }
 }
 
 fn settings_json(settings: &HallSettings) -> Result<serde_json::Value> {

@@ -95,7 +95,7 @@ pub async fn kpis(pool: &Pool, q: &CentralQuery) -> Result<KpiReport> {
             hallq_store::StoreError::Core(hallq_core::CoreError::InvalidConfig { zh, en }) => (zh.clone(), en.clone()),
             other => (other.to_string(), other.to_string()),
         };
-        CentralError::BadRequest { zh, en }
+        CentralError::BadRange { zh, en }
     })?;
     let halls = report_halls(pool, q).await?;
     let by = match q.by {

@@ -31,6 +31,7 @@ mod printers;
 mod printing;
 pub mod queue;
 pub(crate) mod routes;
+pub use routes::pages::ui_router;
 pub mod server;
 pub mod source;
 pub mod state;

@@ -18,6 +18,7 @@ mod crash;
 mod enrolment;
 mod import;
 mod ingest;
+mod page;
 mod postgres;
 mod reports;
 mod schema;

@@ -27,7 +27,7 @@ mod inspection;
 pub(crate) mod kpis;
 pub(crate) mod live;
 pub(crate) mod meta;
-pub(crate) mod pages;
+pub mod pages;
 pub(crate) mod printing;
 pub(crate) mod rating;
 pub(crate) mod reports;

@@ -9,7 +9,8 @@
 //! compiles and answers every page with a bilingual HTML page saying how to
 //! build it — never a blank page. These routes are outside `/api/v1`: they
 //! are public, carry no token, and are not in the API document; the page
-//! gets its token itself, by pairing.
+//! gets its token itself, by pairing. The centre (`hallq central`) serves
+//! its `/central` page from the same build through [`ui_router`].
 
 use axum::Router;
 use axum::extract::Path;
@@ -39,13 +40,19 @@ pub(crate) const PAGES: &[(&str, &str)] = &[
 
 /// The page routes and the assets, without the API's guard.
 pub(crate) fn router() -> Router<AppState> {
-    let mut router = Router::new()
-        .route("/assets/{*file}", get(asset))
+    ui_router(PAGES)
         // The live ticket page of a customer's phone; it reads the id from its path.
         .route("/t/{ticket}", get(|| page("ticket")))
         // The case page of a customer's phone (the QR code on a case receipt).
-        .route("/c/{case}", get(|| page("case")));
-    for (path, folder) in PAGES {
+        .route("/c/{case}", get(|| page("case")))
+}
+
+/// The built UI's `pages` (path, folder of its `index.html`) and the
+/// hashed assets under `/assets/`, for any router's state: the hall serves
+/// its screens with it, the centre (`hallq central`) its `/central` page.
+pub fn ui_router<S: Clone + Send + Sync + 'static>(pages: &'static [(&'static str, &'static str)]) -> Router<S> {
+    let mut router = Router::new().route("/assets/{*file}", get(asset));
+    for (path, folder) in pages {
         router = router.route(path, get(move || page(folder)));
     }
     router
