@@ -259,7 +259,6 @@ async fn serve(
     let local = listener.local_addr()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     outln!("中心已启动 / the centre is listening on {scheme}://{local}")?;
-    outln!("报表页 / the reports page: {scheme}://{local}/central")?;
     let shutdown = async {
         // Without a signal handler the process just runs until killed.
         if tokio::signal::ctrl_c().await.is_err() {
