@@ -94,22 +94,79 @@ impl Shell {
 /// Any failure of start-up, shown in the log (and to the wizard as text).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// WebKitGTK settings a hall PC needs that WebKit reads only from the
-/// environment, before GTK starts: accelerated compositing off. A hall PC
-/// has old integrated graphics or none; with compositing the shared web
-/// process held about twice the memory (500–590 MB PSS for the one-PC
-/// station against ≤ 250 MB), and the hall's pages animate little (a call
-/// flashing on the display), which software painting draws as smoothly
-/// (`cargo xtask bench desktop` measures both). And at most two malloc
-/// arenas: the embedded server's many threads each grew an arena of their
-/// own, and the app's memory rose ~30–50 MB over 150 customers where it
-/// now rises ~5 (measured; WebKit's processes inherit the setting). A
-/// variable the user set, to any value, is left as it is.
-pub const WEBKIT_ENV: [(&str, &str); 2] = [("WEBKIT_DISABLE_COMPOSITING_MODE", "1"), ("MALLOC_ARENA_MAX", "2")];
+/// Settings a hall PC needs that WebKit, GTK and the C library read only
+/// from the environment, before GTK starts (`cargo xtask bench desktop`
+/// measures the app with them, as installed):
+///
+/// - Accelerated compositing off. A hall PC has old integrated graphics or
+///   none; with compositing the shared web process held about twice the
+///   memory (500–590 MB PSS for the one-PC station), and the hall's pages
+///   animate little (a call flashing on the display), which software
+///   painting draws as smoothly.
+/// - JavaScript without its JIT compilers. The pages are small forms and
+///   lists; the JIT's code and compilation data grew the web process by
+///   ~45 MB over 30 customers, and the counter's cold start is no slower
+///   without it (771–931 ms against 822–979 ms, measured).
+/// - At most two malloc arenas, and allocations of 128 KiB or more given
+///   back to the system when freed instead of kept in the arenas: the
+///   embedded server's threads each grew an arena, and the app's own memory
+///   rose from ~110 to ~130 MB over 30 customers; with both it stays near
+///   ~97 MB (measured; WebKit's processes inherit them).
+///
+/// A variable the user set, to any value, is left as it is.
+pub const WEBKIT_ENV: [(&str, &str); 5] = [
+    ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+    ("JSC_useJIT", "0"),
+    ("MALLOC_ARENA_MAX", "2"),
+    ("MALLOC_MMAP_THRESHOLD_", "131072"),
+    ("MALLOC_TRIM_THRESHOLD_", "131072"),
+];
 
-/// The [`WEBKIT_ENV`] settings missing from `present`'s environment.
-pub fn missing_webkit_env(present: impl Fn(&str) -> bool) -> Vec<(&'static str, &'static str)> {
-    WEBKIT_ENV.into_iter().filter(|(name, _)| !present(name)).collect()
+/// With compositing off nothing in the app's own process draws with GL,
+/// yet GDK (to pick a GL visual) and WebKit's UI side (to find the GPU's
+/// render node for the web process) each open Mesa, whose driver loads
+/// LLVM: ~20–26 MB of the app's memory and ~400 ms of a cold start
+/// (measured). So GDK's GL is disabled, WebKit's DMA-BUF renderer (the
+/// composited path) is off, and the render node is named directly (the
+/// first `/dev/dri/renderD*`, or `/dev/null` where there is none, which the
+/// web process then never opens). The web process still uses Mesa's EGL.
+pub const NO_GL_ENV: [&str; 3] = ["GDK_GL", "WEBKIT_DISABLE_DMABUF_RENDERER", "WEBKIT_WEB_RENDER_DEVICE_FILE"];
+
+/// Whether WebKit composites with the environment `var` gives (WebKit's
+/// own rule: any value but `0` turns it off; unset, the app sets `1`).
+fn compositing_off(var: &impl Fn(&str) -> Option<String>) -> bool {
+    var("WEBKIT_DISABLE_COMPOSITING_MODE").is_none_or(|v| v != "0")
+}
+
+/// The [`WEBKIT_ENV`] settings (and, with compositing off, the
+/// [`NO_GL_ENV`] ones) missing from the environment `var` gives;
+/// `render_node` is this PC's first DRM render node, if any.
+pub fn missing_webkit_env(
+    var: impl Fn(&str) -> Option<String>,
+    render_node: Option<String>,
+) -> Vec<(&'static str, String)> {
+    let mut wanted: Vec<(&'static str, String)> = WEBKIT_ENV.iter().map(|&(k, v)| (k, v.to_string())).collect();
+    if compositing_off(&var) {
+        let [gdk, dmabuf, device] = NO_GL_ENV;
+        wanted.push((gdk, "disable".into()));
+        wanted.push((dmabuf, "1".into()));
+        wanted.push((device, render_node.unwrap_or_else(|| "/dev/null".into())));
+    }
+    wanted.retain(|(name, _)| var(name).is_none());
+    wanted
+}
+
+/// This PC's first DRM render node (`/dev/dri/renderD128` on most), the
+/// one WebKit would have found through Mesa.
+#[cfg(target_os = "linux")]
+fn first_render_node() -> Option<String> {
+    let mut nodes: Vec<String> = std::fs::read_dir("/dev/dri")
+        .ok()?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with("renderD"))
+        .collect();
+    nodes.sort();
+    nodes.first().map(|name| format!("/dev/dri/{name}"))
 }
 
 /// Puts [`WEBKIT_ENV`] into force: when a setting is missing, the app
@@ -120,7 +177,7 @@ pub fn missing_webkit_env(present: impl Fn(&str) -> bool) -> Vec<(&'static str, 
 #[cfg(target_os = "linux")]
 fn with_webkit_env() {
     use std::os::unix::process::CommandExt;
-    let missing = missing_webkit_env(|name| std::env::var_os(name).is_some());
+    let missing = missing_webkit_env(|name| std::env::var(name).ok(), first_render_node());
     if missing.is_empty() {
         return;
     }

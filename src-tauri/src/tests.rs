@@ -321,14 +321,53 @@ fn the_wizard_refuses_a_bad_or_taken_port_in_both_languages_and_saves_nothing() 
 
 #[test]
 fn the_app_adds_webkits_hall_pc_settings_unless_the_user_set_them() {
+    let names = |m: Vec<(&str, String)>| m.into_iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>();
+    let env = |set: &'static [(&'static str, &'static str)]| {
+        move |name: &str| set.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    };
     assert_eq!(
-        crate::missing_webkit_env(|_| false),
-        [("WEBKIT_DISABLE_COMPOSITING_MODE", "1"), ("MALLOC_ARENA_MAX", "2")]
+        names(crate::missing_webkit_env(env(&[]), Some("/dev/dri/renderD128".into()))),
+        [
+            "WEBKIT_DISABLE_COMPOSITING_MODE=1",
+            "JSC_useJIT=0",
+            "MALLOC_ARENA_MAX=2",
+            "MALLOC_MMAP_THRESHOLD_=131072",
+            "MALLOC_TRIM_THRESHOLD_=131072",
+            "GDK_GL=disable",
+            "WEBKIT_DISABLE_DMABUF_RENDERER=1",
+            "WEBKIT_WEB_RENDER_DEVICE_FILE=/dev/dri/renderD128",
+        ]
+    );
+    assert!(
+        names(crate::missing_webkit_env(env(&[]), None)).contains(&"WEBKIT_WEB_RENDER_DEVICE_FILE=/dev/null".into()),
+        "a PC without a render node names one the web process never opens"
     );
     assert_eq!(
-        crate::missing_webkit_env(|name| name == "WEBKIT_DISABLE_COMPOSITING_MODE"),
-        [("MALLOC_ARENA_MAX", "2")],
+        names(crate::missing_webkit_env(env(&[("WEBKIT_DISABLE_COMPOSITING_MODE", "1"), ("JSC_useJIT", "1")]), None)),
+        [
+            "MALLOC_ARENA_MAX=2",
+            "MALLOC_MMAP_THRESHOLD_=131072",
+            "MALLOC_TRIM_THRESHOLD_=131072",
+            "GDK_GL=disable",
+            "WEBKIT_DISABLE_DMABUF_RENDERER=1",
+            "WEBKIT_WEB_RENDER_DEVICE_FILE=/dev/null",
+        ],
         "a variable the user set is left as it is"
     );
-    assert!(crate::missing_webkit_env(|name| name.starts_with("WEBKIT_") || name.starts_with("MALLOC_")).is_empty());
+    assert_eq!(
+        names(crate::missing_webkit_env(env(&[("WEBKIT_DISABLE_COMPOSITING_MODE", "0")]), None)),
+        ["JSC_useJIT=0", "MALLOC_ARENA_MAX=2", "MALLOC_MMAP_THRESHOLD_=131072", "MALLOC_TRIM_THRESHOLD_=131072"],
+        "with compositing turned back on, GL stays available"
+    );
+    let all: &'static [(&str, &str)] = &[
+        ("WEBKIT_DISABLE_COMPOSITING_MODE", "yes"),
+        ("JSC_useJIT", "0"),
+        ("MALLOC_ARENA_MAX", "4"),
+        ("MALLOC_MMAP_THRESHOLD_", "1"),
+        ("MALLOC_TRIM_THRESHOLD_", "1"),
+        ("GDK_GL", "always"),
+        ("WEBKIT_DISABLE_DMABUF_RENDERER", "0"),
+        ("WEBKIT_WEB_RENDER_DEVICE_FILE", "/dev/dri/renderD129"),
+    ];
+    assert!(crate::missing_webkit_env(env(all), None).is_empty());
 }
