@@ -76,20 +76,25 @@ export function killApp(pid) {
   } catch {}
 }
 
-/** PSS and RSS (MB) summed over the app and its WebKit processes. */
+/** PSS and RSS (MB) summed over the app and its WebKit processes, and each one's PSS. */
 export function memory(pid) {
   let pss = 0
   let rss = 0
   const names = []
+  const each = {}
   for (const p of tree(pid)) {
     try {
       const roll = readFileSync(`/proc/${p}/smaps_rollup`, 'utf8')
-      pss += Number(roll.match(/^Pss:\s+(\d+)/m)[1])
+      const own = Number(roll.match(/^Pss:\s+(\d+)/m)[1])
+      pss += own
       rss += Number(roll.match(/^Rss:\s+(\d+)/m)[1])
-      names.push(readFileSync(`/proc/${p}/comm`, 'utf8').trim())
+      const name = readFileSync(`/proc/${p}/comm`, 'utf8').trim()
+      names.push(name)
+      each[name] = (each[name] ?? 0) + own
     } catch {}
   }
-  return { pss_mb: Math.round(pss / 1024), rss_mb: Math.round(rss / 1024), processes: names }
+  return { pss_mb: Math.round(pss / 1024), rss_mb: Math.round(rss / 1024), processes: names,
+    pss_mb_by_process: Object.fromEntries(Object.entries(each).map(([n, kb]) => [n, Math.round(kb / 1024)])) }
 }
 
 /**
