@@ -14,6 +14,12 @@
 //!   report across halls (`hallq report`'s JSON, [`crate::report`]): with
 //!   a user's token, a county manager's limited to their county; without
 //!   one, only on a loopback listener (403 elsewhere);
+//! - `GET /central/v1/reports/cases?from=&to=&county=&hall=` → the
+//!   commitments report of those halls (`hallq report --cases`'s JSON,
+//!   the hall's `CaseReport`), judged now; the same viewers' rules;
+//! - `GET /central/v1/reports/follow-ups?from=&to=&county=&hall=` → per
+//!   hall, its follow-ups of low ratings as its overview lists them
+//!   (done, overdue, open and the first of them); the same viewers' rules;
 //! - `GET /central/v1/targets` → the targets reports mark rows against
 //!   (the hall's defaults: the centre has no targets of its own yet);
 //! - `GET /central/v1/reports/kpis/export?…&format=xlsx|csv` → the same
@@ -89,6 +95,8 @@ pub fn app(state: Central) -> Router {
         .route("/central/v1/login", post(login))
         .route("/central/v1/reports/kpis", get(report_kpis))
         .route("/central/v1/reports/kpis/export", get(export_kpis))
+        .route("/central/v1/reports/cases", get(report_cases))
+        .route("/central/v1/reports/follow-ups", get(report_follow_ups))
         .route("/central/v1/targets", get(|| async { Json(targets()) }))
         // An upload streams to a temporary file, bounded by its own limit.
         .route("/central/v1/import", post(import_upload).layer(DefaultBodyLimit::disable()))
@@ -244,6 +252,24 @@ async fn report_kpis(
     let (q, _) = report_query(&state, &headers, params).await?;
     let report = report::kpis(&state.pool, &q).await?;
     Ok(Json(report::to_json(&report, q.by)))
+}
+
+async fn report_cases(
+    State(state): State<Central>,
+    headers: HeaderMap,
+    params: std::result::Result<Query<ReportParams>, QueryRejection>,
+) -> Result<Json<hallq_store::CaseReport>> {
+    let (q, _) = report_query(&state, &headers, params).await?;
+    Ok(Json(report::cases(&state.pool, &q, now()).await?))
+}
+
+async fn report_follow_ups(
+    State(state): State<Central>,
+    headers: HeaderMap,
+    params: std::result::Result<Query<ReportParams>, QueryRejection>,
+) -> Result<Json<report::FollowUpsReport>> {
+    let (q, _) = report_query(&state, &headers, params).await?;
+    Ok(Json(report::follow_ups(&state.pool, &q, now()).await?))
 }
 
 /// The report as a CSV of its grouping or as the bureau's workbook.
