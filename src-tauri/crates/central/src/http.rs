@@ -24,9 +24,10 @@
 //!   (the hall's defaults: the centre has no targets of its own yet);
 //! - `GET /central/v1/reports/kpis/export?…&format=xlsx|csv` → the same
 //!   report as a file: CSV of the grouping asked for, or the bureau's
-//!   workbook (`hallq_report::xlsx`: a summary, then the grouping asked
-//!   for and every other hall grouping, each a sheet; by county the
-//!   workbook is the by-hall one of those counties' halls);
+//!   workbook (`hallq_report::xlsx_sheets`: a summary, then the grouping
+//!   asked for and every other hall grouping, each a sheet; a sheet by
+//!   county when the viewer sees more than one county (first when asked
+//!   by county); the commitments sheet when cases were opened);
 //! - `POST /central/v1/import` (a user's token, an exchange file as the
 //!   body) → what [`crate::import`] did: a province manager imports any
 //!   hall's file; a county manager only a hall of their county or one the
@@ -286,23 +287,7 @@ async fn export_kpis(
             (hallq_report::csv(&report, &targets()).map_err(|e| failed(&e))?, "text/csv; charset=utf-8", "csv")
         }
         "xlsx" => {
-            let several = q.hall.is_none();
-            let first = match q.by {
-                CentralBy::Hall(by) => by,
-                CentralBy::County => GroupBy::Hall,
-            };
-            let mut reports = Vec::new();
-            for by in hallq_report::sheets(first, several) {
-                reports.push(report::kpis(&state.pool, &CentralQuery { by: CentralBy::Hall(by), ..q.clone() }).await?);
-            }
-            let halls = match (&q.hall, &q.county) {
-                (Some(h), _) => h.clone(),
-                (None, Some(c)) => c.clone(),
-                (None, None) => "所有营业厅 all halls".to_string(),
-            };
-            let targets = targets();
-            let scope = hallq_report::Scope { halls: &halls, from: q.from, to: q.to, targets: &targets };
-            let bytes = hallq_report::xlsx(&scope, &reports).map_err(|e| failed(&e))?;
+            let bytes = workbook(&state.pool, &q).await?;
             (bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
         }
         other => {
@@ -320,6 +305,45 @@ async fn export_kpis(
     }
     Ok(r)
 }
+
+/// The bureau's workbook of a query: the hall groupings (the one asked
+/// first), by county when the query covers more than one county (a
+/// county manager's never does), and the commitments judged now.
+async fn workbook(pool: &Pool, q: &CentralQuery) -> Result<Vec<u8>> {
+    let several = q.hall.is_none();
+    let first = match q.by {
+        CentralBy::Hall(by) => by,
+        CentralBy::County => GroupBy::Hall,
+    };
+    let mut reports = Vec::new();
+    for by in hallq_report::sheets(first, several) {
+        reports.push(report::kpis(pool, &CentralQuery { by: CentralBy::Hall(by), ..q.clone() }).await?);
+    }
+    let counties = match (&q.hall, &q.county) {
+        (None, None) => Some(report::kpis(pool, &CentralQuery { by: CentralBy::County, ..q.clone() }).await?),
+        _ => None,
+    }
+    .filter(|r| r.groups.len() > 1);
+    let mut sheets: Vec<hallq_report::KpiSheet<'_>> = reports.iter().map(hallq_report::KpiSheet::of).collect();
+    if let Some(r) = &counties {
+        let sheet = hallq_report::KpiSheet { name: COUNTY_SHEET.to_string(), report: r, ranked: false };
+        let at = if q.by == CentralBy::County { 0 } else { sheets.len() };
+        sheets.insert(at, sheet);
+    }
+    let cases = Some(report::cases(pool, q, now()).await?).filter(|c| c.total.opened > 0);
+    let halls = match (&q.hall, &q.county) {
+        (Some(h), _) => h.clone(),
+        (None, Some(c)) => c.clone(),
+        (None, None) => "所有营业厅 all halls".to_string(),
+    };
+    let targets = targets();
+    let scope = hallq_report::Scope { halls: &halls, from: q.from, to: q.to, targets: &targets };
+    hallq_report::xlsx_sheets(&scope, &sheets, None, cases.as_ref())
+        .map_err(|e| CentralError::Internal(format!("writing the report file: {e}")))
+}
+
+/// The name of the workbook's sheet by county.
+pub const COUNTY_SHEET: &str = "按县 By county";
 
 /// An uploaded exchange file imported as `hallq central import` imports
 /// it. The body streams to a temporary file (at most
