@@ -270,7 +270,7 @@ async fn report_follow_ups(
     params: std::result::Result<Query<ReportParams>, QueryRejection>,
 ) -> Result<Json<report::FollowUpsReport>> {
     let (q, _) = report_query(&state, &headers, params).await?;
-    Ok(Json(report::follow_ups(&state.pool, &q, now()).await?))
+    Ok(Json(report::follow_ups(&state.pool, &q, now(), hallq_store::FOLLOW_UP_ITEMS).await?))
 }
 
 /// The report as a CSV of its grouping or as the bureau's workbook.

@@ -202,11 +202,12 @@ pub struct HallFollowUps {
 }
 
 /// Each of the query's halls' follow-ups (by hall code), judged on the
-/// hall's business day at `now`: the counts and the first
-/// [`FOLLOW_UP_ITEMS`] in the order of the hall's overview (the same
-/// ORDER BY as `hallq_store`'s `follow_ups::summary_of_range`, numbers
-/// compared byte by byte as SQLite does).
-pub async fn follow_ups(pool: &Pool, q: &CentralQuery, now: Millis) -> Result<FollowUpsReport> {
+/// hall's business day at `now`: the counts and the first `limit` (the
+/// hall's overview lists [`FOLLOW_UP_ITEMS`]) in the order of the hall's
+/// overview (the same ORDER BY as `hallq_store`'s
+/// `follow_ups::summary_of_range`, numbers compared byte by byte as SQLite
+/// does), as `Reader::follow_up_summary` answers for one hall.
+pub async fn follow_ups(pool: &Pool, q: &CentralQuery, now: Millis, limit: usize) -> Result<FollowUpsReport> {
     check_range(q)?;
     let halls = report_halls(pool, q).await?;
     let client = pool.get().await?;
@@ -229,7 +230,7 @@ pub async fn follow_ups(pool: &Pool, q: &CentralQuery, now: Millis) -> Result<Fo
                  ORDER BY CASE WHEN closed_at IS NOT NULL THEN 2 WHEN deadline < $4 THEN 0 ELSE 1 END,
                           deadline, follow_up ->> 'number' COLLATE \"C\", (follow_up ->> 'rated_at')::bigint DESC
                  LIMIT $5",
-                &[&h.id, &q.from, &q.to, &today, &(FOLLOW_UP_ITEMS as i64)],
+                &[&h.id, &q.from, &q.to, &today, &(limit.min(FOLLOW_UP_ITEMS) as i64)],
             )
             .await?
             .iter()

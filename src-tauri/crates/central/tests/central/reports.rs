@@ -95,13 +95,19 @@ const JUDGED_AT: i64 = 1_773_626_400_000;
 const FOLLOW_UPS_JUDGED_AT: i64 = 1_774_404_000_000;
 
 /// The ranges and scopes the commitments are compared on: (from, to,
-/// county, hall code).
-const CASE_QUERIES: [(&str, &str, Option<&str>, Option<&str>); 4] = [
+/// county, hall code). The last starts on the clock hall's day, after the
+/// day its late-entered case was received.
+const CASE_QUERIES: [(&str, &str, Option<&str>, Option<&str>); 5] = [
     ("2026-03-01", "2026-11-30", None, None),
     ("2026-03-03", "2026-03-05", None, None),
     ("2026-03-01", "2026-11-30", None, Some("RB")),
     ("2026-03-01", "2026-11-30", Some("罗阳县"), None),
+    ("2026-11-02", "2026-11-30", None, Some("CLK")),
 ];
+
+/// Follow-ups listed when only the first few are asked for: fewer than
+/// each demo hall has overdue, so which ones come first is compared too.
+const FIRST_FOLLOW_UPS: usize = 3;
 
 fn day(s: &str) -> NaiveDate {
     s.parse().expect("a date")
@@ -124,9 +130,11 @@ async fn get_json(centre: &Centre, path: &str) -> Value {
     r.json().await.expect("JSON")
 }
 
-/// The centre's commitments report of every [`CASE_QUERIES`] entry and
-/// each hall's follow-ups over the whole range, judged at [`JUDGED_AT`].
-async fn centre_cases(centre: &Centre) -> (Vec<Value>, Value) {
+/// The centre's commitments report of every [`CASE_QUERIES`] entry,
+/// judged at [`JUDGED_AT`], and each hall's follow-ups over the whole range
+/// (all listed, and the first [`FIRST_FOLLOW_UPS`]), judged at
+/// [`FOLLOW_UPS_JUDGED_AT`].
+async fn centre_cases(centre: &Centre) -> (Vec<Value>, [Value; 2]) {
     let mut cases = Vec::new();
     for (from, to, county, hall) in CASE_QUERIES {
         let q = central_query(from, to, county, hall);
@@ -134,16 +142,19 @@ async fn centre_cases(centre: &Centre) -> (Vec<Value>, Value) {
         cases.push(serde_json::to_value(report).unwrap());
     }
     let q = central_query("2026-03-01", "2026-11-30", None, None);
-    let follow_ups =
-        hallq_central::report::follow_ups(&centre.pool, &q, FOLLOW_UPS_JUDGED_AT).await.expect("follow-ups");
-    (cases, serde_json::to_value(follow_ups).unwrap())
+    let mut follow_ups = [Value::Null, Value::Null];
+    for (slot, limit) in follow_ups.iter_mut().zip([hallq_store::FOLLOW_UP_ITEMS, FIRST_FOLLOW_UPS]) {
+        let report = hallq_central::report::follow_ups(&centre.pool, &q, FOLLOW_UPS_JUDGED_AT, limit).await;
+        *slot = serde_json::to_value(report.expect("follow-ups")).unwrap();
+    }
+    (cases, follow_ups)
 }
 
 /// Asserts the centre's commitments equal the SQLite bureau's (its
 /// `case_report`, as `hallq report --cases` answers it, at the same
 /// instant) and each hall's follow-ups its own overview's; answers how
 /// many values were compared.
-fn assert_same_cases(cases: &[Value], follow_ups: &Value, bureau: &Path, halls: &[(&DemoHall, Uuid)]) -> usize {
+fn assert_same_cases(cases: &[Value], follow_ups: &[Value; 2], bureau: &Path, halls: &[(&DemoHall, Uuid)]) -> usize {
     let store = Store::open(bureau).expect("the bureau's database");
     let reader = store.reader().expect("a reader");
     let id_of = |code: &str| halls.iter().find(|(h, _)| h.code() == code).map(|(_, id)| *id).expect("a hall");
@@ -153,41 +164,51 @@ fn assert_same_cases(cases: &[Value], follow_ups: &Value, bureau: &Path, halls: 
         let scope = hall.or(county.map(|_| "RB")).map(id_of);
         let theirs = reader.case_report(scope, day(from), day(to), JUDGED_AT).expect("the bureau's cases");
         let at = format!("cases {from}..{to} {county:?} {hall:?}");
-        // Not empty: cases opened, some closed, some open and overdue,
-        // every grouping with groups.
+        // Not empty: cases opened, some closed, some open and not due yet,
+        // every grouping with groups; the demo halls' also overdue.
         let k = &theirs.total;
-        assert!(k.opened > 0 && k.closed_on_time + k.closed_late > 0 && k.open_overdue > 0, "{at}: {k:?}");
-        assert!(k.open > k.open_overdue, "{at}: some open cases are not due yet: {k:?}");
+        assert!(k.opened > 0 && k.closed_on_time + k.closed_late > 0 && k.open > k.open_overdue, "{at}: {k:?}");
+        assert!(*hall == Some("CLK") || k.open_overdue > 0, "{at}: {k:?}");
         for groups in [&theirs.by_hall, &theirs.by_type, &theirs.by_staff, &theirs.by_team] {
             assert!(!groups.is_empty(), "{at}: a grouping has no group");
         }
         compared += assert_same(mine, &serde_json::to_value(&theirs).unwrap(), &at);
     }
-    // Follow-ups: each hall's, as its own database's overview lists them.
-    let listed = follow_ups["halls"].as_array().expect("halls");
+    // Follow-ups: each hall's, as its own database's overview lists them,
+    // and the first few as its reader answers them.
+    let [listed, first] = follow_ups.each_ref().map(|f| f["halls"].as_array().expect("halls"));
     assert_eq!(listed.len(), halls.len(), "every hall's follow-ups");
     let mut items = 0;
+    let mut cut = 0;
     for (hall, id) in halls {
         let own = Store::open(&hall.db()).expect("the hall's database");
+        let reader = own.reader().expect("a reader");
         let (from, to) = (day("2026-03-01"), day("2026-11-30"));
         let q = OverviewQuery { hall: Some(*id), home: None, from, to, now: FOLLOW_UPS_JUDGED_AT };
-        let theirs =
-            serde_json::to_value(own.reader().expect("a reader").overview(&q).expect("its overview").follow_ups)
-                .unwrap();
-        let mine = listed.iter().find(|h| h["code"] == hall.code()).expect("the hall's follow-ups");
+        let theirs = serde_json::to_value(reader.overview(&q).expect("its overview").follow_ups).unwrap();
+        let code = hall.code();
+        let mine = listed.iter().find(|h| h["code"] == code).expect("the hall's follow-ups");
         items += theirs["items"].as_array().unwrap().len();
-        compared += assert_same(&mine["follow_ups"], &theirs, &format!("{}'s follow-ups", hall.code()));
+        compared += assert_same(&mine["follow_ups"], &theirs, &format!("{code}'s follow-ups"));
+        let few = reader.follow_up_summary(*id, from, to, FOLLOW_UPS_JUDGED_AT, FIRST_FOLLOW_UPS).expect("the first");
+        let few = serde_json::to_value(few).unwrap();
+        let mine = first.iter().find(|h| h["code"] == code).expect("the hall's first follow-ups");
+        cut += usize::from(few["items"].as_array().unwrap().len() < theirs["items"].as_array().unwrap().len());
+        compared += assert_same(&mine["follow_ups"], &few, &format!("{code}'s first follow-ups"));
     }
+    assert!(cut >= 3, "the first few are fewer than all in the demo halls");
     let count = |k: &str| listed.iter().map(|h| h["follow_ups"][k].as_u64().unwrap()).sum::<u64>();
     let all = ["done", "overdue", "open"].map(count);
-    assert!(items > 0 && all.iter().all(|n| *n > 0), "follow-ups done, overdue and open: {follow_ups}");
+    assert!(items > 0 && all.iter().all(|n| *n > 0), "follow-ups done, overdue and open: {}", follow_ups[0]);
     compared
 }
 
 /// A small hall whose day has two clock steps (ahead two days, back again,
 /// then back three hours) and a recall: the centre must move its legs and
 /// sessions with the clock exactly as the hall does. Two customers rate
-/// low; one's follow-up is closed (done), the other's stays open.
+/// low; one's follow-up is closed (done), the other's stays open. A case
+/// received the Friday before is entered on Monday: it counts on Monday's
+/// business day.
 fn clock_hall() -> DemoHall {
     const MIN: i64 = 60_000;
     let hall = DemoHall::empty("CLK");
@@ -213,6 +234,15 @@ fn clock_hall() -> DemoHall {
         run(Command::Login { counter: c, staff: format!("900{c}") });
         run(Command::OpenCounter { counter: c });
     }
+    run(Command::OpenCase {
+        case_type: "RES_CONN".into(),
+        // Friday 2026-10-30 16:00 in Shanghai.
+        received_at: Some(morning - (64 * 60 + 30) * MIN),
+        ticket: None,
+        customer_ref: None,
+        note: Some("周五收件，周一录入".into()),
+        staff: "9001".into(),
+    });
     let issue = || Command::Issue {
         service: "PAY".into(),
         priority: PriorityClass::Normal,
@@ -389,7 +419,9 @@ async fn the_centre_reports_every_kpi_as_the_sqlite_bureau_does_on_the_same_file
     for (i, (again, before)) in cases_again.iter().zip(&cases).enumerate() {
         assert_same(again, before, &format!("cases {i} after the upgrade"));
     }
-    assert_same(&follow_ups_again, &follow_ups, "follow-ups after the upgrade");
+    for (again, before) in follow_ups_again.iter().zip(&follow_ups) {
+        assert_same(again, before, "follow-ups after the upgrade");
+    }
     assert_eq!(centre_reports(&centre.url), first, "no KPI moves with the upgrade");
 
     // The API answers the same JSON on a loopback listener.
