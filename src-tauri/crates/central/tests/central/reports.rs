@@ -21,6 +21,7 @@ use hallq_core::{Actor, Command, HallConfig, LowScoreReason, PriorityClass, Reso
 use hallq_store::{GroupBy, ManualClock, OverviewQuery, Store};
 use reqwest::StatusCode;
 use serde_json::Value;
+use tokio_postgres::types::Json;
 use uuid::Uuid;
 
 use crate::support::{Centre, DemoHall, assert_refused, hallq, hallq_fails, read_export};
@@ -203,6 +204,118 @@ fn assert_same_cases(cases: &[Value], follow_ups: &[Value; 2], bureau: &Path, ha
     compared
 }
 
+/// The rows of the centre's projection of commitments and staff logins
+/// equal the hall's own SQLite projection of them, row for row: case
+/// types (position, definition), cases (every column and the case as JSON)
+/// and staff sessions. Answers how many rows were compared.
+async fn assert_same_rows(centre: &Centre, hall: &DemoHall, id: Uuid) -> usize {
+    let own = rusqlite::Connection::open_with_flags(hall.db(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("the hall's database");
+    let json = |text: String| serde_json::from_str::<Value>(&text).expect("JSON");
+    let sqlite = |sql: &str, row: &dyn Fn(&rusqlite::Row<'_>) -> rusqlite::Result<Value>| -> Vec<Value> {
+        let mut st = own.prepare(sql).expect(sql);
+        st.query_map([], |r| row(r)).expect(sql).map(|r| r.expect(sql)).collect()
+    };
+    let types = sqlite("SELECT code, position, config FROM case_types ORDER BY code", &|r| {
+        Ok(serde_json::json!([r.get::<_, String>(0)?, r.get::<_, i64>(1)?, json(r.get(2)?)]))
+    });
+    let cases = sqlite(
+        "SELECT id, number, case_type, business_day, staff, team, received_at, accepted_at, due_at, state, closed_at,
+                outcome, data FROM cases ORDER BY number",
+        &|r| {
+            let id = Uuid::from_slice(&r.get::<_, Vec<u8>>(0)?).expect("a case id");
+            Ok(serde_json::json!([
+                id,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, i64>(7)?,
+                r.get::<_, i64>(8)?,
+                r.get::<_, String>(9)?,
+                r.get::<_, Option<i64>>(10)?,
+                r.get::<_, Option<String>>(11)?,
+                json(r.get(12)?)
+            ]))
+        },
+    );
+    let sessions =
+        sqlite("SELECT staff, counter, login_at, logout_at FROM staff_sessions ORDER BY staff, login_at", &|r| {
+            Ok(serde_json::json!([
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Option<i64>>(3)?
+            ]))
+        });
+    let client = centre.pool.get().await.unwrap();
+    let rows = |sql: &'static str| {
+        let client = &client;
+        async move { client.query(sql, &[&id]).await.expect(sql) }
+    };
+    let theirs_types: Vec<Value> =
+        rows("SELECT code, position, case_type FROM case_types WHERE hall_id = $1 ORDER BY code COLLATE \"C\"")
+            .await
+            .iter()
+            .map(|r| {
+                let Json(t): Json<Value> = r.get(2);
+                serde_json::json!([r.get::<_, String>(0), i64::from(r.get::<_, i32>(1)), t])
+            })
+            .collect();
+    let theirs_cases: Vec<Value> = rows(
+        "SELECT id, number, case_type, to_char(business_day, 'YYYY-MM-DD'), staff, team, received_at, accepted_at,
+                due_at, state, closed_at, outcome, data FROM cases WHERE hall_id = $1 ORDER BY number COLLATE \"C\"",
+    )
+    .await
+    .iter()
+    .map(|r| {
+        let Json(data): Json<Value> = r.get(12);
+        serde_json::json!([
+            r.get::<_, Uuid>(0),
+            r.get::<_, String>(1),
+            r.get::<_, String>(2),
+            r.get::<_, String>(3),
+            r.get::<_, String>(4),
+            r.get::<_, Option<String>>(5),
+            r.get::<_, i64>(6),
+            r.get::<_, i64>(7),
+            r.get::<_, i64>(8),
+            r.get::<_, String>(9),
+            r.get::<_, Option<i64>>(10),
+            r.get::<_, Option<String>>(11),
+            data
+        ])
+    })
+    .collect();
+    let theirs_sessions: Vec<Value> = rows(
+        "SELECT staff, counter, login_at, logout_at FROM staff_sessions WHERE hall_id = $1
+         ORDER BY staff COLLATE \"C\", login_at",
+    )
+    .await
+    .iter()
+    .map(|r| {
+        serde_json::json!([
+            r.get::<_, String>(0),
+            i64::from(r.get::<_, i32>(1)),
+            r.get::<_, i64>(2),
+            r.get::<_, Option<i64>>(3)
+        ])
+    })
+    .collect();
+    let code = hall.code();
+    for (table, mine, theirs) in [
+        ("case_types", &theirs_types, &types),
+        ("cases", &theirs_cases, &cases),
+        ("staff_sessions", &theirs_sessions, &sessions),
+    ] {
+        assert_same(&Value::Array(mine.clone()), &Value::Array(theirs.clone()), &format!("{code}'s {table}"));
+    }
+    assert!(!types.is_empty() && !cases.is_empty() && !sessions.is_empty(), "{code}: rows to compare");
+    types.len() + cases.len() + sessions.len()
+}
+
 /// A small hall whose day has two clock steps (ahead two days, back again,
 /// then back three hours) and a recall: the centre must move its legs and
 /// sessions with the clock exactly as the hall does. Two customers rate
@@ -335,6 +448,11 @@ async fn the_centre_reports_every_kpi_as_the_sqlite_bureau_does_on_the_same_file
     let compared = assert_same_cases(&cases, &follow_ups, &bureau_db, &halls);
     assert!(compared > 1000, "only {compared} commitments and follow-up values compared");
     eprintln!("commitments and follow-ups: {compared} values compared, every one equal");
+    let mut rows = 0;
+    for (hall, id) in &halls {
+        rows += assert_same_rows(&centre, hall, *id).await;
+    }
+    eprintln!("case types, cases and staff sessions: {rows} rows equal to the halls' own");
 
     // One hall, one county: the pushed hall alone, as the bureau reports it.
     for by in ["service", "staff", "team", "hour"] {
@@ -415,6 +533,9 @@ async fn the_centre_reports_every_kpi_as_the_sqlite_bureau_does_on_the_same_file
     };
     assert_eq!(counts[0], before, "the legs projected again");
     assert!(counts[1..].iter().all(|n| *n > 0), "cases, types and staff sessions projected: {counts:?}");
+    for (hall, id) in &halls {
+        assert_same_rows(&centre, hall, *id).await;
+    }
     let (cases_again, follow_ups_again) = centre_cases(&centre).await;
     for (i, (again, before)) in cases_again.iter().zip(&cases).enumerate() {
         assert_same(again, before, &format!("cases {i} after the upgrade"));
