@@ -554,34 +554,16 @@ async fn the_centre_reports_every_kpi_as_the_sqlite_bureau_does_on_the_same_file
     let api = get_json(&centre, "/central/v1/reports/cases?from=2026-03-01&to=2026-11-30&hall=RB").await;
     assert_eq!(api["total"]["opened"], cases[2]["total"]["opened"], "{api}");
     assert_eq!(api["by_staff"].as_array().map(Vec::len), cases[2]["by_staff"].as_array().map(Vec::len));
-    let cli = json(&hallq(&[
-        "central",
-        "--postgres",
-        &centre.url,
-        "report",
-        "--cases",
-        "--from",
-        "2026-03-01",
-        "--to",
-        "2026-11-30",
-        "--format",
-        "json",
-    ]));
+    let cases_cli = |format: &str| {
+        let range = ["--from", "2026-03-01", "--to", "2026-11-30", "--format", format];
+        hallq(&[&["central", "--postgres", centre.url.as_str(), "report", "--cases"][..], &range].concat())
+    };
+    let cli = json(&cases_cli("json"));
     assert_eq!(cli["total"]["opened"], cases[0]["total"]["opened"]);
     assert_eq!(cli["total"]["closed_late"], cases[0]["total"]["closed_late"]);
     let keys = |v: &Value| v["by_hall"].as_array().unwrap().iter().map(|g| g["key"].clone()).collect::<Vec<_>>();
     assert_eq!(keys(&cli), keys(&cases[0]));
-    let text = hallq(&[
-        "central",
-        "--postgres",
-        &centre.url,
-        "report",
-        "--cases",
-        "--from",
-        "2026-03-01",
-        "--to",
-        "2026-11-30",
-    ]);
+    let text = cases_cli("text");
     assert!(text.contains("营业厅 hall") && text.contains("RB 演示供电营业厅"), "{text}");
     let api = get_json(&centre, "/central/v1/reports/follow-ups?from=2026-03-01&to=2026-11-30&county=罗阳县").await;
     let codes: Vec<&str> = api["halls"].as_array().unwrap().iter().map(|h| h["code"].as_str().unwrap()).collect();
