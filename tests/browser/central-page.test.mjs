@@ -5,8 +5,10 @@
 // province manager uploads both files (again: nothing added), reads the
 // report by hall (both halls, the API's figures), by county, and
 // downloads the workbook; the county manager sees only their county's
-// hall and is refused another county's file in both languages. axe-core
-// on each view; screenshots in tests/output/central-*.png.
+// hall and is refused another county's file in both languages. The
+// commitments table (the hall's, across halls) and each hall's follow-ups
+// show the API's non-empty figures. axe-core on each view; screenshots in
+// tests/output/central-*.png (central-cases.png: commitments and follow-ups).
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -101,6 +103,28 @@ async function apiReport(p, query) {
   return r.json()
 }
 
+/** What the API answers the page's token at `path` (over March 2026). */
+async function api(p, path, query = '') {
+  const token = await p.evaluate(() => JSON.parse(sessionStorage.getItem('hallq.central.session')).token)
+  const r = await fetch(`${base}${path}?from=2026-03-01&to=2026-03-31&${query}`, { headers: { Authorization: `Bearer ${token}` } })
+  assert.equal(r.status, 200, path)
+  return r.json()
+}
+
+/** The commitments table's rows: key → opened, on time, open, overdue as shown. */
+async function caseRows(p) {
+  return p.$$eval('[data-test=case-report] tbody tr[data-row]', (rows) =>
+    Object.fromEntries(rows.map((r) => [r.dataset.row, ['opened', 'on-time', 'open', 'overdue'].map((f) => r.querySelector(`[data-figure=${f}]`).textContent.trim())])),
+  )
+}
+
+/** The follow-ups' rows by hall: code → overdue, open, done as shown. */
+async function followUpHalls(p) {
+  return p.$$eval('[data-test=central-follow-ups] tbody tr[data-row]', (rows) =>
+    Object.fromEntries(rows.map((r) => [r.dataset.row, ['overdue', 'open', 'done'].map((f) => r.querySelector(`[data-figure=${f}]`).textContent.trim())])),
+  )
+}
+
 /** The table's rows: key → {label, served, issued} as the page shows them. */
 async function tableRows(p) {
   return p.$$eval('[data-test=grouped] tbody tr[data-key]', (rows) =>
@@ -160,6 +184,33 @@ test('the province manager uploads two halls, reads them by hall and by county, 
   await p.screenshot({ path: join(output, 'central-province-en.png'), fullPage: true })
   await p.click('[data-test=lang]')
 
+  // Commitments across the halls, by hall, and each hall's follow-ups: the API's figures, not empty.
+  const cases = await api(p, '/central/v1/reports/cases')
+  assert.ok(cases.total.opened > 0 && cases.by_hall.length === 2, 'both demo halls hold cases')
+  await p.selectOption('[data-test=case-report-by]', 'hall')
+  await until(async () => Object.keys(await caseRows(p)).includes('PB'), 5000, 'the commitments by hall')
+  const shown = await caseRows(p)
+  for (const g of [...cases.by_hall, { key: 'total', kpis: cases.total }]) {
+    const k = g.kpis
+    const overdue = k.open_overdue ? `${k.open_overdue}（${k.max_overdue_working_days}）` : '0'
+    assert.deepEqual(shown[g.key], [String(k.opened), String(k.closed_on_time), String(k.open), overdue], g.key)
+  }
+  assert.match(await p.textContent('[data-test=case-report] tr[data-row=PA]'), /PA 演示供电营业厅/, 'a hall named with its code')
+  const followUps = await api(p, '/central/v1/reports/follow-ups')
+  const fuShown = await followUpHalls(p)
+  assert.deepEqual(Object.keys(fuShown), ['PA', 'PB'])
+  for (const h of followUps.halls) {
+    const f = h.follow_ups
+    assert.deepEqual(fuShown[h.code], [f.overdue, f.open, f.done].map(String), h.code)
+  }
+  assert.ok(followUps.halls.every((h) => h.follow_ups.items.length > 0), 'both halls have follow-ups')
+  const listed = await p.locator('[data-test=central-follow-ups] [data-test=follow-up]').count()
+  assert.equal(listed, Math.min(20, followUps.halls.reduce((n, h) => n + h.follow_ups.items.length, 0)))
+  assert.deepEqual(await axeViolations(p), [], 'the commitments and follow-ups')
+  const sections = p.locator('[data-test=case-report], [data-test=central-follow-ups]')
+  await sections.first().scrollIntoViewIfNeeded()
+  await p.screenshot({ path: join(output, 'central-cases.png'), fullPage: true })
+
   await p.selectOption('[data-test=central-by]', 'county')
   await until(async () => Object.keys(await tableRows(p)).includes(COUNTY), 5000, 'the county in the table')
   const byCounty = await tableRows(p)
@@ -186,6 +237,9 @@ test('the county manager sees their county’s hall only, and is refused another
   await until(async () => Object.keys(await tableRows(p)).length > 0, 5000, 'the table')
   assert.deepEqual(Object.keys(await tableRows(p)), ['PA'])
   assert.equal((await apiReport(p, 'by=hall')).groups.length, 1, 'the API agrees')
+  await until(async () => Object.keys(await followUpHalls(p)).length > 0, 5000, 'the follow-ups')
+  assert.deepEqual(Object.keys(await followUpHalls(p)), ['PA'], 'their county’s follow-ups only')
+  assert.deepEqual((await api(p, '/central/v1/reports/cases')).by_hall.map((g) => g.key), ['PA'], 'their county’s cases only')
   await p.fill('[data-test=central-from]', '2026-03-31')
   await p.fill('[data-test=central-to]', '2026-03-01')
   await p.click('[data-test=central-show]')

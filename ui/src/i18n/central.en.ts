@@ -35,4 +35,5 @@ export default {
   send: 'Import',
   imported: 'Imported hall {hall}{registered}: {added} new events, {skipped} already held (skipped); the centre holds up to seq {seq}',
   registered: ' (newly registered)',
+  followUpList: 'Overdue and open first, by deadline',
 }

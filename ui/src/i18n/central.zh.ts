@@ -35,4 +35,5 @@ export default {
   send: '导入',
   imported: '已导入营业厅 {hall}{registered}：新事件 {added} 条，已有（跳过）{skipped} 条，中心已到序号 {seq}',
   registered: '（新登记）',
+  followUpList: '逾期与待回访在前，按期限排序',
 }

@@ -14,13 +14,20 @@
 //!   report across halls (`hallq report`'s JSON, [`crate::report`]): with
 //!   a user's token, a county manager's limited to their county; without
 //!   one, only on a loopback listener (403 elsewhere);
+//! - `GET /central/v1/reports/cases?from=&to=&county=&hall=` → the
+//!   commitments report of those halls (`hallq report --cases`'s JSON,
+//!   the hall's `CaseReport`), judged now; the same viewers' rules;
+//! - `GET /central/v1/reports/follow-ups?from=&to=&county=&hall=` → per
+//!   hall, its follow-ups of low ratings as its overview lists them
+//!   (done, overdue, open and the first of them); the same viewers' rules;
 //! - `GET /central/v1/targets` → the targets reports mark rows against
 //!   (the hall's defaults: the centre has no targets of its own yet);
 //! - `GET /central/v1/reports/kpis/export?…&format=xlsx|csv` → the same
 //!   report as a file: CSV of the grouping asked for, or the bureau's
-//!   workbook (`hallq_report::xlsx`: a summary, then the grouping asked
-//!   for and every other hall grouping, each a sheet; by county the
-//!   workbook is the by-hall one of those counties' halls);
+//!   workbook (`hallq_report::xlsx_sheets`: a summary, then the grouping
+//!   asked for and every other hall grouping, each a sheet; a sheet by
+//!   county when the viewer sees more than one county (first when asked
+//!   by county); the commitments sheet when cases were opened);
 //! - `POST /central/v1/import` (a user's token, an exchange file as the
 //!   body) → what [`crate::import`] did: a province manager imports any
 //!   hall's file; a county manager only a hall of their county or one the
@@ -89,6 +96,8 @@ pub fn app(state: Central) -> Router {
         .route("/central/v1/login", post(login))
         .route("/central/v1/reports/kpis", get(report_kpis))
         .route("/central/v1/reports/kpis/export", get(export_kpis))
+        .route("/central/v1/reports/cases", get(report_cases))
+        .route("/central/v1/reports/follow-ups", get(report_follow_ups))
         .route("/central/v1/targets", get(|| async { Json(targets()) }))
         // An upload streams to a temporary file, bounded by its own limit.
         .route("/central/v1/import", post(import_upload).layer(DefaultBodyLimit::disable()))
@@ -246,6 +255,24 @@ async fn report_kpis(
     Ok(Json(report::to_json(&report, q.by)))
 }
 
+async fn report_cases(
+    State(state): State<Central>,
+    headers: HeaderMap,
+    params: std::result::Result<Query<ReportParams>, QueryRejection>,
+) -> Result<Json<hallq_store::CaseReport>> {
+    let (q, _) = report_query(&state, &headers, params).await?;
+    Ok(Json(report::cases(&state.pool, &q, now()).await?))
+}
+
+async fn report_follow_ups(
+    State(state): State<Central>,
+    headers: HeaderMap,
+    params: std::result::Result<Query<ReportParams>, QueryRejection>,
+) -> Result<Json<report::FollowUpsReport>> {
+    let (q, _) = report_query(&state, &headers, params).await?;
+    Ok(Json(report::follow_ups(&state.pool, &q, now(), hallq_store::FOLLOW_UP_ITEMS).await?))
+}
+
 /// The report as a CSV of its grouping or as the bureau's workbook.
 async fn export_kpis(
     State(state): State<Central>,
@@ -260,23 +287,7 @@ async fn export_kpis(
             (hallq_report::csv(&report, &targets()).map_err(|e| failed(&e))?, "text/csv; charset=utf-8", "csv")
         }
         "xlsx" => {
-            let several = q.hall.is_none();
-            let first = match q.by {
-                CentralBy::Hall(by) => by,
-                CentralBy::County => GroupBy::Hall,
-            };
-            let mut reports = Vec::new();
-            for by in hallq_report::sheets(first, several) {
-                reports.push(report::kpis(&state.pool, &CentralQuery { by: CentralBy::Hall(by), ..q.clone() }).await?);
-            }
-            let halls = match (&q.hall, &q.county) {
-                (Some(h), _) => h.clone(),
-                (None, Some(c)) => c.clone(),
-                (None, None) => "所有营业厅 all halls".to_string(),
-            };
-            let targets = targets();
-            let scope = hallq_report::Scope { halls: &halls, from: q.from, to: q.to, targets: &targets };
-            let bytes = hallq_report::xlsx(&scope, &reports).map_err(|e| failed(&e))?;
+            let bytes = workbook(&state.pool, &q).await?;
             (bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
         }
         other => {
@@ -294,6 +305,45 @@ async fn export_kpis(
     }
     Ok(r)
 }
+
+/// The bureau's workbook of a query: the hall groupings (the one asked
+/// first), by county when the query covers more than one county (a
+/// county manager's never does), and the commitments judged now.
+async fn workbook(pool: &Pool, q: &CentralQuery) -> Result<Vec<u8>> {
+    let several = q.hall.is_none();
+    let first = match q.by {
+        CentralBy::Hall(by) => by,
+        CentralBy::County => GroupBy::Hall,
+    };
+    let mut reports = Vec::new();
+    for by in hallq_report::sheets(first, several) {
+        reports.push(report::kpis(pool, &CentralQuery { by: CentralBy::Hall(by), ..q.clone() }).await?);
+    }
+    let counties = match (&q.hall, &q.county) {
+        (None, None) => Some(report::kpis(pool, &CentralQuery { by: CentralBy::County, ..q.clone() }).await?),
+        _ => None,
+    }
+    .filter(|r| r.groups.len() > 1);
+    let mut sheets: Vec<hallq_report::KpiSheet<'_>> = reports.iter().map(hallq_report::KpiSheet::of).collect();
+    if let Some(r) = &counties {
+        let sheet = hallq_report::KpiSheet { name: COUNTY_SHEET.to_string(), report: r, ranked: false };
+        let at = if q.by == CentralBy::County { 0 } else { sheets.len() };
+        sheets.insert(at, sheet);
+    }
+    let cases = Some(report::cases(pool, q, now()).await?).filter(|c| c.total.opened > 0);
+    let halls = match (&q.hall, &q.county) {
+        (Some(h), _) => h.clone(),
+        (None, Some(c)) => c.clone(),
+        (None, None) => "所有营业厅 all halls".to_string(),
+    };
+    let targets = targets();
+    let scope = hallq_report::Scope { halls: &halls, from: q.from, to: q.to, targets: &targets };
+    hallq_report::xlsx_sheets(&scope, &sheets, None, cases.as_ref())
+        .map_err(|e| CentralError::Internal(format!("writing the report file: {e}")))
+}
+
+/// The name of the workbook's sheet by county.
+pub const COUNTY_SHEET: &str = "按县 By county";
 
 /// An uploaded exchange file imported as `hallq central import` imports
 /// it. The body streams to a temporary file (at most

@@ -1,6 +1,6 @@
 //! The centre's projection: what reports across halls read (ticket legs,
-//! counter sessions, services, staff, counters, follow-ups and each hall's
-//! position), written from a hall's events in the transaction that stores
+//! counter sessions, services, staff, counters, follow-ups, the commitment
+//! catalogue, cases, staff sessions and each hall's position), written from a hall's events in the transaction that stores
 //! them, exactly as the hall's own store projects them
 //! (`hallq_store::projection`): the same `hallq_core::HallState::apply`,
 //! the same rows.
@@ -10,8 +10,9 @@
 //! Rows are written once per batch, not once per event: a leg changes four
 //! to six times in a batch and only its last form is written (binary COPY
 //! into a temporary table, then one `INSERT … ON CONFLICT DO UPDATE`).
-//! A centre upgraded from V1 (events, no projections) catches up at start
-//! ([`catch_up`]) and on a hall's next batch.
+//! A centre upgraded from V1 (events, no projections) or V3 (projections
+//! without cases: V4 empties them) catches up at start ([`catch_up`]) and
+//! on a hall's next batch.
 //!
 //! What it must not do: decide anything (only `apply`, as the store's
 //! rebuild does), or read another hall's rows.
@@ -19,7 +20,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::pin::pin;
 
+use chrono::NaiveDate;
 use deadpool_postgres::Pool;
+use hallq_core::commitment::{Case, CaseType};
 use hallq_core::state::HallSnapshot;
 use hallq_core::{Counter, EventData, FollowUp, Hall, HallState, Millis, Service, Staff, Ticket};
 use hallq_store::StoredEvent;
@@ -102,6 +105,26 @@ struct Session {
     closed_at: Option<Millis>,
 }
 
+/// A staff member's login at a counter, as the hall's `staff_sessions`
+/// row holds it.
+#[derive(Debug, Clone)]
+struct StaffSession {
+    staff: String,
+    counter: u32,
+    login_at: Millis,
+    logout_at: Option<Millis>,
+}
+
+/// A case as the hall's `cases` row holds it: the case, its staff
+/// member's team as of its last change, and the business day it was
+/// accepted on (fixed when first written, as the hall's upsert keeps it).
+#[derive(Debug, Clone)]
+struct CaseRow {
+    case: Case,
+    team: Option<String>,
+    business_day: NaiveDate,
+}
+
 /// One hall's projection while a batch is applied: its live state and the
 /// rows the batch changed, each in its last form.
 struct Projection {
@@ -120,6 +143,12 @@ struct Projection {
     /// Sessions by the seq that opened them: the open ones held, and the
     /// batch's.
     sessions: BTreeMap<i64, Session>,
+    /// Case types in the order the batch first changed them.
+    case_types: Vec<CaseType>,
+    cases: HashMap<Uuid, CaseRow>,
+    /// Staff logins by the seq that logged in: the open ones held, and the
+    /// batch's.
+    staff_sessions: BTreeMap<i64, StaffSession>,
 }
 
 impl Projection {
@@ -160,6 +189,23 @@ impl Projection {
                 (r.get::<_, i64>(0), session)
             })
             .collect();
+        let staff_sessions = tx
+            .query(
+                "SELECT seq, staff, counter, login_at FROM staff_sessions WHERE hall_id = $1 AND logout_at IS NULL",
+                &[&hall],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                let session = StaffSession {
+                    staff: r.get(1),
+                    counter: r.get::<_, i32>(2) as u32,
+                    login_at: r.get(3),
+                    logout_at: None,
+                };
+                (r.get::<_, i64>(0), session)
+            })
+            .collect();
         Ok(Self {
             hall,
             registered,
@@ -171,6 +217,9 @@ impl Projection {
             staff: BTreeMap::new(),
             follow_ups: HashMap::new(),
             sessions,
+            case_types: Vec::new(),
+            cases: HashMap::new(),
+            staff_sessions,
         })
     }
 
@@ -232,10 +281,26 @@ impl Projection {
                     s.closed_at = Some(at);
                 }
             }
+            E::StaffLoggedIn { counter, staff } => {
+                let session = StaffSession { staff: staff.clone(), counter: *counter, login_at: at, logout_at: None };
+                self.staff_sessions.insert(seq as i64, session);
+            }
+            E::StaffLoggedOut { counter, staff } => {
+                for s in self
+                    .staff_sessions
+                    .values_mut()
+                    .filter(|s| s.staff == *staff && s.counter == *counter && s.logout_at.is_none())
+                {
+                    s.logout_at = Some(at);
+                }
+            }
             E::ClockStepped { from, to, .. } => {
                 // Sessions still open move with the clock, as in the hall.
                 for s in self.sessions.values_mut().filter(|s| s.closed_at.is_none()) {
                     s.opened_at += to - from;
+                }
+                for s in self.staff_sessions.values_mut().filter(|s| s.logout_at.is_none()) {
+                    s.login_at += to - from;
                 }
             }
             _ => {}
@@ -254,6 +319,20 @@ impl Projection {
         }
         for f in ch.follow_ups {
             self.follow_ups.insert(f.ticket, f);
+        }
+        for t in ch.case_types {
+            match self.case_types.iter_mut().find(|held| held.code == t.code) {
+                Some(held) => *held = t,
+                None => self.case_types.push(t),
+            }
+        }
+        for c in ch.cases {
+            let team = team_of(st, Some(&c.staff)).map(str::to_string);
+            let business_day = match self.cases.get(&c.id) {
+                Some(held) => held.business_day,
+                None => st.hall().business_day(c.accepted_at),
+            };
+            self.cases.insert(c.id, CaseRow { case: c, team, business_day });
         }
         self.last_seq = seq;
         Ok(())
@@ -323,6 +402,20 @@ impl Projection {
                 tx.execute(&st, &[hall, seq, &counter, &s.staff, &s.team, &s.opened_at, &s.closed_at]).await?;
             }
         }
+        write_cases(tx, *hall, &self.case_types, self.cases.values()).await?;
+        if !self.staff_sessions.is_empty() {
+            let st = tx
+                .prepare(
+                    "INSERT INTO staff_sessions (hall_id, seq, staff, counter, login_at, logout_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (hall_id, seq) DO UPDATE SET login_at = $5, logout_at = $6",
+                )
+                .await?;
+            for (seq, s) in &self.staff_sessions {
+                let counter = s.counter as i32;
+                tx.execute(&st, &[hall, seq, &s.staff, &counter, &s.login_at, &s.logout_at]).await?;
+            }
+        }
         tx.execute(
             "INSERT INTO hall_states (hall_id, last_seq, day, last_at, snapshot) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (hall_id) DO UPDATE SET last_seq = $2, day = $3, last_at = $4, snapshot = $5",
@@ -331,6 +424,63 @@ impl Projection {
         .await?;
         Ok(())
     }
+}
+
+/// Writes the batch's case types (a new one after the hall's others, as
+/// the hall numbers their positions) and cases, each in its last form.
+async fn write_cases<'a>(
+    tx: &Transaction<'_>,
+    hall: Uuid,
+    types: &[CaseType],
+    cases: impl ExactSizeIterator<Item = &'a CaseRow>,
+) -> Result<()> {
+    if !types.is_empty() {
+        let st = tx
+            .prepare(
+                "INSERT INTO case_types (hall_id, code, position, case_type)
+                 VALUES ($1, $2, (SELECT count(*) FROM case_types WHERE hall_id = $1)::integer, $3)
+                 ON CONFLICT (hall_id, code) DO UPDATE SET case_type = $3",
+            )
+            .await?;
+        for t in types {
+            tx.execute(&st, &[&hall, &t.code, &Json(t)]).await?;
+        }
+    }
+    if cases.len() == 0 {
+        return Ok(());
+    }
+    let st = tx
+        .prepare(
+            "INSERT INTO cases (hall_id, id, number, case_type, business_day, staff, team, received_at, accepted_at,
+                                due_at, state, closed_at, outcome, data)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             ON CONFLICT (hall_id, id) DO UPDATE SET staff = $6, team = $7, due_at = $10, state = $11,
+                                                     closed_at = $12, outcome = $13, data = $14",
+        )
+        .await?;
+    for CaseRow { case: c, team, business_day } in cases {
+        tx.execute(
+            &st,
+            &[
+                &hall,
+                &c.id,
+                &c.number,
+                &c.case_type,
+                business_day,
+                &c.staff,
+                team,
+                &c.received_at,
+                &c.accepted_at,
+                &c.due_at,
+                &c.state.as_str(),
+                &c.closed_at,
+                &c.outcome.map(|o| o.as_str()),
+                &Json(c),
+            ],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The team a staff member is in as of this event (the state after it).

@@ -1,14 +1,19 @@
 //! Reports across halls: the hall's KPI report (`hallq_store::KpiReport`,
 //! the same JSON as `hallq report`) over every hall at the centre, or one
 //! county's, or one hall, grouped by hall, county, service, counter,
-//! staff, team, hour, day or weekday.
+//! staff, team, hour, day or weekday; the commitments report
+//! (`hallq_store::CaseReport`, `hallq report --cases`'s JSON) of the same
+//! halls ([`cases`]); and each hall's follow-ups of low ratings as the
+//! hall's overview lists them ([`follow_ups`]).
 //!
 //! The rows come from the centre's projections ([`crate::projection`]) and
 //! go through the hall's own feeding code (`hallq_store::HallFeed`): one
 //! leg, one feeding function, so the centre's figures are the SQLite
 //! bureau's value for value. With several halls, counters, staff and teams
 //! are scoped by hall (`T1/003`), as in the bureau. By hall, halls are
-//! ranked against the targets as `hallq report` ranks them.
+//! ranked against the targets as `hallq report` ranks them. Cases go
+//! through the hall's `CaseTally` and follow-ups through its
+//! `FollowUpSummary` the same way.
 //!
 //! What it must not do: compute a KPI itself, or read a hall's log (only
 //! the projections).
@@ -18,8 +23,12 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use deadpool_postgres::Pool;
 use futures_util::{StreamExt, TryStreamExt};
-use hallq_core::{Counter, Hall, Millis, Service, Staff, TicketState};
-use hallq_store::{GroupBy, HallFeed, KpiReport, KpiTally, LegRow, OpenRow};
+use hallq_core::commitment::{Case, CaseType};
+use hallq_core::{Counter, FollowUp, Hall, Millis, Service, Staff, TicketState};
+use hallq_store::{
+    CaseNames, CaseReport, CaseTally, FOLLOW_UP_ITEMS, FollowUpSummary, GroupBy, HallFeed, KpiReport, KpiTally, LegRow,
+    OpenRow,
+};
 use tokio_postgres::types::Json;
 use uuid::Uuid;
 
@@ -90,13 +99,7 @@ struct ReportHall {
 /// The report: a `KpiReport` as `hallq report` writes it (by county its
 /// `by` reads `hall` in the type: [`to_json`] writes `county`).
 pub async fn kpis(pool: &Pool, q: &CentralQuery) -> Result<KpiReport> {
-    hallq_store::check_range(q.from, q.to).map_err(|e| {
-        let (zh, en) = match &e {
-            hallq_store::StoreError::Core(hallq_core::CoreError::InvalidConfig { zh, en }) => (zh.clone(), en.clone()),
-            other => (other.to_string(), other.to_string()),
-        };
-        CentralError::BadRange { zh, en }
-    })?;
+    check_range(q)?;
     let halls = report_halls(pool, q).await?;
     let by = match q.by {
         CentralBy::Hall(by) => by,
@@ -128,6 +131,117 @@ pub async fn kpis(pool: &Pool, q: &CentralQuery) -> Result<KpiReport> {
         hallq_report::rank_halls(&mut report);
     }
     Ok(report)
+}
+
+/// Refuses a range the hall's reports refuse, with the hall's words.
+fn check_range(q: &CentralQuery) -> Result<()> {
+    hallq_store::check_range(q.from, q.to).map_err(|e| {
+        let (zh, en) = match &e {
+            hallq_store::StoreError::Core(hallq_core::CoreError::InvalidConfig { zh, en }) => (zh.clone(), en.clone()),
+            other => (other.to_string(), other.to_string()),
+        };
+        CentralError::BadRange { zh, en }
+    })
+}
+
+/// The commitments report of the cases opened on the query's business
+/// days in its halls, judged at `now` (UTC ms): `hallq report --cases`'s
+/// JSON, keys scoped by hall with several halls. The grouping asked for
+/// changes nothing (the report has every grouping).
+pub async fn cases(pool: &Pool, q: &CentralQuery, now: Millis) -> Result<CaseReport> {
+    check_range(q)?;
+    let halls = report_halls(pool, q).await?;
+    let client = pool.get().await?;
+    let mut tally = CaseTally::new(halls.len() > 1, now);
+    for h in &halls {
+        let types: Vec<CaseType> =
+            json_rows(&client, "SELECT case_type FROM case_types WHERE hall_id = $1 ORDER BY position, code", h.id)
+                .await?;
+        let staff: Vec<Staff> =
+            json_rows(&client, "SELECT staff FROM staff WHERE hall_id = $1 ORDER BY number", h.id).await?;
+        let names = CaseNames::new(types, staff);
+        let rows = client
+            .query(
+                "SELECT data, team FROM cases WHERE hall_id = $1 AND business_day BETWEEN $2 AND $3
+                 ORDER BY accepted_at",
+                &[&h.id, &q.from, &q.to],
+            )
+            .await?;
+        for r in &rows {
+            let Json(case): Json<Case> = r.try_get(0)?;
+            tally.push(&h.hall, &names, &case, r.try_get(1)?);
+        }
+    }
+    Ok(tally.finish(q.from, q.to))
+}
+
+/// The follow-ups of the query's halls, hall by hall.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FollowUpsReport {
+    /// First business day.
+    pub from: NaiveDate,
+    /// Last business day, inclusive.
+    pub to: NaiveDate,
+    /// Each hall, by code.
+    pub halls: Vec<HallFollowUps>,
+}
+
+/// One hall's follow-ups of low ratings given on the query's business
+/// days, as the hall's overview shows them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HallFollowUps {
+    /// The hall's code.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// Its county, if the centre knows it.
+    pub county: Option<String>,
+    /// Done, overdue (on the hall's business day at `now`) and open, and
+    /// the first of them: overdue, then open, then done.
+    pub follow_ups: FollowUpSummary,
+}
+
+/// Each of the query's halls' follow-ups (by hall code), judged on the
+/// hall's business day at `now`: the counts and the first `limit` (the
+/// hall's overview lists [`FOLLOW_UP_ITEMS`]) in the order of the hall's
+/// overview (the same ORDER BY as `hallq_store`'s
+/// `follow_ups::summary_of_range`, numbers compared byte by byte as SQLite
+/// does), as `Reader::follow_up_summary` answers for one hall.
+pub async fn follow_ups(pool: &Pool, q: &CentralQuery, now: Millis, limit: usize) -> Result<FollowUpsReport> {
+    check_range(q)?;
+    let halls = report_halls(pool, q).await?;
+    let client = pool.get().await?;
+    let mut out = Vec::with_capacity(halls.len());
+    for h in halls {
+        let today = h.hall.business_day(now);
+        let counts = client
+            .query_one(
+                "SELECT count(*) FILTER (WHERE closed_at IS NOT NULL),
+                        count(*) FILTER (WHERE closed_at IS NULL AND deadline < $4),
+                        count(*) FILTER (WHERE closed_at IS NULL AND deadline >= $4)
+                 FROM follow_ups WHERE hall_id = $1 AND business_day BETWEEN $2 AND $3",
+                &[&h.id, &q.from, &q.to, &today],
+            )
+            .await?;
+        let count = |i: usize| counts.try_get::<_, i64>(i).map(|n| n as u64);
+        let first: Vec<FollowUp> = client
+            .query(
+                "SELECT follow_up FROM follow_ups WHERE hall_id = $1 AND business_day BETWEEN $2 AND $3
+                 ORDER BY CASE WHEN closed_at IS NOT NULL THEN 2 WHEN deadline < $4 THEN 0 ELSE 1 END,
+                          deadline, follow_up ->> 'number' COLLATE \"C\", (follow_up ->> 'rated_at')::bigint DESC
+                 LIMIT $5",
+                &[&h.id, &q.from, &q.to, &today, &(limit.min(FOLLOW_UP_ITEMS) as i64)],
+            )
+            .await?
+            .iter()
+            .map(|r| r.try_get::<_, Json<FollowUp>>(0).map(|j| j.0))
+            .collect::<std::result::Result<_, _>>()?;
+        let mut follow_ups = FollowUpSummary::default();
+        follow_ups.add_hall((count(0)?, count(1)?, count(2)?), first, today);
+        follow_ups.finish();
+        out.push(HallFollowUps { code: h.hall.code, name: h.hall.name, county: h.county, follow_ups });
+    }
+    Ok(FollowUpsReport { from: q.from, to: q.to, halls: out })
 }
 
 /// The report as JSON: `hallq report --format json`'s, with `by` the

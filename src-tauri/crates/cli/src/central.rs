@@ -1,7 +1,8 @@
 //! `hallq central`: the bureau's centre on PostgreSQL (`hallq_central`).
 //! Without a subcommand it serves the centre's API; `code` makes a hall's
 //! one-time enrolment code, `revoke` ends a hall's key, `import` stores an
-//! exchange file, `report` reports across halls, `user add` adds a county
+//! exchange file, `report` reports across halls (`--cases`: the
+//! commitments), `user add` adds a county
 //! or province manager. Every form migrates the schema first.
 
 use std::net::SocketAddr;
@@ -90,6 +91,11 @@ struct CentralReportArgs {
     /// 输出格式 / output format
     #[arg(long, value_enum, default_value_t = CentralFormat::Text)]
     format: CentralFormat,
+    /// 工单时限报表（与 hallq report --cases 同一口径）：本期开出的工单按营业厅、类型、员工、班组统计 /
+    /// the commitments report instead (as `hallq report --cases`): the cases opened in the range, by hall,
+    /// type, staff and team (--by does not apply)
+    #[arg(long)]
+    cases: bool,
 }
 
 /// `hallq central report` output formats.
@@ -225,6 +231,10 @@ pub fn run(a: &CentralArgs, hall: Option<&str>) -> Result<()> {
             }
             Some(CentralCmd::Report(r)) => {
                 let Some(q) = &query else { return Ok(()) };
+                if r.cases {
+                    let report = hallq_central::report::cases(&pool, q, now_ms()).await.map_err(cli_error)?;
+                    return print_cases(&report, q, r.format);
+                }
                 let report = hallq_central::report::kpis(&pool, q).await.map_err(cli_error)?;
                 print_report(&report, q, r.format)
             }
@@ -301,11 +311,7 @@ fn print_report(
         CentralFormat::Json => print_json(&hallq_central::report::to_json(report, q.by)),
         CentralFormat::Csv => write_out(None, &hallq_report::csv(report, &targets)?),
         CentralFormat::Text => {
-            let scope = match (&q.hall, &q.county) {
-                (Some(h), _) => h.clone(),
-                (None, Some(c)) => c.clone(),
-                (None, None) => "所有营业厅 / all halls".to_string(),
-            };
+            let scope = scope_of(q);
             outln!(
                 "{scope} · {} – {} · by {}\n{}\n{}",
                 q.from,
@@ -316,6 +322,38 @@ fn print_report(
             )?;
             Ok(())
         }
+    }
+}
+
+/// Writes the commitments report across halls as a table, JSON or CSV
+/// (the hall's `hallq report --cases` outputs) to stdout.
+fn print_cases(
+    report: &hallq_store::CaseReport,
+    q: &hallq_central::report::CentralQuery,
+    format: CentralFormat,
+) -> Result<()> {
+    match format {
+        CentralFormat::Json => print_json(report),
+        CentralFormat::Csv => write_out(None, &hallq_report::cases_csv(report)?),
+        CentralFormat::Text => {
+            outln!(
+                "{} · 工单时限 / commitments · {} – {}\n{}",
+                scope_of(q),
+                q.from,
+                q.to,
+                crate::report::cases_table(report, true)
+            )?;
+            Ok(())
+        }
+    }
+}
+
+/// What a report across halls covers, as its title says it.
+fn scope_of(q: &hallq_central::report::CentralQuery) -> String {
+    match (&q.hall, &q.county) {
+        (Some(h), _) => h.clone(),
+        (None, Some(c)) => c.clone(),
+        (None, None) => "所有营业厅 / all halls".to_string(),
     }
 }
 

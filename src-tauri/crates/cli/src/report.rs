@@ -228,6 +228,16 @@ fn cases(
             .into());
         }
     }
+    outln!("工单时限 / commitments · {from} – {to}\n{}", cases_table(&r, false))?;
+    Ok(())
+}
+
+/// The name of the commitments table's section by hall.
+const HALL_SECTION: &str = "营业厅 hall";
+
+/// The commitments report as a table: by hall (when `by_hall`: the
+/// centre's, across halls), by type, by staff, by team, then the total.
+pub(crate) fn cases_table(r: &hallq_store::CaseReport, by_hall: bool) -> String {
     let mut t = table(&[
         "分组 Group",
         "名称 Name",
@@ -241,7 +251,10 @@ fn cases(
         "收件→录入 gap (min)",
         "挂起 holds",
     ]);
-    let sections = [("类型 type", &r.by_type), ("员工 staff", &r.by_staff), ("班组 team", &r.by_team)];
+    let mut sections = vec![("类型 type", &r.by_type), ("员工 staff", &r.by_staff), ("班组 team", &r.by_team)];
+    if by_hall {
+        sections.insert(0, (HALL_SECTION, &r.by_hall));
+    }
     let total = hallq_store::CaseGroup {
         key: String::new(),
         label: "合计".into(),
@@ -262,7 +275,11 @@ fn cases(
             (Some(a), Some(b)) => format!("{a} / {b}"),
             _ => "—".into(),
         };
-        let label = if g.label == g.label_en { g.label.clone() } else { format!("{} {}", g.label, g.label_en) };
+        let mut label = if g.label == g.label_en { g.label.clone() } else { format!("{} {}", g.label, g.label_en) };
+        if name == HALL_SECTION {
+            // Halls may share a name: each is shown with its code.
+            label = format!("{} {label}", g.key);
+        }
         t.add_row(vec![
             name.to_string(),
             label,
@@ -278,6 +295,5 @@ fn cases(
         ]);
     }
     align_right(&mut t, 2..11);
-    outln!("工单时限 / commitments · {from} – {to}\n{t}")?;
-    Ok(())
+    t.to_string()
 }

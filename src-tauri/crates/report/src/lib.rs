@@ -11,7 +11,9 @@
 //! the bureau's target is marked (red, and named in the last column). Halls
 //! compared side by side are ranked ([`rank_halls`]). An export may add the
 //! inspection-day comparison as a sheet of its own (`inspection`), and the
-//! commitments report as another (`cases`).
+//! commitments report as another (`cases`). A sheet may carry a grouping
+//! the hall does not know under a name of its own ([`KpiSheet`]: the
+//! bureau centre's counties).
 //!
 //! The monthly team scorecard (班组考核) has its own one-sheet workbook for
 //! the month's pay review ([`team_scorecard_xlsx`]): the weights, then each
@@ -301,6 +303,27 @@ pub fn xlsx(scope: &Scope<'_>, reports: &[KpiReport]) -> Result<Vec<u8>, XlsxErr
     xlsx_with(scope, reports, None, None)
 }
 
+/// One grouping's sheet: its name, its report, and whether its rows are
+/// ranked (numbered best first).
+#[derive(Debug, Clone)]
+pub struct KpiSheet<'a> {
+    /// The sheet's name (`按县 By county`).
+    pub name: String,
+    /// Its rows.
+    pub report: &'a KpiReport,
+    /// A rank column first (halls ranked by [`rank_halls`]).
+    pub ranked: bool,
+}
+
+impl<'a> KpiSheet<'a> {
+    /// A report's sheet named by its grouping ([`grouping_name`]), ranked
+    /// when by hall.
+    pub fn of(report: &'a KpiReport) -> Self {
+        let (zh, en) = grouping_name(report.by);
+        Self { name: format!("{zh} {en}"), report, ranked: report.by == GroupBy::Hall }
+    }
+}
+
 /// [`xlsx`], then, when given, the sheet [`INSPECTION_SHEET`] (inspection
 /// days against the other days, and consistency, per hall and staff member)
 /// and the sheet [`CASES_SHEET`] (the commitments report).
@@ -310,16 +333,26 @@ pub fn xlsx_with(
     inspection: Option<&hallq_store::Inspection>,
     cases: Option<&hallq_store::CaseReport>,
 ) -> Result<Vec<u8>, XlsxError> {
+    let sheets: Vec<KpiSheet<'_>> = reports.iter().map(KpiSheet::of).collect();
+    xlsx_sheets(scope, &sheets, inspection, cases)
+}
+
+/// [`xlsx_with`] with each KPI sheet named and ranked as given.
+pub fn xlsx_sheets(
+    scope: &Scope<'_>,
+    sheets: &[KpiSheet<'_>],
+    inspection: Option<&hallq_store::Inspection>,
+    cases: Option<&hallq_store::CaseReport>,
+) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let f = Formats::new();
     let sheet = wb.add_worksheet();
     sheet.set_name("汇总 Summary")?;
-    summary(sheet, scope, reports.first().map(|r| &r.total), &f)?;
-    for r in reports {
+    summary(sheet, scope, sheets.first().map(|s| &s.report.total), &f)?;
+    for s in sheets {
         let sheet = wb.add_worksheet();
-        let (zh, en) = grouping_name(r.by);
-        sheet.set_name(format!("{zh} {en}"))?;
-        grouping(sheet, r, scope.targets, &f)?;
+        sheet.set_name(&s.name)?;
+        grouping(sheet, s.report, s.ranked, scope.targets, &f)?;
     }
     if let Some(i) = inspection {
         let sheet = wb.add_worksheet();
@@ -419,8 +452,7 @@ fn summary(sheet: &mut Worksheet, scope: &Scope<'_>, total: Option<&Kpis>, f: &F
     Ok(())
 }
 
-fn grouping(sheet: &mut Worksheet, r: &KpiReport, t: &Targets, f: &Formats) -> Result<(), XlsxError> {
-    let ranked = r.by == GroupBy::Hall;
+fn grouping(sheet: &mut Worksheet, r: &KpiReport, ranked: bool, t: &Targets, f: &Formats) -> Result<(), XlsxError> {
     let mut headers: Vec<(String, f64)> = Vec::new();
     if ranked {
         headers.push(("名次\nRank".into(), 6.0));

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use hallq_core::commitment::{Case, CaseAccumulator, CaseKpis, CaseType};
-use hallq_core::{Actor, EventData, HallState};
+use hallq_core::{Actor, EventData, Hall, HallState, Millis, Staff};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -236,55 +236,98 @@ pub struct CaseGroup {
     pub kpis: CaseKpis,
 }
 
+/// What a commitments report labels a hall's groups with: its catalogue
+/// and its staff's names (the hall's SQLite projection and the centre's
+/// give the same).
+#[derive(Debug, Clone, Default)]
+pub struct CaseNames {
+    types: Vec<CaseType>,
+    staff: HashMap<String, String>,
+}
+
+impl CaseNames {
+    /// A hall's case types and staff.
+    pub fn new(types: Vec<CaseType>, staff: impl IntoIterator<Item = Staff>) -> Self {
+        Self { types, staff: staff.into_iter().map(|s| (s.number, s.name)).collect() }
+    }
+}
+
+/// The commitments report fed case by case: the one place its groups are
+/// keyed and labelled and its cases counted (with core's
+/// [`CaseAccumulator`]), for the hall's SQLite ([`Reader::case_report`])
+/// and the bureau's centre alike. With several halls, staff and teams are
+/// keyed by hall (`T1/1001`). The order cases come in changes nothing.
+#[derive(Debug)]
+pub struct CaseTally {
+    several: bool,
+    now: Millis,
+    total: CaseAccumulator,
+    groups: [BTreeMap<String, (String, String, CaseAccumulator)>; 4],
+}
+
+impl CaseTally {
+    /// An empty tally judging cases at `now` (UTC ms), over several halls or one.
+    pub fn new(several: bool, now: Millis) -> Self {
+        Self { several, now, total: CaseAccumulator::new(), groups: Default::default() }
+    }
+
+    /// Adds one case of `hall` (opened on a business day of the range),
+    /// credited to `team` (its staff member's, as projected).
+    pub fn push(&mut self, hall: &Hall, names: &CaseNames, case: &Case, team: Option<String>) {
+        let now = self.now;
+        self.total.push(hall, case, now);
+        let scoped = |key: &str| if self.several { format!("{}/{key}", hall.code) } else { key.to_string() };
+        let kind = names.types.iter().find(|t| t.code == case.case_type);
+        let name = names.staff.get(&case.staff).cloned().unwrap_or_else(|| case.staff.clone());
+        let team_label = team.clone().unwrap_or_else(|| "未分班组".into());
+        let keys = [
+            (hall.code.clone(), hall.name.clone(), hall.name.clone()),
+            (
+                case.case_type.clone(),
+                kind.map_or_else(|| case.case_type.clone(), |k| k.name_zh.clone()),
+                kind.map_or_else(|| case.case_type.clone(), |k| k.name_en.clone()),
+            ),
+            (scoped(&case.staff), name.clone(), name),
+            (
+                scoped(team.as_deref().unwrap_or(crate::report::NO_TEAM)),
+                team_label,
+                team.unwrap_or_else(|| "no team".into()),
+            ),
+        ];
+        for (g, (key, zh, en)) in self.groups.iter_mut().zip(keys) {
+            g.entry(key).or_insert_with(|| (zh, en, CaseAccumulator::new())).2.push(hall, case, now);
+        }
+    }
+
+    /// The report of the range `from`..=`to`.
+    pub fn finish(self, from: NaiveDate, to: NaiveDate) -> CaseReport {
+        let [by_hall, by_type, by_staff, by_team] = self.groups.map(|g| {
+            g.into_iter()
+                .map(|(key, (label, label_en, acc))| CaseGroup { key, label, label_en, kpis: acc.finish() })
+                .collect()
+        });
+        CaseReport { from, to, total: self.total.finish(), by_hall, by_type, by_staff, by_team }
+    }
+}
+
 impl Reader {
     /// The commitments report of the cases opened from `from` to `to` in
     /// one hall (or every hall), judged at `now`.
     pub fn case_report(&self, hall: Option<Uuid>, from: NaiveDate, to: NaiveDate, now: i64) -> Result<CaseReport> {
         crate::report::check_range(from, to)?;
         let rows = self.report_halls(hall)?;
-        let several = rows.len() > 1;
-        let mut total = CaseAccumulator::new();
-        let mut groups: [BTreeMap<String, (String, String, CaseAccumulator)>; 4] = Default::default();
+        let mut tally = CaseTally::new(rows.len() > 1, now);
         for row in &rows {
-            let types = types(&self.conn, row.key)?;
-            let staff: HashMap<String, String> =
-                crate::staff::all(&self.conn, row.key)?.into_iter().map(|s| (s.number, s.name)).collect();
+            let names = CaseNames::new(types(&self.conn, row.key)?, crate::staff::all(&self.conn, row.key)?);
             let mut st = self.conn.prepare_cached(
                 "SELECT data, team FROM cases WHERE hall = ?1 AND business_day BETWEEN ?2 AND ?3 ORDER BY accepted_at",
             )?;
             let mut rs = st.query(params![row.key, from.to_string(), to.to_string()])?;
             while let Some(r) = rs.next()? {
                 let case: Case = serde_json::from_str(r.get_ref(0)?.as_str()?)?;
-                let team: Option<String> = r.get(1)?;
-                total.push(&row.hall, &case, now);
-                let scoped = |key: &str| if several { format!("{}/{key}", row.hall.code) } else { key.to_string() };
-                let kind = types.iter().find(|t| t.code == case.case_type);
-                let name = staff.get(&case.staff).cloned().unwrap_or_else(|| case.staff.clone());
-                let team_label = team.clone().unwrap_or_else(|| "未分班组".into());
-                let keys = [
-                    (row.hall.code.clone(), row.hall.name.clone(), row.hall.name.clone()),
-                    (
-                        case.case_type.clone(),
-                        kind.map_or_else(|| case.case_type.clone(), |k| k.name_zh.clone()),
-                        kind.map_or_else(|| case.case_type.clone(), |k| k.name_en.clone()),
-                    ),
-                    (scoped(&case.staff), name.clone(), name),
-                    (
-                        scoped(team.as_deref().unwrap_or(crate::report::NO_TEAM)),
-                        team_label,
-                        team.unwrap_or_else(|| "no team".into()),
-                    ),
-                ];
-                for (g, (key, zh, en)) in groups.iter_mut().zip(keys) {
-                    g.entry(key).or_insert_with(|| (zh, en, CaseAccumulator::new())).2.push(&row.hall, &case, now);
-                }
+                tally.push(&row.hall, &names, &case, r.get(1)?);
             }
         }
-        let [by_hall, by_type, by_staff, by_team] = groups.map(|g| {
-            g.into_iter()
-                .map(|(key, (label, label_en, acc))| CaseGroup { key, label, label_en, kpis: acc.finish() })
-                .collect()
-        });
-        Ok(CaseReport { from, to, total: total.finish(), by_hall, by_type, by_staff, by_team })
+        Ok(tally.finish(from, to))
     }
 }

@@ -1,9 +1,13 @@
 //! The `follow_ups` table: low ratings and whether they were followed up in time.
 
-use hallq_core::{FollowUp, LowScoreReason};
+use chrono::NaiveDate;
+use hallq_core::{FollowUp, LowScoreReason, Millis};
 use rusqlite::{Connection, Row, params};
+use uuid::Uuid;
 
 use crate::error::Result;
+use crate::overview::FollowUpSummary;
+use crate::reader::Reader;
 use crate::rows;
 
 pub(crate) fn upsert(conn: &Connection, hall_key: i64, f: &FollowUp) -> Result<()> {
@@ -107,4 +111,30 @@ pub(crate) fn of_range(conn: &Connection, hall_key: i64, from: &str, to: &str) -
     let mut st = conn.prepare_cached(&sql)?;
     let rows = st.query_map(params![hall_key, from, to], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+impl Reader {
+    /// One hall's follow-ups of low ratings given from `from` to `to`, as
+    /// the overview shows them, judged on the hall's business day at `now`,
+    /// listing at most `limit` (the overview lists
+    /// [`crate::FOLLOW_UP_ITEMS`]). The bureau's centre answers the same
+    /// from PostgreSQL.
+    pub fn follow_up_summary(
+        &self,
+        hall: Uuid,
+        from: NaiveDate,
+        to: NaiveDate,
+        now: Millis,
+        limit: usize,
+    ) -> Result<FollowUpSummary> {
+        crate::report::check_range(from, to)?;
+        let row = crate::halls::by_id(&self.conn, hall)?;
+        let today = row.hall.business_day(now);
+        let (counts, first) =
+            summary_of_range(&self.conn, row.key, &from.to_string(), &to.to_string(), &today.to_string(), limit)?;
+        let mut summary = FollowUpSummary::default();
+        summary.add_hall(counts, first, today);
+        summary.finish();
+        Ok(summary)
+    }
 }

@@ -56,7 +56,7 @@ pub use backup::{
     record_good_backup, rotation_keeps,
 };
 pub use bulk::BulkWriter;
-pub use cases::{CaseFilter, CaseGroup, CaseReport, CaseStep};
+pub use cases::{CaseFilter, CaseGroup, CaseNames, CaseReport, CaseStep, CaseTally};
 pub use central::{CentralFailure, CentralLink};
 pub use clock::{Clock, ManualClock, Reading, STEP_TOLERANCE_MS, SystemClock};
 pub use credentials::{LOCK_MS, MAX_FAILED_PINS, PinCheck, PinOrigin, valid_pin};
@@ -75,8 +75,8 @@ pub use inspection::{
 };
 pub use log::StoredEvent;
 pub use overview::{
-    FollowUpItem, FollowUpState, FollowUpSummary, HeatCell, LongWait, Overview, OverviewQuery, QueuePoint, StaffLoad,
-    StaffRow, WaitBucket, load_balance,
+    FOLLOW_UP_ITEMS, FollowUpItem, FollowUpState, FollowUpSummary, HeatCell, LongWait, Overview, OverviewQuery,
+    QueuePoint, StaffLoad, StaffRow, WaitBucket, load_balance,
 };
 pub use printing::{
     BAUD_RATES, DEFAULT_BAUD, DEFAULT_PRINTER_PORT, KioskPrinter, NewPrintJob, PrintContent, PrintDelivery, PrintFault,

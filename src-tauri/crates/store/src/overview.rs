@@ -33,7 +33,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
 use chrono::{Datelike, Duration, Months, NaiveDate};
-use hallq_core::{KpiAccumulator, Kpis, Millis, Targets};
+use hallq_core::{FollowUp, KpiAccumulator, Kpis, Millis, Targets};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -217,6 +217,48 @@ pub struct FollowUpSummary {
     pub items: Vec<FollowUpItem>,
 }
 
+impl FollowUpSummary {
+    /// Adds a hall's counts (done, overdue, open) and its first follow-ups
+    /// (in `follow_ups::summary_of_range`'s order: overdue, open, done;
+    /// each by deadline, number, newest rating), judged on its business
+    /// day `today`. The bureau's centre feeds its halls' rows here too.
+    pub fn add_hall(&mut self, (done, overdue, open): (u64, u64, u64), first: Vec<FollowUp>, today: NaiveDate) {
+        self.done += done;
+        self.overdue += overdue;
+        self.open += open;
+        for f in first {
+            let state = if f.closed_at.is_some() {
+                FollowUpState::Done
+            } else if f.is_overdue(today) {
+                FollowUpState::Overdue
+            } else {
+                FollowUpState::Open
+            };
+            self.items.push(FollowUpItem {
+                ticket: f.ticket,
+                number: f.number,
+                rating: f.level,
+                reason: f.reason.map(|r| r.as_str().to_string()),
+                due: f.deadline,
+                state,
+            });
+        }
+    }
+
+    /// Orders the items of every hall added (each hall's first items come
+    /// in this order; across halls, stable) and keeps the first
+    /// [`FOLLOW_UP_ITEMS`].
+    pub fn finish(&mut self) {
+        let rank = |s: FollowUpState| match s {
+            FollowUpState::Overdue => 0,
+            FollowUpState::Open => 1,
+            FollowUpState::Done => 2,
+        };
+        self.items.sort_by(|a, b| (rank(a.state), a.due, &a.number).cmp(&(rank(b.state), b.due, &b.number)));
+        self.items.truncate(FOLLOW_UP_ITEMS);
+    }
+}
+
 /// Most follow-up items an overview lists (the counts count them all).
 pub const FOLLOW_UP_ITEMS: usize = 200;
 /// Longest waits an overview lists.
@@ -298,7 +340,7 @@ impl Reader {
         let (from, to) = (q.from.to_string(), q.to.to_string());
         for row in &rows {
             let today = row.hall.business_day(q.now);
-            let ((done, overdue, open), first) = crate::follow_ups::summary_of_range(
+            let (counts, first) = crate::follow_ups::summary_of_range(
                 &self.conn,
                 row.key,
                 &from,
@@ -306,35 +348,9 @@ impl Reader {
                 &today.to_string(),
                 FOLLOW_UP_ITEMS,
             )?;
-            follow_ups.done += done;
-            follow_ups.overdue += overdue;
-            follow_ups.open += open;
-            for f in first {
-                let state = if f.closed_at.is_some() {
-                    FollowUpState::Done
-                } else if f.is_overdue(today) {
-                    FollowUpState::Overdue
-                } else {
-                    FollowUpState::Open
-                };
-                follow_ups.items.push(FollowUpItem {
-                    ticket: f.ticket,
-                    number: f.number,
-                    rating: f.level,
-                    reason: f.reason.map(|r| r.as_str().to_string()),
-                    due: f.deadline,
-                    state,
-                });
-            }
+            follow_ups.add_hall(counts, first, today);
         }
-        let rank = |s: FollowUpState| match s {
-            FollowUpState::Overdue => 0,
-            FollowUpState::Open => 1,
-            FollowUpState::Done => 2,
-        };
-        // Each hall's first items come in this order; across halls, stable.
-        follow_ups.items.sort_by(|a, b| (rank(a.state), a.due, &a.number).cmp(&(rank(b.state), b.due, &b.number)));
-        follow_ups.items.truncate(FOLLOW_UP_ITEMS);
+        follow_ups.finish();
 
         let weekdays_in_range = weekday_counts(q.from, q.to);
         Ok(Overview {

@@ -1,6 +1,7 @@
 //! The routes behind the centre's page: the report as a workbook or CSV
 //! (`/central/v1/reports/kpis/export`, read back and compared with the
-//! JSON report) and the upload of an exchange file (`/central/v1/import`:
+//! JSON reports: the groupings, by county when the viewer sees several
+//! counties, the commitments) and the upload of an exchange file (`/central/v1/import`:
 //! the same exactly-once rules as `hallq central import`, and who may
 //! upload which hall's file).
 
@@ -132,10 +133,16 @@ fn cell(book: &mut Xlsx<Cursor<Vec<u8>>>, sheet: &str, row: &str, header: &str) 
 async fn the_workbook_and_the_csv_hold_the_json_report_s_figures() {
     let (a, b) = (DemoHall::new("XA", 2, 44), DemoHall::new("XB", 2, 45));
     let centre = Centre::start().await;
-    for (hall, name) in [(&a, "xa.hqx"), (&b, "xb.hqx")] {
-        hallq_central::import::import_file(&centre.pool, &hall.export(name), None, 1).await.unwrap();
+    for (hall, name, county) in [(&a, "xa.hqx", Some("罗阳县")), (&b, "xb.hqx", None)] {
+        hallq_central::import::import_file(&centre.pool, &hall.export(name), county, 1).await.unwrap();
     }
     let li = centre.user("li", None).await;
+    let zhang = centre.user("zhang", Some("罗阳县")).await;
+    let (_, _, cases) = centre.fetch(&li, &format!("/central/v1/reports/cases?{RANGE}")).await;
+    let cases: Value = serde_json::from_slice(&cases).unwrap();
+    let xa_cases = cases["by_hall"].as_array().unwrap().iter().find(|g| g["key"] == "XA").expect("XA's cases");
+    let opened = xa_cases["kpis"]["opened"].as_u64().unwrap();
+    assert!(opened > 0, "{xa_cases}");
 
     let (_, _, json) = centre.fetch(&li, &format!("/central/v1/reports/kpis?{RANGE}&by=hall")).await;
     let report: Value = serde_json::from_slice(&json).unwrap();
@@ -159,12 +166,31 @@ async fn the_workbook_and_the_csv_hold_the_json_report_s_figures() {
             "按员工 By staff",
             "按时段 By hour",
             "按星期 By weekday",
-            "按日 By day"
+            "按日 By day",
+            "按县 By county",
+            "工单时限 Cases"
         ]
     );
     let header = "办结笔数\nserved (legs)";
     let in_book = cell(&mut book, "按营业厅 By hall", "XA", header);
     assert_eq!(in_book.to_string(), served.to_string(), "{in_book:?}");
+    // By county: 罗阳县 is XA alone, the other hall has none; not ranked.
+    assert_eq!(cell(&mut book, "按县 By county", "罗阳县", header).to_string(), served.to_string());
+    assert!(cell(&mut book, "按县 By county", "~", header).to_string().parse::<u64>().unwrap() > 0);
+    let county_head = book.worksheet_range("按县 By county").unwrap().rows().next().unwrap()[0].to_string();
+    assert_eq!(county_head, "键\nKey", "no rank column by county");
+    assert_eq!(cell(&mut book, "工单时限 Cases", "XA", "开单\nopened").to_string(), opened.to_string());
+
+    // Asked by county, the county sheet comes first; a county manager
+    // sees one county: no county sheet.
+    let (_, _, xlsx) = centre.fetch(&li, &format!("/central/v1/reports/kpis/export?{RANGE}&by=county")).await;
+    let book: Xlsx<_> = Xlsx::new(Cursor::new(xlsx)).unwrap();
+    assert_eq!(book.sheet_names()[..3], ["汇总 Summary", "按县 By county", "按营业厅 By hall"]);
+    let (_, _, xlsx) = centre.fetch(&zhang, &format!("/central/v1/reports/kpis/export?{RANGE}&by=hall")).await;
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(xlsx)).unwrap();
+    let names = book.sheet_names();
+    assert!(!names.iter().any(|n| n == "按县 By county") && names.iter().any(|n| n == "工单时限 Cases"), "{names:?}");
+    assert_eq!(cell(&mut book, "工单时限 Cases", "XA", "开单\nopened").to_string(), opened.to_string());
 
     let (status, kind, csv) =
         centre.fetch(&li, &format!("/central/v1/reports/kpis/export?{RANGE}&by=county&format=csv")).await;

@@ -99,6 +99,11 @@ impl DemoHall {
         DemoHall { dir: tempfile::tempdir().expect("a temp directory"), code: code.to_string() }
     }
 
+    /// The hall's code.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
     /// The hall's database file.
     pub fn db(&self) -> PathBuf {
         self.dir.path().join("hall.db")
