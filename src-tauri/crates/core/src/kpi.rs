@@ -489,7 +489,8 @@ impl KpiAccumulator {
         (part.open_ms, part.busy_ms) = (r.u64()? as Millis, r.u64()? as Millis);
         for _ in 0..r.u32()? {
             let len = r.take(1)?[0];
-            let reason = std::str::from_utf8(r.take(usize::from(len))?).map_err(|_| BadPart("a reason is not UTF-8"))?;
+            let reason =
+                std::str::from_utf8(r.take(usize::from(len))?).map_err(|_| BadPart("a reason is not UTF-8"))?;
             k.low_score_reasons.insert(reason.to_string(), r.u64()?);
         }
         for _ in 0..r.u32()? {
