@@ -99,7 +99,21 @@ struct ReportHall {
 
 /// The report: a `KpiReport` as `hallq report` writes it (by county its
 /// `by` reads `hall` in the type: [`to_json`] writes `county`).
+/// In total, by hall, by county and by service it merges the halls' KPI
+/// parts ([`crate::parts`]); the other groupings feed every leg.
 pub async fn kpis(pool: &Pool, q: &CentralQuery) -> Result<KpiReport> {
+    kpis_from(pool, q, true).await
+}
+
+/// The same report fed from every leg, whatever the grouping: the way
+/// every report went before the parts, kept as what they are checked and
+/// measured against (the province bench).
+pub async fn kpis_of_legs(pool: &Pool, q: &CentralQuery) -> Result<KpiReport> {
+    kpis_from(pool, q, false).await
+}
+
+/// [`kpis`], from the parts where `parts` and the grouping allow.
+async fn kpis_from(pool: &Pool, q: &CentralQuery, parts: bool) -> Result<KpiReport> {
     check_range(q)?;
     let halls = report_halls(pool, q).await?;
     let by = match q.by {
@@ -114,7 +128,8 @@ pub async fn kpis(pool: &Pool, q: &CentralQuery) -> Result<KpiReport> {
     let mut tallies = futures_util::stream::iter(halls)
         .map(|h| {
             let pool = pool.clone();
-            tokio::spawn(async move { hall_tally(&pool, h, from, to, by, several, county).await })
+            let how = Feed { by, several, county, parts };
+            tokio::spawn(async move { hall_tally(&pool, h, from, to, how).await })
         })
         .buffer_unordered(threads);
     let mut parts = Vec::new();
@@ -290,18 +305,23 @@ async fn report_halls(pool: &Pool, q: &CentralQuery) -> Result<Vec<ReportHall>> 
     Ok(halls)
 }
 
+/// How a report feeds each hall.
+#[derive(Debug, Clone, Copy)]
+struct Feed {
+    by: GroupBy,
+    /// Several halls: keys scoped by hall.
+    several: bool,
+    /// By county: the hall grouping keyed and named by county.
+    county: bool,
+    /// From the parts, where the grouping allows.
+    parts: bool,
+}
+
 /// One hall's figures fed into a tally: its parts
 /// ([`crate::parts`]) under the groupings they serve, its legs and counter
 /// sessions under the others.
-async fn hall_tally(
-    pool: &Pool,
-    h: ReportHall,
-    from: NaiveDate,
-    to: NaiveDate,
-    by: GroupBy,
-    several: bool,
-    county: bool,
-) -> Result<KpiTally> {
+async fn hall_tally(pool: &Pool, h: ReportHall, from: NaiveDate, to: NaiveDate, how: Feed) -> Result<KpiTally> {
+    let Feed { by, several, county, parts } = how;
     let client = pool.get().await?;
     let (services, staff, counters) = names(&**client, h.id).await?;
     let scope = several.then_some(h.hall.code.as_str());
@@ -315,7 +335,7 @@ async fn hall_tally(
     };
     let mut feed = HallFeed::new(&named, scope, from, to, services, staff, counters);
     let mut tally = KpiTally::new(&[by]);
-    let sessions = if by.from_parts() {
+    let sessions = if parts && by.from_parts() {
         crate::parts::feed(&**client, h.id, &mut feed, &mut tally).await?;
         // Closed sessions are in the parts; open ones end at the hall's
         // last event, which moves without them.
