@@ -22,7 +22,9 @@
 //!   happened ([`KpiAccumulator::push_busy_apart`]).
 //! - Satisfaction = (非常满意 + 满意) ÷ rated; coverage = rated ÷ served.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -159,7 +161,9 @@ pub struct KpiAccumulator {
     /// so far minus the leaves so far.
     joins: Vec<Millis>,
     leaves: Vec<Millis>,
-    arrival_hours: HashSet<i64>,
+    /// (Fx-hashed: a year of a province's KPI parts inserts some ten
+    /// million, where SipHash's flood resistance buys nothing.)
+    arrival_hours: FxHashSet<i64>,
     /// The hour last inserted: visits come nearly in time order, so most
     /// inserts are the same hour again and can be skipped.
     last_hour: Option<i64>,
@@ -449,21 +453,25 @@ impl KpiAccumulator {
         // span twice: the part is read straight into this accumulator's
         // vectors, and cut back if the bytes turn out short.
         let lens = (self.waits.len(), self.handlings.len(), self.joins.len(), self.leaves.len());
-        let read = self.read_part(&mut part, bytes);
-        if read.is_err() {
-            self.waits.truncate(lens.0);
-            self.handlings.truncate(lens.1);
-            self.joins.truncate(lens.2);
-            self.leaves.truncate(lens.3);
-            return read;
-        }
+        let hours = match self.read_part(&mut part, bytes) {
+            Ok(hours) => hours,
+            Err(e) => {
+                self.waits.truncate(lens.0);
+                self.handlings.truncate(lens.1);
+                self.joins.truncate(lens.2);
+                self.leaves.truncate(lens.3);
+                return Err(e);
+            }
+        };
+        self.arrival_hours.extend(hours.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap_or_default())));
         self.merge(part);
         Ok(())
     }
 
-    /// Reads `bytes` into `part` (counts, reasons, hours, open and busy
-    /// time) and appends its spans and instants to `self`'s vectors.
-    fn read_part(&mut self, part: &mut Self, bytes: &[u8]) -> Result<(), BadPart> {
+    /// Reads `bytes` into `part` (counts, reasons, open and busy time),
+    /// appends its spans and instants to `self`'s vectors, and answers its
+    /// arrival hours' bytes.
+    fn read_part<'a>(&mut self, part: &mut Self, bytes: &'a [u8]) -> Result<&'a [u8], BadPart> {
         let mut r = PartReader(bytes);
         if r.take(1)? != [PART_VERSION] {
             return Err(BadPart("unknown version"));
@@ -493,9 +501,8 @@ impl KpiAccumulator {
                 std::str::from_utf8(r.take(usize::from(len))?).map_err(|_| BadPart("a reason is not UTF-8"))?;
             k.low_score_reasons.insert(reason.to_string(), r.u64()?);
         }
-        for _ in 0..r.u32()? {
-            part.arrival_hours.insert(r.u64()? as i64);
-        }
+        let hours = r.u32()? as usize;
+        let hours = r.take(hours * 8)?;
         for spans in [&mut self.waits, &mut self.handlings] {
             let n = r.u32()? as usize;
             spans.extend(r.take(n * 4)?.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])));
@@ -506,17 +513,20 @@ impl KpiAccumulator {
         if width != 4 && width != 8 {
             return Err(BadPart("an instant's width is neither 4 nor 8"));
         }
-        let instant = |c: &[u8]| {
-            let mut b = [0u8; 8];
-            b[..c.len()].copy_from_slice(c);
-            base.wrapping_add(u64::from_le_bytes(b) as Millis)
-        };
-        self.joins.extend(r.take(joins * width)?.chunks_exact(width).map(instant));
-        self.leaves.extend(r.take(leaves * width)?.chunks_exact(width).map(instant));
+        for (instants, n) in [(&mut self.joins, joins), (&mut self.leaves, leaves)] {
+            let bytes = r.take(n * width)?;
+            if width == 4 {
+                let offset = |c: &[u8]| Millis::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+                instants.extend(bytes.chunks_exact(4).map(|c| base.wrapping_add(offset(c))));
+            } else {
+                let offset = |c: &[u8]| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as Millis;
+                instants.extend(bytes.chunks_exact(8).map(|c| base.wrapping_add(offset(c))));
+            }
+        }
         if !r.0.is_empty() {
             return Err(BadPart("bytes after the instants"));
         }
-        Ok(())
+        Ok(hours)
     }
 }
 

@@ -296,6 +296,41 @@ async fn measure(centre: &Centre, all_legs: bool) {
             }
         }
     }
+    // Where a year by service's time goes: PostgreSQL sending the parts
+    // (read on one connection, nothing decoded), the parts decoded into
+    // the total and their services' accumulators, the KPIs finished.
+    let (_, from, to) = ranges[1];
+    let started = Instant::now();
+    let rows = client
+        .query("SELECT service, part FROM kpi_parts WHERE business_day BETWEEN $1 AND $2", &[&from, &to])
+        .await
+        .unwrap();
+    let bytes: usize = rows.iter().map(|r| r.get::<_, &[u8]>(1).len()).sum();
+    println!(
+        "  where a year by service goes: reading its {} parts ({:.0} MB) on one connection {:.2} s,",
+        rows.len(),
+        bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    let mut total = hallq_core::KpiAccumulator::new();
+    let mut services = std::collections::BTreeMap::<String, hallq_core::KpiAccumulator>::new();
+    for r in &rows {
+        let part: &[u8] = r.get(1);
+        total.merge_part(part).unwrap();
+        services.entry(r.get(0)).or_default().merge_part(part).unwrap();
+    }
+    println!("    decoding them into the total and the services {:.2} s,", started.elapsed().as_secs_f64());
+    let started = Instant::now();
+    let _ = total.finish();
+    let finished = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    services.into_values().for_each(|acc| drop(acc.finish()));
+    println!(
+        "    finishing the total {finished:.2} s and the services {:.2} s (on one core each)",
+        started.elapsed().as_secs_f64()
+    );
+    drop(rows);
     for (name, from, to) in ranges {
         let q = CentralQuery { from, to, by: "staff".parse().unwrap(), county: None, hall: None };
         let (took, report) = timed(centre, &q, false).await;
