@@ -442,6 +442,18 @@ async fn the_centre_reports_every_kpi_as_the_sqlite_bureau_does_on_the_same_file
         compared += assert_same(mine, &theirs, &format!("{from}..{to} by {by}"));
     }
     assert!(compared > 3000, "only {compared} values compared");
+    // The clock hall's counters are still open: their time (beside the
+    // parts, which hold closed sessions only) is among what was compared.
+    let open: i64 = centre
+        .pool
+        .get()
+        .await
+        .unwrap()
+        .query_one("SELECT count(*) FROM counter_sessions WHERE closed_at IS NULL", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(open > 0, "an open counter session at the centre");
     eprintln!("reports: {compared} values compared, every one equal");
 
     // Commitments and follow-ups, judged at the same instant on both sides.
