@@ -105,6 +105,8 @@ pub async fn rewrite(
     // The open time of closed sessions, cut day by day as a report cuts
     // it at its range's ends: the days' parts add up to any range's.
     let span = feed.span();
+    // (Closed sessions end at their close: the last event's time, which
+    // open ones would end at, is not asked for.)
     let sessions = counter_sessions(client, hall_id, span, span.1, Sessions::Closed).await?;
     let sessions = sessions.iter().map(open_row).collect::<Result<Vec<_>>>()?;
     let mut d = from;
