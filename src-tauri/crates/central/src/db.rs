@@ -46,6 +46,11 @@ pub async fn connect(url: &str) -> Result<Pool> {
     if projected > 0 {
         tracing::info!(events = projected, "projected the events the centre's projections had not seen");
     }
+    // A centre upgraded from V4 has projections but no KPI parts.
+    let built = crate::parts::build_missing(&pool).await?;
+    if built > 0 {
+        tracing::info!(halls = built, "built the KPI parts of halls projected before them");
+    }
     Ok(pool)
 }
 

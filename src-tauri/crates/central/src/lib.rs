@@ -8,7 +8,8 @@
 //! schema is ready for Citus: every table keyed by hall), [`enrol`] (codes
 //! and keys), [`ingest`] (the batch and the exactly-once append), [`import`]
 //! (exchange files through the same append), [`projection`] (what reports
-//! read, written with each batch), [`report`] (the KPIs across halls),
+//! read, written with each batch), [`parts`] (the KPI pre-aggregates
+//! reports by hall and by service merge), [`report`] (the KPIs across halls),
 //! [`users`] (county and province managers and their logins), [`http`]
 //! (the routes), and
 //! [`error`] (every refusal, bilingual, in the hall server's error shape).
@@ -24,6 +25,7 @@ pub mod error;
 pub mod http;
 pub mod import;
 pub mod ingest;
+pub mod parts;
 pub mod projection;
 pub mod report;
 pub mod users;

@@ -343,6 +343,8 @@ impl Projection {
         let Some(state) = &self.state else { return Ok(()) };
         let hall = &self.hall;
         write_tickets(tx, *hall, self.tickets.values()).await?;
+        let closed = self.sessions.values().filter_map(|s| s.closed_at.map(|c| (s.opened_at, c)));
+        let days = crate::parts::touched(state.hall(), self.tickets.values().map(|(t, _)| t.business_day), closed);
         if !self.services.is_empty() {
             let st = tx
                 .prepare(
@@ -415,6 +417,11 @@ impl Projection {
                 let counter = s.counter as i32;
                 tx.execute(&st, &[hall, seq, &s.staff, &counter, &s.login_at, &s.logout_at]).await?;
             }
+        }
+        // After the legs and sessions they are made of, in the same
+        // transaction: never ahead of them or behind.
+        if let Some(days) = days {
+            crate::parts::rewrite(tx, *hall, state.hall(), state.services().to_vec(), days).await?;
         }
         tx.execute(
             "INSERT INTO hall_states (hall_id, last_seq, day, last_at, snapshot) VALUES ($1, $2, $3, $4, $5)

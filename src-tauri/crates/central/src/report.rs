@@ -29,6 +29,7 @@ use hallq_store::{
     CaseNames, CaseReport, CaseTally, FOLLOW_UP_ITEMS, FollowUpSummary, GroupBy, HallFeed, KpiReport, KpiTally, LegRow,
     OpenRow,
 };
+use tokio_postgres::GenericClient;
 use tokio_postgres::types::Json;
 use uuid::Uuid;
 
@@ -98,7 +99,21 @@ struct ReportHall {
 
 /// The report: a `KpiReport` as `hallq report` writes it (by county its
 /// `by` reads `hall` in the type: [`to_json`] writes `county`).
+/// In total, by hall, by county and by service it merges the halls' KPI
+/// parts ([`crate::parts`]); the other groupings feed every leg.
 pub async fn kpis(pool: &Pool, q: &CentralQuery) -> Result<KpiReport> {
+    kpis_from(pool, q, true).await
+}
+
+/// The same report fed from every leg, whatever the grouping: the way
+/// every report went before the parts, kept as what they are checked and
+/// measured against (the province bench).
+pub async fn kpis_of_legs(pool: &Pool, q: &CentralQuery) -> Result<KpiReport> {
+    kpis_from(pool, q, false).await
+}
+
+/// [`kpis`], from the parts where `parts` and the grouping allow.
+async fn kpis_from(pool: &Pool, q: &CentralQuery, parts: bool) -> Result<KpiReport> {
     check_range(q)?;
     let halls = report_halls(pool, q).await?;
     let by = match q.by {
@@ -113,14 +128,20 @@ pub async fn kpis(pool: &Pool, q: &CentralQuery) -> Result<KpiReport> {
     let mut tallies = futures_util::stream::iter(halls)
         .map(|h| {
             let pool = pool.clone();
-            tokio::spawn(async move { hall_tally(&pool, h, from, to, by, several, county).await })
+            let how = Feed { by, several, county, parts };
+            tokio::spawn(async move { hall_tally(&pool, h, from, to, how).await })
         })
         .buffer_unordered(threads);
-    let mut tally = KpiTally::new(&[by]);
+    let mut parts = Vec::new();
     while let Some(done) = tallies.next().await {
-        tally.merge(done.map_err(|e| CentralError::Internal(format!("a hall's report: {e}")))??);
+        parts.push(done.map_err(|e| CentralError::Internal(format!("a hall's report: {e}")))??);
     }
-    let mut report = tally.finish(from, to).pop().ok_or_else(|| CentralError::Internal("no report".into()))?;
+    if parts.is_empty() {
+        parts.push(KpiTally::new(&[by]));
+    }
+    // Each group's halls are merged and finished on the finishing threads.
+    let mut report =
+        KpiTally::finish_parts(parts, from, to).pop().ok_or_else(|| CentralError::Internal("no report".into()))?;
     if county {
         for g in report.groups.iter_mut().filter(|g| g.key == NO_COUNTY) {
             "未填县".clone_into(&mut g.label);
@@ -155,10 +176,10 @@ pub async fn cases(pool: &Pool, q: &CentralQuery, now: Millis) -> Result<CaseRep
     let mut tally = CaseTally::new(halls.len() > 1, now);
     for h in &halls {
         let types: Vec<CaseType> =
-            json_rows(&client, "SELECT case_type FROM case_types WHERE hall_id = $1 ORDER BY position, code", h.id)
+            json_rows(&**client, "SELECT case_type FROM case_types WHERE hall_id = $1 ORDER BY position, code", h.id)
                 .await?;
         let staff: Vec<Staff> =
-            json_rows(&client, "SELECT staff FROM staff WHERE hall_id = $1 ORDER BY number", h.id).await?;
+            json_rows(&**client, "SELECT staff FROM staff WHERE hall_id = $1 ORDER BY number", h.id).await?;
         let names = CaseNames::new(types, staff);
         let rows = client
             .query(
@@ -284,18 +305,25 @@ async fn report_halls(pool: &Pool, q: &CentralQuery) -> Result<Vec<ReportHall>> 
     Ok(halls)
 }
 
-/// One hall's legs and open time fed into a tally.
-async fn hall_tally(
-    pool: &Pool,
-    h: ReportHall,
-    from: NaiveDate,
-    to: NaiveDate,
+/// How a report feeds each hall.
+#[derive(Debug, Clone, Copy)]
+struct Feed {
     by: GroupBy,
+    /// Several halls: keys scoped by hall.
     several: bool,
+    /// By county: the hall grouping keyed and named by county.
     county: bool,
-) -> Result<KpiTally> {
+    /// From the parts, where the grouping allows.
+    parts: bool,
+}
+
+/// One hall's figures fed into a tally: its parts
+/// ([`crate::parts`]) under the groupings they serve, its legs and counter
+/// sessions under the others.
+async fn hall_tally(pool: &Pool, h: ReportHall, from: NaiveDate, to: NaiveDate, how: Feed) -> Result<KpiTally> {
+    let Feed { by, several, county, parts } = how;
     let client = pool.get().await?;
-    let (services, staff, counters) = names(&client, h.id).await?;
+    let (services, staff, counters) = names(&**client, h.id).await?;
     let scope = several.then_some(h.hall.code.as_str());
     // By county, the hall grouping's key and label are the county's.
     let named = match (county, &h.county) {
@@ -307,12 +335,36 @@ async fn hall_tally(
     };
     let mut feed = HallFeed::new(&named, scope, from, to, services, staff, counters);
     let mut tally = KpiTally::new(&[by]);
+    let sessions = if parts && by.from_parts() {
+        crate::parts::feed(&**client, h.id, &mut feed, &mut tally).await?;
+        // Closed sessions are in the parts; open ones end at the hall's
+        // last event, which moves without them.
+        Sessions::Open
+    } else {
+        for_each_leg(&**client, h.id, from, to, |leg| feed.leg(&mut tally, leg).map(drop)).await?;
+        Sessions::All
+    };
+    for r in &counter_sessions(&**client, h.id, feed.span(), h.last_at, sessions).await? {
+        feed.open_time(&mut tally, &open_row(r)?);
+    }
+    Ok(tally)
+}
+
+/// Streams `hall`'s legs of the business days `from..=to`, in business
+/// day order, to `f` as the feeding code reads them.
+pub(crate) async fn for_each_leg(
+    client: &impl GenericClient,
+    hall: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+    mut f: impl FnMut(&LegRow<'_>) -> hallq_store::Result<()>,
+) -> Result<()> {
     let legs = client
         .query_raw(
             "SELECT service, counter, staff, team, to_char(business_day, 'YYYY-MM-DD'), leg, state, issued_at,
                     called_at, started_at, ended_at, rating, rating_reason, target_wait_ms, target_handling_ms
-             FROM tickets WHERE hall_id = $1 AND business_day BETWEEN $2 AND $3",
-            [&h.id as &(dyn tokio_postgres::types::ToSql + Sync), &from, &to],
+             FROM tickets WHERE hall_id = $1 AND business_day BETWEEN $2 AND $3 ORDER BY business_day",
+            [&hall as &(dyn tokio_postgres::types::ToSql + Sync), &from, &to],
         )
         .await?;
     let mut legs = std::pin::pin!(legs);
@@ -336,31 +388,61 @@ async fn hall_tally(
             target_wait_ms: r.try_get(13)?,
             target_handling_ms: r.try_get(14)?,
         };
-        feed.leg(&mut tally, &leg)?;
+        f(&leg)?;
     }
-    let (start, end) = feed.span();
-    let sessions = client
+    Ok(())
+}
+
+/// Which of a hall's counter sessions to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sessions {
+    /// Every one.
+    All,
+    /// Those still open (ending at the hall's last event).
+    Open,
+    /// Those closed.
+    Closed,
+}
+
+/// `hall`'s counter sessions open in `span` (UTC ms), each ending at its
+/// close or, still open, at `last_at` (the hall's last event): rows for
+/// [`open_row`].
+pub(crate) async fn counter_sessions(
+    client: &impl GenericClient,
+    hall: Uuid,
+    (start, end): (Millis, Millis),
+    last_at: Millis,
+    which: Sessions,
+) -> Result<Vec<tokio_postgres::Row>> {
+    let only = match which {
+        Sessions::All => "",
+        Sessions::Open => " AND closed_at IS NULL",
+        Sessions::Closed => " AND closed_at IS NOT NULL",
+    };
+    Ok(client
         .query(
-            "SELECT counter, staff, team, opened_at, coalesce(closed_at, $4) FROM counter_sessions
-             WHERE hall_id = $1 AND opened_at < $3 AND coalesce(closed_at, $4) > $2",
-            &[&h.id, &start, &end, &h.last_at],
+            &format!(
+                "SELECT counter, staff, team, opened_at, coalesce(closed_at, $4) FROM counter_sessions
+                 WHERE hall_id = $1 AND opened_at < $3 AND coalesce(closed_at, $4) > $2{only}"
+            ),
+            &[&hall, &start, &end, &last_at],
         )
-        .await?;
-    for r in &sessions {
-        let open = OpenRow {
-            counter: r.try_get::<_, i32>(0)? as u32,
-            staff: r.try_get(1)?,
-            team: r.try_get(2)?,
-            opened_at: r.try_get(3)?,
-            closed_at: r.try_get(4)?,
-        };
-        feed.open_time(&mut tally, &open);
-    }
-    Ok(tally)
+        .await?)
+}
+
+/// A row of [`counter_sessions`] as the feeding code reads it.
+pub(crate) fn open_row(r: &tokio_postgres::Row) -> Result<OpenRow<'_>> {
+    Ok(OpenRow {
+        counter: r.try_get::<_, i32>(0)? as u32,
+        staff: r.try_get(1)?,
+        team: r.try_get(2)?,
+        opened_at: r.try_get(3)?,
+        closed_at: r.try_get(4)?,
+    })
 }
 
 /// A hall's services (in kiosk order), staff and counters, as projected.
-async fn names(client: &deadpool_postgres::Client, hall: Uuid) -> Result<(Vec<Service>, Vec<Staff>, Vec<Counter>)> {
+async fn names(client: &impl GenericClient, hall: Uuid) -> Result<(Vec<Service>, Vec<Staff>, Vec<Counter>)> {
     Ok((
         json_rows(client, "SELECT service FROM services WHERE hall_id = $1 ORDER BY position", hall).await?,
         json_rows(client, "SELECT staff FROM staff WHERE hall_id = $1 ORDER BY number", hall).await?,
@@ -369,8 +451,8 @@ async fn names(client: &deadpool_postgres::Client, hall: Uuid) -> Result<(Vec<Se
 }
 
 /// The one JSON column of `sql`'s rows for `hall`, each as a `T`.
-async fn json_rows<T: serde::de::DeserializeOwned>(
-    client: &deadpool_postgres::Client,
+pub(crate) async fn json_rows<T: serde::de::DeserializeOwned>(
+    client: &impl GenericClient,
     sql: &str,
     hall: Uuid,
 ) -> Result<Vec<T>> {

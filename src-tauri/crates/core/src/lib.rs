@@ -37,7 +37,7 @@ pub use error::CoreError;
 pub use event::EventData;
 pub use follow_up::{FOLLOW_UP_WORKING_DAYS, FollowUp};
 pub use hall::{Hall, HallConfig, ScoreWeights, Targets};
-pub use kpi::{KpiAccumulator, Kpis, TicketFacts};
+pub use kpi::{BadPart, KpiAccumulator, Kpis, TicketFacts};
 
 pub use service::Service;
 pub use staff::{Staff, StaffRole};

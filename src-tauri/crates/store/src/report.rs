@@ -63,6 +63,15 @@ impl GroupBy {
         Self::Weekday,
     ];
 
+    /// Whether parts kept per hall, business day and service (each a
+    /// [`KpiAccumulator::to_part`], added by [`HallFeed::part`]) serve this
+    /// grouping: the total, by hall, by service. The others cut handling
+    /// by the clock or group by what a service's day mixes (counter,
+    /// staff, team).
+    pub fn from_parts(self) -> bool {
+        matches!(self, Self::Total | Self::Hall | Self::Service)
+    }
+
     /// The name used on the command line and in the API.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -495,6 +504,13 @@ impl KpiTally {
         }
     }
 
+    /// The accumulators: the total's and, per grouping, each group's by
+    /// key, unfinished (to keep as parts, [`KpiAccumulator::to_part`]).
+    pub fn into_accumulators(self) -> (KpiAccumulator, Vec<Vec<(String, KpiAccumulator)>>) {
+        let groups = self.groups.into_iter().map(|g| g.rows.into_iter().map(|(key, _, acc)| (key, acc)).collect());
+        (self.total, groups.collect())
+    }
+
     /// The reports, one per grouping in the order given, groups in key order.
     pub fn finish(self, from: NaiveDate, to: NaiveDate) -> Vec<KpiReport> {
         Self::finish_parts(vec![self], from, to)
@@ -778,6 +794,33 @@ impl<'a> HallFeed<'a> {
             }
         }
         Ok(facts)
+    }
+
+    /// Adds a part kept for this hall (a [`KpiAccumulator::to_part`]) to the
+    /// total and every grouping, which must be ones [`GroupBy::from_parts`]
+    /// serves: `service`'s part is what [`HallFeed::leg`] fed its group of
+    /// one business day under [`GroupBy::Service`]; a part of no service is
+    /// the open time [`HallFeed::open_time`] fed the total of one business
+    /// day (narrowed to it), as every grouping but service takes it.
+    pub fn part(&mut self, tally: &mut KpiTally, service: Option<&str>, bytes: &[u8]) -> Result<()> {
+        let (hall, names) = (self.hall, &self.names);
+        let bad = |e: hallq_core::BadPart| StoreError::Corrupt(e.to_string());
+        tally.total.merge_part(bytes).map_err(bad)?;
+        for (by, groups) in tally.bys.iter().zip(tally.groups.iter_mut()) {
+            match (by, service) {
+                (GroupBy::Total, _) | (GroupBy::Service, None) => {}
+                (GroupBy::Hall, _) => {
+                    groups.get(&hall.code, || Label::same(hall.name.clone())).merge_part(bytes).map_err(bad)?
+                }
+                (GroupBy::Service, Some(code)) => {
+                    groups.get(code, || names.service(code)).merge_part(bytes).map_err(bad)?
+                }
+                (other, _) => {
+                    return Err(StoreError::Corrupt(format!("no part serves the grouping by {}", other.as_str())));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Feeds one counter session's open time, cut to the range, into the

@@ -10,7 +10,10 @@
 //! The commitments report (cases) equals the bureau's `case_report` judged
 //! at the same instant, and each hall's follow-ups equal its own overview's,
 //! before and after a centre upgraded from V3 (projections without cases)
-//! projects its log again.
+//! projects its log again. Reports in total, by hall, by county and by
+//! service come from the KPI parts (`kpi_parts`), the others from the
+//! legs: both are compared, and again after a centre upgraded from V4 (no
+//! parts) built its parts at start.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -439,6 +442,18 @@ async fn the_centre_reports_every_kpi_as_the_sqlite_bureau_does_on_the_same_file
         compared += assert_same(mine, &theirs, &format!("{from}..{to} by {by}"));
     }
     assert!(compared > 3000, "only {compared} values compared");
+    // The clock hall's counters are still open: their time (beside the
+    // parts, which hold closed sessions only) is among what was compared.
+    let open: i64 = centre
+        .pool
+        .get()
+        .await
+        .unwrap()
+        .query_one("SELECT count(*) FROM counter_sessions WHERE closed_at IS NULL", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(open > 0, "an open counter session at the centre");
     eprintln!("reports: {compared} values compared, every one equal");
 
     // Commitments and follow-ups, judged at the same instant on both sides.
@@ -510,19 +525,19 @@ async fn the_centre_reports_every_kpi_as_the_sqlite_bureau_does_on_the_same_file
         .unwrap();
     assert_eq!(centre_reports(&centre.url), first, "projected at start from the log alone");
 
-    // A centre upgraded from V3: projections without cases or staff
-    // sessions. V4 empties them; the centre projects every hall's log
+    // A centre upgraded from V3: projections without cases, staff
+    // sessions or KPI parts. V4 empties them; the centre projects every hall's log
     // again at start. (The small hall has since enrolled into 罗阳县.)
     let (cases, follow_ups) = centre_cases(&centre).await;
     client
         .batch_execute(
-            "DELETE FROM refinery_schema_history WHERE version = 4;
-             DROP TABLE case_types, cases, staff_sessions",
+            "DELETE FROM refinery_schema_history WHERE version >= 4;
+             DROP TABLE case_types, cases, staff_sessions, kpi_parts",
         )
         .await
         .unwrap();
     let before: i64 = client.query_one("SELECT count(*) FROM tickets", &[]).await.unwrap().get(0);
-    let upgraded = hallq_central::db::connect(&centre.url).await.expect("migrate to V4");
+    let upgraded = hallq_central::db::connect(&centre.url).await.expect("migrate to V4 and V5");
     let counts: Vec<i64> = {
         let c = upgraded.get().await.unwrap();
         let mut n = Vec::new();
@@ -544,6 +559,27 @@ async fn the_centre_reports_every_kpi_as_the_sqlite_bureau_does_on_the_same_file
         assert_same(again, before, "follow-ups after the upgrade");
     }
     assert_eq!(centre_reports(&centre.url), first, "no KPI moves with the upgrade");
+
+    // A centre upgraded from V4: projections without KPI parts. It builds
+    // them from its projections at start, and reports the same.
+    client.batch_execute("DELETE FROM refinery_schema_history WHERE version = 5; DROP TABLE kpi_parts").await.unwrap();
+    let upgraded = hallq_central::db::connect(&centre.url).await.expect("migrate to V5");
+    let parts: Vec<(String, i64)> = upgraded
+        .get()
+        .await
+        .unwrap()
+        .query(
+            "SELECT h.code, count(*) FROM kpi_parts p JOIN halls h ON h.hall_id = p.hall_id GROUP BY h.code ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(parts.iter().map(|(code, _)| code.as_str()).collect::<Vec<_>>(), ["CLK", "RA", "RB", "RC"]);
+    assert!(parts.iter().all(|(_, n)| *n >= 2), "each hall's parts built: {parts:?}");
+    assert_eq!(centre_reports(&centre.url), first, "no KPI moves with the parts built at start");
 
     // The API answers the same JSON on a loopback listener.
     let api = get_json(&centre, "/central/v1/reports/kpis?from=2026-03-01&to=2026-11-30&by=staff").await;
