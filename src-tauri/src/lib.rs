@@ -177,7 +177,10 @@ fn first_render_node() -> Option<String> {
 #[cfg(target_os = "linux")]
 fn with_webkit_env() {
     use std::os::unix::process::CommandExt;
-    let missing = missing_webkit_env(|name| std::env::var(name).ok(), first_render_node());
+    let missing = missing_webkit_env(
+        |name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()),
+        first_render_node(),
+    );
     if missing.is_empty() {
         return;
     }
