@@ -59,6 +59,17 @@ function tree(pid) {
   return out
 }
 
+/** The names of the threads of `pid` and its descendants (WebKit's processes). */
+export function threadNames(pid) {
+  const names = []
+  for (const p of tree(pid)) {
+    try {
+      for (const t of readdirSync(`/proc/${p}/task`)) names.push(readFileSync(`/proc/${p}/task/${t}/comm`, 'utf8').trim())
+    } catch {}
+  }
+  return names
+}
+
 /** The app's pid: the hallq-desktop below tauri-driver. */
 export function appPid(driverPid) {
   for (const p of tree(driverPid)) {

@@ -37,7 +37,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sleep, stopChild } from './webdriver.mjs'
-import { DESKTOP, HALLQ, PIN, api, appPid, killApp, launch, memory, newHall, output, supervisor } from './app.mjs'
+import { DESKTOP, HALLQ, PIN, api, appPid, killApp, launch, memory, newHall, output, supervisor, threadNames } from './app.mjs'
 import { readJob, readJobIfWhole } from '../browser/escpos.mjs'
 import { startCups } from './cups.mjs'
 import { tempDir } from '../browser/tempdir.mjs'
@@ -220,6 +220,11 @@ test('no print dialog: a kiosk tap prints (or not) while the display keeps updat
   const hallWindows = topLevelWindows()
   assert.ok(hallWindows.some((n) => n.includes('Kiosk')) && hallWindows.some((n) => n.includes('Display')), `${hallWindows}`)
 
+  // Before its first call the station holds no audio pipeline (WebKit's
+  // web audio runs one on GStreamer threads of its own, all day once made).
+  const audioThreads = threadNames(appPid(driver.child.pid)).filter((n) => /webaudio/i.test(n))
+  assert.deepEqual(audioThreads, [], 'no audio before the first call')
+
   for (const kind of ['none', 'html', 'local']) {
     await api(base, 'PUT', `/api/v1/printers/${kiosk.kiosk}`, sup, { kind, address: null, baud: null, paper: 80 })
     const cupsBefore = cups.printedAt()
@@ -279,6 +284,12 @@ test('no print dialog: a kiosk tap prints (or not) while the display keeps updat
   const audio = await s.execAsync(`const c = new AudioContext();
     await Promise.race([c.resume(), new Promise((r) => setTimeout(r, 3000))]); const state = c.state; await c.close(); return state`)
   assert.equal(audio, 'running', 'the display plays without a click')
+  // The calls above were voiced (the audio made at the first call), and
+  // the display never asked for a click.
+  await s.waitFor(`return window.hallqVoice.pending === 0`, 'the calls voiced', 20000)
+  const voiced = await s.exec(`return { log: [...window.hallqVoice.log], button: !!document.querySelector('[data-test=enable-sound]') }`)
+  assert.ok(voiced.log.length === 3 && voiced.log.every((e) => /^(speech|server|chime) /.test(e)), `the calls voiced: ${voiced.log}`)
+  assert.equal(voiced.button, false, 'no "click to enable sound" on the desktop display')
   await s.screenshot(join(output, 'desktop-display-after-prints.png'))
 
   // As shipped: WebKit's settings come from the app itself.

@@ -109,4 +109,15 @@ describe('voice queue', () => {
     expect(q.log.length).toBe(LOG_SIZE)
     expect(q.log.at(-1)).toMatch(/^chime A29[789]$/)
   })
+
+  it('lets the sound rest once every queued call is voiced, not between calls', async () => {
+    const f = fakeVoice({ speech: true, server: false })
+    const q = new VoiceQueue({ ...f.voice, rest: () => f.events.push('rest') })
+    q.add({ ticket: '1', number: 'A001', counter: 1 })
+    q.add({ ticket: '2', number: 'A002', counter: 2 })
+    await idle(q)
+    q.add({ ticket: '3', number: 'A003', counter: 1 })
+    await idle(q)
+    expect(f.events.filter((e) => e === 'chime' || e === 'rest')).toEqual(['chime', 'chime', 'rest', 'chime', 'rest'])
+  })
 })

@@ -19,6 +19,8 @@ export interface Voice {
   speak(text: string): Promise<boolean>
   /** Plays the server's WAV of the call; false if it could not. */
   playServer(call: CallToSay): Promise<boolean>
+  /** Every queued call has been voiced: the sound may rest until the next. */
+  rest?(): void
 }
 
 /** "请 A 0 1 2 号 到 3 号窗口": digits one by one, as the server's phrase. */
@@ -73,6 +75,7 @@ export class VoiceQueue {
       }
     }
     this.busy = false
+    this.voice.rest?.()
   }
 }
 
