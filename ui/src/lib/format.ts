@@ -8,35 +8,26 @@
  */
 const formatters = new Map<string, Intl.DateTimeFormat>()
 
-function clockFormat(timeZone: string, seconds: boolean): Intl.DateTimeFormat {
-  const key = `${timeZone} ${seconds}`
+function kept(key: string, make: () => Intl.DateTimeFormat): Intl.DateTimeFormat {
   let f = formatters.get(key)
   if (!f) {
-    f = new Intl.DateTimeFormat('zh-CN', {
-      timeZone,
-      hour: '2-digit',
-      minute: '2-digit',
-      second: seconds ? '2-digit' : undefined,
-      hour12: false,
-    })
+    f = make()
     formatters.set(key, f)
   }
   return f
 }
 
 export function hhmm(ms: number, timeZone = 'Asia/Shanghai', seconds = false): string {
-  return clockFormat(timeZone, seconds).format(ms)
+  const clock = () =>
+    new Intl.DateTimeFormat('zh-CN', { timeZone, hour: '2-digit', minute: '2-digit', second: seconds ? '2-digit' : undefined, hour12: false })
+  return kept(`${timeZone} clock ${seconds}`, clock).format(ms)
 }
 
 /** "YYYY-MM-DD HH:MM" in the hall's zone (the board's backup time, made each second). */
 export function dateTime(ms: number, timeZone = 'Asia/Shanghai'): string {
-  const key = `${timeZone} date-time`
-  let f = formatters.get(key)
-  if (!f) {
-    f = new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false })
-    formatters.set(key, f)
-  }
-  return f.format(ms)
+  const full = () =>
+    new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false })
+  return kept(`${timeZone} date-time`, full).format(ms)
 }
 
 /** Whether `now` is outside the hall's opening hours (no hours → always open). */
