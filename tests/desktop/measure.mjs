@@ -21,7 +21,7 @@
 // Prints JSON and writes tests/output/desktop-measure.json.
 
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { sleep, stopChild } from './webdriver.mjs'
@@ -96,6 +96,32 @@ async function smoothness(s) {
   return { frames_in_3s: t.length, longest_gap_ms: Math.round(Math.max(...gaps)), gaps_over_50ms: gaps.filter((g) => g > 50).length }
 }
 
+/**
+ * The processes outside the app that map a library the app's web process
+ * maps too (Mesa's libLLVM): PSS splits a shared page among all who map it,
+ * so each one lowers the app's figure. The bench's own X server is one, as
+ * a hall PC's is; any other (a stray X server, another WebKit app) makes
+ * the figure look better than a station's, and is named in the output.
+ */
+function sharersOf(library, app) {
+  const parent = (pid) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+  }
+  const inApp = (pid) => {
+    for (let p = pid; p > 1; p = parent(p)) if (p === app) return true
+    return false
+  }
+  const out = []
+  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${p}/maps`, 'utf8').includes(library) || inApp(Number(p))) continue
+      out.push(`${readFileSync(`/proc/${p}/comm`, 'utf8').trim()} (${p})`)
+    } catch {}
+  }
+  return out
+}
+
 /** A free TCP port on loopback. */
 function freePort() {
   return new Promise((resolve) => {
@@ -133,6 +159,9 @@ async function asInstalled() {
     result.just_loaded = memory(app.pid)
     await sleep(SETTLE_MS)
     result.after_start = memory(app.pid)
+    result.libllvm_also_mapped_by = sharersOf('libLLVM', app.pid)
+    if (result.libllvm_also_mapped_by.length > 1)
+      console.error(`注意 / note: libLLVM 另有 ${result.libllvm_also_mapped_by.length} 个进程映射 / is also mapped by ${result.libllvm_also_mapped_by.join(', ')}: PSS shares its pages with them, so the figures read low`)
     await api(base, 'POST', '/api/v1/counters/1/login', sup, { staff: '0001', pin: PIN })
     await api(base, 'POST', '/api/v1/counters/1/open', sup)
     const service = (await api(base, 'GET', '/api/v1/counters/1', sup)).services[0]
